@@ -1,0 +1,140 @@
+//! The derive input as typed data: the struct, its fields, their attributes and column types.
+
+use proc_macro2::Span;
+use syn::spanned::Spanned;
+use syn::{Data, DeriveInput, Fields, Ident, Type};
+
+use crate::attr::{EntityAttrs, FieldAttrs};
+use crate::ctxt::Ctxt;
+use crate::types::{classify, ColumnType, Unsupported};
+
+pub(crate) struct Entity<'a> {
+    pub(crate) ident: &'a Ident,
+    pub(crate) attrs: EntityAttrs,
+    pub(crate) fields: Vec<Field<'a>>,
+}
+
+pub(crate) struct Field<'a> {
+    pub(crate) ident: &'a Ident,
+    pub(crate) ty: &'a Type,
+    pub(crate) attrs: FieldAttrs,
+    /// `None` for skipped fields and for types that have no mapping (already reported).
+    pub(crate) column_type: Option<ColumnType>,
+}
+
+const NAMED_FIELDS: &str = "derive it on a struct with named fields, such as \
+    `struct BotState { #[bot(key)] bot_id: u32, level: u8 }`";
+
+impl<'a> Entity<'a> {
+    /// Reads the input; `None` when its shape rules out going further (errors recorded).
+    pub(crate) fn from_input(cx: &Ctxt, input: &'a DeriveInput) -> Option<Entity<'a>> {
+        let named = match &input.data {
+            Data::Struct(data) => match &data.fields {
+                Fields::Named(named) => Some(named),
+                Fields::Unnamed(_) => {
+                    cx.error(input.ident.span(), "`BotEntity` cannot be derived for a tuple struct: columns need field names", NAMED_FIELDS);
+                    None
+                }
+                Fields::Unit => {
+                    cx.error(input.ident.span(), "`BotEntity` cannot be derived for a unit struct: it has no columns", NAMED_FIELDS);
+                    None
+                }
+            },
+            Data::Enum(_) | Data::Union(_) => {
+                cx.error(
+                    input.ident.span(),
+                    "`BotEntity` can only be derived for a struct",
+                    format_args!("{NAMED_FIELDS}; for an enum stored in a column use `#[derive(BotEnum)]`"),
+                );
+                None
+            }
+        };
+        if !input.generics.params.is_empty() || input.generics.where_clause.is_some() {
+            cx.error(
+                input.generics.span(),
+                "`BotEntity` does not support generic parameters or lifetimes: an entity owns its data and has one table",
+                "remove the generics and use concrete field types, such as `String` instead of `&'a str`",
+            );
+        }
+        let attrs = EntityAttrs::parse(cx, &input.attrs);
+        let fields = named?
+            .named
+            .iter()
+            .map(|field| Field::from_syn(cx, field))
+            .collect();
+        Some(Entity {
+            ident: &input.ident,
+            attrs,
+            fields,
+        })
+    }
+
+    /// Fields that become columns, in declaration order.
+    pub(crate) fn columns(&self) -> impl Iterator<Item = &Field<'a>> {
+        self.fields.iter().filter(|field| !field.attrs.skip.is_set())
+    }
+
+    pub(crate) fn keys(&self) -> impl Iterator<Item = &Field<'a>> {
+        self.columns().filter(|field| field.attrs.key.is_set())
+    }
+}
+
+impl<'a> Field<'a> {
+    fn from_syn(cx: &Ctxt, field: &'a syn::Field) -> Field<'a> {
+        let ident = field.ident.as_ref().expect("named field");
+        let attrs = FieldAttrs::parse(cx, &field.attrs);
+        let column_type = if attrs.skip.is_set() {
+            None
+        } else {
+            match classify(&field.ty, attrs.repr.get().copied()) {
+                Ok(column_type) => Some(column_type),
+                Err(why) => {
+                    report_unsupported(cx, &field.ty, why);
+                    None
+                }
+            }
+        };
+        Field {
+            ident,
+            ty: &field.ty,
+            attrs,
+            column_type,
+        }
+    }
+
+    /// The SQL column name: the `column` rename or the field name.
+    pub(crate) fn column_name(&self) -> String {
+        match self.attrs.column.get() {
+            Some(name) => name.clone(),
+            None => self.ident.to_string(),
+        }
+    }
+
+    /// Where a mistake about the column name is best pointed at.
+    pub(crate) fn column_span(&self) -> Span {
+        self.attrs.column.span().unwrap_or_else(|| self.ident.span())
+    }
+}
+
+fn report_unsupported(cx: &Ctxt, ty: &Type, why: Unsupported) {
+    let shown = quote::quote!(#ty).to_string().replace(' ', "");
+    match why {
+        Unsupported::Unknown => cx.error(
+            ty.span(),
+            format_args!("the type `{shown}` has no SQL column mapping"),
+            "use an integer (u8..u64, i8..i64), f32, f64, bool, String, Vec<u8> or an Option of one; \
+             for a fieldless enum add `#[derive(BotEnum)]` with `#[repr(u8)]` to it and `#[bot(repr = u8)]` to this field; \
+             to keep the field out of the table add `#[bot(skip)]`",
+        ),
+        Unsupported::NestedOption => cx.error(
+            ty.span(),
+            format_args!("the type `{shown}` has no SQL column mapping: NULL cannot stand for two different `None`s"),
+            "use a single `Option<T>`",
+        ),
+        Unsupported::Width(instead) => cx.error(
+            ty.span(),
+            format_args!("the type `{shown}` has no SQL column mapping: its width is not one SQL integer type"),
+            format_args!("use `{instead}` (or a narrower fixed-width integer)"),
+        ),
+    }
+}

@@ -1,0 +1,365 @@
+//! Parses `#[bot(...)]` into typed settings. Unknown keys and duplicates are errors, never
+//! skipped; parsing goes on after an error so every mistake is reported in one build.
+
+use proc_macro2::{Span, TokenTree};
+use syn::parse::ParseStream;
+use syn::spanned::Spanned;
+use syn::{Attribute, LitInt, LitStr, Token};
+
+use crate::ctxt::Ctxt;
+use crate::symbol::*;
+use crate::types::IntType;
+
+/// A setting that may be given at most once, remembering where it was given.
+pub(crate) struct Setting<T> {
+    name: Symbol,
+    value: Option<(Span, T)>,
+}
+
+impl<T> Setting<T> {
+    fn new(name: Symbol) -> Self {
+        Setting { name, value: None }
+    }
+
+    fn set(&mut self, cx: &Ctxt, span: Span, value: T) {
+        if self.value.is_some() {
+            cx.error(
+                span,
+                format_args!("duplicate attribute `{}`", self.name),
+                format_args!("give `{}` once per item", self.name),
+            );
+        } else {
+            self.value = Some((span, value));
+        }
+    }
+
+    pub(crate) fn get(&self) -> Option<&T> {
+        self.value.as_ref().map(|(_, value)| value)
+    }
+
+    pub(crate) fn span(&self) -> Option<Span> {
+        self.value.as_ref().map(|(span, _)| *span)
+    }
+
+    pub(crate) fn is_set(&self) -> bool {
+        self.value.is_some()
+    }
+}
+
+/// A flag such as `key` or `skip`.
+pub(crate) type Flag = Setting<()>;
+
+pub(crate) struct PartitionAttr {
+    pub(crate) width: u64,
+    pub(crate) count: u32,
+}
+
+pub(crate) struct CacheAttr {
+    pub(crate) capacity: u64,
+    pub(crate) ttl_secs: Option<u64>,
+}
+
+pub(crate) struct EntityAttrs {
+    pub(crate) table: Setting<String>,
+    pub(crate) partition: Setting<PartitionAttr>,
+    pub(crate) cache: Setting<CacheAttr>,
+}
+
+pub(crate) struct FieldAttrs {
+    pub(crate) key: Flag,
+    pub(crate) partition_key: Flag,
+    pub(crate) column: Setting<String>,
+    pub(crate) max_len: Setting<u32>,
+    pub(crate) sql_type: Setting<String>,
+    pub(crate) skip: Flag,
+    pub(crate) unique: Flag,
+    pub(crate) index: Flag,
+    pub(crate) repr: Setting<IntType>,
+}
+
+const ENTITY_FORMS: &str = "the struct attributes look like `#[bot(table = \"bot_state\")]`, \
+    `#[bot(partition(width = 10000, count = 16))]` and `#[bot(cache(capacity = 10000, ttl_secs = 60))]`";
+const FIELD_FORMS: &str = "the field attributes are `key`, `partition_key`, `column = \"name\"`, \
+    `max_len = 32`, `sql_type = \"DECIMAL(10,2)\"`, `skip`, `unique`, `index` and `repr = u8`";
+const PARTITION_EXAMPLE: &str = "`#[bot(partition(width = 10000, count = 16))]`";
+const CACHE_EXAMPLE: &str = "`#[bot(cache(capacity = 10000, ttl_secs = 60))]`";
+
+fn correct_format(example: &str) -> String {
+    format!("the correct format looks like {example}")
+}
+
+impl EntityAttrs {
+    pub(crate) fn parse(cx: &Ctxt, attrs: &[Attribute]) -> Self {
+        let mut out = EntityAttrs {
+            table: Setting::new(TABLE),
+            partition: Setting::new(PARTITION),
+            cache: Setting::new(CACHE),
+        };
+        for_each_bot_item(cx, attrs, |meta| {
+            let span = meta.path.span();
+            if meta.path == TABLE {
+                if let Some(name) = parse_string(cx, &meta, TABLE, "`#[bot(table = \"bot_state\")]`")? {
+                    out.table.set(cx, span, name);
+                }
+            } else if meta.path == PARTITION {
+                if let Some(partition) = parse_partition(cx, &meta)? {
+                    out.partition.set(cx, span, partition);
+                }
+            } else if meta.path == CACHE {
+                if let Some(cache) = parse_cache(cx, &meta)? {
+                    out.cache.set(cx, span, cache);
+                }
+            } else {
+                unknown(cx, &meta, "struct", ENTITY_FORMS)?;
+            }
+            Ok(())
+        });
+        out
+    }
+}
+
+impl FieldAttrs {
+    pub(crate) fn parse(cx: &Ctxt, attrs: &[Attribute]) -> Self {
+        let mut out = FieldAttrs {
+            key: Flag::new(KEY),
+            partition_key: Flag::new(PARTITION_KEY),
+            column: Setting::new(COLUMN),
+            max_len: Setting::new(MAX_LEN),
+            sql_type: Setting::new(SQL_TYPE),
+            skip: Flag::new(SKIP),
+            unique: Flag::new(UNIQUE),
+            index: Flag::new(INDEX),
+            repr: Setting::new(REPR),
+        };
+        for_each_bot_item(cx, attrs, |meta| {
+            let span = meta.path.span();
+            let flags = [
+                (KEY, &mut out.key),
+                (PARTITION_KEY, &mut out.partition_key),
+                (SKIP, &mut out.skip),
+                (UNIQUE, &mut out.unique),
+                (INDEX, &mut out.index),
+            ];
+            for (word, flag) in flags {
+                if meta.path == word {
+                    if !meta.input.is_empty() && !meta.input.peek(Token![,]) {
+                        cx.error(
+                            span,
+                            format_args!("`{word}` takes no value"),
+                            format_args!("the correct format looks like `#[bot({word})]`"),
+                        );
+                        skip_rest(meta.input)?;
+                    }
+                    flag.set(cx, span, ());
+                    return Ok(());
+                }
+            }
+            if meta.path == COLUMN {
+                if let Some(name) = parse_string(cx, &meta, COLUMN, "`#[bot(column = \"map_id\")]`")? {
+                    out.column.set(cx, span, name);
+                }
+            } else if meta.path == SQL_TYPE {
+                let form = "`#[bot(sql_type = \"DECIMAL(10,2)\")]`";
+                if let Some(sql_type) = parse_string(cx, &meta, SQL_TYPE, form)? {
+                    out.sql_type.set(cx, span, sql_type);
+                }
+            } else if meta.path == MAX_LEN {
+                if let Some(len) = parse_int::<u32>(cx, &meta, MAX_LEN, "`#[bot(max_len = 32)]`")? {
+                    out.max_len.set(cx, span, len);
+                }
+            } else if meta.path == REPR {
+                if let Some(repr) = parse_repr(cx, &meta)? {
+                    out.repr.set(cx, span, repr);
+                }
+            } else {
+                unknown(cx, &meta, "field", FIELD_FORMS)?;
+            }
+            Ok(())
+        });
+        out
+    }
+}
+
+/// Runs `f` on every item of every `#[bot(...)]` attribute. A syntax error ends that one
+/// attribute (it is recorded), not the whole derive.
+fn for_each_bot_item(
+    cx: &Ctxt,
+    attrs: &[Attribute],
+    mut f: impl FnMut(syn::meta::ParseNestedMeta<'_>) -> syn::Result<()>,
+) {
+    for attr in attrs.iter().filter(|attr| attr.path() == &BOT) {
+        if let Err(error) = attr.parse_nested_meta(&mut f) {
+            cx.syn_error(error);
+        }
+    }
+}
+
+fn unknown(cx: &Ctxt, meta: &syn::meta::ParseNestedMeta<'_>, level: &str, forms: impl std::fmt::Display) -> syn::Result<()> {
+    let name = path_text(&meta.path);
+    cx.error(meta.path.span(), format_args!("unknown {level} attribute `{name}`"), forms);
+    skip_rest(meta.input)
+}
+
+/// Consumes the tokens of one item (up to the next comma) after an error.
+fn skip_rest(input: ParseStream<'_>) -> syn::Result<()> {
+    while !input.is_empty() && !input.peek(Token![,]) {
+        input.parse::<TokenTree>()?;
+    }
+    Ok(())
+}
+
+fn parse_string(
+    cx: &Ctxt,
+    meta: &syn::meta::ParseNestedMeta<'_>,
+    word: Symbol,
+    form: &str,
+) -> syn::Result<Option<String>> {
+    let wrong = |span| {
+        cx.error(
+            span,
+            format_args!("`{word}` expects a string literal"),
+            correct_format(form),
+        )
+    };
+    if !meta.input.peek(Token![=]) {
+        wrong(meta.path.span());
+        skip_rest(meta.input)?;
+        return Ok(None);
+    }
+    let value = meta.value()?;
+    if value.peek(LitStr) {
+        return Ok(Some(value.parse::<LitStr>()?.value()));
+    }
+    wrong(value.span());
+    skip_rest(value)?;
+    Ok(None)
+}
+
+fn parse_int<N>(
+    cx: &Ctxt,
+    meta: &syn::meta::ParseNestedMeta<'_>,
+    word: Symbol,
+    form: &str,
+) -> syn::Result<Option<N>>
+where
+    N: std::str::FromStr,
+    N::Err: std::fmt::Display,
+{
+    let wrong = |span| {
+        cx.error(
+            span,
+            format_args!("`{word}` expects a positive integer literal"),
+            correct_format(form),
+        )
+    };
+    if !meta.input.peek(Token![=]) {
+        wrong(meta.path.span());
+        skip_rest(meta.input)?;
+        return Ok(None);
+    }
+    let value = meta.value()?;
+    if value.peek(LitInt) {
+        let lit = value.parse::<LitInt>()?;
+        match lit.base10_parse::<N>() {
+            Ok(n) => return Ok(Some(n)),
+            Err(_) => {
+                wrong(lit.span());
+                return Ok(None);
+            }
+        }
+    }
+    wrong(value.span());
+    skip_rest(value)?;
+    Ok(None)
+}
+
+fn parse_repr(cx: &Ctxt, meta: &syn::meta::ParseNestedMeta<'_>) -> syn::Result<Option<IntType>> {
+    let help = "the correct format looks like `#[bot(repr = u8)]`, naming the enum's `#[repr]` integer";
+    if !meta.input.peek(Token![=]) {
+        cx.error(meta.path.span(), "`repr` expects an integer type", help);
+        skip_rest(meta.input)?;
+        return Ok(None);
+    }
+    let value = meta.value()?;
+    let ty: syn::Type = value.parse()?;
+    match IntType::from_type(&ty) {
+        Some(int) => Ok(Some(int)),
+        None => {
+            cx.error(ty.span(), "`repr` expects one of u8, u16, u32, u64, i8, i16, i32, i64", help);
+            Ok(None)
+        }
+    }
+}
+
+fn parse_partition(cx: &Ctxt, meta: &syn::meta::ParseNestedMeta<'_>) -> syn::Result<Option<PartitionAttr>> {
+    if !meta.input.peek(syn::token::Paren) {
+        cx.error(meta.path.span(), "`partition` expects a width and a count", correct_format(PARTITION_EXAMPLE));
+        skip_rest(meta.input)?;
+        return Ok(None);
+    }
+    let mut width = Setting::new(WIDTH);
+    let mut count = Setting::new(COUNT);
+    meta.parse_nested_meta(|inner| {
+        let span = inner.path.span();
+        if inner.path == WIDTH {
+            if let Some(n) = parse_int::<u64>(cx, &inner, WIDTH, PARTITION_EXAMPLE)? {
+                width.set(cx, span, n);
+            }
+        } else if inner.path == COUNT {
+            if let Some(n) = parse_int::<u32>(cx, &inner, COUNT, PARTITION_EXAMPLE)? {
+                count.set(cx, span, n);
+            }
+        } else {
+            unknown(cx, &inner, "partition", correct_format(PARTITION_EXAMPLE))?;
+        }
+        Ok(())
+    })?;
+    match (width.get(), count.get()) {
+        (Some(&width), Some(&count)) => Ok(Some(PartitionAttr { width, count })),
+        _ => {
+            cx.error(meta.path.span(), "`partition` needs both `width` and `count`", correct_format(PARTITION_EXAMPLE));
+            Ok(None)
+        }
+    }
+}
+
+fn parse_cache(cx: &Ctxt, meta: &syn::meta::ParseNestedMeta<'_>) -> syn::Result<Option<CacheAttr>> {
+    if !meta.input.peek(syn::token::Paren) {
+        cx.error(meta.path.span(), "`cache` expects a capacity", correct_format(CACHE_EXAMPLE));
+        skip_rest(meta.input)?;
+        return Ok(None);
+    }
+    let form = CACHE_EXAMPLE;
+    let mut capacity = Setting::new(CAPACITY);
+    let mut ttl = Setting::new(TTL_SECS);
+    meta.parse_nested_meta(|inner| {
+        let span = inner.path.span();
+        if inner.path == CAPACITY {
+            if let Some(n) = parse_int::<u64>(cx, &inner, CAPACITY, form)? {
+                capacity.set(cx, span, n);
+            }
+        } else if inner.path == TTL_SECS {
+            if let Some(n) = parse_int::<u64>(cx, &inner, TTL_SECS, form)? {
+                ttl.set(cx, span, n);
+            }
+        } else {
+            unknown(cx, &inner, "cache", correct_format(CACHE_EXAMPLE))?;
+        }
+        Ok(())
+    })?;
+    match capacity.get() {
+        Some(&capacity) => Ok(Some(CacheAttr {
+            capacity,
+            ttl_secs: ttl.get().copied(),
+        })),
+        None => {
+            cx.error(meta.path.span(), "`cache` needs a `capacity`", correct_format(CACHE_EXAMPLE));
+            Ok(None)
+        }
+    }
+}
+
+fn path_text(path: &syn::Path) -> String {
+    let segments: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+    segments.join("::")
+}

@@ -1,0 +1,253 @@
+//! Rules that span several attributes or fields, one function per rule.
+
+use std::collections::HashMap;
+
+use crate::ast::{Entity, Field};
+use crate::ctxt::Ctxt;
+use crate::ident::check_identifier;
+use crate::model::default_table_name;
+use crate::types::ValueType;
+
+/// The widest VARCHAR that fits a utf8mb4 row (65,535 bytes / 4 bytes per character).
+pub(crate) const MAX_VARCHAR_CHARS: u32 = 16_383;
+/// MariaDB and MySQL both stop at 8,192 partitions; far fewer make sense for RANGE by id.
+pub(crate) const MAX_INITIAL_PARTITIONS: u32 = 1_024;
+
+pub(crate) fn check(cx: &Ctxt, entity: &Entity<'_>) {
+    check_has_key(cx, entity);
+    check_identifiers(cx, entity);
+    check_duplicate_columns(cx, entity);
+    check_skip_stands_alone(cx, entity);
+    check_key_types(cx, entity);
+    check_max_len(cx, entity);
+    check_repr_only_on_enums(cx, entity);
+    check_sql_type(cx, entity);
+    check_partitioning(cx, entity);
+    check_cache(cx, entity);
+}
+
+/// Every table needs a primary key: upsert, load and delete all address rows by it.
+fn check_has_key(cx: &Ctxt, entity: &Entity<'_>) {
+    if entity.keys().next().is_none() {
+        cx.error(
+            entity.ident.span(),
+            format_args!("`{}` has no key field", entity.ident),
+            "mark the primary-key field(s) with `#[bot(key)]`, such as `#[bot(key)] bot_id: u32`; \
+             several fields with `#[bot(key)]` form a composite key",
+        );
+    }
+}
+
+/// Table and column names must be plain, unreserved SQL identifiers.
+fn check_identifiers(cx: &Ctxt, entity: &Entity<'_>) {
+    let table = entity.attrs.table.get().cloned().unwrap_or_else(|| default_table_name(entity.ident));
+    if let Err(problem) = check_identifier(&table) {
+        let span = entity.attrs.table.span().unwrap_or_else(|| entity.ident.span());
+        cx.error(
+            span,
+            problem.describe(&table),
+            "name the table with letters, digits and `_`, such as `#[bot(table = \"bot_state\")]`",
+        );
+    }
+    for field in entity.columns() {
+        let name = field.column_name();
+        if let Err(problem) = check_identifier(&name) {
+            cx.error(
+                field.column_span(),
+                problem.describe(&name),
+                "rename the column with letters, digits and `_`, such as `#[bot(column = \"map_id\")]`",
+            );
+        }
+    }
+}
+
+/// Two fields may not map to one column (a rename can collide with another field's name).
+fn check_duplicate_columns(cx: &Ctxt, entity: &Entity<'_>) {
+    let mut seen: HashMap<String, &Field<'_>> = HashMap::new();
+    for field in entity.columns() {
+        let name = field.column_name();
+        let lower = name.to_ascii_lowercase();
+        if let Some(first) = seen.get(&lower) {
+            cx.error(
+                field.column_span(),
+                format_args!("duplicate column name `{name}`: field `{}` already maps to it (column names are case-insensitive)", first.ident),
+                "give one of the fields another name with `#[bot(column = \"other_name\")]`",
+            );
+        } else {
+            seen.insert(lower, field);
+        }
+    }
+}
+
+/// A skipped field is not a column, so no column attribute can apply to it.
+fn check_skip_stands_alone(cx: &Ctxt, entity: &Entity<'_>) {
+    for field in entity.fields.iter().filter(|field| field.attrs.skip.is_set()) {
+        let a = &field.attrs;
+        let others = [
+            ("key", a.key.span()),
+            ("partition_key", a.partition_key.span()),
+            ("column", a.column.span()),
+            ("max_len", a.max_len.span()),
+            ("sql_type", a.sql_type.span()),
+            ("unique", a.unique.span()),
+            ("index", a.index.span()),
+            ("repr", a.repr.span()),
+        ];
+        for (name, span) in others {
+            if let Some(span) = span {
+                cx.error(
+                    span,
+                    format_args!("`{name}` cannot be combined with `skip`: a skipped field is not stored"),
+                    "remove `skip` to store the field, or remove the column attributes",
+                );
+            }
+        }
+    }
+}
+
+/// Primary-key, unique and indexed columns must be comparable and NOT NULL where the server
+/// requires it, and strings need a length to be indexed at all.
+fn check_key_types(cx: &Ctxt, entity: &Entity<'_>) {
+    for field in entity.columns() {
+        let Some(column_type) = field.column_type else { continue };
+        let indexed = [
+            ("key", field.attrs.key.span()),
+            ("unique", field.attrs.unique.span()),
+            ("index", field.attrs.index.span()),
+        ];
+        for (name, span) in indexed {
+            let Some(span) = span else { continue };
+            if name == "key" && column_type.nullable {
+                cx.error(span, "a key field cannot be an `Option`: primary-key columns are NOT NULL", "use the plain type, such as `bot_id: u32`");
+            }
+            if matches!(column_type.value, ValueType::F32 | ValueType::F64) && name == "key" {
+                cx.error(span, "a key field cannot be a float: equality on floats does not identify a row", "use an integer or a string key");
+            }
+            if column_type.value.takes_max_len() && !field.attrs.max_len.is_set() && field.attrs.sql_type.get().is_none() {
+                cx.error(
+                    span,
+                    format_args!("a `{name}` column of type String or Vec<u8> needs `max_len`: TEXT and BLOB cannot be indexed whole"),
+                    "add a length, such as `#[bot(key, max_len = 64)]`",
+                );
+            }
+        }
+    }
+}
+
+/// `max_len` sets VARCHAR(n)/VARBINARY(n), so it only fits strings and bytes.
+fn check_max_len(cx: &Ctxt, entity: &Entity<'_>) {
+    for field in entity.columns() {
+        let (Some(&len), Some(span)) = (field.attrs.max_len.get(), field.attrs.max_len.span()) else { continue };
+        let Some(column_type) = field.column_type else { continue };
+        if !column_type.value.takes_max_len() {
+            cx.error(
+                span,
+                format_args!("`max_len` applies to `String` and `Vec<u8>` fields, not to `{}`", field.ident),
+                "remove `max_len`, or use `sql_type = \"...\"` to choose another SQL type",
+            );
+        } else if len == 0 || len > MAX_VARCHAR_CHARS {
+            cx.error(
+                span,
+                format_args!("`max_len = {len}` is out of range"),
+                format_args!("use 1..={MAX_VARCHAR_CHARS}, or leave `max_len` out for TEXT/BLOB"),
+            );
+        }
+    }
+}
+
+/// `repr` tells the derive an enum's integer type; on a known type it would be ignored.
+fn check_repr_only_on_enums(cx: &Ctxt, entity: &Entity<'_>) {
+    for field in entity.columns() {
+        let (Some(span), Some(column_type)) = (field.attrs.repr.span(), field.column_type) else { continue };
+        if !matches!(column_type.value, ValueType::Enum(_)) {
+            cx.error(
+                span,
+                "`repr` applies to fields whose type is a `#[derive(BotEnum)]` enum",
+                "remove `repr` from this field",
+            );
+        }
+    }
+}
+
+/// An SQL type override is pasted into CREATE TABLE, so only type-like text is accepted.
+fn check_sql_type(cx: &Ctxt, entity: &Entity<'_>) {
+    for field in entity.columns() {
+        let (Some(sql_type), Some(span)) = (field.attrs.sql_type.get(), field.attrs.sql_type.span()) else { continue };
+        let valid = !sql_type.trim().is_empty()
+            && sql_type.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '(' | ')' | ',' | ' '));
+        if !valid {
+            cx.error(
+                span,
+                format_args!("`sql_type = \"{sql_type}\"` is not an SQL column type"),
+                "the correct format looks like `#[bot(sql_type = \"DECIMAL(10,2)\")]`",
+            );
+        }
+    }
+}
+
+/// RANGE partitioning needs exactly one unsigned integer partition key that is part of the
+/// primary key and of every unique key (else the server rejects the table, error 1503).
+fn check_partitioning(cx: &Ctxt, entity: &Entity<'_>) {
+    let partition_keys: Vec<&Field<'_>> = entity.columns().filter(|f| f.attrs.partition_key.is_set()).collect();
+    for extra in partition_keys.iter().skip(1) {
+        cx.error(
+            extra.attrs.partition_key.span().expect("set"),
+            "only one field can be the `partition_key`",
+            "keep `#[bot(partition_key)]` on the one field rows are routed by, such as `bot_id`",
+        );
+    }
+    let partition_key = partition_keys.first();
+    if let Some(field) = partition_key {
+        let span = field.attrs.partition_key.span().expect("set");
+        if let Some(column_type) = field.column_type {
+            let unsigned = matches!(column_type.value, ValueType::Int(int) if !int.signed);
+            if !unsigned || column_type.nullable {
+                cx.error(
+                    span,
+                    format_args!("the partition key `{}` must be an unsigned integer, not an `Option`", field.ident),
+                    "use an id type such as `#[bot(key, partition_key)] bot_id: u32`",
+                );
+            }
+        }
+        if !field.attrs.key.is_set() {
+            cx.error(
+                span,
+                format_args!("the partition key `{}` is not part of the primary key; the server would reject the table (error 1503)", field.ident),
+                format_args!("mark it as a key too: `#[bot(key, partition_key)] {}: ...`", field.ident),
+            );
+        }
+    }
+    let Some(partition_span) = entity.attrs.partition.span() else { return };
+    let Some(partition) = entity.attrs.partition.get() else { return };
+    if partition_key.is_none() {
+        cx.error(
+            partition_span,
+            "`partition` needs a field marked `#[bot(partition_key)]`",
+            "mark the id the ranges are over, such as `#[bot(key, partition_key)] bot_id: u32`",
+        );
+    }
+    if partition.width == 0 || partition.count == 0 || partition.count > MAX_INITIAL_PARTITIONS {
+        cx.error(
+            partition_span,
+            format_args!("`partition(width = {}, count = {})` is out of range", partition.width, partition.count),
+            format_args!("use a width of at least 1 and a count in 1..={MAX_INITIAL_PARTITIONS}"),
+        );
+    }
+    for field in entity.columns() {
+        let Some(span) = field.attrs.unique.span() else { continue };
+        if !field.attrs.partition_key.is_set() {
+            cx.error(
+                span,
+                format_args!("the unique key on `{}` does not include the partition key; the server would reject the partitioned table (error 1503)", field.ident),
+                "use `#[bot(index)]` for a non-unique secondary index, or drop `partition(...)`",
+            );
+        }
+    }
+}
+
+fn check_cache(cx: &Ctxt, entity: &Entity<'_>) {
+    let (Some(cache), Some(span)) = (entity.attrs.cache.get(), entity.attrs.cache.span()) else { return };
+    if cache.capacity == 0 || cache.ttl_secs == Some(0) {
+        cx.error(span, "a cache needs a capacity and a ttl of at least 1", "the correct format looks like `#[bot(cache(capacity = 10000, ttl_secs = 60))]`");
+    }
+}

@@ -1,0 +1,79 @@
+//! `impl BotEntity` for a struct.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+use syn::DeriveInput;
+
+use super::{meta, row};
+use crate::ast::Entity;
+use crate::check::check;
+use crate::ctxt::Ctxt;
+use crate::fallback;
+use crate::model::Table;
+
+pub(crate) fn derive(input: &DeriveInput) -> TokenStream {
+    match expand(input) {
+        Ok(tokens) => tokens,
+        Err(errors) => fallback::entity(input, errors),
+    }
+}
+
+fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
+    let cx = Ctxt::new();
+    let entity = Entity::from_input(&cx, input);
+    if let Some(entity) = &entity {
+        check(&cx, entity);
+    }
+    cx.check()?;
+    let entity = entity.expect("no errors means the input was read");
+    let table = Table::from_entity(&entity);
+
+    let ident = entity.ident;
+    let meta = meta::entity_meta(&entity, &table);
+    let key_type = row::key_type(&entity);
+    let key = row::key_of_self(&entity);
+    let key_params = row::key_params(&entity);
+    let write_params = row::write_params(&entity);
+    let from_row = row::from_row(&entity);
+    let partition_key = row::partition_key_of_self(&entity);
+    let key_partition_key = row::partition_key_of_key(&entity);
+    let private = quote!(::playerbot_db::__private);
+
+    Ok(quote! {
+        const _: () = {
+            #[automatically_derived]
+            impl ::playerbot_db::BotEntity for #ident {
+                type Key = #key_type;
+
+                const META: &'static ::playerbot_db::EntityMeta = &#meta;
+
+                #[inline]
+                fn key(&self) -> Self::Key {
+                    #key
+                }
+
+                fn key_params(key: &Self::Key) -> #private::Vec<#private::Value> {
+                    #key_params
+                }
+
+                fn write_params(&self, out: &mut #private::Vec<#private::Value>) {
+                    #write_params
+                }
+
+                fn from_row(mut row: #private::Row) -> ::core::result::Result<Self, ::playerbot_db::RowError> {
+                    #from_row
+                }
+
+                #[inline]
+                fn partition_key(&self) -> ::core::option::Option<u64> {
+                    #partition_key
+                }
+
+                #[inline]
+                fn key_partition_key(key: &Self::Key) -> ::core::option::Option<u64> {
+                    #key_partition_key
+                }
+            }
+        };
+    })
+}

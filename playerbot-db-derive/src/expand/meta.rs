@@ -1,0 +1,126 @@
+//! The `EntityMeta` constant: names, column descriptions and every SQL statement.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use crate::ast::Entity;
+use crate::model::Table;
+use crate::sql::{statements, Dialect, Statements};
+use crate::types::{IntType, ValueType};
+
+pub(super) fn entity_meta(entity: &Entity<'_>, table: &Table) -> TokenStream {
+    let entity_name = entity.ident.to_string();
+    let table_name = &table.name;
+    let columns = entity.columns().zip(&table.columns).map(|(field, column)| {
+        let name = &column.name;
+        let field_name = field.ident.to_string();
+        let sql_type = &column.sql_type;
+        let kind = value_kind(field.column_type.expect("checked").value, field.attrs.max_len.get().copied());
+        let (nullable, key, unique, indexed) = (column.nullable, column.key, column.unique, column.index);
+        quote! {
+            ::playerbot_db::ColumnMeta {
+                name: #name,
+                field: #field_name,
+                sql_type: #sql_type,
+                kind: #kind,
+                nullable: #nullable,
+                key: #key,
+                unique: #unique,
+                indexed: #indexed,
+            }
+        }
+    });
+    let partitioning = match &table.partition {
+        Some(partition) => {
+            let (column, width, count) = (&partition.column, partition.width, partition.count);
+            quote! {
+                ::core::option::Option::Some(::playerbot_db::Partitioning {
+                    column: #column,
+                    width: #width,
+                    count: #count,
+                })
+            }
+        }
+        None => quote!(::core::option::Option::None),
+    };
+    let cache = match entity.attrs.cache.get() {
+        Some(cache) => {
+            let capacity = cache.capacity;
+            let ttl = match cache.ttl_secs {
+                Some(secs) => quote!(::core::option::Option::Some(::core::time::Duration::from_secs(#secs))),
+                None => quote!(::core::option::Option::None),
+            };
+            quote!(::core::option::Option::Some(::playerbot_db::CachePolicy { capacity: #capacity, ttl: #ttl }))
+        }
+        None => quote!(::core::option::Option::None),
+    };
+    let mysql = statement_tokens(&statements(table, Dialect::MySql));
+    let mariadb = statement_tokens(&statements(table, Dialect::MariaDb));
+    quote! {
+        ::playerbot_db::EntityMeta {
+            entity: #entity_name,
+            table: #table_name,
+            columns: &[#(#columns),*],
+            partitioning: #partitioning,
+            cache: #cache,
+            sql: ::playerbot_db::EntitySql {
+                mysql: #mysql,
+                mariadb: #mariadb,
+            },
+        }
+    }
+}
+
+fn statement_tokens(s: &Statements) -> TokenStream {
+    let Statements {
+        select_by_key,
+        select_head,
+        insert,
+        insert_head,
+        row_placeholders,
+        upsert,
+        upsert_tail,
+        delete_by_key,
+        create_table,
+    } = s;
+    quote! {
+        ::playerbot_db::Statements {
+            select_by_key: #select_by_key,
+            select_head: #select_head,
+            insert: #insert,
+            insert_head: #insert_head,
+            row_placeholders: #row_placeholders,
+            upsert: #upsert,
+            upsert_tail: #upsert_tail,
+            delete_by_key: #delete_by_key,
+            create_table: #create_table,
+        }
+    }
+}
+
+fn value_kind(value: ValueType, max_len: Option<u32>) -> TokenStream {
+    let kind = quote!(::playerbot_db::ValueKind);
+    let int = |int: IntType| {
+        let (signed, bits) = (int.signed, int.bits);
+        quote!(signed: #signed, bits: #bits)
+    };
+    let max_len = match max_len {
+        Some(len) => quote!(::core::option::Option::Some(#len)),
+        None => quote!(::core::option::Option::None),
+    };
+    match value {
+        ValueType::Int(i) => {
+            let fields = int(i);
+            quote!(#kind::Int { #fields })
+        }
+        ValueType::Enum(i) => {
+            let fields = int(i);
+            quote!(#kind::Enum { #fields })
+        }
+        ValueType::F32 => quote!(#kind::F32),
+        ValueType::F64 => quote!(#kind::F64),
+        ValueType::Bool => quote!(#kind::Bool),
+        ValueType::Text => quote!(#kind::Text { max_len: #max_len }),
+        ValueType::Bytes => quote!(#kind::Bytes { max_len: #max_len }),
+    }
+}

@@ -1,0 +1,40 @@
+//! When a derive fails, emit the errors plus a minimal impl, so the user sees the real errors
+//! and not a second wave of "trait `BotEntity` is not implemented" ones.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+use syn::DeriveInput;
+
+pub(crate) fn entity(input: &DeriveInput, errors: syn::Error) -> TokenStream {
+    let errors = errors.into_compile_error();
+    if !input.generics.params.is_empty() {
+        return errors;
+    }
+    let ident = &input.ident;
+    quote! {
+        #errors
+        const _: () = {
+            #[automatically_derived]
+            impl ::playerbot_db::BotEntity for #ident {
+                type Key = ();
+                const META: &'static ::playerbot_db::EntityMeta = &::playerbot_db::__private::FALLBACK_META;
+                fn key(&self) -> Self::Key {}
+                fn key_params(_: &Self::Key) -> ::playerbot_db::__private::Vec<::playerbot_db::__private::Value> {
+                    ::core::unreachable!("BotEntity derive failed to compile")
+                }
+                fn write_params(&self, _: &mut ::playerbot_db::__private::Vec<::playerbot_db::__private::Value>) {
+                    ::core::unreachable!("BotEntity derive failed to compile")
+                }
+                fn from_row(_: ::playerbot_db::__private::Row) -> ::core::result::Result<Self, ::playerbot_db::RowError> {
+                    ::core::unreachable!("BotEntity derive failed to compile")
+                }
+                fn partition_key(&self) -> ::core::option::Option<u64> {
+                    ::core::option::Option::None
+                }
+                fn key_partition_key(_: &Self::Key) -> ::core::option::Option<u64> {
+                    ::core::option::Option::None
+                }
+            }
+        };
+    }
+}

@@ -1,0 +1,46 @@
+//! Pure SQL text builders: a [`Table`] in, statement strings out. No tokens, no `syn`.
+
+mod ddl;
+mod dml;
+mod quote;
+
+use crate::model::Table;
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Dialect {
+    /// MySQL ≥ 8.0.19: upserts reference the incoming row through a row alias.
+    MySql,
+    /// MariaDB: upserts reference the incoming row with `VALUES(col)`.
+    MariaDb,
+}
+
+/// Every statement of one entity in one dialect.
+pub(crate) struct Statements {
+    pub(crate) select_by_key: String,
+    pub(crate) select_head: String,
+    pub(crate) insert: String,
+    pub(crate) insert_head: String,
+    pub(crate) row_placeholders: String,
+    pub(crate) upsert: String,
+    pub(crate) upsert_tail: String,
+    pub(crate) delete_by_key: String,
+    pub(crate) create_table: String,
+}
+
+pub(crate) fn statements(table: &Table, dialect: Dialect) -> Statements {
+    let insert_head = dml::insert_head(table);
+    let row_placeholders = dml::row_placeholders(table);
+    let upsert_tail = dml::upsert_tail(table, dialect);
+    let select_head = dml::select_head(table);
+    Statements {
+        select_by_key: format!("{select_head} WHERE {}", dml::key_predicate(table)),
+        insert: format!("{insert_head}{row_placeholders}"),
+        upsert: format!("{insert_head}{row_placeholders}{upsert_tail}"),
+        delete_by_key: dml::delete_by_key(table),
+        create_table: ddl::create_table(table),
+        select_head,
+        insert_head,
+        row_placeholders,
+        upsert_tail,
+    }
+}

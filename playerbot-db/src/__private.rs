@@ -1,0 +1,117 @@
+//! Support for the derive's generated code. Not a public API: names here change freely.
+
+pub use mysql_async::prelude::ToValue;
+pub use mysql_async::{Row, Value};
+pub use std::vec::Vec;
+
+use std::fmt::Debug;
+
+use mysql_async::prelude::FromValue;
+
+use crate::{BotEnum, EntityMeta, EntitySql, RowError, Statements};
+
+/// Stands in for the metadata of an entity whose derive failed, so that only the real errors
+/// are reported.
+pub const FALLBACK_META: EntityMeta = EntityMeta {
+    entity: "",
+    table: "",
+    columns: &[],
+    partitioning: None,
+    cache: None,
+    sql: EntitySql {
+        mysql: EMPTY_STATEMENTS,
+        mariadb: EMPTY_STATEMENTS,
+    },
+};
+
+const EMPTY_STATEMENTS: Statements = Statements {
+    select_by_key: "",
+    select_head: "",
+    insert: "",
+    insert_head: "",
+    row_placeholders: "",
+    upsert: "",
+    upsert_tail: "",
+    delete_by_key: "",
+    create_table: "",
+};
+
+/// Rows must carry exactly the entity's columns (the generated SELECTs do).
+pub fn expect_column_count(row: &Row, meta: &'static EntityMeta) -> Result<(), RowError> {
+    if row.len() == meta.columns.len() {
+        return Ok(());
+    }
+    Err(RowError {
+        entity: meta.entity,
+        column: None,
+        detail: format!("expected {} columns, the row has {}", meta.columns.len(), row.len()),
+    })
+}
+
+/// Takes column `index` out of the row as `T`.
+pub fn column<T: FromValue>(row: &mut Row, index: usize, meta: &'static EntityMeta) -> Result<T, RowError> {
+    let error = |detail: String| RowError {
+        entity: meta.entity,
+        column: Some(meta.columns[index].name),
+        detail,
+    };
+    match row.take_opt::<T, usize>(index) {
+        Some(Ok(value)) => Ok(value),
+        Some(Err(err)) => Err(error(format!(
+            "{:?} does not fit {}",
+            err.0,
+            std::any::type_name::<T>()
+        ))),
+        None => Err(error("the value was already taken or is missing".to_owned())),
+    }
+}
+
+/// Takes an enum column: its integer, then the variant with that discriminant.
+pub fn enum_column<R, E>(row: &mut Row, index: usize, meta: &'static EntityMeta) -> Result<E, RowError>
+where
+    E: BotEnum<Repr = R>,
+    R: Copy + Debug + Into<Value> + FromValue,
+{
+    let repr: R = column(row, index, meta)?;
+    enum_from_repr(repr, index, meta)
+}
+
+pub fn optional_enum_column<R, E>(
+    row: &mut Row,
+    index: usize,
+    meta: &'static EntityMeta,
+) -> Result<Option<E>, RowError>
+where
+    E: BotEnum<Repr = R>,
+    R: Copy + Debug + Into<Value> + FromValue,
+{
+    let repr: Option<R> = column(row, index, meta)?;
+    repr.map(|repr| enum_from_repr(repr, index, meta)).transpose()
+}
+
+fn enum_from_repr<E: BotEnum>(repr: E::Repr, index: usize, meta: &'static EntityMeta) -> Result<E, RowError> {
+    E::from_repr(repr).ok_or_else(|| RowError {
+        entity: meta.entity,
+        column: Some(meta.columns[index].name),
+        detail: format!("{repr:?} is not a discriminant of {}", E::NAME),
+    })
+}
+
+pub fn enum_value<R, E>(value: &E) -> Value
+where
+    E: BotEnum<Repr = R>,
+    R: Copy + Debug + Into<Value> + FromValue,
+{
+    value.to_repr().into()
+}
+
+pub fn optional_enum_value<R, E>(value: &Option<E>) -> Value
+where
+    E: BotEnum<Repr = R>,
+    R: Copy + Debug + Into<Value> + FromValue,
+{
+    match value {
+        Some(value) => value.to_repr().into(),
+        None => Value::NULL,
+    }
+}

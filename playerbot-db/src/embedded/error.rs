@@ -1,0 +1,44 @@
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Why an embedded server could not be started. Every variant says what to do about it.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum EmbeddedError {
+    #[error(
+        "no MariaDB or MySQL server binary found (looked for mariadbd and mysqld in {searched}); \
+         install one with `apt-get install -y mariadb-server`, set PLAYERBOT_DB_SERVER_BIN to the \
+         server binary, or set PLAYERBOT_DB_URL to a running server"
+    )]
+    NoServerBinary { searched: String },
+
+    #[error(
+        "found {server} but not the tool that initializes a data directory ({tool}); \
+         install the full server package with `apt-get install -y mariadb-server`"
+    )]
+    NoInstallTool { server: PathBuf, tool: &'static str },
+
+    #[error("initializing a data directory with {command} failed ({status}):\n{output}")]
+    InitFailed { command: String, status: String, output: String },
+
+    #[error("{action} {}: {source}", path.display())]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("the embedded server exited during startup ({status}); the end of its log:\n{log_tail}")]
+    ExitedEarly { status: String, log_tail: String },
+
+    #[error("the embedded server did not accept connections within {waited:?}; the end of its log:\n{log_tail}")]
+    NotReady { waited: Duration, log_tail: String },
+}
+
+impl EmbeddedError {
+    pub(super) fn io(action: &'static str, path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> EmbeddedError {
+        let path = path.into();
+        move |source| EmbeddedError::Io { action, path, source }
+    }
+}

@@ -1,0 +1,209 @@
+//! Starting, restarting and stopping one embedded server.
+
+use std::fs;
+use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use super::binaries::{ServerBinaries, ServerKind};
+use super::reaper::Reaper;
+use super::template::{copy_tree, ensure_template, INNODB_LOG_FILE_SIZE};
+use super::EmbeddedError;
+use crate::session::STRICT_SQL_MODE;
+
+/// Startup normally takes ~0.1 s; this bound only stops a broken server from hanging a test.
+const READY_TIMEOUT: Duration = Duration::from_secs(60);
+const POLL_INTERVAL: Duration = Duration::from_millis(5);
+/// A freshly chosen port can be taken by someone else before the server binds it.
+const PORT_ATTEMPTS: usize = 3;
+
+
+/// A running private server. Dropping it kills the server and removes its directory.
+#[derive(Debug)]
+pub struct EmbeddedServer {
+    bins: ServerBinaries,
+    root: PathBuf,
+    port: u16,
+    child: Option<Child>,
+    reaper: Reaper,
+}
+
+impl EmbeddedServer {
+    /// Starts a server from the machine's binaries and waits until it accepts connections.
+    pub fn start() -> Result<EmbeddedServer, EmbeddedError> {
+        let bins = ServerBinaries::locate()?;
+        let template = ensure_template(&bins)?;
+        let root = base_dir().join(format!("server-{}-{}", std::process::id(), unique_suffix()));
+        let _ = fs::remove_dir_all(&root);
+        fs::create_dir_all(&root).map_err(EmbeddedError::io("creating", &root))?;
+        let reaper = Reaper::spawn(&root.join("server.pid"), &root)?;
+        copy_tree(&template, &root.join("data"))?;
+        let mut server = EmbeddedServer {
+            bins,
+            root,
+            port: 0,
+            child: None,
+            reaper,
+        };
+        server.launch_on_free_port()?;
+        Ok(server)
+    }
+
+    /// `mysql://root@127.0.0.1:<port>/` — TCP on loopback, user root without a password.
+    pub fn url(&self) -> String {
+        format!("mysql://root@127.0.0.1:{}/", self.port)
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn socket_path(&self) -> PathBuf {
+        self.root.join("server.sock")
+    }
+
+    pub fn data_dir(&self) -> PathBuf {
+        self.root.join("data")
+    }
+
+    pub fn kind(&self) -> ServerKind {
+        self.bins.kind
+    }
+
+    /// Kills the server at once (SIGKILL), as a crash would; the data directory stays.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        let _ = fs::remove_file(self.root.join("server.pid"));
+    }
+
+    pub fn is_running(&mut self) -> bool {
+        self.child.as_mut().is_some_and(|child| matches!(child.try_wait(), Ok(None)))
+    }
+
+    /// Starts the server again on the same data directory and port (after [`kill`](Self::kill)).
+    pub fn restart(&mut self) -> Result<(), EmbeddedError> {
+        self.kill();
+        self.launch(self.port)
+    }
+
+    fn launch_on_free_port(&mut self) -> Result<(), EmbeddedError> {
+        let mut last_error = None;
+        for _ in 0..PORT_ATTEMPTS {
+            let port = free_port().map_err(EmbeddedError::io("finding a free port for", &self.root))?;
+            match self.launch(port) {
+                Ok(()) => return Ok(()),
+                Err(err @ EmbeddedError::ExitedEarly { .. }) => last_error = Some(err),
+                Err(err) => return Err(err),
+            }
+        }
+        Err(last_error.expect("at least one attempt"))
+    }
+
+    fn launch(&mut self, port: u16) -> Result<(), EmbeddedError> {
+        self.port = port;
+        let log = self.root.join("server.log");
+        let mut command = Command::new(&self.bins.server);
+        command
+            .arg("--no-defaults")
+            .arg(format!("--datadir={}", self.data_dir().display()))
+            .arg(format!("--socket={}", self.socket_path().display()))
+            .arg(format!("--pid-file={}", self.root.join("server.pid").display()))
+            .arg(format!("--log-error={}", log.display()))
+            .arg(format!("--port={port}"))
+            .arg("--bind-address=127.0.0.1")
+            .arg("--character-set-server=utf8mb4")
+            .arg(format!("--sql-mode={STRICT_SQL_MODE}"))
+            .arg("--innodb-buffer-pool-size=64M")
+            .arg("--max-connections=512")
+            .arg(INNODB_LOG_FILE_SIZE);
+        if self.bins.kind == ServerKind::MySql {
+            command.arg("--mysqlx=OFF");
+        }
+        if running_as_root() {
+            command.arg("--user=root");
+        }
+        let child = command
+            .current_dir(&self.root)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(EmbeddedError::io("starting", &self.bins.server))?;
+        self.child = Some(child);
+        self.wait_ready(&log)
+    }
+
+    fn wait_ready(&mut self, log: &Path) -> Result<(), EmbeddedError> {
+        let started = Instant::now();
+        let address = SocketAddr::from((Ipv4Addr::LOCALHOST, self.port));
+        loop {
+            let child = self.child.as_mut().expect("launched");
+            if let Ok(Some(status)) = child.try_wait() {
+                self.child = None;
+                return Err(EmbeddedError::ExitedEarly {
+                    status: status.to_string(),
+                    log_tail: log_tail(log),
+                });
+            }
+            if TcpStream::connect_timeout(&address, Duration::from_millis(100)).is_ok() {
+                tracing::debug!(port = self.port, elapsed = ?started.elapsed(), "embedded server ready");
+                return Ok(());
+            }
+            if started.elapsed() > READY_TIMEOUT {
+                self.kill();
+                return Err(EmbeddedError::NotReady {
+                    waited: READY_TIMEOUT,
+                    log_tail: log_tail(log),
+                });
+            }
+            std::thread::sleep(POLL_INTERVAL);
+        }
+    }
+}
+
+impl Drop for EmbeddedServer {
+    fn drop(&mut self) {
+        self.kill();
+        self.reaper.reap_now();
+    }
+}
+
+/// Where templates and servers live: `$TMPDIR/playerbot-db`.
+pub(super) fn base_dir() -> PathBuf {
+    std::env::temp_dir().join("playerbot-db")
+}
+
+/// Distinguishes directories made by one process.
+pub(super) fn unique_suffix() -> u64 {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::from(d.subsec_nanos()));
+    (NEXT.fetch_add(1, Ordering::Relaxed) << 32) | nanos
+}
+
+/// The servers refuse to run as root unless told `--user=root`.
+pub(super) fn running_as_root() -> bool {
+    fs::read_to_string("/proc/self/status").is_ok_and(|status| {
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix("Uid:"))
+            .and_then(|ids| ids.split_whitespace().nth(1))
+            == Some("0")
+    })
+}
+
+fn free_port() -> std::io::Result<u16> {
+    Ok(TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?.local_addr()?.port())
+}
+
+fn log_tail(log: &Path) -> String {
+    let text = fs::read_to_string(log).unwrap_or_else(|err| format!("(no log at {}: {err})", log.display()));
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(20)..].join("\n")
+}

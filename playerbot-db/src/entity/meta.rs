@@ -1,0 +1,100 @@
+//! The constant description of an entity that the derive emits.
+
+use std::time::Duration;
+
+use super::Partitioning;
+use crate::Dialect;
+
+#[derive(Debug)]
+pub struct EntityMeta {
+    /// The Rust struct's name.
+    pub entity: &'static str,
+    pub table: &'static str,
+    /// Stored columns in declaration order (skipped fields are absent).
+    pub columns: &'static [ColumnMeta],
+    pub partitioning: Option<Partitioning>,
+    pub cache: Option<CachePolicy>,
+    pub sql: EntitySql,
+}
+
+impl EntityMeta {
+    /// The statements written for `dialect`.
+    pub fn statements(&self, dialect: Dialect) -> &Statements {
+        match dialect {
+            Dialect::MySql => &self.sql.mysql,
+            Dialect::MariaDb => &self.sql.mariadb,
+        }
+    }
+
+    pub fn key_columns(&self) -> impl Iterator<Item = &ColumnMeta> {
+        self.columns.iter().filter(|column| column.key)
+    }
+
+    pub fn column(&self, name: &str) -> Option<&ColumnMeta> {
+        self.columns.iter().find(|column| column.name == name)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ColumnMeta {
+    /// The SQL column name.
+    pub name: &'static str,
+    /// The Rust field it comes from.
+    pub field: &'static str,
+    /// The SQL type as written in CREATE TABLE.
+    pub sql_type: &'static str,
+    pub kind: ValueKind,
+    pub nullable: bool,
+    /// Part of the primary key.
+    pub key: bool,
+    pub unique: bool,
+    pub indexed: bool,
+}
+
+/// What a column holds on the Rust side; validation and schema checks work from this.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ValueKind {
+    Int { signed: bool, bits: u8 },
+    F32,
+    F64,
+    Bool,
+    /// A `String`; `max_len` in characters (VARCHAR), `None` for TEXT.
+    Text { max_len: Option<u32> },
+    /// A `Vec<u8>`; `max_len` in bytes (VARBINARY), `None` for BLOB.
+    Bytes { max_len: Option<u32> },
+    /// A `BotEnum` stored as its `#[repr]` integer.
+    Enum { signed: bool, bits: u8 },
+}
+
+/// The entity's L1 cache settings from `#[bot(cache(...))]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CachePolicy {
+    pub capacity: u64,
+    pub ttl: Option<Duration>,
+}
+
+/// The statements of both dialects; the runtime picks one per server.
+#[derive(Debug)]
+pub struct EntitySql {
+    pub mysql: Statements,
+    pub mariadb: Statements,
+}
+
+/// Every generated statement of one entity in one dialect. Placeholders are positional `?`
+/// in column order (rows) or key-column order (by-key statements).
+#[derive(Debug)]
+pub struct Statements {
+    pub select_by_key: &'static str,
+    /// `SELECT <all columns> FROM <table>`: add a WHERE clause for other lookups.
+    pub select_head: &'static str,
+    pub insert: &'static str,
+    /// `INSERT INTO <table> (<columns>) VALUES `: multi-row statements start with this…
+    pub insert_head: &'static str,
+    /// …repeat this group once per row, separated by commas…
+    pub row_placeholders: &'static str,
+    pub upsert: &'static str,
+    /// …and end upserts with this duplicate-key clause.
+    pub upsert_tail: &'static str,
+    pub delete_by_key: &'static str,
+    pub create_table: &'static str,
+}

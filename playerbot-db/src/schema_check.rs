@@ -1,0 +1,208 @@
+//! Compares a live table (information_schema) with what the derive generates, and reports
+//! every difference: columns, types, nullability, keys and partitions.
+
+use std::fmt;
+
+use mysql_async::prelude::Queryable;
+use mysql_async::Conn;
+
+use crate::{EntityMeta, Error};
+
+/// One way the live table differs from the entity.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SchemaDifference {
+    MissingTable,
+    MissingColumn { column: String },
+    ExtraColumn { column: String },
+    /// Columns are in another order than the struct's fields; the generated SQL names its
+    /// columns, so this only matters to people reading the table.
+    ColumnOrder { expected: Vec<String>, found: Vec<String> },
+    ColumnType { column: String, expected: String, found: String },
+    Nullability { column: String, expected_nullable: bool },
+    PrimaryKey { expected: Vec<String>, found: Vec<String> },
+    UniqueKey { column: String, expected: bool },
+    Index { column: String, expected: bool },
+    Partitions { expected: Vec<String>, found: Vec<String> },
+}
+
+impl fmt::Display for SchemaDifference {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::MissingTable => write!(f, "the table does not exist"),
+            Self::MissingColumn { column } => write!(f, "column `{column}` is missing"),
+            Self::ExtraColumn { column } => write!(f, "column `{column}` is not in the entity"),
+            Self::ColumnOrder { expected, found } => {
+                write!(f, "columns are ordered {found:?}, the entity orders them {expected:?}")
+            }
+            Self::ColumnType { column, expected, found } => {
+                write!(f, "column `{column}` is {found}, the entity says {expected}")
+            }
+            Self::Nullability { column, expected_nullable } => {
+                let (want, have) = if *expected_nullable { ("NULL", "NOT NULL") } else { ("NOT NULL", "NULL") };
+                write!(f, "column `{column}` is {have}, the entity says {want}")
+            }
+            Self::PrimaryKey { expected, found } => write!(f, "primary key is {found:?}, the entity says {expected:?}"),
+            Self::UniqueKey { column, expected } => {
+                write!(f, "column `{column}` {} a unique key", if *expected { "lacks" } else { "has an extra" })
+            }
+            Self::Index { column, expected } => {
+                write!(f, "column `{column}` {} an index", if *expected { "lacks" } else { "has an extra" })
+            }
+            Self::Partitions { expected, found } => write!(f, "partitions are {found:?}, the entity says {expected:?}"),
+        }
+    }
+}
+
+/// Compares table `meta.table` in the connection's current database with `meta`.
+pub async fn check_table(conn: &mut Conn, meta: &EntityMeta) -> Result<Vec<SchemaDifference>, Error> {
+    let columns: Vec<(String, String, String)> = conn
+        .exec(
+            "SELECT COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE FROM information_schema.COLUMNS \
+             WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION",
+            (meta.table,),
+        )
+        .await?;
+    if columns.is_empty() {
+        return Ok(vec![SchemaDifference::MissingTable]);
+    }
+    let mut differences = Vec::new();
+    compare_columns(meta, &columns, &mut differences);
+
+    // (index name, column, non_unique) in index order.
+    let indexes: Vec<(String, String, i64)> = conn
+        .exec(
+            "SELECT INDEX_NAME, COLUMN_NAME, NON_UNIQUE FROM information_schema.STATISTICS \
+             WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? ORDER BY INDEX_NAME, SEQ_IN_INDEX",
+            (meta.table,),
+        )
+        .await?;
+    compare_keys(meta, &indexes, &mut differences);
+
+    let partitions: Vec<(Option<String>, Option<String>)> = conn
+        .exec(
+            "SELECT PARTITION_NAME, PARTITION_DESCRIPTION FROM information_schema.PARTITIONS \
+             WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? ORDER BY PARTITION_ORDINAL_POSITION",
+            (meta.table,),
+        )
+        .await?;
+    compare_partitions(meta, &partitions, &mut differences);
+    Ok(differences)
+}
+
+fn compare_columns(meta: &EntityMeta, live: &[(String, String, String)], out: &mut Vec<SchemaDifference>) {
+    for column in meta.columns {
+        match live.iter().find(|(name, _, _)| name == column.name) {
+            None => out.push(SchemaDifference::MissingColumn { column: column.name.to_owned() }),
+            Some((_, live_type, nullable)) => {
+                let (expected, found) = (normalize_type(column.sql_type), normalize_type(live_type));
+                if expected != found {
+                    out.push(SchemaDifference::ColumnType { column: column.name.to_owned(), expected, found });
+                }
+                if (nullable == "YES") != column.nullable {
+                    out.push(SchemaDifference::Nullability {
+                        column: column.name.to_owned(),
+                        expected_nullable: column.nullable,
+                    });
+                }
+            }
+        }
+    }
+    for (name, _, _) in live {
+        if meta.column(name).is_none() {
+            out.push(SchemaDifference::ExtraColumn { column: name.clone() });
+        }
+    }
+    let expected: Vec<String> = meta.columns.iter().map(|c| c.name.to_owned()).collect();
+    let found: Vec<String> = live.iter().map(|(name, _, _)| name.clone()).collect();
+    let same_set = expected.len() == found.len() && expected.iter().all(|name| found.contains(name));
+    if same_set && expected != found {
+        out.push(SchemaDifference::ColumnOrder { expected, found });
+    }
+}
+
+fn compare_keys(meta: &EntityMeta, indexes: &[(String, String, i64)], out: &mut Vec<SchemaDifference>) {
+    let expected: Vec<String> = meta.key_columns().map(|c| c.name.to_owned()).collect();
+    let found: Vec<String> = indexes.iter().filter(|(index, _, _)| index == "PRIMARY").map(|(_, c, _)| c.clone()).collect();
+    if expected != found {
+        out.push(SchemaDifference::PrimaryKey { expected, found });
+    }
+    // Single-column secondary keys, which are the ones the derive declares.
+    let single = |unique: bool| -> Vec<String> {
+        indexes
+            .iter()
+            .filter(|(index, _, non_unique)| index != "PRIMARY" && (*non_unique == 0) == unique)
+            .filter(|(index, _, _)| indexes.iter().filter(|(other, _, _)| other == index).count() == 1)
+            .map(|(_, column, _)| column.clone())
+            .collect()
+    };
+    let (live_unique, live_indexed) = (single(true), single(false));
+    for column in meta.columns {
+        let has_unique = live_unique.iter().any(|c| c == column.name);
+        if has_unique != column.unique {
+            out.push(SchemaDifference::UniqueKey { column: column.name.to_owned(), expected: column.unique });
+        }
+        let has_index = live_indexed.iter().any(|c| c == column.name);
+        if has_index != column.indexed {
+            out.push(SchemaDifference::Index { column: column.name.to_owned(), expected: column.indexed });
+        }
+    }
+}
+
+fn compare_partitions(meta: &EntityMeta, live: &[(Option<String>, Option<String>)], out: &mut Vec<SchemaDifference>) {
+    let found: Vec<String> = live
+        .iter()
+        .filter_map(|(name, bound)| Some(format!("{} < {}", name.as_ref()?, bound.as_deref().unwrap_or("?"))))
+        .collect();
+    let expected: Vec<String> = match meta.partitioning {
+        None => Vec::new(),
+        Some(partitioning) => (0..u64::from(partitioning.count))
+            .map(|n| format!("p{n} < {}", partitioning.upper_bound(n)))
+            .chain(std::iter::once("pmax < MAXVALUE".to_owned()))
+            .collect(),
+    };
+    if expected != found {
+        out.push(SchemaDifference::Partitions { expected, found });
+    }
+}
+
+/// Puts generated and reported types in one form: lower case, single spaces, and no integer
+/// display widths (MariaDB reports `int(10) unsigned`, MySQL 8.0.19+ `int unsigned`), except
+/// `tinyint(1)`, which both keep because it means boolean.
+pub fn normalize_type(sql_type: &str) -> String {
+    let lower = sql_type.trim().to_ascii_lowercase();
+    let lower = lower.split_whitespace().collect::<Vec<_>>().join(" ");
+    let lower = match lower.as_str() {
+        "boolean" | "bool" => "tinyint(1)".to_owned(),
+        _ => lower.replacen("integer", "int", 1),
+    };
+    for int in ["tinyint", "smallint", "mediumint", "bigint", "int"] {
+        if let Some(rest) = lower.strip_prefix(int) {
+            if let Some(after_width) = rest.strip_prefix('(').and_then(|r| r.split_once(')')).map(|(width, after)| (width, after)) {
+                let (width, after) = after_width;
+                if int == "tinyint" && width == "1" {
+                    return lower;
+                }
+                return format!("{int}{after}");
+            }
+            return lower;
+        }
+    }
+    lower
+}
+
+#[cfg(test)]
+mod tests {
+    use super::normalize_type;
+
+    #[test]
+    fn normalizes_both_servers_spellings() {
+        assert_eq!(normalize_type("INT UNSIGNED"), "int unsigned");
+        assert_eq!(normalize_type("int(10) unsigned"), "int unsigned");
+        assert_eq!(normalize_type("bigint(20)"), "bigint");
+        assert_eq!(normalize_type("TINYINT(1)"), "tinyint(1)");
+        assert_eq!(normalize_type("tinyint(3) unsigned"), "tinyint unsigned");
+        assert_eq!(normalize_type("VARCHAR(64)"), "varchar(64)");
+        assert_eq!(normalize_type("DECIMAL(10,2)"), "decimal(10,2)");
+        assert_eq!(normalize_type("BOOLEAN"), "tinyint(1)");
+    }
+}
