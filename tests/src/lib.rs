@@ -1,1 +1,114 @@
-//! harness
+//! The harness every integration test uses: a real server and a database of its own.
+//!
+//! The server is the one `PLAYERBOT_DB_URL` names, or else one embedded server per test
+//! process, started on first use. There is no fallback: a test whose server cannot be had
+//! fails and says what to install.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::LazyLock;
+
+use playerbot_db::embedded::EmbeddedServer;
+use playerbot_db::mysql_async::prelude::Queryable;
+use playerbot_db::mysql_async::{self, Conn};
+use playerbot_db::session::connect_opts;
+
+pub mod entities;
+pub mod round_trip;
+
+/// Names a running server to test against instead of an embedded one.
+pub const URL_ENV: &str = "PLAYERBOT_DB_URL";
+
+enum Server {
+    External(String),
+    Embedded(EmbeddedServer),
+}
+
+static SERVER: LazyLock<Server> = LazyLock::new(|| match std::env::var(URL_ENV) {
+    Ok(url) if !url.is_empty() => Server::External(url),
+    _ => match EmbeddedServer::start() {
+        Ok(server) => Server::Embedded(server),
+        Err(err) => panic!("the tests need a MariaDB or MySQL server and none could be started: {err}"),
+    },
+});
+
+/// The URL of the server under test, without a database.
+pub fn server_url() -> String {
+    match &*SERVER {
+        Server::External(url) => url.clone(),
+        Server::Embedded(server) => server.url(),
+    }
+}
+
+/// A database created for one test and dropped when the value is dropped, even when the test
+/// panics.
+#[derive(Debug)]
+pub struct TestDb {
+    name: String,
+    server_url: String,
+}
+
+impl TestDb {
+    /// Creates a fresh, empty database named after `test`.
+    pub async fn new(test: &str) -> TestDb {
+        static NEXT: AtomicU32 = AtomicU32::new(0);
+        let server_url = server_url();
+        let mut slug: String = test
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' })
+            .collect();
+        slug.truncate(40);
+        let name = format!("t_{slug}_{}_{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed));
+        let mut admin = connect(&server_url, None).await;
+        admin
+            .query_drop(format!("CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"))
+            .await
+            .unwrap_or_else(|err| panic!("creating test database {name}: {err}"));
+        admin.disconnect().await.ok();
+        TestDb { name, server_url }
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// A URL that selects this database.
+    pub fn url(&self) -> String {
+        format!("{}/{}", self.server_url.trim_end_matches('/'), self.name)
+    }
+
+    /// A new connection with the session setup applied and this database selected.
+    pub async fn conn(&self) -> Conn {
+        connect(&self.server_url, Some(&self.name)).await
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let (url, name) = (self.server_url.clone(), self.name.clone());
+        // Drop runs inside the test's runtime, which cannot be blocked on; a thread with its
+        // own small runtime can.
+        let dropped = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+            runtime.block_on(async {
+                let mut conn = Conn::new(connect_opts(&url, None).map_err(std::io::Error::other)?)
+                    .await
+                    .map_err(std::io::Error::other)?;
+                conn.query_drop(format!("DROP DATABASE IF EXISTS `{name}`")).await.map_err(std::io::Error::other)?;
+                conn.disconnect().await.map_err(std::io::Error::other)
+            })
+        })
+        .join();
+        if !std::thread::panicking() {
+            if let Ok(Err(err)) = dropped {
+                panic!("dropping test database {}: {err}", self.name);
+            }
+        }
+    }
+}
+
+async fn connect(url: &str, database: Option<&str>) -> Conn {
+    let opts = connect_opts(url, database).unwrap_or_else(|err| panic!("bad server URL {url:?}: {err}"));
+    Conn::new(opts)
+        .await
+        .unwrap_or_else(|err: mysql_async::Error| panic!("connecting to the test server at {url}: {err}"))
+}
