@@ -28,9 +28,15 @@ pub struct ServerBinaries {
 impl ServerBinaries {
     /// `PLAYERBOT_DB_SERVER_BIN`, else `mariadbd`, else `mysqld`, on PATH or in the usual places.
     pub fn locate() -> Result<ServerBinaries, EmbeddedError> {
+        ServerBinaries::locate_from(env::var_os(SERVER_BIN_ENV).map(PathBuf::from))
+    }
+
+    /// Like [`locate`](Self::locate), with the server binary given instead of read from the
+    /// environment.
+    pub fn locate_from(server: Option<PathBuf>) -> Result<ServerBinaries, EmbeddedError> {
         let dirs = search_dirs();
-        let server = match env::var_os(SERVER_BIN_ENV) {
-            Some(path) => Some(PathBuf::from(path)),
+        let server = match server {
+            Some(path) => Some(path),
             None => ["mariadbd", "mysqld"].iter().find_map(|name| find_in(&dirs, name)),
         };
         let Some(server) = server.filter(|path| path.is_file()) else {

@@ -1,0 +1,74 @@
+//! The generated SQL is the contract: every statement of every example entity, in both
+//! dialects, is a committed snapshot. CI never writes snapshots (INSTA_UPDATE=no).
+
+use playerbot_db::bots::{AiValue, BotEvent, BotState, BotStrategy, Equipment};
+use playerbot_db::{BotEntity, Dialect, EntityMeta};
+use playerbot_db_tests::entities::{AllTypes, BotAccount, KnownSpell};
+
+fn snapshot_all(meta: &EntityMeta) {
+    for (dialect, tag) in [(Dialect::MySql, "mysql"), (Dialect::MariaDb, "mariadb")] {
+        let sql = meta.statements(dialect);
+        let table = meta.table;
+        insta::assert_snapshot!(format!("{table}__{tag}__select_by_key"), sql.select_by_key);
+        insta::assert_snapshot!(format!("{table}__{tag}__insert"), sql.insert);
+        insta::assert_snapshot!(format!("{table}__{tag}__upsert"), sql.upsert);
+        insta::assert_snapshot!(format!("{table}__{tag}__delete_by_key"), sql.delete_by_key);
+        insta::assert_snapshot!(format!("{table}__{tag}__create_table"), sql.create_table);
+        insta::assert_snapshot!(format!("{table}__{tag}__row_placeholders"), sql.row_placeholders);
+        // The pieces multi-row statements are built from add up to the single-row statements.
+        assert_eq!(format!("{}{}", sql.insert_head, sql.row_placeholders), sql.insert);
+        assert_eq!(format!("{}{}{}", sql.insert_head, sql.row_placeholders, sql.upsert_tail), sql.upsert);
+        assert!(sql.select_by_key.starts_with(sql.select_head));
+    }
+}
+
+#[test]
+fn bot_state_sql() {
+    snapshot_all(BotState::META);
+}
+
+#[test]
+fn bot_event_sql() {
+    snapshot_all(BotEvent::META);
+}
+
+#[test]
+fn ai_value_sql() {
+    snapshot_all(AiValue::META);
+}
+
+#[test]
+fn equipment_sql() {
+    snapshot_all(Equipment::META);
+}
+
+#[test]
+fn strategy_sql() {
+    snapshot_all(BotStrategy::META);
+}
+
+#[test]
+fn all_types_sql() {
+    snapshot_all(AllTypes::META);
+}
+
+#[test]
+fn key_only_sql() {
+    snapshot_all(KnownSpell::META);
+}
+
+#[test]
+fn unique_and_index_sql() {
+    snapshot_all(BotAccount::META);
+}
+
+/// MySQL 8.0.20+ warns (1287) on every `VALUES(col)`, and MariaDB rejects the row alias.
+#[test]
+fn each_dialect_uses_only_its_own_upsert_form() {
+    for meta in [BotState::META, BotEvent::META, AiValue::META, Equipment::META, BotStrategy::META, AllTypes::META] {
+        let mysql = meta.statements(Dialect::MySql).upsert;
+        let mariadb = meta.statements(Dialect::MariaDb).upsert;
+        assert!(mysql.contains(" AS new ON DUPLICATE KEY UPDATE ") && !mysql.contains("VALUES(`"), "{mysql}");
+        assert!(!mariadb.contains(" AS new ") && mariadb.contains("= VALUES(`"), "{mariadb}");
+    }
+}
