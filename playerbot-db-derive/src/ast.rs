@@ -1,7 +1,6 @@
 //! The derive input as typed data: the struct, its fields, their attributes and column types.
 
 use proc_macro2::Span;
-use syn::spanned::Spanned;
 use syn::{Data, DeriveInput, Fields, Ident, Type};
 
 use crate::attr::{EntityAttrs, FieldAttrs};
@@ -50,11 +49,13 @@ impl<'a> Entity<'a> {
             }
         };
         if !input.generics.params.is_empty() || input.generics.where_clause.is_some() {
-            cx.error(
-                input.generics.span(),
+            // Field types would only repeat the same mistake, so this is the one error.
+            cx.error_spanned(
+                &input.generics,
                 "`BotEntity` does not support generic parameters or lifetimes: an entity owns its data and has one table",
                 "remove the generics and use concrete field types, such as `String` instead of `&'a str`",
             );
+            return None;
         }
         let attrs = EntityAttrs::parse(cx, &input.attrs);
         let fields = named?
@@ -117,24 +118,44 @@ impl<'a> Field<'a> {
 }
 
 fn report_unsupported(cx: &Ctxt, ty: &Type, why: Unsupported) {
-    let shown = quote::quote!(#ty).to_string().replace(' ', "");
+    let shown = display_type(ty);
     match why {
-        Unsupported::Unknown => cx.error(
-            ty.span(),
+        Unsupported::Unknown => cx.error_spanned(
+            ty,
             format_args!("the type `{shown}` has no SQL column mapping"),
             "use an integer (u8..u64, i8..i64), f32, f64, bool, String, Vec<u8> or an Option of one; \
              for a fieldless enum add `#[derive(BotEnum)]` with `#[repr(u8)]` to it and `#[bot(repr = u8)]` to this field; \
              to keep the field out of the table add `#[bot(skip)]`",
         ),
-        Unsupported::NestedOption => cx.error(
-            ty.span(),
+        Unsupported::NestedOption => cx.error_spanned(
+            ty,
             format_args!("the type `{shown}` has no SQL column mapping: NULL cannot stand for two different `None`s"),
             "use a single `Option<T>`",
         ),
-        Unsupported::Width(instead) => cx.error(
-            ty.span(),
+        Unsupported::Width(instead) => cx.error_spanned(
+            ty,
             format_args!("the type `{shown}` has no SQL column mapping: its width is not one SQL integer type"),
             format_args!("use `{instead}` (or a narrower fixed-width integer)"),
         ),
     }
+}
+
+/// `Option < Vec < u32 > >` as tokens print it, tightened to `Option<Vec<u32>>`.
+fn display_type(ty: &Type) -> String {
+    let text = quote::quote!(#ty).to_string();
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        let next = chars.peek().copied();
+        let tight_before = matches!(next, Some('<' | '>' | ',' | ':'));
+        let tight_after = matches!(c, '<' | ':' | '&');
+        if c == ' ' && (tight_before || out.ends_with(['<', ':', '&'])) {
+            continue;
+        }
+        out.push(c);
+        if tight_after && next == Some(' ') {
+            chars.next();
+        }
+    }
+    out
 }

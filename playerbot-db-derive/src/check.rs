@@ -204,7 +204,7 @@ fn check_partitioning(cx: &Ctxt, entity: &Entity<'_>) {
             if !unsigned || column_type.nullable {
                 cx.error(
                     span,
-                    format_args!("the partition key `{}` must be an unsigned integer, not an `Option`", field.ident),
+                    format_args!("the partition key `{}` must be a plain unsigned integer (not signed, not an `Option`)", field.ident),
                     "use an id type such as `#[bot(key, partition_key)] bot_id: u32`",
                 );
             }

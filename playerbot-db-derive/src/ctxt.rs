@@ -4,6 +4,7 @@ use std::cell::RefCell;
 use std::fmt::Display;
 
 use proc_macro2::Span;
+use quote::ToTokens;
 
 /// Error sink for one expansion. Dropping it without calling [`Ctxt::check`] is a bug in the
 /// derive, so it panics: no error may be lost on the way.
@@ -22,6 +23,12 @@ impl Ctxt {
     pub(crate) fn error(&self, span: Span, message: impl Display, help: impl Display) {
         let error = syn::Error::new(span, format!("{message}\nhelp: {help}"));
         self.syn_error(error);
+    }
+
+    /// Like [`Ctxt::error`], underlining all of `tokens` (a whole type, say), not only its
+    /// first token.
+    pub(crate) fn error_spanned(&self, tokens: impl ToTokens, message: impl Display, help: impl Display) {
+        self.syn_error(syn::Error::new_spanned(tokens, format!("{message}\nhelp: {help}")));
     }
 
     pub(crate) fn syn_error(&self, error: syn::Error) {

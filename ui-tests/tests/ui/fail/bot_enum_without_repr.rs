@@ -1,0 +1,9 @@
+use playerbot_db::BotEnum;
+
+#[derive(BotEnum)]
+enum Slot {
+    Head,
+    Chest,
+}
+
+fn main() {}

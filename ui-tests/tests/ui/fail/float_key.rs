@@ -1,0 +1,9 @@
+use playerbot_db::BotEntity;
+
+#[derive(BotEntity)]
+struct Waypoint {
+    #[bot(key)]
+    x: f32,
+}
+
+fn main() {}

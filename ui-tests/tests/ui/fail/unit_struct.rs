@@ -1,0 +1,6 @@
+use playerbot_db::BotEntity;
+
+#[derive(BotEntity)]
+struct BotState;
+
+fn main() {}
