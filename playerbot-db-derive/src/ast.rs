@@ -35,7 +35,11 @@ impl<'a> Entity<'a> {
                     None
                 }
                 Fields::Unit => {
-                    cx.error(input.ident.span(), "`BotEntity` cannot be derived for a unit struct: it has no columns", NAMED_FIELDS);
+                    cx.error(
+                        input.ident.span(),
+                        "`BotEntity` cannot be derived for a unit struct: it has no columns",
+                        NAMED_FIELDS,
+                    );
                     None
                 }
             },
@@ -43,7 +47,9 @@ impl<'a> Entity<'a> {
                 cx.error(
                     input.ident.span(),
                     "`BotEntity` can only be derived for a struct",
-                    format_args!("{NAMED_FIELDS}; for an enum stored in a column use `#[derive(BotEnum)]`"),
+                    format_args!(
+                        "{NAMED_FIELDS}; for an enum stored in a column use `#[derive(BotEnum)]`"
+                    ),
                 );
                 None
             }
@@ -72,7 +78,9 @@ impl<'a> Entity<'a> {
 
     /// Fields that become columns, in declaration order.
     pub(crate) fn columns(&self) -> impl Iterator<Item = &Field<'a>> {
-        self.fields.iter().filter(|field| !field.attrs.skip.is_set())
+        self.fields
+            .iter()
+            .filter(|field| !field.attrs.skip.is_set())
     }
 
     pub(crate) fn keys(&self) -> impl Iterator<Item = &Field<'a>> {
@@ -113,7 +121,10 @@ impl<'a> Field<'a> {
 
     /// Where a mistake about the column name is best pointed at.
     pub(crate) fn column_span(&self) -> Span {
-        self.attrs.column.span().unwrap_or_else(|| self.ident.span())
+        self.attrs
+            .column
+            .span()
+            .unwrap_or_else(|| self.ident.span())
     }
 }
 

@@ -98,7 +98,9 @@ impl EntityAttrs {
         for_each_bot_item(cx, attrs, |meta| {
             let span = meta.path.span();
             if meta.path == TABLE {
-                if let Some(name) = parse_string(cx, &meta, TABLE, "`#[bot(table = \"bot_state\")]`")? {
+                if let Some(name) =
+                    parse_string(cx, &meta, TABLE, "`#[bot(table = \"bot_state\")]`")?
+                {
                     out.table.set(cx, span, name);
                 }
             } else if meta.path == PARTITION {
@@ -155,7 +157,9 @@ impl FieldAttrs {
                 }
             }
             if meta.path == COLUMN {
-                if let Some(name) = parse_string(cx, &meta, COLUMN, "`#[bot(column = \"map_id\")]`")? {
+                if let Some(name) =
+                    parse_string(cx, &meta, COLUMN, "`#[bot(column = \"map_id\")]`")?
+                {
                     out.column.set(cx, span, name);
                 }
             } else if meta.path == SQL_TYPE {
@@ -194,9 +198,18 @@ fn for_each_bot_item(
     }
 }
 
-fn unknown(cx: &Ctxt, meta: &syn::meta::ParseNestedMeta<'_>, level: &str, forms: impl std::fmt::Display) -> syn::Result<()> {
+fn unknown(
+    cx: &Ctxt,
+    meta: &syn::meta::ParseNestedMeta<'_>,
+    level: &str,
+    forms: impl std::fmt::Display,
+) -> syn::Result<()> {
     let name = path_text(&meta.path);
-    cx.error(meta.path.span(), format_args!("unknown {level} attribute `{name}`"), forms);
+    cx.error(
+        meta.path.span(),
+        format_args!("unknown {level} attribute `{name}`"),
+        forms,
+    );
     skip_rest(meta.input)
 }
 
@@ -274,7 +287,8 @@ where
 }
 
 fn parse_repr(cx: &Ctxt, meta: &syn::meta::ParseNestedMeta<'_>) -> syn::Result<Option<IntType>> {
-    let help = "the correct format looks like `#[bot(repr = u8)]`, naming the enum's `#[repr]` integer";
+    let help =
+        "the correct format looks like `#[bot(repr = u8)]`, naming the enum's `#[repr]` integer";
     if !meta.input.peek(Token![=]) {
         cx.error(meta.path.span(), "`repr` expects an integer type", help);
         skip_rest(meta.input)?;
@@ -285,15 +299,26 @@ fn parse_repr(cx: &Ctxt, meta: &syn::meta::ParseNestedMeta<'_>) -> syn::Result<O
     match IntType::from_type(&ty) {
         Some(int) => Ok(Some(int)),
         None => {
-            cx.error(ty.span(), "`repr` expects one of u8, u16, u32, u64, i8, i16, i32, i64", help);
+            cx.error(
+                ty.span(),
+                "`repr` expects one of u8, u16, u32, u64, i8, i16, i32, i64",
+                help,
+            );
             Ok(None)
         }
     }
 }
 
-fn parse_partition(cx: &Ctxt, meta: &syn::meta::ParseNestedMeta<'_>) -> syn::Result<Option<PartitionAttr>> {
+fn parse_partition(
+    cx: &Ctxt,
+    meta: &syn::meta::ParseNestedMeta<'_>,
+) -> syn::Result<Option<PartitionAttr>> {
     if !meta.input.peek(syn::token::Paren) {
-        cx.error(meta.path.span(), "`partition` expects a width and a count", correct_format(PARTITION_EXAMPLE));
+        cx.error(
+            meta.path.span(),
+            "`partition` expects a width and a count",
+            correct_format(PARTITION_EXAMPLE),
+        );
         skip_rest(meta.input)?;
         return Ok(None);
     }
@@ -317,7 +342,11 @@ fn parse_partition(cx: &Ctxt, meta: &syn::meta::ParseNestedMeta<'_>) -> syn::Res
     match (width.get(), count.get()) {
         (Some(&width), Some(&count)) => Ok(Some(PartitionAttr { width, count })),
         _ => {
-            cx.error(meta.path.span(), "`partition` needs both `width` and `count`", correct_format(PARTITION_EXAMPLE));
+            cx.error(
+                meta.path.span(),
+                "`partition` needs both `width` and `count`",
+                correct_format(PARTITION_EXAMPLE),
+            );
             Ok(None)
         }
     }
@@ -325,7 +354,11 @@ fn parse_partition(cx: &Ctxt, meta: &syn::meta::ParseNestedMeta<'_>) -> syn::Res
 
 fn parse_cache(cx: &Ctxt, meta: &syn::meta::ParseNestedMeta<'_>) -> syn::Result<Option<CacheAttr>> {
     if !meta.input.peek(syn::token::Paren) {
-        cx.error(meta.path.span(), "`cache` expects a capacity", correct_format(CACHE_EXAMPLE));
+        cx.error(
+            meta.path.span(),
+            "`cache` expects a capacity",
+            correct_format(CACHE_EXAMPLE),
+        );
         skip_rest(meta.input)?;
         return Ok(None);
     }
@@ -353,7 +386,11 @@ fn parse_cache(cx: &Ctxt, meta: &syn::meta::ParseNestedMeta<'_>) -> syn::Result<
             ttl_secs: ttl.get().copied(),
         })),
         None => {
-            cx.error(meta.path.span(), "`cache` needs a `capacity`", correct_format(CACHE_EXAMPLE));
+            cx.error(
+                meta.path.span(),
+                "`cache` needs a `capacity`",
+                correct_format(CACHE_EXAMPLE),
+            );
             Ok(None)
         }
     }

@@ -40,9 +40,18 @@ fn check_has_key(cx: &Ctxt, entity: &Entity<'_>) {
 
 /// Table and column names must be plain, unreserved SQL identifiers.
 fn check_identifiers(cx: &Ctxt, entity: &Entity<'_>) {
-    let table = entity.attrs.table.get().cloned().unwrap_or_else(|| default_table_name(entity.ident));
+    let table = entity
+        .attrs
+        .table
+        .get()
+        .cloned()
+        .unwrap_or_else(|| default_table_name(entity.ident));
     if let Err(problem) = check_identifier(&table) {
-        let span = entity.attrs.table.span().unwrap_or_else(|| entity.ident.span());
+        let span = entity
+            .attrs
+            .table
+            .span()
+            .unwrap_or_else(|| entity.ident.span());
         cx.error(
             span,
             problem.describe(&table),
@@ -81,7 +90,11 @@ fn check_duplicate_columns(cx: &Ctxt, entity: &Entity<'_>) {
 
 /// A skipped field is not a column, so no column attribute can apply to it.
 fn check_skip_stands_alone(cx: &Ctxt, entity: &Entity<'_>) {
-    for field in entity.fields.iter().filter(|field| field.attrs.skip.is_set()) {
+    for field in entity
+        .fields
+        .iter()
+        .filter(|field| field.attrs.skip.is_set())
+    {
         let a = &field.attrs;
         let others = [
             ("key", a.key.span()),
@@ -97,7 +110,9 @@ fn check_skip_stands_alone(cx: &Ctxt, entity: &Entity<'_>) {
             if let Some(span) = span {
                 cx.error(
                     span,
-                    format_args!("`{name}` cannot be combined with `skip`: a skipped field is not stored"),
+                    format_args!(
+                        "`{name}` cannot be combined with `skip`: a skipped field is not stored"
+                    ),
                     "remove `skip` to store the field, or remove the column attributes",
                 );
             }
@@ -109,7 +124,9 @@ fn check_skip_stands_alone(cx: &Ctxt, entity: &Entity<'_>) {
 /// requires it, and strings need a length to be indexed at all.
 fn check_key_types(cx: &Ctxt, entity: &Entity<'_>) {
     for field in entity.columns() {
-        let Some(column_type) = field.column_type else { continue };
+        let Some(column_type) = field.column_type else {
+            continue;
+        };
         let indexed = [
             ("key", field.attrs.key.span()),
             ("unique", field.attrs.unique.span()),
@@ -118,12 +135,23 @@ fn check_key_types(cx: &Ctxt, entity: &Entity<'_>) {
         for (name, span) in indexed {
             let Some(span) = span else { continue };
             if name == "key" && column_type.nullable {
-                cx.error(span, "a key field cannot be an `Option`: primary-key columns are NOT NULL", "use the plain type, such as `bot_id: u32`");
+                cx.error(
+                    span,
+                    "a key field cannot be an `Option`: primary-key columns are NOT NULL",
+                    "use the plain type, such as `bot_id: u32`",
+                );
             }
             if matches!(column_type.value, ValueType::F32 | ValueType::F64) && name == "key" {
-                cx.error(span, "a key field cannot be a float: equality on floats does not identify a row", "use an integer or a string key");
+                cx.error(
+                    span,
+                    "a key field cannot be a float: equality on floats does not identify a row",
+                    "use an integer or a string key",
+                );
             }
-            if column_type.value.takes_max_len() && !field.attrs.max_len.is_set() && field.attrs.sql_type.get().is_none() {
+            if column_type.value.takes_max_len()
+                && !field.attrs.max_len.is_set()
+                && field.attrs.sql_type.get().is_none()
+            {
                 cx.error(
                     span,
                     format_args!("a `{name}` column of type String or Vec<u8> needs `max_len`: TEXT and BLOB cannot be indexed whole"),
@@ -137,12 +165,20 @@ fn check_key_types(cx: &Ctxt, entity: &Entity<'_>) {
 /// `max_len` sets VARCHAR(n)/VARBINARY(n), so it only fits strings and bytes.
 fn check_max_len(cx: &Ctxt, entity: &Entity<'_>) {
     for field in entity.columns() {
-        let (Some(&len), Some(span)) = (field.attrs.max_len.get(), field.attrs.max_len.span()) else { continue };
-        let Some(column_type) = field.column_type else { continue };
+        let (Some(&len), Some(span)) = (field.attrs.max_len.get(), field.attrs.max_len.span())
+        else {
+            continue;
+        };
+        let Some(column_type) = field.column_type else {
+            continue;
+        };
         if !column_type.value.takes_max_len() {
             cx.error(
                 span,
-                format_args!("`max_len` applies to `String` and `Vec<u8>` fields, not to `{}`", field.ident),
+                format_args!(
+                    "`max_len` applies to `String` and `Vec<u8>` fields, not to `{}`",
+                    field.ident
+                ),
                 "remove `max_len`, or use `sql_type = \"...\"` to choose another SQL type",
             );
         } else if len == 0 || len > MAX_VARCHAR_CHARS {
@@ -158,7 +194,9 @@ fn check_max_len(cx: &Ctxt, entity: &Entity<'_>) {
 /// `repr` tells the derive an enum's integer type; on a known type it would be ignored.
 fn check_repr_only_on_enums(cx: &Ctxt, entity: &Entity<'_>) {
     for field in entity.columns() {
-        let (Some(span), Some(column_type)) = (field.attrs.repr.span(), field.column_type) else { continue };
+        let (Some(span), Some(column_type)) = (field.attrs.repr.span(), field.column_type) else {
+            continue;
+        };
         if !matches!(column_type.value, ValueType::Enum(_)) {
             cx.error(
                 span,
@@ -172,9 +210,15 @@ fn check_repr_only_on_enums(cx: &Ctxt, entity: &Entity<'_>) {
 /// An SQL type override is pasted into CREATE TABLE, so only type-like text is accepted.
 fn check_sql_type(cx: &Ctxt, entity: &Entity<'_>) {
     for field in entity.columns() {
-        let (Some(sql_type), Some(span)) = (field.attrs.sql_type.get(), field.attrs.sql_type.span()) else { continue };
+        let (Some(sql_type), Some(span)) =
+            (field.attrs.sql_type.get(), field.attrs.sql_type.span())
+        else {
+            continue;
+        };
         let valid = !sql_type.trim().is_empty()
-            && sql_type.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '(' | ')' | ',' | ' '));
+            && sql_type
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '(' | ')' | ',' | ' '));
         if !valid {
             cx.error(
                 span,
@@ -188,7 +232,10 @@ fn check_sql_type(cx: &Ctxt, entity: &Entity<'_>) {
 /// RANGE partitioning needs exactly one unsigned integer partition key that is part of the
 /// primary key and of every unique key (else the server rejects the table, error 1503).
 fn check_partitioning(cx: &Ctxt, entity: &Entity<'_>) {
-    let partition_keys: Vec<&Field<'_>> = entity.columns().filter(|f| f.attrs.partition_key.is_set()).collect();
+    let partition_keys: Vec<&Field<'_>> = entity
+        .columns()
+        .filter(|f| f.attrs.partition_key.is_set())
+        .collect();
     for extra in partition_keys.iter().skip(1) {
         cx.error(
             extra.attrs.partition_key.span().expect("set"),
@@ -217,8 +264,12 @@ fn check_partitioning(cx: &Ctxt, entity: &Entity<'_>) {
             );
         }
     }
-    let Some(partition_span) = entity.attrs.partition.span() else { return };
-    let Some(partition) = entity.attrs.partition.get() else { return };
+    let Some(partition_span) = entity.attrs.partition.span() else {
+        return;
+    };
+    let Some(partition) = entity.attrs.partition.get() else {
+        return;
+    };
     if partition_key.is_none() {
         cx.error(
             partition_span,
@@ -229,12 +280,17 @@ fn check_partitioning(cx: &Ctxt, entity: &Entity<'_>) {
     if partition.width == 0 || partition.count == 0 || partition.count > MAX_INITIAL_PARTITIONS {
         cx.error(
             partition_span,
-            format_args!("`partition(width = {}, count = {})` is out of range", partition.width, partition.count),
+            format_args!(
+                "`partition(width = {}, count = {})` is out of range",
+                partition.width, partition.count
+            ),
             format_args!("use a width of at least 1 and a count in 1..={MAX_INITIAL_PARTITIONS}"),
         );
     }
     for field in entity.columns() {
-        let Some(span) = field.attrs.unique.span() else { continue };
+        let Some(span) = field.attrs.unique.span() else {
+            continue;
+        };
         if !field.attrs.partition_key.is_set() {
             cx.error(
                 span,
@@ -246,8 +302,14 @@ fn check_partitioning(cx: &Ctxt, entity: &Entity<'_>) {
 }
 
 fn check_cache(cx: &Ctxt, entity: &Entity<'_>) {
-    let (Some(cache), Some(span)) = (entity.attrs.cache.get(), entity.attrs.cache.span()) else { return };
+    let (Some(cache), Some(span)) = (entity.attrs.cache.get(), entity.attrs.cache.span()) else {
+        return;
+    };
     if cache.capacity == 0 || cache.ttl_secs == Some(0) {
-        cx.error(span, "a cache needs a capacity and a ttl of at least 1", "the correct format looks like `#[bot(cache(capacity = 10000, ttl_secs = 60))]`");
+        cx.error(
+            span,
+            "a cache needs a capacity and a ttl of at least 1",
+            "the correct format looks like `#[bot(cache(capacity = 10000, ttl_secs = 60))]`",
+        );
     }
 }

@@ -27,8 +27,16 @@ impl Ctxt {
 
     /// Like [`Ctxt::error`], underlining all of `tokens` (a whole type, say), not only its
     /// first token.
-    pub(crate) fn error_spanned(&self, tokens: impl ToTokens, message: impl Display, help: impl Display) {
-        self.syn_error(syn::Error::new_spanned(tokens, format!("{message}\nhelp: {help}")));
+    pub(crate) fn error_spanned(
+        &self,
+        tokens: impl ToTokens,
+        message: impl Display,
+        help: impl Display,
+    ) {
+        self.syn_error(syn::Error::new_spanned(
+            tokens,
+            format!("{message}\nhelp: {help}"),
+        ));
     }
 
     pub(crate) fn syn_error(&self, error: syn::Error) {

@@ -118,10 +118,16 @@ pub(crate) fn classify(ty: &Type, repr: Option<IntType>) -> Result<ColumnType, U
             return Err(Unsupported::NestedOption);
         }
         let value = classify_value(inner, repr)?;
-        return Ok(ColumnType { value, nullable: true });
+        return Ok(ColumnType {
+            value,
+            nullable: true,
+        });
     }
     let value = classify_value(ty, repr)?;
-    Ok(ColumnType { value, nullable: false })
+    Ok(ColumnType {
+        value,
+        nullable: false,
+    })
 }
 
 fn classify_value(ty: &Type, repr: Option<IntType>) -> Result<ValueType, Unsupported> {
@@ -140,12 +146,18 @@ fn classify_value(ty: &Type, repr: Option<IntType>) -> Result<ValueType, Unsuppo
             "bool" => return Ok(ValueType::Bool),
             "String" => return Ok(ValueType::Text),
             "usize" | "isize" | "u128" | "i128" => {
-                return Err(Unsupported::Width(if name.starts_with('u') { "u64" } else { "i64" }))
+                return Err(Unsupported::Width(if name.starts_with('u') {
+                    "u64"
+                } else {
+                    "i64"
+                }))
             }
             _ => {}
         }
     }
-    if name == "Vec" && single_generic(segment).and_then(IntType::from_type) == IntType::from_name("u8") {
+    if name == "Vec"
+        && single_generic(segment).and_then(IntType::from_type) == IntType::from_name("u8")
+    {
         return Ok(ValueType::Bytes);
     }
     match repr {

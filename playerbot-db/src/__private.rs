@@ -44,12 +44,20 @@ pub fn expect_column_count(row: &Row, meta: &'static EntityMeta) -> Result<(), R
     Err(RowError {
         entity: meta.entity,
         column: None,
-        detail: format!("expected {} columns, the row has {}", meta.columns.len(), row.len()),
+        detail: format!(
+            "expected {} columns, the row has {}",
+            meta.columns.len(),
+            row.len()
+        ),
     })
 }
 
 /// Takes column `index` out of the row as `T`.
-pub fn column<T: FromValue>(row: &mut Row, index: usize, meta: &'static EntityMeta) -> Result<T, RowError> {
+pub fn column<T: FromValue>(
+    row: &mut Row,
+    index: usize,
+    meta: &'static EntityMeta,
+) -> Result<T, RowError> {
     let error = |detail: String| RowError {
         entity: meta.entity,
         column: Some(meta.columns[index].name),
@@ -62,12 +70,18 @@ pub fn column<T: FromValue>(row: &mut Row, index: usize, meta: &'static EntityMe
             err.0,
             std::any::type_name::<T>()
         ))),
-        None => Err(error("the value was already taken or is missing".to_owned())),
+        None => Err(error(
+            "the value was already taken or is missing".to_owned(),
+        )),
     }
 }
 
 /// Takes an enum column: its integer, then the variant with that discriminant.
-pub fn enum_column<R, E>(row: &mut Row, index: usize, meta: &'static EntityMeta) -> Result<E, RowError>
+pub fn enum_column<R, E>(
+    row: &mut Row,
+    index: usize,
+    meta: &'static EntityMeta,
+) -> Result<E, RowError>
 where
     E: BotEnum<Repr = R>,
     R: Copy + Debug + Into<Value> + FromValue,
@@ -86,10 +100,15 @@ where
     R: Copy + Debug + Into<Value> + FromValue,
 {
     let repr: Option<R> = column(row, index, meta)?;
-    repr.map(|repr| enum_from_repr(repr, index, meta)).transpose()
+    repr.map(|repr| enum_from_repr(repr, index, meta))
+        .transpose()
 }
 
-fn enum_from_repr<E: BotEnum>(repr: E::Repr, index: usize, meta: &'static EntityMeta) -> Result<E, RowError> {
+fn enum_from_repr<E: BotEnum>(
+    repr: E::Repr,
+    index: usize,
+    meta: &'static EntityMeta,
+) -> Result<E, RowError> {
     E::from_repr(repr).ok_or_else(|| RowError {
         entity: meta.entity,
         column: Some(meta.columns[index].name),

@@ -54,7 +54,10 @@ impl ServerFlavor {
 
     /// Asks an open connection for `VERSION()` and parses the answer.
     pub async fn detect(conn: &mut mysql_async::Conn) -> Result<ServerFlavor, crate::Error> {
-        detect_flavor(conn).await
+        use mysql_async::prelude::Queryable;
+        let version: Option<String> = conn.query_first("SELECT VERSION()").await?;
+        let version = version.unwrap_or_default();
+        ServerFlavor::parse(&version).ok_or(crate::Error::UnknownServer(version))
     }
 
     pub fn is_mariadb(self) -> bool {
@@ -71,7 +74,11 @@ impl ServerFlavor {
 impl fmt::Display for ServerFlavor {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let (major, minor, patch) = self.version();
-        let product = if self.is_mariadb() { "MariaDB" } else { "MySQL" };
+        let product = if self.is_mariadb() {
+            "MariaDB"
+        } else {
+            "MySQL"
+        };
         write!(f, "{product} {major}.{minor}.{patch}")
     }
 }
@@ -83,27 +90,38 @@ mod tests {
     #[test]
     fn parses_both_products_and_picks_the_dialect() {
         let mariadb = ServerFlavor::parse("10.11.19-MariaDB-0+deb12u1").unwrap();
-        assert_eq!(mariadb, ServerFlavor::MariaDb { version: (10, 11, 19) });
+        assert_eq!(
+            mariadb,
+            ServerFlavor::MariaDb {
+                version: (10, 11, 19)
+            }
+        );
         assert_eq!(mariadb.dialect(), Dialect::MariaDb);
 
         let proxied = ServerFlavor::parse("5.5.5-10.11.6-MariaDB").unwrap();
-        assert_eq!(proxied, ServerFlavor::MariaDb { version: (10, 11, 6) });
+        assert_eq!(
+            proxied,
+            ServerFlavor::MariaDb {
+                version: (10, 11, 6)
+            }
+        );
 
         let mysql9 = ServerFlavor::parse("9.1.0-commercial").unwrap();
         assert_eq!(mysql9, ServerFlavor::MySql { version: (9, 1, 0) });
         assert_eq!(mysql9.dialect(), Dialect::MySql);
 
-        assert_eq!(ServerFlavor::parse("8.0.19").unwrap().dialect(), Dialect::MySql);
-        assert_eq!(ServerFlavor::parse("8.0.18-log").unwrap().dialect(), Dialect::MariaDb);
-        assert_eq!(ServerFlavor::parse("5.7.44").unwrap().dialect(), Dialect::MariaDb);
+        assert_eq!(
+            ServerFlavor::parse("8.0.19").unwrap().dialect(),
+            Dialect::MySql
+        );
+        assert_eq!(
+            ServerFlavor::parse("8.0.18-log").unwrap().dialect(),
+            Dialect::MariaDb
+        );
+        assert_eq!(
+            ServerFlavor::parse("5.7.44").unwrap().dialect(),
+            Dialect::MariaDb
+        );
         assert_eq!(ServerFlavor::parse("garbage"), None);
     }
-}
-
-/// Asks the server for `VERSION()`.
-pub(crate) async fn detect_flavor(conn: &mut mysql_async::Conn) -> Result<ServerFlavor, crate::Error> {
-    use mysql_async::prelude::Queryable;
-    let version: Option<String> = conn.query_first("SELECT VERSION()").await?;
-    let version = version.unwrap_or_default();
-    ServerFlavor::parse(&version).ok_or(crate::Error::UnknownServer(version))
 }

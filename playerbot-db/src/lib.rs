@@ -16,11 +16,11 @@ pub mod __private;
 
 pub use dialect::{Dialect, ServerFlavor};
 pub use entity::{
-    BotEntity, BotEnum, CachePolicy, ColumnMeta, EntityMeta, EntitySql, Partitioning, RowError, Statements,
-    ValueKind,
+    BotEntity, BotEnum, CachePolicy, ColumnMeta, EntityMeta, EntitySql, Partitioning, RowError,
+    Statements, ValueKind,
 };
 pub use error::Error;
-/// The derives live in the macro namespace beside the traits of the same name.
-pub use playerbot_db_derive::{BotEntity, BotEnum};
 /// The driver, for code that wants to run the generated SQL by hand.
 pub use mysql_async;
+/// The derives live in the macro namespace beside the traits of the same name.
+pub use playerbot_db_derive::{BotEntity, BotEnum};

@@ -12,17 +12,43 @@ use crate::{EntityMeta, Error};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SchemaDifference {
     MissingTable,
-    MissingColumn { column: String },
-    ExtraColumn { column: String },
+    MissingColumn {
+        column: String,
+    },
+    ExtraColumn {
+        column: String,
+    },
     /// Columns are in another order than the struct's fields; the generated SQL names its
     /// columns, so this only matters to people reading the table.
-    ColumnOrder { expected: Vec<String>, found: Vec<String> },
-    ColumnType { column: String, expected: String, found: String },
-    Nullability { column: String, expected_nullable: bool },
-    PrimaryKey { expected: Vec<String>, found: Vec<String> },
-    UniqueKey { column: String, expected: bool },
-    Index { column: String, expected: bool },
-    Partitions { expected: Vec<String>, found: Vec<String> },
+    ColumnOrder {
+        expected: Vec<String>,
+        found: Vec<String>,
+    },
+    ColumnType {
+        column: String,
+        expected: String,
+        found: String,
+    },
+    Nullability {
+        column: String,
+        expected_nullable: bool,
+    },
+    PrimaryKey {
+        expected: Vec<String>,
+        found: Vec<String>,
+    },
+    UniqueKey {
+        column: String,
+        expected: bool,
+    },
+    Index {
+        column: String,
+        expected: bool,
+    },
+    Partitions {
+        expected: Vec<String>,
+        found: Vec<String>,
+    },
 }
 
 impl fmt::Display for SchemaDifference {
@@ -32,29 +58,61 @@ impl fmt::Display for SchemaDifference {
             Self::MissingColumn { column } => write!(f, "column `{column}` is missing"),
             Self::ExtraColumn { column } => write!(f, "column `{column}` is not in the entity"),
             Self::ColumnOrder { expected, found } => {
-                write!(f, "columns are ordered {found:?}, the entity orders them {expected:?}")
+                write!(
+                    f,
+                    "columns are ordered {found:?}, the entity orders them {expected:?}"
+                )
             }
-            Self::ColumnType { column, expected, found } => {
-                write!(f, "column `{column}` is {found}, the entity says {expected}")
+            Self::ColumnType {
+                column,
+                expected,
+                found,
+            } => {
+                write!(
+                    f,
+                    "column `{column}` is {found}, the entity says {expected}"
+                )
             }
-            Self::Nullability { column, expected_nullable } => {
-                let (want, have) = if *expected_nullable { ("NULL", "NOT NULL") } else { ("NOT NULL", "NULL") };
+            Self::Nullability {
+                column,
+                expected_nullable,
+            } => {
+                let (want, have) = if *expected_nullable {
+                    ("NULL", "NOT NULL")
+                } else {
+                    ("NOT NULL", "NULL")
+                };
                 write!(f, "column `{column}` is {have}, the entity says {want}")
             }
-            Self::PrimaryKey { expected, found } => write!(f, "primary key is {found:?}, the entity says {expected:?}"),
+            Self::PrimaryKey { expected, found } => {
+                write!(f, "primary key is {found:?}, the entity says {expected:?}")
+            }
             Self::UniqueKey { column, expected } => {
-                write!(f, "column `{column}` {} a unique key", if *expected { "lacks" } else { "has an extra" })
+                write!(
+                    f,
+                    "column `{column}` {} a unique key",
+                    if *expected { "lacks" } else { "has an extra" }
+                )
             }
             Self::Index { column, expected } => {
-                write!(f, "column `{column}` {} an index", if *expected { "lacks" } else { "has an extra" })
+                write!(
+                    f,
+                    "column `{column}` {} an index",
+                    if *expected { "lacks" } else { "has an extra" }
+                )
             }
-            Self::Partitions { expected, found } => write!(f, "partitions are {found:?}, the entity says {expected:?}"),
+            Self::Partitions { expected, found } => {
+                write!(f, "partitions are {found:?}, the entity says {expected:?}")
+            }
         }
     }
 }
 
 /// Compares table `meta.table` in the connection's current database with `meta`.
-pub async fn check_table(conn: &mut Conn, meta: &EntityMeta) -> Result<Vec<SchemaDifference>, Error> {
+pub async fn check_table(
+    conn: &mut Conn,
+    meta: &EntityMeta,
+) -> Result<Vec<SchemaDifference>, Error> {
     let columns: Vec<(String, String, String)> = conn
         .exec(
             "SELECT COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE FROM information_schema.COLUMNS \
@@ -89,14 +147,25 @@ pub async fn check_table(conn: &mut Conn, meta: &EntityMeta) -> Result<Vec<Schem
     Ok(differences)
 }
 
-fn compare_columns(meta: &EntityMeta, live: &[(String, String, String)], out: &mut Vec<SchemaDifference>) {
+fn compare_columns(
+    meta: &EntityMeta,
+    live: &[(String, String, String)],
+    out: &mut Vec<SchemaDifference>,
+) {
     for column in meta.columns {
         match live.iter().find(|(name, _, _)| name == column.name) {
-            None => out.push(SchemaDifference::MissingColumn { column: column.name.to_owned() }),
+            None => out.push(SchemaDifference::MissingColumn {
+                column: column.name.to_owned(),
+            }),
             Some((_, live_type, nullable)) => {
-                let (expected, found) = (normalize_type(column.sql_type), normalize_type(live_type));
+                let (expected, found) =
+                    (normalize_type(column.sql_type), normalize_type(live_type));
                 if expected != found {
-                    out.push(SchemaDifference::ColumnType { column: column.name.to_owned(), expected, found });
+                    out.push(SchemaDifference::ColumnType {
+                        column: column.name.to_owned(),
+                        expected,
+                        found,
+                    });
                 }
                 if (nullable == "YES") != column.nullable {
                     out.push(SchemaDifference::Nullability {
@@ -109,20 +178,31 @@ fn compare_columns(meta: &EntityMeta, live: &[(String, String, String)], out: &m
     }
     for (name, _, _) in live {
         if meta.column(name).is_none() {
-            out.push(SchemaDifference::ExtraColumn { column: name.clone() });
+            out.push(SchemaDifference::ExtraColumn {
+                column: name.clone(),
+            });
         }
     }
     let expected: Vec<String> = meta.columns.iter().map(|c| c.name.to_owned()).collect();
     let found: Vec<String> = live.iter().map(|(name, _, _)| name.clone()).collect();
-    let same_set = expected.len() == found.len() && expected.iter().all(|name| found.contains(name));
+    let same_set =
+        expected.len() == found.len() && expected.iter().all(|name| found.contains(name));
     if same_set && expected != found {
         out.push(SchemaDifference::ColumnOrder { expected, found });
     }
 }
 
-fn compare_keys(meta: &EntityMeta, indexes: &[(String, String, i64)], out: &mut Vec<SchemaDifference>) {
+fn compare_keys(
+    meta: &EntityMeta,
+    indexes: &[(String, String, i64)],
+    out: &mut Vec<SchemaDifference>,
+) {
     let expected: Vec<String> = meta.key_columns().map(|c| c.name.to_owned()).collect();
-    let found: Vec<String> = indexes.iter().filter(|(index, _, _)| index == "PRIMARY").map(|(_, c, _)| c.clone()).collect();
+    let found: Vec<String> = indexes
+        .iter()
+        .filter(|(index, _, _)| index == "PRIMARY")
+        .map(|(_, c, _)| c.clone())
+        .collect();
     if expected != found {
         out.push(SchemaDifference::PrimaryKey { expected, found });
     }
@@ -131,7 +211,13 @@ fn compare_keys(meta: &EntityMeta, indexes: &[(String, String, i64)], out: &mut 
         indexes
             .iter()
             .filter(|(index, _, non_unique)| index != "PRIMARY" && (*non_unique == 0) == unique)
-            .filter(|(index, _, _)| indexes.iter().filter(|(other, _, _)| other == index).count() == 1)
+            .filter(|(index, _, _)| {
+                indexes
+                    .iter()
+                    .filter(|(other, _, _)| other == index)
+                    .count()
+                    == 1
+            })
             .map(|(_, column, _)| column.clone())
             .collect()
     };
@@ -139,19 +225,35 @@ fn compare_keys(meta: &EntityMeta, indexes: &[(String, String, i64)], out: &mut 
     for column in meta.columns {
         let has_unique = live_unique.iter().any(|c| c == column.name);
         if has_unique != column.unique {
-            out.push(SchemaDifference::UniqueKey { column: column.name.to_owned(), expected: column.unique });
+            out.push(SchemaDifference::UniqueKey {
+                column: column.name.to_owned(),
+                expected: column.unique,
+            });
         }
         let has_index = live_indexed.iter().any(|c| c == column.name);
         if has_index != column.indexed {
-            out.push(SchemaDifference::Index { column: column.name.to_owned(), expected: column.indexed });
+            out.push(SchemaDifference::Index {
+                column: column.name.to_owned(),
+                expected: column.indexed,
+            });
         }
     }
 }
 
-fn compare_partitions(meta: &EntityMeta, live: &[(Option<String>, Option<String>)], out: &mut Vec<SchemaDifference>) {
+fn compare_partitions(
+    meta: &EntityMeta,
+    live: &[(Option<String>, Option<String>)],
+    out: &mut Vec<SchemaDifference>,
+) {
     let found: Vec<String> = live
         .iter()
-        .filter_map(|(name, bound)| Some(format!("{} < {}", name.as_ref()?, bound.as_deref().unwrap_or("?"))))
+        .filter_map(|(name, bound)| {
+            Some(format!(
+                "{} < {}",
+                name.as_ref()?,
+                bound.as_deref().unwrap_or("?")
+            ))
+        })
         .collect();
     let expected: Vec<String> = match meta.partitioning {
         None => Vec::new(),
@@ -176,16 +278,16 @@ pub fn normalize_type(sql_type: &str) -> String {
         _ => lower.replacen("integer", "int", 1),
     };
     for int in ["tinyint", "smallint", "mediumint", "bigint", "int"] {
-        if let Some(rest) = lower.strip_prefix(int) {
-            if let Some(after_width) = rest.strip_prefix('(').and_then(|r| r.split_once(')')).map(|(width, after)| (width, after)) {
-                let (width, after) = after_width;
-                if int == "tinyint" && width == "1" {
-                    return lower;
-                }
-                return format!("{int}{after}");
-            }
+        let Some(rest) = lower.strip_prefix(int) else {
+            continue;
+        };
+        let Some((width, after)) = rest.strip_prefix('(').and_then(|r| r.split_once(')')) else {
+            return lower;
+        };
+        if int == "tinyint" && width == "1" {
             return lower;
         }
+        return format!("{int}{after}");
     }
     lower
 }

@@ -21,7 +21,9 @@ pub fn setup_statements() -> Vec<String> {
 /// the server's unix socket without saying so, and a URL should mean what it says.
 pub fn connect_opts(url: &str, database: Option<&str>) -> Result<Opts, mysql_async::UrlError> {
     let opts = Opts::from_url(url)?;
-    let mut builder = OptsBuilder::from_opts(opts).prefer_socket(false).setup(setup_statements());
+    let mut builder = OptsBuilder::from_opts(opts)
+        .prefer_socket(false)
+        .setup(setup_statements());
     if let Some(database) = database {
         builder = builder.db_name(Some(database));
     }

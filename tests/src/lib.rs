@@ -27,7 +27,9 @@ static SERVER: LazyLock<Server> = LazyLock::new(|| match std::env::var(URL_ENV) 
     Ok(url) if !url.is_empty() => Server::External(url),
     _ => match EmbeddedServer::start() {
         Ok(server) => Server::Embedded(server),
-        Err(err) => panic!("the tests need a MariaDB or MySQL server and none could be started: {err}"),
+        Err(err) => {
+            panic!("the tests need a MariaDB or MySQL server and none could be started: {err}")
+        }
     },
 });
 
@@ -54,13 +56,25 @@ impl TestDb {
         let server_url = server_url();
         let mut slug: String = test
             .chars()
-            .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' })
+            .map(|c| {
+                if c.is_ascii_alphanumeric() {
+                    c.to_ascii_lowercase()
+                } else {
+                    '_'
+                }
+            })
             .collect();
         slug.truncate(40);
-        let name = format!("t_{slug}_{}_{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed));
+        let name = format!(
+            "t_{slug}_{}_{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        );
         let mut admin = connect(&server_url, None).await;
         admin
-            .query_drop(format!("CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"))
+            .query_drop(format!(
+                "CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"
+            ))
             .await
             .unwrap_or_else(|err| panic!("creating test database {name}: {err}"));
         admin.disconnect().await.ok();
@@ -88,12 +102,16 @@ impl Drop for TestDb {
         // Drop runs inside the test's runtime, which cannot be blocked on; a thread with its
         // own small runtime can.
         let dropped = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
             runtime.block_on(async {
                 let mut conn = Conn::new(connect_opts(&url, None).map_err(std::io::Error::other)?)
                     .await
                     .map_err(std::io::Error::other)?;
-                conn.query_drop(format!("DROP DATABASE IF EXISTS `{name}`")).await.map_err(std::io::Error::other)?;
+                conn.query_drop(format!("DROP DATABASE IF EXISTS `{name}`"))
+                    .await
+                    .map_err(std::io::Error::other)?;
                 conn.disconnect().await.map_err(std::io::Error::other)
             })
         })
@@ -107,8 +125,11 @@ impl Drop for TestDb {
 }
 
 async fn connect(url: &str, database: Option<&str>) -> Conn {
-    let opts = connect_opts(url, database).unwrap_or_else(|err| panic!("bad server URL {url:?}: {err}"));
+    let opts =
+        connect_opts(url, database).unwrap_or_else(|err| panic!("bad server URL {url:?}: {err}"));
     Conn::new(opts)
         .await
-        .unwrap_or_else(|err: mysql_async::Error| panic!("connecting to the test server at {url}: {err}"))
+        .unwrap_or_else(|err: mysql_async::Error| {
+            panic!("connecting to the test server at {url}: {err}")
+        })
 }

@@ -32,10 +32,14 @@ async fn detected_dialect_runs_and_the_other_form_is_rejected_or_deprecated() {
     let flavor = ServerFlavor::detect(&mut conn).await.unwrap();
     assert_eq!(ServerFlavor::parse(&version), Some(flavor));
     let dialect = flavor.dialect();
-    conn.query_drop(BotState::META.statements(dialect).create_table).await.unwrap();
+    conn.query_drop(BotState::META.statements(dialect).create_table)
+        .await
+        .unwrap();
 
     let ours = BotState::META.statements(dialect).upsert;
-    conn.exec_drop(ours, Params::Positional(state(1).to_params())).await.unwrap();
+    conn.exec_drop(ours, Params::Positional(state(1).to_params()))
+        .await
+        .unwrap();
     assert_eq!(conn.get_warnings(), 0, "our upsert must not warn");
 
     let other = match dialect {
@@ -43,13 +47,19 @@ async fn detected_dialect_runs_and_the_other_form_is_rejected_or_deprecated() {
         Dialect::MariaDb => Dialect::MySql,
     };
     let theirs = BotState::META.statements(other).upsert;
-    let result = conn.exec_drop(theirs, Params::Positional(state(2).to_params())).await;
+    let result = conn
+        .exec_drop(theirs, Params::Positional(state(2).to_params()))
+        .await;
     match (flavor, result) {
         // MariaDB has no row alias: a syntax error.
-        (ServerFlavor::MariaDb { .. }, Err(Error::Server(err))) => assert_eq!(err.code, 1064, "{err}"),
+        (ServerFlavor::MariaDb { .. }, Err(Error::Server(err))) => {
+            assert_eq!(err.code, 1064, "{err}")
+        }
         // MySQL 8.0.20+ accepts VALUES() but warns once per column (1287).
         (ServerFlavor::MySql { .. }, Ok(())) => assert!(conn.get_warnings() > 0),
-        (flavor, result) => panic!("unexpected result of the other dialect on {flavor}: {result:?}"),
+        (flavor, result) => {
+            panic!("unexpected result of the other dialect on {flavor}: {result:?}")
+        }
     }
 }
 
@@ -57,14 +67,21 @@ async fn detected_dialect_runs_and_the_other_form_is_rejected_or_deprecated() {
 async fn sessions_run_in_strict_mode_with_utf8mb4() {
     let db = TestDb::new("strict_session").await;
     let mut conn = db.conn().await;
-    let (mode, charset): (String, String) =
-        conn.query_first("SELECT @@SESSION.sql_mode, @@SESSION.character_set_client").await.unwrap().unwrap();
+    let (mode, charset): (String, String) = conn
+        .query_first("SELECT @@SESSION.sql_mode, @@SESSION.character_set_client")
+        .await
+        .unwrap()
+        .unwrap();
     assert!(mode.contains("STRICT_ALL_TABLES"), "{mode}");
     assert_eq!(charset, "utf8mb4");
 
     // Strict mode turns an out-of-range value into an error instead of a clamped row.
-    conn.query_drop(BotState::META.statements(Dialect::MariaDb).create_table).await.unwrap();
-    let result = conn.query_drop("INSERT INTO bot_state VALUES (1, 70000, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)").await;
+    conn.query_drop(BotState::META.statements(Dialect::MariaDb).create_table)
+        .await
+        .unwrap();
+    let result = conn
+        .query_drop("INSERT INTO bot_state VALUES (1, 70000, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)")
+        .await;
     match result {
         Err(Error::Server(err)) => assert_eq!(err.code, 1264, "{err}"),
         other => panic!("expected out-of-range error 1264, got {other:?}"),

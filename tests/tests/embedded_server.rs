@@ -10,7 +10,9 @@ use playerbot_db::mysql_async::Conn;
 use playerbot_db::session::connect_opts;
 
 async fn connect(server: &EmbeddedServer) -> Conn {
-    Conn::new(connect_opts(&server.url(), None).unwrap()).await.expect("connect to embedded server")
+    Conn::new(connect_opts(&server.url(), None).unwrap())
+        .await
+        .expect("connect to embedded server")
 }
 
 #[tokio::test]
@@ -28,7 +30,10 @@ async fn two_servers_run_side_by_side_and_clean_up_on_drop() {
         .await
         .unwrap();
     assert_eq!(seen_on_second, None, "servers must not share data");
-    let charset: Option<String> = a.query_first("SELECT @@character_set_server").await.unwrap();
+    let charset: Option<String> = a
+        .query_first("SELECT @@character_set_server")
+        .await
+        .unwrap();
     assert_eq!(charset.as_deref(), Some("utf8mb4"));
     a.disconnect().await.unwrap();
     b.disconnect().await.unwrap();
@@ -37,7 +42,11 @@ async fn two_servers_run_side_by_side_and_clean_up_on_drop() {
     let root = dir.parent().unwrap().to_path_buf();
     assert!(dir.join("mysql").is_dir());
     drop(first);
-    assert!(!root.exists(), "dropping the server removes {}", root.display());
+    assert!(
+        !root.exists(),
+        "dropping the server removes {}",
+        root.display()
+    );
     drop(second);
 }
 
@@ -45,7 +54,9 @@ async fn two_servers_run_side_by_side_and_clean_up_on_drop() {
 async fn killed_server_restarts_with_its_data() {
     let mut server = EmbeddedServer::start().expect("server");
     let mut conn = connect(&server).await;
-    conn.query_drop("CREATE DATABASE survives_kill").await.unwrap();
+    conn.query_drop("CREATE DATABASE survives_kill")
+        .await
+        .unwrap();
     drop(conn);
 
     server.kill();
@@ -70,6 +81,9 @@ fn missing_server_binary_is_a_clear_error() {
     let err = ServerBinaries::locate_from(Some(nowhere)).expect_err("no binary there");
     assert!(matches!(err, EmbeddedError::NoServerBinary { .. }));
     let message = err.to_string();
-    assert!(message.contains("apt-get install -y mariadb-server"), "{message}");
+    assert!(
+        message.contains("apt-get install -y mariadb-server"),
+        "{message}"
+    );
     assert!(message.contains("PLAYERBOT_DB_URL"), "{message}");
 }

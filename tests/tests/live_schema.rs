@@ -25,7 +25,9 @@ async fn generated_tables_match_their_metadata() {
     let mut conn = db.conn().await;
     let dialect = round_trip::dialect(&mut conn).await;
     for meta in ALL {
-        conn.query_drop(meta.statements(dialect).create_table).await.expect("create table");
+        conn.query_drop(meta.statements(dialect).create_table)
+            .await
+            .expect("create table");
         let differences = check_table(&mut conn, meta).await.expect("schema check");
         assert!(differences.is_empty(), "{}: {differences:?}", meta.table);
     }
@@ -56,25 +58,51 @@ async fn drifted_table_is_reported_in_full() {
     )
     .await
     .expect("create drifted table");
-    let differences = check_table(&mut conn, BotState::META).await.expect("schema check");
+    let differences = check_table(&mut conn, BotState::META)
+        .await
+        .expect("schema check");
     let expected = [
-        SchemaDifference::ColumnType { column: "map_id".into(), expected: "smallint unsigned".into(), found: "int".into() },
-        SchemaDifference::Nullability { column: "zone_id".into(), expected_nullable: false },
-        SchemaDifference::MissingColumn { column: "updated_at".into() },
-        SchemaDifference::ExtraColumn { column: "extra".into() },
-        SchemaDifference::PrimaryKey { expected: vec!["bot_id".into()], found: vec!["bot_id".into(), "map_id".into()] },
-        SchemaDifference::Index { column: "zone_id".into(), expected: false },
+        SchemaDifference::ColumnType {
+            column: "map_id".into(),
+            expected: "smallint unsigned".into(),
+            found: "int".into(),
+        },
+        SchemaDifference::Nullability {
+            column: "zone_id".into(),
+            expected_nullable: false,
+        },
+        SchemaDifference::MissingColumn {
+            column: "updated_at".into(),
+        },
+        SchemaDifference::ExtraColumn {
+            column: "extra".into(),
+        },
+        SchemaDifference::PrimaryKey {
+            expected: vec!["bot_id".into()],
+            found: vec!["bot_id".into(), "map_id".into()],
+        },
+        SchemaDifference::Index {
+            column: "zone_id".into(),
+            expected: false,
+        },
     ];
     for difference in &expected {
-        assert!(differences.contains(difference), "missing {difference:?} in {differences:?}");
+        assert!(
+            differences.contains(difference),
+            "missing {difference:?} in {differences:?}"
+        );
     }
     assert!(
-        differences.iter().any(|d| matches!(d, SchemaDifference::Partitions { found, .. } if found.is_empty())),
+        differences
+            .iter()
+            .any(|d| matches!(d, SchemaDifference::Partitions { found, .. } if found.is_empty())),
         "{differences:?}"
     );
     assert_eq!(differences.len(), expected.len() + 1, "{differences:?}");
 
-    let missing = check_table(&mut conn, AiValue::META).await.expect("schema check");
+    let missing = check_table(&mut conn, AiValue::META)
+        .await
+        .expect("schema check");
     assert_eq!(missing, vec![SchemaDifference::MissingTable]);
 }
 
@@ -87,17 +115,33 @@ async fn partition_routing_agrees_with_the_server() {
     let dialect = round_trip::dialect(&mut conn).await;
     let sql = BotEvent::META.statements(dialect);
     conn.query_drop(sql.create_table).await.unwrap();
-    let partitioning = BotEvent::META.partitioning.expect("bot_event is partitioned");
+    let partitioning = BotEvent::META
+        .partitioning
+        .expect("bot_event is partitioned");
     for bot_id in [0, 1, 9_999, 10_000, 45_678, 79_999, 80_000, u32::MAX] {
-        let event = BotEvent { bot_id, event: "e".into(), value: 0, expires_at: 0 };
-        conn.exec_drop(sql.insert, Params::Positional(event.to_params())).await.unwrap();
+        let event = BotEvent {
+            bot_id,
+            event: "e".into(),
+            value: 0,
+            expires_at: 0,
+        };
+        conn.exec_drop(sql.insert, Params::Positional(event.to_params()))
+            .await
+            .unwrap();
         let expected = partitioning.initial_partition_name(event.partition_key().unwrap());
         assert_eq!(event.partition(), Some(u64::from(bot_id) / 10_000));
         assert_eq!(BotEvent::key_partition(&event.key()), event.partition());
         let found: Option<u64> = conn
-            .exec_first(format!("SELECT COUNT(*) FROM bot_event PARTITION (`{expected}`) WHERE bot_id = ?"), (bot_id,))
+            .exec_first(
+                format!("SELECT COUNT(*) FROM bot_event PARTITION (`{expected}`) WHERE bot_id = ?"),
+                (bot_id,),
+            )
             .await
             .unwrap();
-        assert_eq!(found, Some(1), "bot {bot_id} should be stored in {expected}");
+        assert_eq!(
+            found,
+            Some(1),
+            "bot {bot_id} should be stored in {expected}"
+        );
     }
 }

@@ -1,7 +1,9 @@
 //! Every example entity through its generated SQL on a real server, values read back and
 //! compared: NULLs, extreme integers, f32 values, strings at `max_len`, enums.
 
-use playerbot_db::bots::{AiValue, BotEvent, BotState, BotStrategy, Equipment, ItemQuality, ItemSlot, StrategyEngine};
+use playerbot_db::bots::{
+    AiValue, BotEvent, BotState, BotStrategy, Equipment, ItemQuality, ItemSlot, StrategyEngine,
+};
 use playerbot_db_tests::entities::{AllTypes, BotAccount, KnownSpell, Mood};
 use playerbot_db_tests::{round_trip, TestDb};
 
@@ -27,9 +29,20 @@ async fn bot_state_round_trips() {
     let db = TestDb::new("bot_state_round_trips").await;
     let mut conn = db.conn().await;
     let first = bot_state(4_242, 0.0);
-    let changed = BotState { health: 1, x: -0.0001, level: 1, ..bot_state(4_242, 1.5) };
+    let changed = BotState {
+        health: 1,
+        x: -0.0001,
+        level: 1,
+        ..bot_state(4_242, 1.5)
+    };
     // Past the initial partitions: lands in `pmax`.
-    let second = BotState { bot_id: u32::MAX, map_id: u16::MAX, flags: u32::MAX, updated_at: i64::MIN, ..bot_state(0, 2.0) };
+    let second = BotState {
+        bot_id: u32::MAX,
+        map_id: u16::MAX,
+        flags: u32::MAX,
+        updated_at: i64::MIN,
+        ..bot_state(0, 2.0)
+    };
     round_trip::run(&mut conn, first, changed, second).await;
 }
 
@@ -38,9 +51,23 @@ async fn bot_event_round_trips_with_composite_key() {
     let db = TestDb::new("bot_event_round_trips").await;
     let mut conn = db.conn().await;
     let event = "ç".repeat(64); // max_len counts characters: 64 two-byte characters fit.
-    let first = BotEvent { bot_id: 7, event: event.clone(), value: 1, expires_at: 1_800_000_000 };
-    let changed = BotEvent { value: i64::MAX, expires_at: 0, ..first.clone() };
-    let second = BotEvent { bot_id: 7, event: "last_loot".to_owned(), value: i64::MIN, expires_at: -1 };
+    let first = BotEvent {
+        bot_id: 7,
+        event: event.clone(),
+        value: 1,
+        expires_at: 1_800_000_000,
+    };
+    let changed = BotEvent {
+        value: i64::MAX,
+        expires_at: 0,
+        ..first.clone()
+    };
+    let second = BotEvent {
+        bot_id: 7,
+        event: "last_loot".to_owned(),
+        value: i64::MIN,
+        expires_at: -1,
+    };
     round_trip::run(&mut conn, first, changed, second).await;
 }
 
@@ -58,7 +85,13 @@ async fn ai_value_round_trips_nulls_and_skipped_fields() {
         updated_at: 10,
         dirty: false,
     };
-    let changed = AiValue { text: None, int: Some(i64::MIN), float: None, blob: None, ..first.clone() };
+    let changed = AiValue {
+        text: None,
+        int: Some(i64::MIN),
+        float: None,
+        blob: None,
+        ..first.clone()
+    };
     let second = AiValue {
         name: "x".repeat(64),
         text: Some(String::new()),
@@ -83,8 +116,18 @@ async fn equipment_round_trips_enums() {
         durability: 120,
         guid: u64::MAX,
     };
-    let changed = Equipment { quality: None, enchant_id: None, durability: 0, ..first.clone() };
-    let second = Equipment { slot: ItemSlot::Tabard, quality: Some(ItemQuality::Poor), guid: 0, ..first.clone() };
+    let changed = Equipment {
+        quality: None,
+        enchant_id: None,
+        durability: 0,
+        ..first.clone()
+    };
+    let second = Equipment {
+        slot: ItemSlot::Tabard,
+        quality: Some(ItemQuality::Poor),
+        guid: 0,
+        ..first.clone()
+    };
     round_trip::run(&mut conn, first, changed, second).await;
 }
 
@@ -92,9 +135,20 @@ async fn equipment_round_trips_enums() {
 async fn strategy_round_trips() {
     let db = TestDb::new("strategy_round_trips").await;
     let mut conn = db.conn().await;
-    let first = BotStrategy { bot_id: 3, engine: StrategyEngine::Combat, strategies: "dps,aoe,+cc".to_owned() };
-    let changed = BotStrategy { strategies: "s".repeat(1024), ..first.clone() };
-    let second = BotStrategy { engine: StrategyEngine::Reaction, strategies: String::new(), ..first.clone() };
+    let first = BotStrategy {
+        bot_id: 3,
+        engine: StrategyEngine::Combat,
+        strategies: "dps,aoe,+cc".to_owned(),
+    };
+    let changed = BotStrategy {
+        strategies: "s".repeat(1024),
+        ..first.clone()
+    };
+    let second = BotStrategy {
+        engine: StrategyEngine::Reaction,
+        strategies: String::new(),
+        ..first.clone()
+    };
     round_trip::run(&mut conn, first, changed, second).await;
 }
 
@@ -161,7 +215,13 @@ async fn every_type_round_trips_at_its_extremes() {
         money: -999_999_999_999,
         ..extremes_max()
     };
-    let second = AllTypes { id: 0, a_f32: 0.1, a_f64: 0.1, mood: Mood::Calm, ..extremes_max() };
+    let second = AllTypes {
+        id: 0,
+        a_f32: 0.1,
+        a_f64: 0.1,
+        mood: Mood::Calm,
+        ..extremes_max()
+    };
     round_trip::run(&mut conn, first, changed, second).await;
 }
 
@@ -169,16 +229,39 @@ async fn every_type_round_trips_at_its_extremes() {
 async fn key_only_table_upserts_as_a_no_op() {
     let db = TestDb::new("key_only_table").await;
     let mut conn = db.conn().await;
-    let first = KnownSpell { bot_id: 1, spell_id: 133 };
-    round_trip::run(&mut conn, first.clone(), first, KnownSpell { bot_id: 1, spell_id: 116 }).await;
+    let first = KnownSpell {
+        bot_id: 1,
+        spell_id: 133,
+    };
+    round_trip::run(
+        &mut conn,
+        first.clone(),
+        first,
+        KnownSpell {
+            bot_id: 1,
+            spell_id: 116,
+        },
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn unique_and_index_columns_round_trip() {
     let db = TestDb::new("unique_and_index").await;
     let mut conn = db.conn().await;
-    let first = BotAccount { bot_id: 1, name: "Thrall".to_owned(), account_id: 5 };
-    let changed = BotAccount { name: "Jaina".to_owned(), ..first.clone() };
-    let second = BotAccount { bot_id: 2, name: "Thrall".to_owned(), account_id: 5 };
+    let first = BotAccount {
+        bot_id: 1,
+        name: "Thrall".to_owned(),
+        account_id: 5,
+    };
+    let changed = BotAccount {
+        name: "Jaina".to_owned(),
+        ..first.clone()
+    };
+    let second = BotAccount {
+        bot_id: 2,
+        name: "Thrall".to_owned(),
+        account_id: 5,
+    };
     round_trip::run(&mut conn, first, changed, second).await;
 }

@@ -14,10 +14,22 @@ fn snapshot_all(meta: &EntityMeta) {
         insta::assert_snapshot!(format!("{table}__{tag}__upsert"), sql.upsert);
         insta::assert_snapshot!(format!("{table}__{tag}__delete_by_key"), sql.delete_by_key);
         insta::assert_snapshot!(format!("{table}__{tag}__create_table"), sql.create_table);
-        insta::assert_snapshot!(format!("{table}__{tag}__row_placeholders"), sql.row_placeholders);
+        insta::assert_snapshot!(
+            format!("{table}__{tag}__row_placeholders"),
+            sql.row_placeholders
+        );
         // The pieces multi-row statements are built from add up to the single-row statements.
-        assert_eq!(format!("{}{}", sql.insert_head, sql.row_placeholders), sql.insert);
-        assert_eq!(format!("{}{}{}", sql.insert_head, sql.row_placeholders, sql.upsert_tail), sql.upsert);
+        assert_eq!(
+            format!("{}{}", sql.insert_head, sql.row_placeholders),
+            sql.insert
+        );
+        assert_eq!(
+            format!(
+                "{}{}{}",
+                sql.insert_head, sql.row_placeholders, sql.upsert_tail
+            ),
+            sql.upsert
+        );
         assert!(sql.select_by_key.starts_with(sql.select_head));
     }
 }
@@ -65,10 +77,23 @@ fn unique_and_index_sql() {
 /// MySQL 8.0.20+ warns (1287) on every `VALUES(col)`, and MariaDB rejects the row alias.
 #[test]
 fn each_dialect_uses_only_its_own_upsert_form() {
-    for meta in [BotState::META, BotEvent::META, AiValue::META, Equipment::META, BotStrategy::META, AllTypes::META] {
+    for meta in [
+        BotState::META,
+        BotEvent::META,
+        AiValue::META,
+        Equipment::META,
+        BotStrategy::META,
+        AllTypes::META,
+    ] {
         let mysql = meta.statements(Dialect::MySql).upsert;
         let mariadb = meta.statements(Dialect::MariaDb).upsert;
-        assert!(mysql.contains(" AS new ON DUPLICATE KEY UPDATE ") && !mysql.contains("VALUES(`"), "{mysql}");
-        assert!(!mariadb.contains(" AS new ") && mariadb.contains("= VALUES(`"), "{mariadb}");
+        assert!(
+            mysql.contains(" AS new ON DUPLICATE KEY UPDATE ") && !mysql.contains("VALUES(`"),
+            "{mysql}"
+        );
+        assert!(
+            !mariadb.contains(" AS new ") && mariadb.contains("= VALUES(`"),
+            "{mariadb}"
+        );
     }
 }

@@ -21,28 +21,46 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
     let cx = Ctxt::new();
     let repr = find_repr(input);
     let Data::Enum(data) = &input.data else {
-        cx.error(input.ident.span(), "`BotEnum` can only be derived for a fieldless enum", ENUM_FORM);
+        cx.error(
+            input.ident.span(),
+            "`BotEnum` can only be derived for a fieldless enum",
+            ENUM_FORM,
+        );
         cx.check()?;
         unreachable!("an error was recorded");
     };
     if repr.is_none() {
         cx.error(
             input.ident.span(),
-            format_args!("`{}` needs an integer `#[repr]` to be stored as a column", input.ident),
+            format_args!(
+                "`{}` needs an integer `#[repr]` to be stored as a column",
+                input.ident
+            ),
             ENUM_FORM,
         );
     }
     if !input.generics.params.is_empty() {
-        cx.error(input.generics.span(), "`BotEnum` does not support generic enums", ENUM_FORM);
+        cx.error(
+            input.generics.span(),
+            "`BotEnum` does not support generic enums",
+            ENUM_FORM,
+        );
     }
     if data.variants.is_empty() {
-        cx.error(input.ident.span(), "`BotEnum` needs at least one variant", ENUM_FORM);
+        cx.error(
+            input.ident.span(),
+            "`BotEnum` needs at least one variant",
+            ENUM_FORM,
+        );
     }
     for variant in &data.variants {
         if !matches!(variant.fields, Fields::Unit) {
             cx.error(
                 variant.span(),
-                format_args!("variant `{}` has fields; only fieldless variants map to an integer", variant.ident),
+                format_args!(
+                    "variant `{}` has fields; only fieldless variants map to an integer",
+                    variant.ident
+                ),
                 ENUM_FORM,
             );
         }
@@ -83,7 +101,11 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
 /// The integer of `#[repr(u8)]` (also inside `#[repr(C, u8)]`-like lists).
 fn find_repr(input: &DeriveInput) -> Option<IntType> {
     let mut found = None;
-    for attr in input.attrs.iter().filter(|attr| attr.path().is_ident("repr")) {
+    for attr in input
+        .attrs
+        .iter()
+        .filter(|attr| attr.path().is_ident("repr"))
+    {
         let _ = attr.parse_nested_meta(|meta| {
             if let Some(ident) = meta.path.get_ident() {
                 found = found.or(IntType::from_name(&ident.to_string()));

@@ -15,8 +15,12 @@ pub(super) fn entity_meta(entity: &Entity<'_>, table: &Table) -> TokenStream {
         let name = &column.name;
         let field_name = field.ident.to_string();
         let sql_type = &column.sql_type;
-        let kind = value_kind(field.column_type.expect("checked").value, field.attrs.max_len.get().copied());
-        let (nullable, key, unique, indexed) = (column.nullable, column.key, column.unique, column.index);
+        let kind = value_kind(
+            field.column_type.expect("checked").value,
+            field.attrs.max_len.get().copied(),
+        );
+        let (nullable, key, unique, indexed) =
+            (column.nullable, column.key, column.unique, column.index);
         quote! {
             ::playerbot_db::ColumnMeta {
                 name: #name,
@@ -47,7 +51,9 @@ pub(super) fn entity_meta(entity: &Entity<'_>, table: &Table) -> TokenStream {
         Some(cache) => {
             let capacity = cache.capacity;
             let ttl = match cache.ttl_secs {
-                Some(secs) => quote!(::core::option::Option::Some(::core::time::Duration::from_secs(#secs))),
+                Some(secs) => {
+                    quote!(::core::option::Option::Some(::core::time::Duration::from_secs(#secs)))
+                }
                 None => quote!(::core::option::Option::None),
             };
             quote!(::core::option::Option::Some(::playerbot_db::CachePolicy { capacity: #capacity, ttl: #ttl }))

@@ -55,7 +55,9 @@ fn key_parts<'e>(entity: &'e Entity<'e>) -> Vec<(TokenStream, &'e Field<'e>)> {
 pub(super) fn key_params(entity: &Entity<'_>) -> TokenStream {
     let parts = key_parts(entity);
     let count = parts.len();
-    let values = parts.into_iter().map(|(access, field)| to_value(field, access));
+    let values = parts
+        .into_iter()
+        .map(|(access, field)| to_value(field, access));
     let private = private();
     quote! {
         let mut params = #private::Vec::with_capacity(#count);
@@ -144,7 +146,9 @@ pub(super) fn partition_key_of_key(entity: &Entity<'_>) -> TokenStream {
         .into_iter()
         .find(|(_, field)| field.attrs.partition_key.is_set());
     match part {
-        Some((access, _)) => quote!(::core::option::Option::Some(::core::convert::From::from(*#access))),
+        Some((access, _)) => {
+            quote!(::core::option::Option::Some(::core::convert::From::from(*#access)))
+        }
         None => quote!(::core::option::Option::None),
     }
 }

@@ -34,10 +34,12 @@ pub(super) fn create_table(table: &Table) -> String {
         lines.join(",\n  ")
     );
     if let Some(partition) = &table.partition {
-        write!(sql, "\nPARTITION BY RANGE ({}) (", ident(&partition.column)).expect("write to String");
+        write!(sql, "\nPARTITION BY RANGE ({}) (", ident(&partition.column))
+            .expect("write to String");
         for n in 0..u64::from(partition.count) {
             let bound = (n + 1).saturating_mul(partition.width);
-            write!(sql, "\n  PARTITION `p{n}` VALUES LESS THAN ({bound}),").expect("write to String");
+            write!(sql, "\n  PARTITION `p{n}` VALUES LESS THAN ({bound}),")
+                .expect("write to String");
         }
         sql.push_str("\n  PARTITION `pmax` VALUES LESS THAN MAXVALUE\n)");
     }

@@ -42,7 +42,12 @@ pub(super) fn row_placeholders(table: &Table) -> String {
 /// Every non-key column is taken from the incoming row; a table of key columns only updates
 /// its first key to itself so the statement stays a valid no-op on conflict.
 pub(super) fn upsert_tail(table: &Table, dialect: Dialect) -> String {
-    let mut updated: Vec<&str> = table.columns.iter().filter(|c| !c.key).map(|c| c.name.as_str()).collect();
+    let mut updated: Vec<&str> = table
+        .columns
+        .iter()
+        .filter(|c| !c.key)
+        .map(|c| c.name.as_str())
+        .collect();
     if updated.is_empty() {
         updated.extend(table.keys().take(1).map(|c| c.name.as_str()));
     }
@@ -64,5 +69,9 @@ pub(super) fn upsert_tail(table: &Table, dialect: Dialect) -> String {
 }
 
 pub(super) fn delete_by_key(table: &Table) -> String {
-    format!("DELETE FROM {} WHERE {}", ident(&table.name), key_predicate(table))
+    format!(
+        "DELETE FROM {} WHERE {}",
+        ident(&table.name),
+        key_predicate(table)
+    )
 }

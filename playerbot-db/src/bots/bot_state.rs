@@ -2,7 +2,11 @@ use crate::BotEntity;
 
 /// Where a bot is and how it is doing: the row every bot saves about once a second.
 #[derive(Debug, Clone, PartialEq, BotEntity)]
-#[bot(table = "bot_state", partition(width = 10000, count = 8), cache(capacity = 65536))]
+#[bot(
+    table = "bot_state",
+    partition(width = 10000, count = 8),
+    cache(capacity = 65536)
+)]
 pub struct BotState {
     #[bot(key, partition_key)]
     pub bot_id: u32,

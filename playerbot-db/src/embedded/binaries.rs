@@ -9,7 +9,13 @@ use super::EmbeddedError;
 pub const SERVER_BIN_ENV: &str = "PLAYERBOT_DB_SERVER_BIN";
 
 /// Where distributions put server binaries that are not on a user's PATH.
-const EXTRA_DIRS: &[&str] = &["/usr/sbin", "/usr/local/sbin", "/usr/local/mysql/bin", "/usr/libexec", "/opt/mysql/bin"];
+const EXTRA_DIRS: &[&str] = &[
+    "/usr/sbin",
+    "/usr/local/sbin",
+    "/usr/local/mysql/bin",
+    "/usr/libexec",
+    "/opt/mysql/bin",
+];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ServerKind {
@@ -37,13 +43,23 @@ impl ServerBinaries {
         let dirs = search_dirs();
         let server = match server {
             Some(path) => Some(path),
-            None => ["mariadbd", "mysqld"].iter().find_map(|name| find_in(&dirs, name)),
+            None => ["mariadbd", "mysqld"]
+                .iter()
+                .find_map(|name| find_in(&dirs, name)),
         };
         let Some(server) = server.filter(|path| path.is_file()) else {
-            let searched = dirs.iter().map(|d| d.display().to_string()).collect::<Vec<_>>().join(", ");
+            let searched = dirs
+                .iter()
+                .map(|d| d.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ");
             return Err(EmbeddedError::NoServerBinary { searched });
         };
-        let kind = if is_mariadb(&server) { ServerKind::MariaDb } else { ServerKind::MySql };
+        let kind = if is_mariadb(&server) {
+            ServerKind::MariaDb
+        } else {
+            ServerKind::MySql
+        };
         let install_db = match kind {
             ServerKind::MariaDb => {
                 let mut near = dirs.clone();
@@ -51,27 +67,42 @@ impl ServerBinaries {
                     near.insert(0, parent.to_path_buf());
                     near.insert(1, parent.with_file_name("bin"));
                 }
-                let found = ["mariadb-install-db", "mysql_install_db"].iter().find_map(|name| find_in(&near, name));
-                Some(found.ok_or(EmbeddedError::NoInstallTool { server: server.clone(), tool: "mariadb-install-db" })?)
+                let found = ["mariadb-install-db", "mysql_install_db"]
+                    .iter()
+                    .find_map(|name| find_in(&near, name));
+                Some(found.ok_or(EmbeddedError::NoInstallTool {
+                    server: server.clone(),
+                    tool: "mariadb-install-db",
+                })?)
             }
             ServerKind::MySql => None,
         };
-        Ok(ServerBinaries { kind, server, install_db })
+        Ok(ServerBinaries {
+            kind,
+            server,
+            install_db,
+        })
     }
 }
 
 fn search_dirs() -> Vec<PathBuf> {
-    let mut dirs: Vec<PathBuf> = env::var_os("PATH").map(|path| env::split_paths(&path).collect()).unwrap_or_default();
+    let mut dirs: Vec<PathBuf> = env::var_os("PATH")
+        .map(|path| env::split_paths(&path).collect())
+        .unwrap_or_default();
     dirs.extend(EXTRA_DIRS.iter().map(PathBuf::from));
     dirs
 }
 
 fn find_in(dirs: &[PathBuf], name: &str) -> Option<PathBuf> {
-    dirs.iter().map(|dir| dir.join(name)).find(|path| path.is_file())
+    dirs.iter()
+        .map(|dir| dir.join(name))
+        .find(|path| path.is_file())
 }
 
 /// `mariadbd`, or a `mysqld` that is MariaDB's compatibility link.
 fn is_mariadb(server: &Path) -> bool {
     let resolved = std::fs::canonicalize(server).unwrap_or_else(|_| server.to_path_buf());
-    resolved.file_name().is_some_and(|name| name.to_string_lossy().contains("mariadb"))
+    resolved
+        .file_name()
+        .is_some_and(|name| name.to_string_lossy().contains("mariadb"))
 }

@@ -19,7 +19,11 @@ pub enum EmbeddedError {
     NoInstallTool { server: PathBuf, tool: &'static str },
 
     #[error("initializing a data directory with {command} failed ({status}):\n{output}")]
-    InitFailed { command: String, status: String, output: String },
+    InitFailed {
+        command: String,
+        status: String,
+        output: String,
+    },
 
     #[error("{action} {}: {source}", path.display())]
     Io {
@@ -29,7 +33,9 @@ pub enum EmbeddedError {
         source: std::io::Error,
     },
 
-    #[error("the embedded server exited during startup ({status}); the end of its log:\n{log_tail}")]
+    #[error(
+        "the embedded server exited during startup ({status}); the end of its log:\n{log_tail}"
+    )]
     ExitedEarly { status: String, log_tail: String },
 
     #[error("the embedded server did not accept connections within {waited:?}; the end of its log:\n{log_tail}")]
@@ -37,8 +43,15 @@ pub enum EmbeddedError {
 }
 
 impl EmbeddedError {
-    pub(super) fn io(action: &'static str, path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> EmbeddedError {
+    pub(super) fn io(
+        action: &'static str,
+        path: impl Into<PathBuf>,
+    ) -> impl FnOnce(std::io::Error) -> EmbeddedError {
         let path = path.into();
-        move |source| EmbeddedError::Io { action, path, source }
+        move |source| EmbeddedError::Io {
+            action,
+            path,
+            source,
+        }
     }
 }

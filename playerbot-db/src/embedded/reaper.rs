@@ -11,7 +11,8 @@ use std::process::{Child, ChildStdin, Command, Stdio};
 
 use super::EmbeddedError;
 
-const SCRIPT: &str = r#"read -r _; if [ -f "$1" ]; then kill -9 "$(cat "$1")" 2>/dev/null; fi; rm -rf "$2""#;
+const SCRIPT: &str =
+    r#"read -r _; if [ -f "$1" ]; then kill -9 "$(cat "$1")" 2>/dev/null; fi; rm -rf "$2""#;
 
 #[derive(Debug)]
 pub(super) struct Reaper {

@@ -19,7 +19,6 @@ const POLL_INTERVAL: Duration = Duration::from_millis(5);
 /// A freshly chosen port can be taken by someone else before the server binds it.
 const PORT_ATTEMPTS: usize = 3;
 
-
 /// A running private server. Dropping it kills the server and removes its directory.
 #[derive(Debug)]
 pub struct EmbeddedServer {
@@ -82,7 +81,9 @@ impl EmbeddedServer {
     }
 
     pub fn is_running(&mut self) -> bool {
-        self.child.as_mut().is_some_and(|child| matches!(child.try_wait(), Ok(None)))
+        self.child
+            .as_mut()
+            .is_some_and(|child| matches!(child.try_wait(), Ok(None)))
     }
 
     /// Starts the server again on the same data directory and port (after [`kill`](Self::kill)).
@@ -94,7 +95,8 @@ impl EmbeddedServer {
     fn launch_on_free_port(&mut self) -> Result<(), EmbeddedError> {
         let mut last_error = None;
         for _ in 0..PORT_ATTEMPTS {
-            let port = free_port().map_err(EmbeddedError::io("finding a free port for", &self.root))?;
+            let port =
+                free_port().map_err(EmbeddedError::io("finding a free port for", &self.root))?;
             match self.launch(port) {
                 Ok(()) => return Ok(()),
                 Err(err @ EmbeddedError::ExitedEarly { .. }) => last_error = Some(err),
@@ -112,7 +114,10 @@ impl EmbeddedServer {
             .arg("--no-defaults")
             .arg(format!("--datadir={}", self.data_dir().display()))
             .arg(format!("--socket={}", self.socket_path().display()))
-            .arg(format!("--pid-file={}", self.root.join("server.pid").display()))
+            .arg(format!(
+                "--pid-file={}",
+                self.root.join("server.pid").display()
+            ))
             .arg(format!("--log-error={}", log.display()))
             .arg(format!("--port={port}"))
             .arg("--bind-address=127.0.0.1")
@@ -199,11 +204,14 @@ pub(super) fn running_as_root() -> bool {
 }
 
 fn free_port() -> std::io::Result<u16> {
-    Ok(TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?.local_addr()?.port())
+    Ok(TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?
+        .local_addr()?
+        .port())
 }
 
 fn log_tail(log: &Path) -> String {
-    let text = fs::read_to_string(log).unwrap_or_else(|err| format!("(no log at {}: {err})", log.display()));
+    let text = fs::read_to_string(log)
+        .unwrap_or_else(|err| format!("(no log at {}: {err})", log.display()));
     let lines: Vec<&str> = text.lines().collect();
     lines[lines.len().saturating_sub(20)..].join("\n")
 }

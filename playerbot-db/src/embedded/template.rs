@@ -18,11 +18,18 @@ pub(super) const INNODB_LOG_FILE_SIZE: &str = "--innodb-log-file-size=8M";
 
 /// Returns the template directory, creating it when needed.
 pub(super) fn ensure_template(bins: &ServerBinaries) -> Result<PathBuf, EmbeddedError> {
-    let template = base_dir().join(format!("template-{:016x}", binary_fingerprint(&bins.server)));
+    let template = base_dir().join(format!(
+        "template-{:016x}",
+        binary_fingerprint(&bins.server)
+    ));
     if template.join("mysql").is_dir() {
         return Ok(template);
     }
-    let staging = base_dir().join(format!("template-staging-{}-{}", std::process::id(), super::server::unique_suffix()));
+    let staging = base_dir().join(format!(
+        "template-staging-{}-{}",
+        std::process::id(),
+        super::server::unique_suffix()
+    ));
     let _ = fs::remove_dir_all(&staging);
     initialize(bins, &staging)?;
     match fs::rename(&staging, &template) {
@@ -31,7 +38,11 @@ pub(super) fn ensure_template(bins: &ServerBinaries) -> Result<PathBuf, Embedded
         Err(_) if template.join("mysql").is_dir() => {
             let _ = fs::remove_dir_all(&staging);
         }
-        Err(err) => return Err(EmbeddedError::io("moving the new template to", &template)(err)),
+        Err(err) => {
+            return Err(EmbeddedError::io("moving the new template to", &template)(
+                err,
+            ))
+        }
     }
     Ok(template)
 }
@@ -39,9 +50,19 @@ pub(super) fn ensure_template(bins: &ServerBinaries) -> Result<PathBuf, Embedded
 fn initialize(bins: &ServerBinaries, datadir: &Path) -> Result<(), EmbeddedError> {
     let mut command = match bins.kind {
         ServerKind::MariaDb => {
-            let mut command = Command::new(bins.install_db.as_ref().expect("MariaDB has an install tool"));
-            command.arg("--no-defaults").arg(format!("--datadir={}", datadir.display()));
-            command.args(["--auth-root-authentication-method=normal", "--skip-test-db", INNODB_LOG_FILE_SIZE]);
+            let mut command = Command::new(
+                bins.install_db
+                    .as_ref()
+                    .expect("MariaDB has an install tool"),
+            );
+            command
+                .arg("--no-defaults")
+                .arg(format!("--datadir={}", datadir.display()));
+            command.args([
+                "--auth-root-authentication-method=normal",
+                "--skip-test-db",
+                INNODB_LOG_FILE_SIZE,
+            ]);
             command
         }
         ServerKind::MySql => {
@@ -59,7 +80,9 @@ fn initialize(bins: &ServerBinaries, datadir: &Path) -> Result<(), EmbeddedError
         command.arg("--user=root");
     }
     let shown = format!("{command:?}");
-    let output = command.output().map_err(EmbeddedError::io("running", &bins.server))?;
+    let output = command
+        .output()
+        .map_err(EmbeddedError::io("running", &bins.server))?;
     if !output.status.success() {
         let _ = fs::remove_dir_all(datadir);
         return Err(EmbeddedError::InitFailed {
@@ -81,7 +104,9 @@ pub(super) fn copy_tree(from: &Path, to: &Path) -> Result<(), EmbeddedError> {
     for entry in fs::read_dir(from).map_err(EmbeddedError::io("reading", from))? {
         let entry = entry.map_err(EmbeddedError::io("reading", from))?;
         let target = to.join(entry.file_name());
-        let file_type = entry.file_type().map_err(EmbeddedError::io("reading", entry.path()))?;
+        let file_type = entry
+            .file_type()
+            .map_err(EmbeddedError::io("reading", entry.path()))?;
         if file_type.is_dir() {
             copy_tree(&entry.path(), &target)?;
         } else {

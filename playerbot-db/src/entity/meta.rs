@@ -54,16 +54,26 @@ pub struct ColumnMeta {
 /// What a column holds on the Rust side; validation and schema checks work from this.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ValueKind {
-    Int { signed: bool, bits: u8 },
+    Int {
+        signed: bool,
+        bits: u8,
+    },
     F32,
     F64,
     Bool,
     /// A `String`; `max_len` in characters (VARCHAR), `None` for TEXT.
-    Text { max_len: Option<u32> },
+    Text {
+        max_len: Option<u32>,
+    },
     /// A `Vec<u8>`; `max_len` in bytes (VARBINARY), `None` for BLOB.
-    Bytes { max_len: Option<u32> },
+    Bytes {
+        max_len: Option<u32>,
+    },
     /// A `BotEnum` stored as its `#[repr]` integer.
-    Enum { signed: bool, bits: u8 },
+    Enum {
+        signed: bool,
+        bits: u8,
+    },
 }
 
 /// The entity's L1 cache settings from `#[bot(cache(...))]`.

@@ -53,7 +53,11 @@ pub trait BotEntity: Sized + Send + Sync + 'static {
 
     /// The RANGE partition a key lives in.
     fn key_partition(key: &Self::Key) -> Option<u64> {
-        Some(Self::META.partitioning?.partition_of(Self::key_partition_key(key)?))
+        Some(
+            Self::META
+                .partitioning?
+                .partition_of(Self::key_partition_key(key)?),
+        )
     }
 }
 

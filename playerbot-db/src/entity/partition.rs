@@ -30,7 +30,7 @@ impl Partitioning {
 
     /// The exclusive upper bound of partition `number`.
     pub fn upper_bound(&self, number: u64) -> u64 {
-        (number + 1).saturating_mul(self.width)
+        number.saturating_add(1).saturating_mul(self.width)
     }
 }
 

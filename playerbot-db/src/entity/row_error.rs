@@ -13,7 +13,11 @@ pub struct RowError {
 impl fmt::Display for RowError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.column {
-            Some(column) => write!(f, "cannot decode {}.{}: {}", self.entity, column, self.detail),
+            Some(column) => write!(
+                f,
+                "cannot decode {}.{}: {}",
+                self.entity, column, self.detail
+            ),
             None => write!(f, "cannot decode a {} row: {}", self.entity, self.detail),
         }
     }
