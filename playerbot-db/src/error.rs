@@ -1,21 +1,272 @@
-//! The crate's error type.
+//! The crate's one error type. Every variant that concerns a row names the entity, and where
+//! it applies the key, the statement and the column; the classifying methods tell a caller
+//! what to do about it.
+
+use std::fmt;
+use std::time::Duration;
 
 use crate::embedded::EmbeddedError;
 use crate::RowError;
 
+/// Server error codes the crate acts on.
+pub(crate) mod code {
+    pub(crate) const DUPLICATE_KEY: u16 = 1062;
+    pub(crate) const LOCK_WAIT_TIMEOUT: u16 = 1205;
+    pub(crate) const DEADLOCK: u16 = 1213;
+    pub(crate) const COLUMN_CANNOT_BE_NULL: u16 = 1048;
+    pub(crate) const DATA_TOO_LONG: u16 = 1406;
+    pub(crate) const OUT_OF_RANGE: u16 = 1264;
+    pub(crate) const INCORRECT_VALUE: u16 = 1366;
+    pub(crate) const TRUNCATED: u16 = 1265;
+    pub(crate) const CONNECTION_KILLED: u16 = 1927;
+    pub(crate) const SERVER_SHUTDOWN: u16 = 1053;
+}
+
+/// Where an error happened: which entity, which key, which statement.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Context {
+    pub entity: Option<&'static str>,
+    /// The key, formatted with `Debug`.
+    pub key: Option<String>,
+    /// What was being run: `"upsert"`, `"select_by_key"`, `"transaction"`, …
+    pub statement: Option<&'static str>,
+}
+
+impl fmt::Display for Context {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut parts = Vec::new();
+        if let Some(entity) = self.entity {
+            parts.push(format!("entity {entity}"));
+        }
+        if let Some(key) = &self.key {
+            parts.push(format!("key {key}"));
+        }
+        if let Some(statement) = self.statement {
+            parts.push(format!("statement {statement}"));
+        }
+        if parts.is_empty() {
+            Ok(())
+        } else {
+            write!(f, " ({})", parts.join(", "))
+        }
+    }
+}
+
+/// Why a value was refused before it reached the server (or by the server in strict mode).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ValueProblem {
+    NotFinite,
+    TooLong { max: u64, found: u64, unit: &'static str },
+    /// The server refused the value (strict mode); its message says why.
+    Rejected { code: u16, message: String },
+}
+
+impl fmt::Display for ValueProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ValueProblem::NotFinite => write!(f, "NaN and infinite floats cannot be stored"),
+            ValueProblem::TooLong { max, found, unit } => write!(f, "{found} {unit}, the column holds at most {max}"),
+            ValueProblem::Rejected { code, message } => write!(f, "the server refused it ({code}): {message}"),
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// The driver or the server reported an error.
-    #[error(transparent)]
-    Driver(#[from] mysql_async::Error),
+    /// A value cannot be stored in its column; nothing was written.
+    #[error("invalid value for {entity}.{column} (key {key}): {problem}")]
+    InvalidValue {
+        entity: &'static str,
+        key: String,
+        column: String,
+        problem: ValueProblem,
+    },
+
+    /// The server returned an error for a statement.
+    #[error("server error {code} ({state}): {message}{context}")]
+    Server {
+        code: u16,
+        state: String,
+        message: String,
+        context: Context,
+    },
+
+    /// The connection broke while a statement was running or being sent.
+    #[error("connection to the server lost: {source}{context}")]
+    ConnectionLost {
+        #[source]
+        source: mysql_async::Error,
+        context: Context,
+    },
+
+    /// A new connection could not be opened. While the server stays away, further attempts
+    /// are spaced out (backoff) and calls in between fail at once with the last error.
+    #[error("cannot connect to the server: {message}")]
+    Connect { message: String },
+
+    /// No connection became free within the checkout timeout.
+    #[error("no connection available within {waited:?} ({in_use} of {max} in use)")]
+    PoolTimeout { waited: Duration, in_use: usize, max: usize },
+
     /// A row did not decode into the entity.
     #[error(transparent)]
     Decode(#[from] RowError),
+
+    /// More rows or keys than one call accepts.
+    #[error("{what}: {count} exceeds the limit of {limit}")]
+    TooLarge { what: &'static str, count: usize, limit: usize },
+
+    /// A configuration mistake (bad URL, unregistered entity, …).
+    #[error("configuration: {0}")]
+    Config(String),
+
+    /// Any other driver error.
+    #[error("driver error: {source}{context}")]
+    Driver {
+        #[source]
+        source: mysql_async::Error,
+        context: Context,
+    },
+
     /// The embedded server could not be started.
     #[error(transparent)]
     Embedded(#[from] EmbeddedError),
+
     /// `SELECT VERSION()` returned something that is neither MariaDB nor MySQL.
     #[error("unrecognised server version {0:?}")]
     UnknownServer(String),
+}
+
+impl Error {
+    /// Wraps a driver error, sorting it into server, connection and other errors.
+    pub(crate) fn from_driver(source: mysql_async::Error, context: Context) -> Error {
+        match source {
+            mysql_async::Error::Server(server) if !is_connection_code(server.code) => Error::Server {
+                code: server.code,
+                state: server.state,
+                message: server.message,
+                context,
+            },
+            source if is_connection_error(&source) => Error::ConnectionLost { source, context },
+            source => Error::Driver { source, context },
+        }
+    }
+
+    /// The server's error code, when the server produced the error.
+    pub fn server_code(&self) -> Option<u16> {
+        match self {
+            Error::Server { code, .. } => Some(*code),
+            Error::InvalidValue {
+                problem: ValueProblem::Rejected { code, .. },
+                ..
+            } => Some(*code),
+            _ => None,
+        }
+    }
+
+    /// Deadlock (1213): the transaction was rolled back and can be run again.
+    pub fn is_deadlock(&self) -> bool {
+        self.server_code() == Some(code::DEADLOCK)
+    }
+
+    /// Lock wait timeout (1205): the statement gave up waiting for a row lock.
+    pub fn is_lock_wait_timeout(&self) -> bool {
+        self.server_code() == Some(code::LOCK_WAIT_TIMEOUT)
+    }
+
+    pub fn is_duplicate_key(&self) -> bool {
+        self.server_code() == Some(code::DUPLICATE_KEY)
+    }
+
+    /// The connection broke or could not be made; the server may be down or restarting.
+    pub fn is_connection_lost(&self) -> bool {
+        matches!(self, Error::ConnectionLost { .. } | Error::Connect { .. })
+    }
+
+    /// Running the same work again may succeed: a deadlock, a lock wait timeout, a lost
+    /// connection, or a pool that was momentarily exhausted.
+    pub fn is_retryable(&self) -> bool {
+        self.is_deadlock() || self.is_lock_wait_timeout() || self.is_connection_lost() || matches!(self, Error::PoolTimeout { .. })
+    }
+
+    /// The data was refused: retrying the same values cannot succeed.
+    pub fn is_invalid_value(&self) -> bool {
+        matches!(self, Error::InvalidValue { .. })
+    }
+}
+
+impl From<mysql_async::Error> for Error {
+    fn from(source: mysql_async::Error) -> Error {
+        Error::from_driver(source, Context::default())
+    }
+}
+
+/// Codes with which the server says it is dropping this connection.
+fn is_connection_code(code: u16) -> bool {
+    matches!(code, code::CONNECTION_KILLED | code::SERVER_SHUTDOWN)
+}
+
+fn is_connection_error(error: &mysql_async::Error) -> bool {
+    match error {
+        mysql_async::Error::Io(_) => true,
+        mysql_async::Error::Driver(driver) => matches!(
+            driver,
+            mysql_async::DriverError::ConnectionClosed | mysql_async::DriverError::PoolDisconnected
+        ),
+        mysql_async::Error::Server(server) => is_connection_code(server.code),
+        _ => false,
+    }
+}
+
+/// Server codes that mean "this value does not fit its column" in strict mode.
+pub(crate) fn is_value_rejection(code: u16) -> bool {
+    matches!(
+        code,
+        code::DATA_TOO_LONG | code::OUT_OF_RANGE | code::INCORRECT_VALUE | code::TRUNCATED | code::COLUMN_CANNOT_BE_NULL
+    )
+}
+
+/// The column a strict-mode message names: `Out of range value for column 'money' at row 1`.
+pub(crate) fn column_in_message(message: &str) -> Option<String> {
+    let start = message.find("column '")? + "column '".len();
+    let rest = &message[start..];
+    Some(rest[..rest.find('\'')?].to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn server(code: u16) -> Error {
+        Error::Server {
+            code,
+            state: "HY000".into(),
+            message: String::new(),
+            context: Context::default(),
+        }
+    }
+
+    #[test]
+    fn classifies_server_codes() {
+        assert!(server(1213).is_deadlock() && server(1213).is_retryable());
+        assert!(server(1205).is_lock_wait_timeout() && server(1205).is_retryable());
+        assert!(server(1062).is_duplicate_key() && !server(1062).is_retryable());
+        assert!(!server(1064).is_retryable());
+        let timeout = Error::PoolTimeout { waited: Duration::from_secs(1), in_use: 4, max: 4 };
+        assert!(timeout.is_retryable() && !timeout.is_connection_lost());
+    }
+
+    #[test]
+    fn finds_the_column_in_strict_mode_messages() {
+        assert_eq!(column_in_message("Out of range value for column 'money' at row 1").as_deref(), Some("money"));
+        assert_eq!(column_in_message("Data too long for column 'name' at row 3").as_deref(), Some("name"));
+        assert_eq!(column_in_message("Deadlock found"), None);
+    }
+
+    #[test]
+    fn context_reads_naturally() {
+        let context = Context { entity: Some("BotState"), key: Some("42".into()), statement: Some("upsert") };
+        assert_eq!(context.to_string(), " (entity BotState, key 42, statement upsert)");
+    }
 }

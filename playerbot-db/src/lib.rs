@@ -4,17 +4,27 @@
 extern crate self as playerbot_db;
 
 pub mod bots;
+mod config;
+mod db;
 mod dialect;
 pub mod embedded;
 mod entity;
 mod error;
+mod pool;
+mod registry;
+mod repo;
 pub mod schema_check;
 pub mod session;
 
 #[doc(hidden)]
 pub mod __private;
 
+pub use config::{DbConfig, DbUrl};
+pub use db::{Db, DbBuilder};
 pub use dialect::{Dialect, ServerFlavor};
+pub use error::{Context, ValueProblem};
+pub use pool::{PoolStats, PooledConn};
+pub use repo::{Transaction, TxBatch};
 pub use entity::{
     BotEntity, BotEnum, CachePolicy, ColumnMeta, EntityMeta, EntitySql, Partitioning, RowError,
     Statements, ValueKind,

@@ -7,7 +7,9 @@
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::LazyLock;
 
+use playerbot_db::bots::{AiValue, BotEvent, BotState, BotStrategy, Equipment};
 use playerbot_db::embedded::EmbeddedServer;
+use playerbot_db::{Db, DbBuilder};
 use playerbot_db::mysql_async::prelude::Queryable;
 use playerbot_db::mysql_async::{self, Conn};
 use playerbot_db::session::connect_opts;
@@ -88,6 +90,27 @@ impl TestDb {
     /// A URL that selects this database.
     pub fn url(&self) -> String {
         format!("{}/{}", self.server_url.trim_end_matches('/'), self.name)
+    }
+
+    /// A [`Db`] on this database with every example entity registered and its tables created.
+    pub async fn db(&self) -> Db {
+        self.db_with(|builder| builder).await
+    }
+
+    /// Like [`TestDb::db`], with the builder adjusted by `configure` first.
+    pub async fn db_with(&self, configure: impl FnOnce(DbBuilder) -> DbBuilder) -> Db {
+        let builder = Db::builder(self.url())
+            .register::<BotState>()
+            .register::<BotEvent>()
+            .register::<AiValue>()
+            .register::<Equipment>()
+            .register::<BotStrategy>()
+            .register::<entities::AllTypes>()
+            .register::<entities::KnownSpell>()
+            .register::<entities::BotAccount>();
+        let db = configure(builder).build().await.unwrap_or_else(|err| panic!("opening a Db on {}: {err}", self.name));
+        db.create_tables().await.expect("create tables");
+        db
     }
 
     /// A new connection with the session setup applied and this database selected.

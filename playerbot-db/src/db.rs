@@ -1,0 +1,115 @@
+//! The handle a server keeps: a pool plus the registered entities.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::config::DbConfig;
+use crate::pool::{PoolInner, PoolStats, PooledConn};
+use crate::registry::Registry;
+use crate::{BotEntity, Error, ServerFlavor};
+
+/// A pool of connections to one server and the repository calls on top of it. Cheap to
+/// clone; clones share the pool.
+#[derive(Debug, Clone)]
+pub struct Db {
+    pub(crate) pool: Arc<PoolInner>,
+}
+
+/// Configures and opens a [`Db`].
+#[derive(Debug)]
+pub struct DbBuilder {
+    config: DbConfig,
+    registry: Registry,
+}
+
+impl Db {
+    pub fn builder(url: impl Into<String>) -> DbBuilder {
+        DbBuilder {
+            config: DbConfig::new(url),
+            registry: Registry::default(),
+        }
+    }
+
+    /// A connection for custom SQL; it returns to the pool when dropped.
+    pub async fn conn(&self) -> Result<PooledConn<'_>, Error> {
+        self.pool.get().await
+    }
+
+    /// The server behind the pool, asked on a pooled connection.
+    pub async fn flavor(&self) -> Result<ServerFlavor, Error> {
+        Ok(self.conn().await?.flavor())
+    }
+
+    pub fn stats(&self) -> PoolStats {
+        self.pool.stats()
+    }
+
+    pub fn config(&self) -> &DbConfig {
+        &self.pool.config
+    }
+
+    /// Runs CREATE TABLE IF NOT EXISTS for every registered entity.
+    pub async fn create_tables(&self) -> Result<(), Error> {
+        use mysql_async::prelude::Queryable;
+        let mut conn = self.conn().await?;
+        let dialect = conn.dialect();
+        for meta in self.pool.registry.metas() {
+            conn.query_drop(meta.statements(dialect).create_table).await?;
+        }
+        Ok(())
+    }
+}
+
+impl DbBuilder {
+    /// Connections open at once across all threads (default 64).
+    pub fn max_connections(mut self, max: usize) -> Self {
+        self.config.max_connections = max;
+        self
+    }
+
+    /// How long a checkout waits for a free connection (default 5 s).
+    pub fn checkout_timeout(mut self, timeout: Duration) -> Self {
+        self.config.checkout_timeout = timeout;
+        self
+    }
+
+    /// Idle time after which a connection is pinged before use (default 30 s).
+    pub fn validate_after_idle(mut self, idle: Duration) -> Self {
+        self.config.validate_after_idle = idle;
+        self
+    }
+
+    /// Retries after deadlocks, lock wait timeouts and lost connections (default 3).
+    pub fn max_retries(mut self, retries: u32) -> Self {
+        self.config.max_retries = retries;
+        self
+    }
+
+    /// Longest pause between reconnect attempts while the server is away (default 1 s).
+    pub fn max_reconnect_delay(mut self, delay: Duration) -> Self {
+        self.config.max_reconnect_delay = delay;
+        self
+    }
+
+    /// Encrypts connections (needs the `tls` feature).
+    pub fn tls(mut self, enabled: bool) -> Self {
+        self.config.tls = enabled;
+        self
+    }
+
+    /// Makes `E` usable with this Db; its statements are prepared on every new connection.
+    pub fn register<E: BotEntity>(mut self) -> Self {
+        self.registry.register(E::META);
+        self
+    }
+
+    /// Opens the pool and one connection, so a bad URL or an unreachable server is reported
+    /// here rather than on the first call.
+    pub async fn build(self) -> Result<Db, Error> {
+        let db = Db {
+            pool: PoolInner::new(self.config, self.registry)?,
+        };
+        drop(db.conn().await?);
+        Ok(db)
+    }
+}

@@ -1,0 +1,62 @@
+//! One server connection with what was learnt when it opened.
+
+use std::sync::Weak;
+use std::time::Instant;
+
+use mysql_async::prelude::Queryable;
+use mysql_async::{Conn, Opts};
+
+use super::PoolInner;
+use crate::registry::Registry;
+use crate::{Dialect, Error, ServerFlavor};
+
+#[derive(Debug)]
+pub(crate) struct ServerConn {
+    pub(crate) conn: Conn,
+    pub(crate) flavor: ServerFlavor,
+    pub(crate) max_allowed_packet: usize,
+    pub(crate) last_used: Instant,
+    /// A transaction was abandoned on this connection: roll back before reuse.
+    pub(crate) needs_rollback: bool,
+    /// The connection failed in a way that makes it unusable: close it instead of reusing.
+    pub(crate) broken: bool,
+    /// Gives the connection's place under the bound back when it closes.
+    pool: Weak<PoolInner>,
+}
+
+impl ServerConn {
+    /// Connects, detects the server, and prepares every registered statement, so that no
+    /// request pays a prepare round trip.
+    pub(crate) async fn open(opts: &Opts, registry: &Registry, pool: Weak<PoolInner>) -> Result<ServerConn, Error> {
+        let mut conn = Conn::new(opts.clone()).await.map_err(|err| Error::Connect { message: err.to_string() })?;
+        let (version, max_allowed_packet): (String, u64) = conn
+            .query_first("SELECT VERSION(), @@max_allowed_packet")
+            .await?
+            .ok_or_else(|| Error::UnknownServer(String::new()))?;
+        let flavor = ServerFlavor::parse(&version).ok_or(Error::UnknownServer(version))?;
+        for sql in registry.statements(flavor.dialect()) {
+            conn.prep(sql).await?;
+        }
+        Ok(ServerConn {
+            conn,
+            flavor,
+            max_allowed_packet: usize::try_from(max_allowed_packet).unwrap_or(usize::MAX),
+            last_used: Instant::now(),
+            needs_rollback: false,
+            broken: false,
+            pool,
+        })
+    }
+
+    pub(crate) fn dialect(&self) -> Dialect {
+        self.flavor.dialect()
+    }
+}
+
+impl Drop for ServerConn {
+    fn drop(&mut self) {
+        if let Some(pool) = self.pool.upgrade() {
+            pool.connection_closed();
+        }
+    }
+}

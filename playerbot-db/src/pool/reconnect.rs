@@ -1,0 +1,45 @@
+//! Spacing out connection attempts while the server is away.
+
+use std::time::{Duration, Instant};
+
+use crate::Error;
+
+/// After a failed connect, further attempts wait an exponentially growing delay; calls in
+/// between fail at once with the last error instead of hammering a server that is down.
+#[derive(Debug, Default)]
+pub(super) struct Reconnect {
+    failures: u32,
+    next_attempt: Option<Instant>,
+    last_error: String,
+}
+
+const FIRST_DELAY: Duration = Duration::from_millis(10);
+
+impl Reconnect {
+    /// `Err` while still inside the delay after a failure.
+    pub(super) fn check(&self) -> Result<(), Error> {
+        match self.next_attempt {
+            Some(at) if Instant::now() < at => Err(Error::Connect {
+                message: format!(
+                    "{} (retrying in {:?} after {} failed attempts)",
+                    self.last_error,
+                    at.saturating_duration_since(Instant::now()),
+                    self.failures
+                ),
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    pub(super) fn failed(&mut self, error: &Error, max_delay: Duration) {
+        self.failures = self.failures.saturating_add(1);
+        let delay = FIRST_DELAY.saturating_mul(1 << self.failures.min(16)).min(max_delay);
+        self.next_attempt = Some(Instant::now() + delay);
+        self.last_error = error.to_string();
+    }
+
+    pub(super) fn succeeded(&mut self) {
+        self.failures = 0;
+        self.next_attempt = None;
+    }
+}

@@ -1,0 +1,59 @@
+//! Pool counters: atomics updated where things happen, read as one snapshot.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+#[derive(Debug, Default)]
+pub(super) struct Counters {
+    pub(super) slow_checkouts: AtomicU64,
+    pub(super) retired_checkouts: AtomicU64,
+    pub(super) waits: AtomicU64,
+    pub(super) wait_nanos: AtomicU64,
+    pub(super) timeouts: AtomicU64,
+    pub(super) connects: AtomicU64,
+    pub(super) connect_failures: AtomicU64,
+    pub(super) retries: AtomicU64,
+}
+
+impl Counters {
+    pub(super) fn bump(counter: &AtomicU64) {
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// What the pool is doing, at one moment.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PoolStats {
+    /// Connections open (idle + in use + being opened).
+    pub open: usize,
+    pub idle: usize,
+    pub in_use: usize,
+    /// The bound on `open`.
+    pub max: usize,
+    pub checkouts: u64,
+    /// Checkouts that had to wait for a connection to come back.
+    pub waits: u64,
+    pub wait_time: Duration,
+    /// Checkouts that gave up after the checkout timeout.
+    pub timeouts: u64,
+    pub connects: u64,
+    pub connect_failures: u64,
+    /// Statements and transactions run again after a deadlock, lock wait or lost connection.
+    pub retries: u64,
+}
+
+impl PoolStats {
+    /// Publishes the snapshot through the `metrics` facade (any installed exporter serves it).
+    pub fn export_metrics(&self) {
+        metrics::gauge!("playerbot_db_pool_open").set(self.open as f64);
+        metrics::gauge!("playerbot_db_pool_idle").set(self.idle as f64);
+        metrics::gauge!("playerbot_db_pool_in_use").set(self.in_use as f64);
+        metrics::counter!("playerbot_db_pool_checkouts_total").absolute(self.checkouts);
+        metrics::counter!("playerbot_db_pool_waits_total").absolute(self.waits);
+        metrics::counter!("playerbot_db_pool_wait_seconds_total").absolute(self.wait_time.as_secs());
+        metrics::counter!("playerbot_db_pool_timeouts_total").absolute(self.timeouts);
+        metrics::counter!("playerbot_db_pool_connects_total").absolute(self.connects);
+        metrics::counter!("playerbot_db_pool_connect_failures_total").absolute(self.connect_failures);
+        metrics::counter!("playerbot_db_retries_total").absolute(self.retries);
+    }
+}

@@ -1,0 +1,133 @@
+//! Repository calls: save, insert, load, load_many, delete, exists, and transactions.
+//!
+//! Each call checks out a connection (its statements are already prepared), runs the
+//! statement of the connection's dialect, and gives the connection back. Deadlocks, lock
+//! wait timeouts and lost connections are retried a bounded number of times with jittered
+//! backoff, except that a plain INSERT is not retried after a lost connection.
+
+mod load_many;
+mod retry;
+mod transaction;
+mod validate;
+
+use std::fmt::Debug;
+
+use mysql_async::prelude::Queryable;
+use mysql_async::{Params, Row};
+
+use crate::error::Context;
+use crate::pool::ServerConn;
+use crate::{BotEntity, Db, EntityMeta, Error};
+
+pub use transaction::{Transaction, TxBatch};
+
+fn context(meta: &'static EntityMeta, key: &dyn Debug, statement: &'static str) -> Context {
+    Context {
+        entity: Some(meta.entity),
+        key: Some(format!("{key:?}")),
+        statement: Some(statement),
+    }
+}
+
+impl Db {
+    /// Runs `op` on a pooled connection; retries it as `retry::should_retry` allows. A
+    /// connection that failed at the connection level is closed, not returned.
+    pub(crate) async fn with_retry<T>(
+        &self,
+        idempotent: bool,
+        mut op: impl AsyncFnMut(&mut ServerConn) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        let mut attempt = 0;
+        loop {
+            let result = async {
+                let mut conn = self.pool.get().await?;
+                let result = op(conn.server()).await;
+                if matches!(&result, Err(err) if err.is_connection_lost()) {
+                    conn.discard();
+                }
+                result
+            }
+            .await;
+            match result {
+                Err(err) if attempt < self.pool.config.max_retries && retry::should_retry(&err, idempotent) => {
+                    attempt += 1;
+                    self.pool.count_retry();
+                    tracing::debug!(attempt, error = %err, "retrying");
+                    tokio::time::sleep(retry::backoff(self.pool.config.retry_base_delay, attempt)).await;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// Inserts or updates `entity` by its key (one upsert in the server's dialect).
+    pub async fn save<E: BotEntity>(&self, entity: &E) -> Result<(), Error> {
+        self.write(entity, "upsert", true).await
+    }
+
+    /// Inserts `entity`; fails with a duplicate-key error (`is_duplicate_key`) if its key exists.
+    pub async fn insert<E: BotEntity>(&self, entity: &E) -> Result<(), Error> {
+        self.write(entity, "insert", false).await
+    }
+
+    async fn write<E: BotEntity>(&self, entity: &E, statement: &'static str, upsert: bool) -> Result<(), Error> {
+        let meta = E::META;
+        let key = || format!("{:?}", entity.key());
+        let mut params = Some(entity.to_params());
+        validate::check_row(meta, params.as_deref().expect("just built"), key)?;
+        self.with_retry(upsert, async |conn| {
+            let sql = meta.statements(conn.dialect());
+            let sql = if upsert { sql.upsert } else { sql.insert };
+            let params = params.take().unwrap_or_else(|| entity.to_params());
+            conn.conn.exec_drop(sql, Params::Positional(params)).await.map_err(|err| {
+                let err = Error::from_driver(err, context(meta, &entity.key(), statement));
+                validate::map_rejection(err, meta, key)
+            })
+        })
+        .await
+    }
+
+    /// The row with `key`, or `None`.
+    pub async fn load<E: BotEntity>(&self, key: &E::Key) -> Result<Option<E>, Error> {
+        let meta = E::META;
+        let row: Option<Row> = self
+            .with_retry(true, async |conn| {
+                let sql = meta.statements(conn.dialect()).select_by_key;
+                conn.conn
+                    .exec_first(sql, Params::Positional(E::key_params(key)))
+                    .await
+                    .map_err(|err| Error::from_driver(err, context(meta, key, "select_by_key")))
+            })
+            .await?;
+        Ok(row.map(E::from_row).transpose()?)
+    }
+
+    /// Deletes the row with `key`; `true` when there was one.
+    pub async fn delete<E: BotEntity>(&self, key: &E::Key) -> Result<bool, Error> {
+        let meta = E::META;
+        self.with_retry(true, async |conn| {
+            let sql = meta.statements(conn.dialect()).delete_by_key;
+            conn.conn
+                .exec_drop(sql, Params::Positional(E::key_params(key)))
+                .await
+                .map_err(|err| Error::from_driver(err, context(meta, key, "delete_by_key")))?;
+            Ok(conn.conn.affected_rows() > 0)
+        })
+        .await
+    }
+
+    /// Whether a row with `key` exists, without reading it.
+    pub async fn exists<E: BotEntity>(&self, key: &E::Key) -> Result<bool, Error> {
+        let meta = E::META;
+        let plan = self.pool.registry.plan(meta)?;
+        self.with_retry(true, async |conn| {
+            let found: Option<u8> = conn
+                .conn
+                .exec_first(plan.exists(conn.dialect()), Params::Positional(E::key_params(key)))
+                .await
+                .map_err(|err| Error::from_driver(err, context(meta, key, "exists")))?;
+            Ok(found.is_some())
+        })
+        .await
+    }
+}

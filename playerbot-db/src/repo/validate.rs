@@ -1,0 +1,74 @@
+//! Refusing values that cannot be stored, before they reach the server.
+//!
+//! Strict SQL mode makes the server reject the rest (out-of-range numbers in a narrower
+//! `sql_type`, for instance); those rejections are mapped to the same error, with the column
+//! taken from the server's message.
+
+use mysql_async::Value;
+
+use crate::error::{column_in_message, is_value_rejection, ValueProblem};
+use crate::{EntityMeta, Error, ValueKind};
+
+/// TEXT and BLOB hold at most this many bytes.
+const TEXT_BLOB_BYTES: usize = 65_535;
+
+/// Checks one row's params (in column order) against the entity's columns.
+pub(crate) fn check_row(meta: &'static EntityMeta, params: &[Value], key: impl FnOnce() -> String) -> Result<(), Error> {
+    for (column, value) in meta.columns.iter().zip(params) {
+        if let Some(problem) = problem(column.kind, column.sql_type, value) {
+            return Err(Error::InvalidValue {
+                entity: meta.entity,
+                key: key(),
+                column: column.name.to_owned(),
+                problem,
+            });
+        }
+    }
+    Ok(())
+}
+
+fn problem(kind: ValueKind, sql_type: &str, value: &Value) -> Option<ValueProblem> {
+    match (kind, value) {
+        (ValueKind::F32, Value::Float(f)) if !f.is_finite() => Some(ValueProblem::NotFinite),
+        (ValueKind::F64, Value::Double(d)) if !d.is_finite() => Some(ValueProblem::NotFinite),
+        (ValueKind::Text { max_len: Some(max) }, Value::Bytes(bytes)) if bytes.len() > max as usize => {
+            // More bytes than allowed characters can still fit; count characters only then.
+            let chars = std::str::from_utf8(bytes).map_or(bytes.len(), |text| text.chars().count());
+            (chars > max as usize).then_some(ValueProblem::TooLong {
+                max: u64::from(max),
+                found: chars as u64,
+                unit: "characters",
+            })
+        }
+        (ValueKind::Bytes { max_len: Some(max) }, Value::Bytes(bytes)) if bytes.len() > max as usize => {
+            Some(ValueProblem::TooLong {
+                max: u64::from(max),
+                found: bytes.len() as u64,
+                unit: "bytes",
+            })
+        }
+        (ValueKind::Text { max_len: None } | ValueKind::Bytes { max_len: None }, Value::Bytes(bytes))
+            if bytes.len() > TEXT_BLOB_BYTES && matches!(sql_type, "TEXT" | "BLOB") =>
+        {
+            Some(ValueProblem::TooLong {
+                max: TEXT_BLOB_BYTES as u64,
+                found: bytes.len() as u64,
+                unit: "bytes",
+            })
+        }
+        _ => None,
+    }
+}
+
+/// Turns a strict-mode rejection of a value into `InvalidValue` naming entity, key and column.
+pub(crate) fn map_rejection(error: Error, meta: &'static EntityMeta, key: impl FnOnce() -> String) -> Error {
+    match error {
+        Error::Server { code, message, .. } if is_value_rejection(code) => Error::InvalidValue {
+            entity: meta.entity,
+            key: key(),
+            column: column_in_message(&message).unwrap_or_else(|| "?".to_owned()),
+            problem: ValueProblem::Rejected { code, message },
+        },
+        other => other,
+    }
+}
