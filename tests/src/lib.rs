@@ -15,6 +15,7 @@ use playerbot_db::mysql_async::{self, Conn};
 use playerbot_db::session::connect_opts;
 
 pub mod entities;
+pub mod fixtures;
 pub mod round_trip;
 
 /// Names a running server to test against instead of an embedded one.

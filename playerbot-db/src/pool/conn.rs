@@ -10,6 +10,9 @@ use super::PoolInner;
 use crate::registry::Registry;
 use crate::{Dialect, Error, ServerFlavor};
 
+/// ER_NO_SUCH_TABLE.
+const NO_SUCH_TABLE: u16 = 1146;
+
 #[derive(Debug)]
 pub(crate) struct ServerConn {
     pub(crate) conn: Conn,
@@ -35,7 +38,13 @@ impl ServerConn {
             .ok_or_else(|| Error::UnknownServer(String::new()))?;
         let flavor = ServerFlavor::parse(&version).ok_or(Error::UnknownServer(version))?;
         for sql in registry.statements(flavor.dialect()) {
-            conn.prep(sql).await?;
+            match conn.prep(sql).await {
+                Ok(_) => {}
+                // The table is not created yet (migrations or `create_tables` come later):
+                // the driver prepares this statement on its first use instead.
+                Err(mysql_async::Error::Server(err)) if err.code == NO_SUCH_TABLE => {}
+                Err(err) => return Err(err.into()),
+            }
         }
         Ok(ServerConn {
             conn,

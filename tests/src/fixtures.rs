@@ -1,0 +1,29 @@
+//! Sample rows of the example entities.
+
+use playerbot_db::bots::{BotEvent, BotState};
+
+pub fn bot_state(bot_id: u32) -> BotState {
+    BotState {
+        bot_id,
+        map_id: (bot_id % 700) as u16,
+        zone_id: bot_id * 3,
+        x: bot_id as f32 * 0.5,
+        y: -(bot_id as f32) * 0.25,
+        z: 12.5,
+        orientation: 1.5,
+        health: 1000 + bot_id,
+        mana: 500,
+        level: (bot_id % 80 + 1) as u8,
+        flags: 0,
+        updated_at: i64::from(bot_id) * 1000,
+    }
+}
+
+pub fn bot_event(bot_id: u32, event: &str, value: i64) -> BotEvent {
+    BotEvent {
+        bot_id,
+        event: event.to_owned(),
+        value,
+        expires_at: 1_900_000_000,
+    }
+}
