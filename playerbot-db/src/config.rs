@@ -46,7 +46,9 @@ fn redact(url: &str) -> String {
     let mut out = url.to_owned();
     if let Some(scheme_end) = out.find("://") {
         let authority_start = scheme_end + 3;
-        let authority_end = out[authority_start..].find('/').map_or(out.len(), |i| authority_start + i);
+        let authority_end = out[authority_start..]
+            .find('/')
+            .map_or(out.len(), |i| authority_start + i);
         if let Some(at) = out[authority_start..authority_end].rfind('@') {
             let userinfo = &out[authority_start..authority_start + at];
             if let Some(colon) = userinfo.find(':') {
@@ -104,8 +106,9 @@ impl DbConfig {
     /// Driver options: session setup (strict mode, utf8mb4), a statement cache big enough
     /// for every prepared statement, and no silent move from TCP to the unix socket.
     pub(crate) fn driver_opts(&self, statements: usize) -> Result<Opts, Error> {
-        let opts = Opts::from_url(self.url.expose())
-            .map_err(|err| Error::Config(format!("bad database URL {}: {err}", self.url.redacted())))?;
+        let opts = Opts::from_url(self.url.expose()).map_err(|err| {
+            Error::Config(format!("bad database URL {}: {err}", self.url.redacted()))
+        })?;
         let builder = OptsBuilder::from_opts(opts)
             .prefer_socket(false)
             .setup(setup_statements())
@@ -117,13 +120,19 @@ impl DbConfig {
 
     #[cfg(feature = "tls")]
     fn apply_tls(&self, builder: OptsBuilder) -> Result<OptsBuilder, Error> {
-        Ok(if self.tls { builder.ssl_opts(mysql_async::SslOpts::default()) } else { builder })
+        Ok(if self.tls {
+            builder.ssl_opts(mysql_async::SslOpts::default())
+        } else {
+            builder
+        })
     }
 
     #[cfg(not(feature = "tls"))]
     fn apply_tls(&self, builder: OptsBuilder) -> Result<OptsBuilder, Error> {
         if self.tls {
-            return Err(Error::Config("TLS was requested but playerbot-db was built without the `tls` feature".into()));
+            return Err(Error::Config(
+                "TLS was requested but playerbot-db was built without the `tls` feature".into(),
+            ));
         }
         Ok(builder)
     }
@@ -136,10 +145,20 @@ mod tests {
     #[test]
     fn passwords_never_print() {
         let url = DbUrl::new("mysql://bot:s3cr3t@db.example:3306/world?password=s3cr3t&x=1");
-        for printed in [format!("{url:?}"), url.to_string(), format!("{:?}", DbConfig::new(url.expose()))] {
+        for printed in [
+            format!("{url:?}"),
+            url.to_string(),
+            format!("{:?}", DbConfig::new(url.expose())),
+        ] {
             assert!(!printed.contains("s3cr3t"), "{printed}");
         }
-        assert_eq!(url.redacted(), "mysql://bot:***@db.example:3306/world?password=***&x=1");
-        assert_eq!(DbUrl::new("mysql://root@127.0.0.1:3306/").redacted(), "mysql://root@127.0.0.1:3306/");
+        assert_eq!(
+            url.redacted(),
+            "mysql://bot:***@db.example:3306/world?password=***&x=1"
+        );
+        assert_eq!(
+            DbUrl::new("mysql://root@127.0.0.1:3306/").redacted(),
+            "mysql://root@127.0.0.1:3306/"
+        );
     }
 }

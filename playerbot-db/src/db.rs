@@ -54,7 +54,8 @@ impl Db {
         let mut conn = self.conn().await?;
         let dialect = conn.dialect();
         for meta in self.pool.registry.metas() {
-            conn.query_drop(meta.statements(dialect).create_table).await?;
+            conn.query_drop(meta.statements(dialect).create_table)
+                .await?;
         }
         Ok(())
     }

@@ -56,17 +56,28 @@ impl fmt::Display for Context {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ValueProblem {
     NotFinite,
-    TooLong { max: u64, found: u64, unit: &'static str },
+    TooLong {
+        max: u64,
+        found: u64,
+        unit: &'static str,
+    },
     /// The server refused the value (strict mode); its message says why.
-    Rejected { code: u16, message: String },
+    Rejected {
+        code: u16,
+        message: String,
+    },
 }
 
 impl fmt::Display for ValueProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ValueProblem::NotFinite => write!(f, "NaN and infinite floats cannot be stored"),
-            ValueProblem::TooLong { max, found, unit } => write!(f, "{found} {unit}, the column holds at most {max}"),
-            ValueProblem::Rejected { code, message } => write!(f, "the server refused it ({code}): {message}"),
+            ValueProblem::TooLong { max, found, unit } => {
+                write!(f, "{found} {unit}, the column holds at most {max}")
+            }
+            ValueProblem::Rejected { code, message } => {
+                write!(f, "the server refused it ({code}): {message}")
+            }
         }
     }
 }
@@ -107,7 +118,11 @@ pub enum Error {
 
     /// No connection became free within the checkout timeout.
     #[error("no connection available within {waited:?} ({in_use} of {max} in use)")]
-    PoolTimeout { waited: Duration, in_use: usize, max: usize },
+    PoolTimeout {
+        waited: Duration,
+        in_use: usize,
+        max: usize,
+    },
 
     /// A row did not decode into the entity.
     #[error(transparent)]
@@ -115,7 +130,11 @@ pub enum Error {
 
     /// More rows or keys than one call accepts.
     #[error("{what}: {count} exceeds the limit of {limit}")]
-    TooLarge { what: &'static str, count: usize, limit: usize },
+    TooLarge {
+        what: &'static str,
+        count: usize,
+        limit: usize,
+    },
 
     /// A configuration mistake (bad URL, unregistered entity, …).
     #[error("configuration: {0}")]
@@ -142,12 +161,14 @@ impl Error {
     /// Wraps a driver error, sorting it into server, connection and other errors.
     pub(crate) fn from_driver(source: mysql_async::Error, context: Context) -> Error {
         match source {
-            mysql_async::Error::Server(server) if !is_connection_code(server.code) => Error::Server {
-                code: server.code,
-                state: server.state,
-                message: server.message,
-                context,
-            },
+            mysql_async::Error::Server(server) if !is_connection_code(server.code) => {
+                Error::Server {
+                    code: server.code,
+                    state: server.state,
+                    message: server.message,
+                    context,
+                }
+            }
             source if is_connection_error(&source) => Error::ConnectionLost { source, context },
             source => Error::Driver { source, context },
         }
@@ -187,7 +208,10 @@ impl Error {
     /// Running the same work again may succeed: a deadlock, a lock wait timeout, a lost
     /// connection, or a pool that was momentarily exhausted.
     pub fn is_retryable(&self) -> bool {
-        self.is_deadlock() || self.is_lock_wait_timeout() || self.is_connection_lost() || matches!(self, Error::PoolTimeout { .. })
+        self.is_deadlock()
+            || self.is_lock_wait_timeout()
+            || self.is_connection_lost()
+            || matches!(self, Error::PoolTimeout { .. })
     }
 
     /// The data was refused: retrying the same values cannot succeed.
@@ -223,7 +247,11 @@ fn is_connection_error(error: &mysql_async::Error) -> bool {
 pub(crate) fn is_value_rejection(code: u16) -> bool {
     matches!(
         code,
-        code::DATA_TOO_LONG | code::OUT_OF_RANGE | code::INCORRECT_VALUE | code::TRUNCATED | code::COLUMN_CANNOT_BE_NULL
+        code::DATA_TOO_LONG
+            | code::OUT_OF_RANGE
+            | code::INCORRECT_VALUE
+            | code::TRUNCATED
+            | code::COLUMN_CANNOT_BE_NULL
     )
 }
 
@@ -253,20 +281,37 @@ mod tests {
         assert!(server(1205).is_lock_wait_timeout() && server(1205).is_retryable());
         assert!(server(1062).is_duplicate_key() && !server(1062).is_retryable());
         assert!(!server(1064).is_retryable());
-        let timeout = Error::PoolTimeout { waited: Duration::from_secs(1), in_use: 4, max: 4 };
+        let timeout = Error::PoolTimeout {
+            waited: Duration::from_secs(1),
+            in_use: 4,
+            max: 4,
+        };
         assert!(timeout.is_retryable() && !timeout.is_connection_lost());
     }
 
     #[test]
     fn finds_the_column_in_strict_mode_messages() {
-        assert_eq!(column_in_message("Out of range value for column 'money' at row 1").as_deref(), Some("money"));
-        assert_eq!(column_in_message("Data too long for column 'name' at row 3").as_deref(), Some("name"));
+        assert_eq!(
+            column_in_message("Out of range value for column 'money' at row 1").as_deref(),
+            Some("money")
+        );
+        assert_eq!(
+            column_in_message("Data too long for column 'name' at row 3").as_deref(),
+            Some("name")
+        );
         assert_eq!(column_in_message("Deadlock found"), None);
     }
 
     #[test]
     fn context_reads_naturally() {
-        let context = Context { entity: Some("BotState"), key: Some("42".into()), statement: Some("upsert") };
-        assert_eq!(context.to_string(), " (entity BotState, key 42, statement upsert)");
+        let context = Context {
+            entity: Some("BotState"),
+            key: Some("42".into()),
+            statement: Some("upsert"),
+        };
+        assert_eq!(
+            context.to_string(),
+            " (entity BotState, key 42, statement upsert)"
+        );
     }
 }

@@ -22,15 +22,15 @@ pub mod __private;
 pub use config::{DbConfig, DbUrl};
 pub use db::{Db, DbBuilder};
 pub use dialect::{Dialect, ServerFlavor};
-pub use error::{Context, ValueProblem};
-pub use pool::{PoolStats, PooledConn};
-pub use repo::{Transaction, TxBatch};
 pub use entity::{
     BotEntity, BotEnum, CachePolicy, ColumnMeta, EntityMeta, EntitySql, Partitioning, RowError,
     Statements, ValueKind,
 };
 pub use error::Error;
+pub use error::{Context, ValueProblem};
 /// The driver, for code that wants to run the generated SQL by hand.
 pub use mysql_async;
 /// The derives live in the macro namespace beside the traits of the same name.
 pub use playerbot_db_derive::{BotEntity, BotEnum};
+pub use pool::{PoolStats, PooledConn};
+pub use repo::{Transaction, TxBatch};

@@ -36,7 +36,10 @@ impl Registry {
         }
         let build = |dialect| {
             let head = meta.statements(dialect).select_head;
-            LOAD_MANY_SIZES.iter().map(|&n| format!("{head} WHERE {}", key_in_list(meta, n))).collect()
+            LOAD_MANY_SIZES
+                .iter()
+                .map(|&n| format!("{head} WHERE {}", key_in_list(meta, n)))
+                .collect()
         };
         let exists = |dialect| {
             let by_key = meta.statements(dialect).select_by_key;
@@ -52,12 +55,15 @@ impl Registry {
 
     pub(crate) fn plan(&self, meta: &'static EntityMeta) -> Result<&EntityPlan, Error> {
         // Compared by table name: the address of a `const` is not guaranteed to be unique.
-        self.plans.iter().find(|plan| plan.meta.table == meta.table).ok_or_else(|| {
-            Error::Config(format!(
+        self.plans
+            .iter()
+            .find(|plan| plan.meta.table == meta.table)
+            .ok_or_else(|| {
+                Error::Config(format!(
                 "entity {} is not registered with this Db; add `.register::<{}>()` to the builder",
                 meta.entity, meta.entity
             ))
-        })
+            })
     }
 
     /// Every statement to prepare on a new connection to a server of `dialect`.
@@ -67,7 +73,11 @@ impl Registry {
             [sql.select_by_key, sql.insert, sql.upsert, sql.delete_by_key]
                 .into_iter()
                 .chain(std::iter::once(plan.exists(dialect)))
-                .chain(plan.load_many[dialect_index(dialect)].iter().map(String::as_str))
+                .chain(
+                    plan.load_many[dialect_index(dialect)]
+                        .iter()
+                        .map(String::as_str),
+                )
         })
     }
 
@@ -92,7 +102,10 @@ impl EntityPlan {
 
 /// `` `k` IN (?, ?) `` or `` (`a`, `b`) IN ((?, ?), (?, ?)) `` for `n` keys.
 fn key_in_list(meta: &EntityMeta, n: usize) -> String {
-    let keys: Vec<String> = meta.key_columns().map(|c| format!("`{}`", c.name)).collect();
+    let keys: Vec<String> = meta
+        .key_columns()
+        .map(|c| format!("`{}`", c.name))
+        .collect();
     if keys.len() == 1 {
         return format!("{} IN ({})", keys[0], vec!["?"; n].join(", "));
     }
@@ -109,7 +122,10 @@ pub(crate) fn load_many_chunks(mut count: usize) -> Vec<(usize, usize)> {
         let up = LOAD_MANY_SIZES.iter().position(|&size| size >= count);
         let index = match up {
             Some(index) if LOAD_MANY_SIZES[index] <= count * 2 => index,
-            _ => LOAD_MANY_SIZES.iter().rposition(|&size| size <= count).expect("size 1 fits"),
+            _ => LOAD_MANY_SIZES
+                .iter()
+                .rposition(|&size| size <= count)
+                .expect("size 1 fits"),
         };
         let taken = count.min(LOAD_MANY_SIZES[index]);
         chunks.push((index, taken));
@@ -128,7 +144,9 @@ mod tests {
             let chunks = load_many_chunks(count);
             assert_eq!(chunks.iter().map(|(_, taken)| taken).sum::<usize>(), count);
             for &(index, taken) in &chunks {
-                assert!(taken <= LOAD_MANY_SIZES[index] && LOAD_MANY_SIZES[index] <= taken.max(1) * 2);
+                assert!(
+                    taken <= LOAD_MANY_SIZES[index] && LOAD_MANY_SIZES[index] <= taken.max(1) * 2
+                );
             }
         }
         assert_eq!(load_many_chunks(100), vec![(4, 100)]);

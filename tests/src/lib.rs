@@ -9,10 +9,10 @@ use std::sync::LazyLock;
 
 use playerbot_db::bots::{AiValue, BotEvent, BotState, BotStrategy, Equipment};
 use playerbot_db::embedded::EmbeddedServer;
-use playerbot_db::{Db, DbBuilder};
 use playerbot_db::mysql_async::prelude::Queryable;
 use playerbot_db::mysql_async::{self, Conn};
 use playerbot_db::session::connect_opts;
+use playerbot_db::{Db, DbBuilder};
 
 pub mod entities;
 pub mod fixtures;
@@ -109,7 +109,10 @@ impl TestDb {
             .register::<entities::AllTypes>()
             .register::<entities::KnownSpell>()
             .register::<entities::BotAccount>();
-        let db = configure(builder).build().await.unwrap_or_else(|err| panic!("opening a Db on {}: {err}", self.name));
+        let db = configure(builder)
+            .build()
+            .await
+            .unwrap_or_else(|err| panic!("opening a Db on {}: {err}", self.name));
         db.create_tables().await.expect("create tables");
         db
     }

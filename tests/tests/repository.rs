@@ -1,7 +1,9 @@
 //! The repository calls on a real server: every example entity, load_many's order and
 //! gaps, inserts versus upserts, and transactions.
 
-use playerbot_db::bots::{AiValue, BotEvent, BotState, BotStrategy, Equipment, ItemQuality, ItemSlot, StrategyEngine};
+use playerbot_db::bots::{
+    AiValue, BotEvent, BotState, BotStrategy, Equipment, ItemQuality, ItemSlot, StrategyEngine,
+};
 use playerbot_db::BotEntity;
 use playerbot_db_tests::entities::{AllTypes, KnownSpell};
 use playerbot_db_tests::fixtures::{bot_event, bot_state};
@@ -21,7 +23,10 @@ where
     assert_eq!(db.load::<E>(&key).await.unwrap(), Some(changed));
     assert!(db.exists::<E>(&key).await.unwrap());
     assert!(db.delete::<E>(&key).await.unwrap());
-    assert!(!db.delete::<E>(&key).await.unwrap(), "second delete finds nothing");
+    assert!(
+        !db.delete::<E>(&key).await.unwrap(),
+        "second delete finds nothing"
+    );
     assert_eq!(db.load::<E>(&key).await.unwrap(), None);
 }
 
@@ -29,8 +34,21 @@ where
 async fn every_example_entity_goes_through_the_repository() {
     let test = TestDb::new("repository_lifecycle").await;
     let db = test.db().await;
-    lifecycle(&db, bot_state(7), BotState { health: 1, ..bot_state(7) }).await;
-    lifecycle(&db, bot_event(7, "cooldown", 1), bot_event(7, "cooldown", 2)).await;
+    lifecycle(
+        &db,
+        bot_state(7),
+        BotState {
+            health: 1,
+            ..bot_state(7)
+        },
+    )
+    .await;
+    lifecycle(
+        &db,
+        bot_event(7, "cooldown", 1),
+        bot_event(7, "cooldown", 2),
+    )
+    .await;
     let value = AiValue {
         bot_id: 7,
         name: "target".into(),
@@ -41,7 +59,16 @@ async fn every_example_entity_goes_through_the_repository() {
         updated_at: 1,
         dirty: false,
     };
-    lifecycle(&db, value.clone(), AiValue { text: None, int: Some(3), ..value }).await;
+    lifecycle(
+        &db,
+        value.clone(),
+        AiValue {
+            text: None,
+            int: Some(3),
+            ..value
+        },
+    )
+    .await;
     let item = Equipment {
         bot_id: 7,
         slot: ItemSlot::Head,
@@ -51,10 +78,41 @@ async fn every_example_entity_goes_through_the_repository() {
         durability: 3,
         guid: 9,
     };
-    lifecycle(&db, item.clone(), Equipment { quality: None, ..item }).await;
-    let strategy = BotStrategy { bot_id: 7, engine: StrategyEngine::Dead, strategies: "a".into() };
-    lifecycle(&db, strategy.clone(), BotStrategy { strategies: "b".into(), ..strategy }).await;
-    lifecycle(&db, KnownSpell { bot_id: 1, spell_id: 2 }, KnownSpell { bot_id: 1, spell_id: 2 }).await;
+    lifecycle(
+        &db,
+        item.clone(),
+        Equipment {
+            quality: None,
+            ..item
+        },
+    )
+    .await;
+    let strategy = BotStrategy {
+        bot_id: 7,
+        engine: StrategyEngine::Dead,
+        strategies: "a".into(),
+    };
+    lifecycle(
+        &db,
+        strategy.clone(),
+        BotStrategy {
+            strategies: "b".into(),
+            ..strategy
+        },
+    )
+    .await;
+    lifecycle(
+        &db,
+        KnownSpell {
+            bot_id: 1,
+            spell_id: 2,
+        },
+        KnownSpell {
+            bot_id: 1,
+            spell_id: 2,
+        },
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -80,8 +138,19 @@ async fn load_many_keeps_order_and_reports_missing_keys() {
     db.save(&bot_event(1, "a", 1)).await.unwrap();
     db.save(&bot_event(1, "b", 2)).await.unwrap();
     db.save(&bot_event(2, "a", 3)).await.unwrap();
-    let keys = [(2, "a".to_owned()), (1, "zzz".to_owned()), (1, "a".to_owned()), (1, "b".to_owned())];
-    let values: Vec<Option<i64>> = db.load_many::<BotEvent>(&keys).await.unwrap().into_iter().map(|e| e.map(|e| e.value)).collect();
+    let keys = [
+        (2, "a".to_owned()),
+        (1, "zzz".to_owned()),
+        (1, "a".to_owned()),
+        (1, "b".to_owned()),
+    ];
+    let values: Vec<Option<i64>> = db
+        .load_many::<BotEvent>(&keys)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.map(|e| e.value))
+        .collect();
     assert_eq!(values, vec![Some(3), None, Some(1), Some(2)]);
 }
 
@@ -90,19 +159,41 @@ async fn insert_refuses_an_existing_key_and_save_does_not() {
     let test = TestDb::new("insert_versus_save").await;
     let db = test.db().await;
     db.insert(&bot_state(1)).await.unwrap();
-    let err = db.insert(&BotState { health: 5, ..bot_state(1) }).await.unwrap_err();
+    let err = db
+        .insert(&BotState {
+            health: 5,
+            ..bot_state(1)
+        })
+        .await
+        .unwrap_err();
     assert!(err.is_duplicate_key(), "{err}");
     assert!(!err.is_retryable());
-    assert!(err.to_string().contains("BotState") && err.to_string().contains("insert"), "{err}");
-    assert_eq!(db.load::<BotState>(&1).await.unwrap(), Some(bot_state(1)), "the failed insert changed nothing");
-    db.save(&BotState { health: 5, ..bot_state(1) }).await.unwrap();
+    assert!(
+        err.to_string().contains("BotState") && err.to_string().contains("insert"),
+        "{err}"
+    );
+    assert_eq!(
+        db.load::<BotState>(&1).await.unwrap(),
+        Some(bot_state(1)),
+        "the failed insert changed nothing"
+    );
+    db.save(&BotState {
+        health: 5,
+        ..bot_state(1)
+    })
+    .await
+    .unwrap();
     assert_eq!(db.load::<BotState>(&1).await.unwrap().unwrap().health, 5);
 }
 
 #[tokio::test]
 async fn unregistered_entity_is_a_configuration_error() {
     let test = TestDb::new("unregistered_entity").await;
-    let db = playerbot_db::Db::builder(test.url()).register::<BotState>().build().await.unwrap();
+    let db = playerbot_db::Db::builder(test.url())
+        .register::<BotState>()
+        .build()
+        .await
+        .unwrap();
     let err = db.load_many::<AllTypes>(&[1]).await.unwrap_err();
     assert!(err.to_string().contains("register::<AllTypes>()"), "{err}");
 }
@@ -114,7 +205,10 @@ async fn batch_commits_all_or_nothing() {
     db.save(&bot_state(3)).await.unwrap();
 
     let mut batch = db.transaction();
-    batch.save(&bot_state(1)).save(&bot_event(1, "x", 1)).delete::<BotState>(&3);
+    batch
+        .save(&bot_state(1))
+        .save(&bot_event(1, "x", 1))
+        .delete::<BotState>(&3);
     assert_eq!(batch.len(), 3);
     batch.commit().await.unwrap();
     assert!(db.exists::<BotState>(&1).await.unwrap());
@@ -123,10 +217,16 @@ async fn batch_commits_all_or_nothing() {
 
     // The third write fails (duplicate insert): the first two are rolled back.
     let mut batch = db.transaction();
-    batch.save(&bot_state(2)).save(&bot_event(2, "y", 1)).insert(&bot_state(1));
+    batch
+        .save(&bot_state(2))
+        .save(&bot_event(2, "y", 1))
+        .insert(&bot_state(1));
     let err = batch.commit().await.unwrap_err();
     assert!(err.is_duplicate_key(), "{err}");
-    assert!(err.to_string().contains("key 1"), "the error names the failing key: {err}");
+    assert!(
+        err.to_string().contains("key 1"),
+        "the error names the failing key: {err}"
+    );
     assert!(!db.exists::<BotState>(&2).await.unwrap());
     assert!(!db.exists::<BotEvent>(&(2, "y".to_owned())).await.unwrap());
 }
@@ -138,7 +238,11 @@ async fn manual_transaction_commits_or_rolls_back_even_when_dropped() {
 
     let mut tx = db.begin().await.unwrap();
     tx.save(&bot_state(1)).await.unwrap();
-    assert_eq!(tx.load::<BotState>(&1).await.unwrap(), Some(bot_state(1)), "reads its own writes");
+    assert_eq!(
+        tx.load::<BotState>(&1).await.unwrap(),
+        Some(bot_state(1)),
+        "reads its own writes"
+    );
     tx.commit().await.unwrap();
 
     let mut tx = db.begin().await.unwrap();
@@ -156,6 +260,9 @@ async fn manual_transaction_commits_or_rolls_back_even_when_dropped() {
     assert_eq!(db.load::<BotState>(&3).await.unwrap(), None);
     let mut other = test.conn().await;
     use playerbot_db::mysql_async::prelude::Queryable;
-    let count: Option<u64> = other.query_first("SELECT COUNT(*) FROM bot_state").await.unwrap();
+    let count: Option<u64> = other
+        .query_first("SELECT COUNT(*) FROM bot_state")
+        .await
+        .unwrap();
     assert_eq!(count, Some(1));
 }

@@ -30,8 +30,16 @@ pub(crate) struct ServerConn {
 impl ServerConn {
     /// Connects, detects the server, and prepares every registered statement, so that no
     /// request pays a prepare round trip.
-    pub(crate) async fn open(opts: &Opts, registry: &Registry, pool: Weak<PoolInner>) -> Result<ServerConn, Error> {
-        let mut conn = Conn::new(opts.clone()).await.map_err(|err| Error::Connect { message: err.to_string() })?;
+    pub(crate) async fn open(
+        opts: &Opts,
+        registry: &Registry,
+        pool: Weak<PoolInner>,
+    ) -> Result<ServerConn, Error> {
+        let mut conn = Conn::new(opts.clone())
+            .await
+            .map_err(|err| Error::Connect {
+                message: err.to_string(),
+            })?;
         let (version, max_allowed_packet): (String, u64) = conn
             .query_first("SELECT VERSION(), @@max_allowed_packet")
             .await?

@@ -116,7 +116,9 @@ impl PoolInner {
                 continue;
             }
             waited = true;
-            let timed_out = tokio::time::timeout_at(deadline.into(), notified).await.is_err();
+            let timed_out = tokio::time::timeout_at(deadline.into(), notified)
+                .await
+                .is_err();
             drop(waiting);
             if timed_out {
                 Counters::bump(&self.counters.timeouts);
@@ -146,7 +148,10 @@ impl PoolInner {
             return Some(conn);
         }
         let shards = self.shards.lock().expect("shards lock");
-        shards.iter().filter_map(Weak::upgrade).find_map(|shard| shard.idle.try_lock().ok()?.pop())
+        shards
+            .iter()
+            .filter_map(Weak::upgrade)
+            .find_map(|shard| shard.idle.try_lock().ok()?.pop())
     }
 
     fn has_shared(&self) -> bool {
@@ -157,7 +162,9 @@ impl PoolInner {
     fn reserve(&self) -> bool {
         let max = self.config.max_connections;
         self.open
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |open| (open < max).then_some(open + 1))
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |open| {
+                (open < max).then_some(open + 1)
+            })
             .is_ok()
     }
 
@@ -187,7 +194,9 @@ impl PoolInner {
                 self.connection_closed();
                 Err(match err {
                     Error::Connect { .. } | Error::Config(_) | Error::UnknownServer(_) => err,
-                    other => Error::Connect { message: other.to_string() },
+                    other => Error::Connect {
+                        message: other.to_string(),
+                    },
                 })
             }
         }
@@ -203,7 +212,9 @@ impl PoolInner {
             }
             conn.needs_rollback = false;
         }
-        if conn.last_used.elapsed() >= self.config.validate_after_idle && conn.conn.ping().await.is_err() {
+        if conn.last_used.elapsed() >= self.config.validate_after_idle
+            && conn.conn.ping().await.is_err()
+        {
             return None;
         }
         Some(conn)
@@ -246,13 +257,20 @@ impl PoolInner {
     }
 
     pub(super) fn retire_shard_checkouts(&self, checkouts: u64) {
-        self.counters.retired_checkouts.fetch_add(checkouts, Ordering::Relaxed);
+        self.counters
+            .retired_checkouts
+            .fetch_add(checkouts, Ordering::Relaxed);
     }
 
     fn idle_count(&self) -> usize {
         let shared = self.overflow.lock().expect("overflow lock").len();
         let shards = self.shards.lock().expect("shards lock");
-        shared + shards.iter().filter_map(Weak::upgrade).map(|shard| shard.idle.lock().expect("shard lock").len()).sum::<usize>()
+        shared
+            + shards
+                .iter()
+                .filter_map(Weak::upgrade)
+                .map(|shard| shard.idle.lock().expect("shard lock").len())
+                .sum::<usize>()
     }
 
     pub(crate) fn count_retry(&self) {
@@ -264,7 +282,11 @@ impl PoolInner {
         let c = &self.counters;
         let local_checkouts: u64 = {
             let shards = self.shards.lock().expect("shards lock");
-            shards.iter().filter_map(Weak::upgrade).map(|s| s.checkouts.load(Ordering::Relaxed)).sum()
+            shards
+                .iter()
+                .filter_map(Weak::upgrade)
+                .map(|s| s.checkouts.load(Ordering::Relaxed))
+                .sum()
         };
         let idle = self.idle_count();
         let open = self.open.load(Ordering::SeqCst);
@@ -273,7 +295,9 @@ impl PoolInner {
             idle,
             in_use: open.saturating_sub(idle),
             max: self.config.max_connections,
-            checkouts: local_checkouts + c.slow_checkouts.load(Ordering::Relaxed) + c.retired_checkouts.load(Ordering::Relaxed),
+            checkouts: local_checkouts
+                + c.slow_checkouts.load(Ordering::Relaxed)
+                + c.retired_checkouts.load(Ordering::Relaxed),
             waits: c.waits.load(Ordering::Relaxed),
             wait_time: Duration::from_nanos(c.wait_nanos.load(Ordering::Relaxed)),
             timeouts: c.timeouts.load(Ordering::Relaxed),

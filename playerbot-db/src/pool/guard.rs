@@ -16,7 +16,10 @@ pub struct PooledConn<'a> {
 
 impl<'a> PooledConn<'a> {
     pub(super) fn new(pool: &'a Arc<PoolInner>, conn: ServerConn) -> PooledConn<'a> {
-        PooledConn { conn: Some(conn), pool }
+        PooledConn {
+            conn: Some(conn),
+            pool,
+        }
     }
 
     pub(crate) fn server(&mut self) -> &mut ServerConn {
@@ -33,7 +36,10 @@ impl<'a> PooledConn<'a> {
 
     /// The server's `max_allowed_packet`, read when the connection opened.
     pub fn max_allowed_packet(&self) -> usize {
-        self.conn.as_ref().expect("present until drop").max_allowed_packet
+        self.conn
+            .as_ref()
+            .expect("present until drop")
+            .max_allowed_packet
     }
 
     /// Closes the connection instead of returning it (after a connection-level failure).

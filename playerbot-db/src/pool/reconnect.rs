@@ -33,7 +33,9 @@ impl Reconnect {
 
     pub(super) fn failed(&mut self, error: &Error, max_delay: Duration) {
         self.failures = self.failures.saturating_add(1);
-        let delay = FIRST_DELAY.saturating_mul(1 << self.failures.min(16)).min(max_delay);
+        let delay = FIRST_DELAY
+            .saturating_mul(1 << self.failures.min(16))
+            .min(max_delay);
         self.next_attempt = Some(Instant::now() + delay);
         self.last_error = error.to_string();
     }

@@ -50,10 +50,12 @@ impl PoolStats {
         metrics::gauge!("playerbot_db_pool_in_use").set(self.in_use as f64);
         metrics::counter!("playerbot_db_pool_checkouts_total").absolute(self.checkouts);
         metrics::counter!("playerbot_db_pool_waits_total").absolute(self.waits);
-        metrics::counter!("playerbot_db_pool_wait_seconds_total").absolute(self.wait_time.as_secs());
+        metrics::counter!("playerbot_db_pool_wait_seconds_total")
+            .absolute(self.wait_time.as_secs());
         metrics::counter!("playerbot_db_pool_timeouts_total").absolute(self.timeouts);
         metrics::counter!("playerbot_db_pool_connects_total").absolute(self.connects);
-        metrics::counter!("playerbot_db_pool_connect_failures_total").absolute(self.connect_failures);
+        metrics::counter!("playerbot_db_pool_connect_failures_total")
+            .absolute(self.connect_failures);
         metrics::counter!("playerbot_db_retries_total").absolute(self.retries);
     }
 }

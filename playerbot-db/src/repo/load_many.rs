@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use mysql_async::prelude::Queryable;
 use mysql_async::{Params, Row};
 
-use super::context;
+use super::{context, with_retry};
 use crate::registry::{load_many_chunks, LOAD_MANY_SIZES};
 use crate::{BotEntity, Db, Error};
 
@@ -15,39 +15,49 @@ impl Db {
     /// Keys are sent in `IN (…)` lists of a few prepared sizes (up to 256 keys a statement;
     /// the last list is padded by repeating a key), so a call of any length uses statements
     /// prepared when the connection opened. Repeated keys get the same row.
-    pub async fn load_many<E: BotEntity + Clone>(&self, keys: &[E::Key]) -> Result<Vec<Option<E>>, Error> {
+    pub async fn load_many<E: BotEntity + Clone>(
+        &self,
+        keys: &[E::Key],
+    ) -> Result<Vec<Option<E>>, Error> {
         if keys.is_empty() {
             return Ok(Vec::new());
         }
         let meta = E::META;
         let plan = self.pool.registry.plan(meta)?;
         let key_columns = meta.key_columns().count();
-        let found: HashMap<E::Key, E> = self
-            .with_retry(true, async |conn| {
-                let dialect = conn.dialect();
-                let mut found = HashMap::with_capacity(keys.len());
-                let mut offset = 0;
-                for (size_index, taken) in load_many_chunks(keys.len()) {
-                    let chunk = &keys[offset..offset + taken];
-                    let size = LOAD_MANY_SIZES[size_index];
-                    let mut params = Vec::with_capacity(size * key_columns);
-                    for key in chunk.iter().chain(std::iter::repeat(&chunk[taken - 1])).take(size) {
-                        params.extend(E::key_params(key));
-                    }
-                    let rows: Vec<Row> = conn
-                        .conn
-                        .exec(plan.load_many(dialect, size_index), Params::Positional(params))
-                        .await
-                        .map_err(|err| Error::from_driver(err, context(meta, &chunk[0], "load_many")))?;
-                    for row in rows {
-                        let entity = E::from_row(row)?;
-                        found.insert(entity.key(), entity);
-                    }
-                    offset += taken;
+        let found: HashMap<E::Key, E> = with_retry!(self, true, |conn| {
+            let dialect = conn.dialect();
+            let mut found = HashMap::with_capacity(keys.len());
+            let mut offset = 0;
+            for (size_index, taken) in load_many_chunks(keys.len()) {
+                let chunk = &keys[offset..offset + taken];
+                let size = LOAD_MANY_SIZES[size_index];
+                let mut params = Vec::with_capacity(size * key_columns);
+                for key in chunk
+                    .iter()
+                    .chain(std::iter::repeat(&chunk[taken - 1]))
+                    .take(size)
+                {
+                    params.extend(E::key_params(key));
                 }
-                Ok(found)
-            })
-            .await?;
+                let rows: Vec<Row> = conn
+                    .conn
+                    .exec(
+                        plan.load_many(dialect, size_index),
+                        Params::Positional(params),
+                    )
+                    .await
+                    .map_err(|err| {
+                        Error::from_driver(err, context(meta, &chunk[0], "load_many"))
+                    })?;
+                for row in rows {
+                    let entity = E::from_row(row)?;
+                    found.insert(entity.key(), entity);
+                }
+                offset += taken;
+            }
+            Ok(found)
+        })?;
         Ok(keys.iter().map(|key| found.get(key).cloned()).collect())
     }
 }

@@ -6,7 +6,7 @@
 //! backoff, except that a plain INSERT is not retried after a lost connection.
 
 mod load_many;
-mod retry;
+pub(crate) mod retry;
 mod transaction;
 mod validate;
 
@@ -16,7 +16,6 @@ use mysql_async::prelude::Queryable;
 use mysql_async::{Params, Row};
 
 use crate::error::Context;
-use crate::pool::ServerConn;
 use crate::{BotEntity, Db, EntityMeta, Error};
 
 pub use transaction::{Transaction, TxBatch};
@@ -29,37 +28,43 @@ fn context(meta: &'static EntityMeta, key: &dyn Debug, statement: &'static str) 
     }
 }
 
-impl Db {
-    /// Runs `op` on a pooled connection; retries it as `retry::should_retry` allows. A
-    /// connection that failed at the connection level is closed, not returned.
-    pub(crate) async fn with_retry<T>(
-        &self,
-        idempotent: bool,
-        mut op: impl AsyncFnMut(&mut ServerConn) -> Result<T, Error>,
-    ) -> Result<T, Error> {
-        let mut attempt = 0;
+/// Runs `$body` with `$conn: &mut ServerConn` from the pool, and runs it again as
+/// `retry::should_retry` allows. A connection that failed at the connection level is closed,
+/// not returned. (A macro, not a function taking an async closure, so the caller's future
+/// stays `Send`.)
+macro_rules! with_retry {
+    ($db:expr, $idempotent:expr, |$conn:ident| $body:expr) => {{
+        let db: &$crate::Db = $db;
+        let mut attempt = 0u32;
         loop {
             let result = async {
-                let mut conn = self.pool.get().await?;
-                let result = op(conn.server()).await;
+                let mut guard = db.pool.get().await?;
+                let result: Result<_, $crate::Error> = async {
+                    let $conn = guard.server();
+                    $body
+                }
+                .await;
                 if matches!(&result, Err(err) if err.is_connection_lost()) {
-                    conn.discard();
+                    guard.discard();
                 }
                 result
             }
             .await;
             match result {
-                Err(err) if attempt < self.pool.config.max_retries && retry::should_retry(&err, idempotent) => {
+                Err(err) if attempt < db.pool.config.max_retries && $crate::repo::retry::should_retry(&err, $idempotent) => {
                     attempt += 1;
-                    self.pool.count_retry();
+                    db.pool.count_retry();
                     tracing::debug!(attempt, error = %err, "retrying");
-                    tokio::time::sleep(retry::backoff(self.pool.config.retry_base_delay, attempt)).await;
+                    tokio::time::sleep($crate::repo::retry::backoff(db.pool.config.retry_base_delay, attempt)).await;
                 }
-                other => return other,
+                other => break other,
             }
         }
-    }
+    }};
+}
+pub(crate) use with_retry;
 
+impl Db {
     /// Inserts or updates `entity` by its key (one upsert in the server's dialect).
     pub async fn save<E: BotEntity>(&self, entity: &E) -> Result<(), Error> {
         self.write(entity, "upsert", true).await
@@ -70,42 +75,47 @@ impl Db {
         self.write(entity, "insert", false).await
     }
 
-    async fn write<E: BotEntity>(&self, entity: &E, statement: &'static str, upsert: bool) -> Result<(), Error> {
+    async fn write<E: BotEntity>(
+        &self,
+        entity: &E,
+        statement: &'static str,
+        upsert: bool,
+    ) -> Result<(), Error> {
         let meta = E::META;
         let key = || format!("{:?}", entity.key());
         let mut params = Some(entity.to_params());
         validate::check_row(meta, params.as_deref().expect("just built"), key)?;
-        self.with_retry(upsert, async |conn| {
+        with_retry!(self, upsert, |conn| {
             let sql = meta.statements(conn.dialect());
             let sql = if upsert { sql.upsert } else { sql.insert };
             let params = params.take().unwrap_or_else(|| entity.to_params());
-            conn.conn.exec_drop(sql, Params::Positional(params)).await.map_err(|err| {
-                let err = Error::from_driver(err, context(meta, &entity.key(), statement));
-                validate::map_rejection(err, meta, key)
-            })
+            conn.conn
+                .exec_drop(sql, Params::Positional(params))
+                .await
+                .map_err(|err| {
+                    let err = Error::from_driver(err, context(meta, &entity.key(), statement));
+                    validate::map_rejection(err, meta, key)
+                })
         })
-        .await
     }
 
     /// The row with `key`, or `None`.
     pub async fn load<E: BotEntity>(&self, key: &E::Key) -> Result<Option<E>, Error> {
         let meta = E::META;
-        let row: Option<Row> = self
-            .with_retry(true, async |conn| {
-                let sql = meta.statements(conn.dialect()).select_by_key;
-                conn.conn
-                    .exec_first(sql, Params::Positional(E::key_params(key)))
-                    .await
-                    .map_err(|err| Error::from_driver(err, context(meta, key, "select_by_key")))
-            })
-            .await?;
+        let row: Option<Row> = with_retry!(self, true, |conn| {
+            let sql = meta.statements(conn.dialect()).select_by_key;
+            conn.conn
+                .exec_first(sql, Params::Positional(E::key_params(key)))
+                .await
+                .map_err(|err| Error::from_driver(err, context(meta, key, "select_by_key")))
+        })?;
         Ok(row.map(E::from_row).transpose()?)
     }
 
     /// Deletes the row with `key`; `true` when there was one.
     pub async fn delete<E: BotEntity>(&self, key: &E::Key) -> Result<bool, Error> {
         let meta = E::META;
-        self.with_retry(true, async |conn| {
+        with_retry!(self, true, |conn| {
             let sql = meta.statements(conn.dialect()).delete_by_key;
             conn.conn
                 .exec_drop(sql, Params::Positional(E::key_params(key)))
@@ -113,21 +123,22 @@ impl Db {
                 .map_err(|err| Error::from_driver(err, context(meta, key, "delete_by_key")))?;
             Ok(conn.conn.affected_rows() > 0)
         })
-        .await
     }
 
     /// Whether a row with `key` exists, without reading it.
     pub async fn exists<E: BotEntity>(&self, key: &E::Key) -> Result<bool, Error> {
         let meta = E::META;
         let plan = self.pool.registry.plan(meta)?;
-        self.with_retry(true, async |conn| {
+        with_retry!(self, true, |conn| {
             let found: Option<u8> = conn
                 .conn
-                .exec_first(plan.exists(conn.dialect()), Params::Positional(E::key_params(key)))
+                .exec_first(
+                    plan.exists(conn.dialect()),
+                    Params::Positional(E::key_params(key)),
+                )
                 .await
                 .map_err(|err| Error::from_driver(err, context(meta, key, "exists")))?;
             Ok(found.is_some())
         })
-        .await
     }
 }

@@ -7,7 +7,9 @@ use crate::Error;
 /// Whether `error` is worth another attempt. Work that is not idempotent (a plain INSERT)
 /// is not retried after a lost connection: it may have been applied before the loss.
 pub(crate) fn should_retry(error: &Error, idempotent: bool) -> bool {
-    error.is_deadlock() || error.is_lock_wait_timeout() || (idempotent && error.is_connection_lost())
+    error.is_deadlock()
+        || error.is_lock_wait_timeout()
+        || (idempotent && error.is_connection_lost())
 }
 
 /// `base · 2^(attempt-1)`, scaled by a random factor in [0.5, 1.5) so that two transactions
@@ -49,7 +51,10 @@ mod tests {
             let nominal = base * (1 << (attempt - 1));
             for _ in 0..100 {
                 let delay = backoff(base, attempt);
-                assert!(delay >= nominal / 2 && delay < nominal * 3 / 2, "{delay:?} for attempt {attempt}");
+                assert!(
+                    delay >= nominal / 2 && delay < nominal * 3 / 2,
+                    "{delay:?} for attempt {attempt}"
+                );
             }
         }
     }

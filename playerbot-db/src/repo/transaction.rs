@@ -5,7 +5,7 @@ use std::fmt::Debug;
 use mysql_async::prelude::Queryable;
 use mysql_async::{Params, Row, Value};
 
-use super::{context, validate};
+use super::{context, validate, with_retry};
 use crate::error::Context;
 use crate::pool::{PooledConn, ServerConn};
 use crate::{BotEntity, Db, EntityMeta, Error};
@@ -38,7 +38,10 @@ pub struct TxBatch<'db> {
 impl Db {
     /// Starts collecting writes for one transaction.
     pub fn transaction(&self) -> TxBatch<'_> {
-        TxBatch { db: self, ops: Vec::new() }
+        TxBatch {
+            db: self,
+            ops: Vec::new(),
+        }
     }
 
     /// Starts a transaction on a connection of its own, for reads and writes that depend on
@@ -47,7 +50,15 @@ impl Db {
     pub async fn begin(&self) -> Result<Transaction<'_>, Error> {
         let mut conn = self.pool.get().await?;
         let started = conn.query_drop("START TRANSACTION").await;
-        started.map_err(|err| Error::from_driver(err, Context { statement: Some("begin"), ..Context::default() }))?;
+        started.map_err(|err| {
+            Error::from_driver(
+                err,
+                Context {
+                    statement: Some("begin"),
+                    ..Context::default()
+                },
+            )
+        })?;
         Ok(Transaction { conn, open: true })
     }
 }
@@ -90,12 +101,15 @@ impl TxBatch<'_> {
         }
         let idempotent = self.ops.iter().all(|op| op.kind != OpKind::Insert);
         let ops = &self.ops;
-        self.db.with_retry(idempotent, async |conn| run_ops(conn, ops).await).await
+        with_retry!(self.db, idempotent, |conn| run_ops(conn, ops).await)
     }
 }
 
 async fn run_ops(conn: &mut ServerConn, ops: &[TxOp]) -> Result<(), Error> {
-    let transaction = Context { statement: Some("transaction"), ..Context::default() };
+    let transaction = Context {
+        statement: Some("transaction"),
+        ..Context::default()
+    };
     conn.conn
         .query_drop("START TRANSACTION")
         .await
@@ -108,7 +122,11 @@ async fn run_ops(conn: &mut ServerConn, ops: &[TxOp]) -> Result<(), Error> {
             OpKind::Insert => (sql.insert, "insert"),
             OpKind::Delete => (sql.delete_by_key, "delete_by_key"),
         };
-        if let Err(err) = conn.conn.exec_drop(sql, Params::Positional(op.params.clone())).await {
+        if let Err(err) = conn
+            .conn
+            .exec_drop(sql, Params::Positional(op.params.clone()))
+            .await
+        {
             let err = Error::from_driver(err, context(op.meta, &op.key, name));
             let err = validate::map_rejection(err, op.meta, || format!("{:?}", op.key));
             roll_back(conn, &err).await;
@@ -152,15 +170,25 @@ impl Transaction<'_> {
         let params = entity.to_params();
         validate::check_row(meta, &params, key)?;
         let sql = meta.statements(self.conn.dialect());
-        let (sql, name) = if kind == OpKind::Upsert { (sql.upsert, "upsert") } else { (sql.insert, "insert") };
+        let (sql, name) = if kind == OpKind::Upsert {
+            (sql.upsert, "upsert")
+        } else {
+            (sql.insert, "insert")
+        };
         let result = self.conn.exec_drop(sql, Params::Positional(params)).await;
-        result.map_err(|err| validate::map_rejection(self.fail(err, meta, &entity.key(), name), meta, key))
+        result.map_err(|err| {
+            validate::map_rejection(self.fail(err, meta, &entity.key(), name), meta, key)
+        })
     }
 
     /// Reads a row inside the transaction (`SELECT … FOR UPDATE` is not implied).
     pub async fn load<E: BotEntity>(&mut self, key: &E::Key) -> Result<Option<E>, Error> {
         let sql = E::META.statements(self.conn.dialect()).select_by_key;
-        let row: Option<Row> = match self.conn.exec_first(sql, Params::Positional(E::key_params(key))).await {
+        let row: Option<Row> = match self
+            .conn
+            .exec_first(sql, Params::Positional(E::key_params(key)))
+            .await
+        {
             Ok(row) => row,
             Err(err) => return Err(self.fail(err, E::META, key, "select_by_key")),
         };
@@ -169,7 +197,11 @@ impl Transaction<'_> {
 
     pub async fn delete<E: BotEntity>(&mut self, key: &E::Key) -> Result<bool, Error> {
         let sql = E::META.statements(self.conn.dialect()).delete_by_key;
-        if let Err(err) = self.conn.exec_drop(sql, Params::Positional(E::key_params(key))).await {
+        if let Err(err) = self
+            .conn
+            .exec_drop(sql, Params::Positional(E::key_params(key)))
+            .await
+        {
             return Err(self.fail(err, E::META, key, "delete_by_key"));
         }
         Ok(self.conn.affected_rows() > 0)
@@ -192,14 +224,26 @@ impl Transaction<'_> {
         self.open = false;
         let result = self.conn.query_drop(statement).await;
         result.map_err(|err| {
-            let err = Error::from_driver(err, Context { statement: Some(statement), ..Context::default() });
+            let err = Error::from_driver(
+                err,
+                Context {
+                    statement: Some(statement),
+                    ..Context::default()
+                },
+            );
             // The outcome is unknown on this connection; never reuse it.
             self.conn.discard();
             err
         })
     }
 
-    fn fail(&mut self, err: mysql_async::Error, meta: &'static EntityMeta, key: &dyn Debug, name: &'static str) -> Error {
+    fn fail(
+        &mut self,
+        err: mysql_async::Error,
+        meta: &'static EntityMeta,
+        key: &dyn Debug,
+        name: &'static str,
+    ) -> Error {
         let err = Error::from_driver(err, context(meta, key, name));
         if err.is_connection_lost() {
             self.conn.discard();

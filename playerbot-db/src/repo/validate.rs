@@ -13,7 +13,11 @@ use crate::{EntityMeta, Error, ValueKind};
 const TEXT_BLOB_BYTES: usize = 65_535;
 
 /// Checks one row's params (in column order) against the entity's columns.
-pub(crate) fn check_row(meta: &'static EntityMeta, params: &[Value], key: impl FnOnce() -> String) -> Result<(), Error> {
+pub(crate) fn check_row(
+    meta: &'static EntityMeta,
+    params: &[Value],
+    key: impl FnOnce() -> String,
+) -> Result<(), Error> {
     for (column, value) in meta.columns.iter().zip(params) {
         if let Some(problem) = problem(column.kind, column.sql_type, value) {
             return Err(Error::InvalidValue {
@@ -31,7 +35,9 @@ fn problem(kind: ValueKind, sql_type: &str, value: &Value) -> Option<ValueProble
     match (kind, value) {
         (ValueKind::F32, Value::Float(f)) if !f.is_finite() => Some(ValueProblem::NotFinite),
         (ValueKind::F64, Value::Double(d)) if !d.is_finite() => Some(ValueProblem::NotFinite),
-        (ValueKind::Text { max_len: Some(max) }, Value::Bytes(bytes)) if bytes.len() > max as usize => {
+        (ValueKind::Text { max_len: Some(max) }, Value::Bytes(bytes))
+            if bytes.len() > max as usize =>
+        {
             // More bytes than allowed characters can still fit; count characters only then.
             let chars = std::str::from_utf8(bytes).map_or(bytes.len(), |text| text.chars().count());
             (chars > max as usize).then_some(ValueProblem::TooLong {
@@ -40,16 +46,19 @@ fn problem(kind: ValueKind, sql_type: &str, value: &Value) -> Option<ValueProble
                 unit: "characters",
             })
         }
-        (ValueKind::Bytes { max_len: Some(max) }, Value::Bytes(bytes)) if bytes.len() > max as usize => {
+        (ValueKind::Bytes { max_len: Some(max) }, Value::Bytes(bytes))
+            if bytes.len() > max as usize =>
+        {
             Some(ValueProblem::TooLong {
                 max: u64::from(max),
                 found: bytes.len() as u64,
                 unit: "bytes",
             })
         }
-        (ValueKind::Text { max_len: None } | ValueKind::Bytes { max_len: None }, Value::Bytes(bytes))
-            if bytes.len() > TEXT_BLOB_BYTES && matches!(sql_type, "TEXT" | "BLOB") =>
-        {
+        (
+            ValueKind::Text { max_len: None } | ValueKind::Bytes { max_len: None },
+            Value::Bytes(bytes),
+        ) if bytes.len() > TEXT_BLOB_BYTES && matches!(sql_type, "TEXT" | "BLOB") => {
             Some(ValueProblem::TooLong {
                 max: TEXT_BLOB_BYTES as u64,
                 found: bytes.len() as u64,
@@ -61,7 +70,11 @@ fn problem(kind: ValueKind, sql_type: &str, value: &Value) -> Option<ValueProble
 }
 
 /// Turns a strict-mode rejection of a value into `InvalidValue` naming entity, key and column.
-pub(crate) fn map_rejection(error: Error, meta: &'static EntityMeta, key: impl FnOnce() -> String) -> Error {
+pub(crate) fn map_rejection(
+    error: Error,
+    meta: &'static EntityMeta,
+    key: impl FnOnce() -> String,
+) -> Error {
     match error {
         Error::Server { code, message, .. } if is_value_rejection(code) => Error::InvalidValue {
             entity: meta.entity,
