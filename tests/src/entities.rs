@@ -70,3 +70,37 @@ pub struct BotAccount {
     #[bot(index)]
     pub account_id: u32,
 }
+
+impl AllTypes {
+    /// An ordinary row with key `id`.
+    pub fn sample(id: u64) -> AllTypes {
+        AllTypes {
+            id,
+            a_u8: 1,
+            a_u16: 2,
+            a_u32: 3,
+            a_u64: 4,
+            a_i8: -1,
+            a_i16: -2,
+            a_i32: -3,
+            a_i64: -4,
+            a_f32: 1.5,
+            a_f64: 2.5,
+            a_bool: true,
+            short_text: "short".into(),
+            long_text: "long".into(),
+            short_bytes: vec![1, 2],
+            long_bytes: vec![3, 4],
+            mood: Mood::Calm,
+            maybe_u32: None,
+            maybe_i64: Some(5),
+            maybe_f32: None,
+            maybe_bool: Some(true),
+            maybe_text: None,
+            maybe_bytes: None,
+            maybe_mood: Some(Mood::Happy),
+            money: 100,
+            transient: Vec::new(),
+        }
+    }
+}

@@ -1,0 +1,115 @@
+//! Values that cannot be stored get a typed error naming entity, key and column, and nothing
+//! is written or truncated.
+
+use playerbot_db::bots::{AiValue, BotState};
+use playerbot_db::{Error, ValueProblem};
+use playerbot_db_tests::entities::AllTypes;
+use playerbot_db_tests::fixtures::{bot_event, bot_state};
+use playerbot_db_tests::TestDb;
+
+fn invalid(err: &Error) -> (&'static str, &str, &str, &ValueProblem) {
+    match err {
+        Error::InvalidValue { entity, key, column, problem } => (entity, key, column, problem),
+        other => panic!("expected InvalidValue, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn nan_and_infinite_floats_are_refused() {
+    let test = TestDb::new("nan_floats").await;
+    let db = test.db().await;
+    for bad in [f32::NAN, f32::INFINITY, f32::NEG_INFINITY] {
+        let err = db.save(&BotState { x: bad, ..bot_state(5) }).await.unwrap_err();
+        let (entity, key, column, problem) = invalid(&err);
+        assert_eq!((entity, key, column), ("BotState", "5", "x"));
+        assert_eq!(problem, &ValueProblem::NotFinite);
+        assert!(err.is_invalid_value() && !err.is_retryable());
+        assert!(err.to_string().contains("BotState.x"), "{err}");
+    }
+    let value = AiValue {
+        bot_id: 1,
+        name: "n".into(),
+        text: None,
+        int: None,
+        float: Some(f64::NAN),
+        blob: None,
+        updated_at: 0,
+        dirty: false,
+    };
+    let err1 = db.save(&value).await.unwrap_err();
+    let (_, _, column, _) = invalid(&err1);
+    assert_eq!(column, "value_float");
+    assert_eq!(db.load::<BotState>(&5).await.unwrap(), None, "nothing was written");
+}
+
+#[tokio::test]
+async fn strings_over_max_len_are_refused_not_truncated() {
+    let test = TestDb::new("too_long_strings").await;
+    let db = test.db().await;
+    // 64 characters fit however many bytes they take; 65 do not.
+    db.save(&bot_event(1, &"é".repeat(64), 1)).await.unwrap();
+    let err = db.save(&bot_event(1, &"é".repeat(65), 1)).await.unwrap_err();
+    let (entity, _, column, problem) = invalid(&err);
+    assert_eq!((entity, column), ("BotEvent", "event"));
+    assert_eq!(problem, &ValueProblem::TooLong { max: 64, found: 65, unit: "characters" });
+
+    let mut row = AllTypes::sample(1);
+    row.long_text = "x".repeat(65_536); // TEXT holds 65,535 bytes
+    let err2 = db.insert(&row).await.unwrap_err();
+    let (_, key, column, _) = invalid(&err2);
+    assert_eq!((key, column), ("1", "long_text"));
+    let mut row = AllTypes::sample(1);
+    row.short_bytes = vec![0; 9];
+    let err3 = db.insert(&row).await.unwrap_err();
+    let (_, _, column, problem) = invalid(&err3);
+    assert_eq!(column, "short_bytes");
+    assert_eq!(problem, &ValueProblem::TooLong { max: 8, found: 9, unit: "bytes" });
+    assert!(!db.exists::<AllTypes>(&1).await.unwrap());
+}
+
+#[tokio::test]
+async fn values_the_server_rejects_in_strict_mode_name_the_column() {
+    let test = TestDb::new("strict_rejections").await;
+    let db = test.db().await;
+    // `money` is DECIMAL(12,0): i64::MAX does not fit, and strict mode refuses it.
+    let mut row = AllTypes::sample(9);
+    row.money = i64::MAX;
+    let err = db.save(&row).await.unwrap_err();
+    let (entity, key, column, problem) = invalid(&err);
+    assert_eq!((entity, key, column), ("AllTypes", "9", "money"));
+    assert!(matches!(problem, ValueProblem::Rejected { code: 1264, .. }), "{problem:?}");
+    assert!(!db.exists::<AllTypes>(&9).await.unwrap(), "no clamped row was stored");
+
+    // In a batch, the bad row rolls back the whole transaction.
+    let mut batch = db.transaction();
+    batch.save(&bot_state(1)).save(&row);
+    let err4 = batch.commit().await.unwrap_err();
+    let (_, key, column, _) = invalid(&err4);
+    assert_eq!((key, column), ("9", "money"));
+    assert!(!db.exists::<BotState>(&1).await.unwrap());
+}
+
+#[tokio::test]
+async fn a_bad_row_in_a_batch_is_found_before_anything_is_sent() {
+    let test = TestDb::new("batch_validation").await;
+    let db = test.db().await;
+    let mut batch = db.transaction();
+    batch.save(&bot_state(1)).save(&BotState { z: f32::NAN, ..bot_state(2) });
+    let err5 = batch.commit().await.unwrap_err();
+    let (entity, key, column, _) = invalid(&err5);
+    assert_eq!((entity, key, column), ("BotState", "2", "z"));
+    assert!(!db.exists::<BotState>(&1).await.unwrap());
+}
+
+#[tokio::test]
+async fn passwords_stay_out_of_debug_display_and_errors() {
+    let test = TestDb::new("password_redaction").await;
+    let url = test.url().replacen("://root@", "://root:hunter2secret@", 1);
+    let err = playerbot_db::Db::builder(&url).build().await.unwrap_err();
+    for printed in [err.to_string(), format!("{err:?}")] {
+        assert!(!printed.contains("hunter2secret"), "{printed}");
+    }
+    let config = playerbot_db::DbConfig::new(url);
+    assert!(!format!("{config:?}").contains("hunter2secret"));
+    assert!(!config.url.to_string().contains("hunter2secret"));
+}
