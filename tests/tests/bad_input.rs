@@ -9,7 +9,12 @@ use playerbot_db_tests::TestDb;
 
 fn invalid(err: &Error) -> (&'static str, &str, &str, &ValueProblem) {
     match err {
-        Error::InvalidValue { entity, key, column, problem } => (entity, key, column, problem),
+        Error::InvalidValue {
+            entity,
+            key,
+            column,
+            problem,
+        } => (entity, key, column, problem),
         other => panic!("expected InvalidValue, got {other:?}"),
     }
 }
@@ -19,7 +24,13 @@ async fn nan_and_infinite_floats_are_refused() {
     let test = TestDb::new("nan_floats").await;
     let db = test.db().await;
     for bad in [f32::NAN, f32::INFINITY, f32::NEG_INFINITY] {
-        let err = db.save(&BotState { x: bad, ..bot_state(5) }).await.unwrap_err();
+        let err = db
+            .save(&BotState {
+                x: bad,
+                ..bot_state(5)
+            })
+            .await
+            .unwrap_err();
         let (entity, key, column, problem) = invalid(&err);
         assert_eq!((entity, key, column), ("BotState", "5", "x"));
         assert_eq!(problem, &ValueProblem::NotFinite);
@@ -39,7 +50,11 @@ async fn nan_and_infinite_floats_are_refused() {
     let err1 = db.save(&value).await.unwrap_err();
     let (_, _, column, _) = invalid(&err1);
     assert_eq!(column, "value_float");
-    assert_eq!(db.load::<BotState>(&5).await.unwrap(), None, "nothing was written");
+    assert_eq!(
+        db.load::<BotState>(&5).await.unwrap(),
+        None,
+        "nothing was written"
+    );
 }
 
 #[tokio::test]
@@ -48,10 +63,20 @@ async fn strings_over_max_len_are_refused_not_truncated() {
     let db = test.db().await;
     // 64 characters fit however many bytes they take; 65 do not.
     db.save(&bot_event(1, &"é".repeat(64), 1)).await.unwrap();
-    let err = db.save(&bot_event(1, &"é".repeat(65), 1)).await.unwrap_err();
+    let err = db
+        .save(&bot_event(1, &"é".repeat(65), 1))
+        .await
+        .unwrap_err();
     let (entity, _, column, problem) = invalid(&err);
     assert_eq!((entity, column), ("BotEvent", "event"));
-    assert_eq!(problem, &ValueProblem::TooLong { max: 64, found: 65, unit: "characters" });
+    assert_eq!(
+        problem,
+        &ValueProblem::TooLong {
+            max: 64,
+            found: 65,
+            unit: "characters"
+        }
+    );
 
     let mut row = AllTypes::sample(1);
     row.long_text = "x".repeat(65_536); // TEXT holds 65,535 bytes
@@ -63,7 +88,14 @@ async fn strings_over_max_len_are_refused_not_truncated() {
     let err3 = db.insert(&row).await.unwrap_err();
     let (_, _, column, problem) = invalid(&err3);
     assert_eq!(column, "short_bytes");
-    assert_eq!(problem, &ValueProblem::TooLong { max: 8, found: 9, unit: "bytes" });
+    assert_eq!(
+        problem,
+        &ValueProblem::TooLong {
+            max: 8,
+            found: 9,
+            unit: "bytes"
+        }
+    );
     assert!(!db.exists::<AllTypes>(&1).await.unwrap());
 }
 
@@ -77,8 +109,14 @@ async fn values_the_server_rejects_in_strict_mode_name_the_column() {
     let err = db.save(&row).await.unwrap_err();
     let (entity, key, column, problem) = invalid(&err);
     assert_eq!((entity, key, column), ("AllTypes", "9", "money"));
-    assert!(matches!(problem, ValueProblem::Rejected { code: 1264, .. }), "{problem:?}");
-    assert!(!db.exists::<AllTypes>(&9).await.unwrap(), "no clamped row was stored");
+    assert!(
+        matches!(problem, ValueProblem::Rejected { code: 1264, .. }),
+        "{problem:?}"
+    );
+    assert!(
+        !db.exists::<AllTypes>(&9).await.unwrap(),
+        "no clamped row was stored"
+    );
 
     // In a batch, the bad row rolls back the whole transaction.
     let mut batch = db.transaction();
@@ -94,7 +132,10 @@ async fn a_bad_row_in_a_batch_is_found_before_anything_is_sent() {
     let test = TestDb::new("batch_validation").await;
     let db = test.db().await;
     let mut batch = db.transaction();
-    batch.save(&bot_state(1)).save(&BotState { z: f32::NAN, ..bot_state(2) });
+    batch.save(&bot_state(1)).save(&BotState {
+        z: f32::NAN,
+        ..bot_state(2)
+    });
     let err5 = batch.commit().await.unwrap_err();
     let (entity, key, column, _) = invalid(&err5);
     assert_eq!((entity, key, column), ("BotState", "2", "z"));

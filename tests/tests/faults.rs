@@ -1,0 +1,202 @@
+//! Real faults: a connection killed by the server, a server killed and restarted, and two
+//! transactions that really deadlock.
+
+use std::time::{Duration, Instant};
+
+use playerbot_db::bots::BotState;
+use playerbot_db::embedded::EmbeddedServer;
+use playerbot_db::mysql_async::prelude::Queryable;
+use playerbot_db::mysql_async::Conn;
+use playerbot_db::session::connect_opts;
+use playerbot_db::Db;
+use playerbot_db_tests::fixtures::bot_state;
+use playerbot_db_tests::TestDb;
+
+#[tokio::test]
+async fn a_killed_connection_is_replaced_and_the_next_call_succeeds() {
+    let test = TestDb::new("killed_connection").await;
+    let db = test.db_with(|b| b.max_connections(1)).await;
+    db.save(&bot_state(1)).await.unwrap();
+    let id: u64 = {
+        let mut conn = db.conn().await.unwrap();
+        conn.query_first("SELECT CONNECTION_ID()")
+            .await
+            .unwrap()
+            .unwrap()
+    };
+    let mut admin = test.conn().await;
+    admin
+        .query_drop(format!("KILL CONNECTION {id}"))
+        .await
+        .unwrap();
+
+    // The pool's only connection is dead; the call notices, replaces it and goes on.
+    assert_eq!(db.load::<BotState>(&1).await.unwrap(), Some(bot_state(1)));
+    db.save(&BotState {
+        health: 2,
+        ..bot_state(1)
+    })
+    .await
+    .unwrap();
+    let stats = db.stats();
+    assert_eq!(stats.connects, 2, "one replacement connection: {stats:?}");
+    let new_id: u64 = db
+        .conn()
+        .await
+        .unwrap()
+        .query_first("SELECT CONNECTION_ID()")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_ne!(new_id, id);
+}
+
+#[tokio::test]
+async fn a_killed_server_gives_connection_errors_until_it_is_back() {
+    let mut server = EmbeddedServer::start().expect("embedded server");
+    {
+        let mut setup = Conn::new(connect_opts(&server.url(), None).unwrap())
+            .await
+            .unwrap();
+        setup.query_drop("CREATE DATABASE fault").await.unwrap();
+        setup.disconnect().await.unwrap();
+    }
+    let url = format!("{}fault", server.url());
+    let db = Db::builder(url)
+        .register::<BotState>()
+        .max_connections(4)
+        .max_retries(1)
+        .max_reconnect_delay(Duration::from_millis(100))
+        .build()
+        .await
+        .unwrap();
+    db.create_tables().await.unwrap();
+    db.save(&bot_state(1)).await.unwrap();
+
+    server.kill();
+    for _ in 0..3 {
+        let err = db.load::<BotState>(&1).await.unwrap_err();
+        assert!(err.is_connection_lost(), "{err:?}");
+        let err = db.save(&bot_state(2)).await.unwrap_err();
+        assert!(err.is_connection_lost() && err.is_retryable(), "{err:?}");
+    }
+    assert!(db.stats().connect_failures >= 1);
+
+    server.restart().expect("restart");
+    // Within the reconnect backoff (100 ms at most) the pool connects again.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let loaded = loop {
+        match db.load::<BotState>(&1).await {
+            Ok(loaded) => break loaded,
+            Err(err) if err.is_connection_lost() && Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(20)).await
+            }
+            Err(err) => panic!("no recovery after restart: {err}"),
+        }
+    };
+    assert_eq!(
+        loaded,
+        Some(bot_state(1)),
+        "data written before the crash is there"
+    );
+    db.save(&bot_state(2)).await.unwrap();
+    assert!(db.exists::<BotState>(&2).await.unwrap());
+}
+
+/// Our batch saves A then B; another session holds B and then asks for A. InnoDB breaks the
+/// cycle by rolling back the lighter transaction, which the other session makes sure is
+/// ours by having written more rows. The batch is run again and succeeds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_real_deadlock_is_retried() {
+    let test = TestDb::new("real_deadlock").await;
+    let db = test.db_with(|b| b.max_retries(5)).await;
+    for bot_id in 1..=200 {
+        db.save(&bot_state(bot_id)).await.unwrap();
+    }
+    let mut other = test.conn().await;
+    let other_id: u64 = other
+        .query_first("SELECT CONNECTION_ID()")
+        .await
+        .unwrap()
+        .unwrap();
+    other.query_drop("START TRANSACTION").await.unwrap();
+    // Heavy: 150 rows locked and changed, among them B (= 2).
+    other
+        .query_drop("UPDATE bot_state SET mana = mana + 1 WHERE bot_id BETWEEN 2 AND 151")
+        .await
+        .unwrap();
+
+    let ours = {
+        let db = db.clone();
+        tokio::spawn(async move {
+            let mut batch = db.transaction();
+            batch
+                .save(&BotState {
+                    health: 7,
+                    ..bot_state(1)
+                })
+                .save(&BotState {
+                    health: 7,
+                    ..bot_state(2)
+                });
+            batch.commit().await
+        })
+    };
+    // Wait until our batch holds A and waits for B.
+    let mut watcher = test.conn().await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        // Our transaction has changed A and is running its next statement (B, which blocks).
+        let waiting: Option<u64> = watcher
+            .exec_first(
+                "SELECT COUNT(*) FROM information_schema.INNODB_TRX \
+                 WHERE trx_mysql_thread_id <> ? AND trx_rows_modified >= 1 AND trx_query IS NOT NULL",
+                (other_id,),
+            )
+            .await
+            .unwrap();
+        if waiting == Some(1) {
+            break;
+        }
+        if Instant::now() >= deadline {
+            let trx: Vec<(String, Option<String>, u64)> = watcher.query("SELECT trx_state, trx_query, trx_mysql_thread_id FROM information_schema.INNODB_TRX").await.unwrap();
+            let procs: Vec<(u64, String, Option<String>, Option<String>)> = watcher
+                .query("SELECT ID, COMMAND, STATE, INFO FROM information_schema.PROCESSLIST")
+                .await
+                .unwrap();
+            panic!(
+                "our transaction never waited for the lock: {trx:?} {procs:?} {:?}",
+                db.stats()
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    // Closing the cycle: the server picks a victim at once.
+    other
+        .query_drop("UPDATE bot_state SET mana = mana + 1 WHERE bot_id = 1")
+        .await
+        .unwrap();
+    other.query_drop("COMMIT").await.unwrap();
+
+    ours.await
+        .unwrap()
+        .expect("the batch succeeds after the deadlock");
+    assert!(db.stats().retries >= 1, "{:?}", db.stats());
+    let a = db.load::<BotState>(&1).await.unwrap().unwrap();
+    let b = db.load::<BotState>(&2).await.unwrap().unwrap();
+    assert_eq!((a.health, b.health), (7, 7), "our retried writes are in");
+    assert_eq!(
+        b.mana,
+        bot_state(2).mana,
+        "the batch ran after the other commit and saved its own mana"
+    );
+    let status: Option<(String, String, String)> = watcher
+        .query_first("SHOW ENGINE INNODB STATUS")
+        .await
+        .unwrap();
+    let (_, _, text) = status.unwrap();
+    assert!(
+        text.contains("LATEST DETECTED DEADLOCK"),
+        "the server recorded a deadlock"
+    );
+}
