@@ -100,7 +100,7 @@ pub enum Error {
         code: u16,
         state: String,
         message: String,
-        context: Context,
+        context: Box<Context>,
     },
 
     /// The connection broke while a statement was running or being sent.
@@ -108,7 +108,7 @@ pub enum Error {
     ConnectionLost {
         #[source]
         source: mysql_async::Error,
-        context: Context,
+        context: Box<Context>,
     },
 
     /// A new connection could not be opened. While the server stays away, further attempts
@@ -145,7 +145,7 @@ pub enum Error {
     Driver {
         #[source]
         source: mysql_async::Error,
-        context: Context,
+        context: Box<Context>,
     },
 
     /// The embedded server could not be started.
@@ -160,6 +160,7 @@ pub enum Error {
 impl Error {
     /// Wraps a driver error, sorting it into server, connection and other errors.
     pub(crate) fn from_driver(source: mysql_async::Error, context: Context) -> Error {
+        let context = Box::new(context);
         match source {
             mysql_async::Error::Server(server) if !is_connection_code(server.code) => {
                 Error::Server {
@@ -271,8 +272,13 @@ mod tests {
             code,
             state: "HY000".into(),
             message: String::new(),
-            context: Context::default(),
+            context: Box::default(),
         }
+    }
+
+    #[test]
+    fn stays_small_enough_to_return_cheaply() {
+        assert!(std::mem::size_of::<Error>() <= 128, "{}", std::mem::size_of::<Error>());
     }
 
     #[test]

@@ -1,0 +1,89 @@
+//! The floor: hand-written mysql_async code on a held connection with prepared statements,
+//! the way a careful author would write it without this library. Same tables, same SQL.
+
+use playerbot_db::bots::BotState;
+use playerbot_db::mysql_async::prelude::{FromValue, Queryable};
+use playerbot_db::mysql_async::{Conn, Error, Params, Row, Statement, Value};
+use playerbot_db::session::connect_opts;
+use playerbot_db::{BotEntity, Dialect};
+
+pub(crate) struct Baseline {
+    conn: Conn,
+    select: Statement,
+    upsert: Statement,
+    select_100: Statement,
+}
+
+impl Baseline {
+    pub(crate) async fn connect(url: &str, dialect: Dialect) -> Result<Baseline, Error> {
+        let mut conn = Conn::new(connect_opts(url, None)?).await?;
+        let sql = BotState::META.statements(dialect);
+        let select = conn.prep(sql.select_by_key).await?;
+        let upsert = conn.prep(sql.upsert).await?;
+        let in_list = vec!["?"; 100].join(", ");
+        let select_100 = conn
+            .prep(format!("{} WHERE `bot_id` IN ({in_list})", sql.select_head))
+            .await?;
+        Ok(Baseline {
+            conn,
+            select,
+            upsert,
+            select_100,
+        })
+    }
+
+    pub(crate) async fn load(&mut self, bot_id: u32) -> Result<Option<BotState>, Error> {
+        let row: Option<Row> = self.conn.exec_first(&self.select, (bot_id,)).await?;
+        Ok(row.map(decode))
+    }
+
+    pub(crate) async fn save(&mut self, s: &BotState) -> Result<(), Error> {
+        let params = vec![
+            Value::from(s.bot_id),
+            Value::from(s.map_id),
+            Value::from(s.zone_id),
+            Value::from(s.x),
+            Value::from(s.y),
+            Value::from(s.z),
+            Value::from(s.orientation),
+            Value::from(s.health),
+            Value::from(s.mana),
+            Value::from(s.level),
+            Value::from(s.flags),
+            Value::from(s.updated_at),
+        ];
+        self.conn
+            .exec_drop(&self.upsert, Params::Positional(params))
+            .await
+    }
+
+    pub(crate) async fn load_100(&mut self, ids: &[u32]) -> Result<Vec<BotState>, Error> {
+        let params: Vec<Value> = ids.iter().map(|&id| Value::from(id)).collect();
+        let rows: Vec<Row> = self
+            .conn
+            .exec(&self.select_100, Params::Positional(params))
+            .await?;
+        Ok(rows.into_iter().map(decode).collect())
+    }
+}
+
+fn decode(mut row: Row) -> BotState {
+    BotState {
+        bot_id: take(&mut row, 0),
+        map_id: take(&mut row, 1),
+        zone_id: take(&mut row, 2),
+        x: take(&mut row, 3),
+        y: take(&mut row, 4),
+        z: take(&mut row, 5),
+        orientation: take(&mut row, 6),
+        health: take(&mut row, 7),
+        mana: take(&mut row, 8),
+        level: take(&mut row, 9),
+        flags: take(&mut row, 10),
+        updated_at: take(&mut row, 11),
+    }
+}
+
+fn take<T: FromValue>(row: &mut Row, index: usize) -> T {
+    row.take(index).expect("bot_state column")
+}

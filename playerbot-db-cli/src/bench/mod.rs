@@ -1,0 +1,146 @@
+//! `playerbot-db bench`: every scenario runs our path and a hand-written mysql_async baseline
+//! in the same process, on the same server and table, and reports both and their ratio.
+
+mod baseline;
+mod measure;
+mod report;
+mod scenarios;
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use playerbot_db::bots::BotState;
+use playerbot_db::{Db, DbUrl, Error};
+
+use crate::target::Target;
+use baseline::Baseline;
+use measure::Summary;
+
+pub(crate) struct Options {
+    pub(crate) url: Option<String>,
+    pub(crate) json: Option<PathBuf>,
+    pub(crate) scenarios: Vec<String>,
+    pub(crate) iterations: usize,
+    pub(crate) database: String,
+}
+
+/// What every scenario shares: a Db on a seeded `bot_state` and its URL.
+pub(crate) struct Setup {
+    pub(crate) db: Db,
+    pub(crate) url: DbUrl,
+    pub(crate) bots: usize,
+}
+
+pub(crate) const SCENARIOS: [&str; 4] = [
+    "point_load",
+    "single_save",
+    "load_many_100",
+    "pool_checkout",
+];
+
+/// Bots seeded before the scenarios run.
+const SEEDED_BOTS: usize = 5_000;
+
+pub(crate) struct Result_ {
+    pub(crate) name: &'static str,
+    pub(crate) ours: Summary,
+    pub(crate) baseline: Summary,
+}
+
+pub(crate) fn seed_state(bot_id: u32) -> BotState {
+    BotState {
+        bot_id,
+        map_id: (bot_id % 571) as u16,
+        zone_id: 4395,
+        x: 5804.0 + (bot_id % 100) as f32,
+        y: 624.8,
+        z: 647.8,
+        orientation: 1.57,
+        health: 27_400,
+        mana: 18_000,
+        level: 80,
+        flags: 0,
+        updated_at: 1_790_000_000_000,
+    }
+}
+
+pub(crate) async fn run(options: Options) -> Result<(), Error> {
+    let chosen: Vec<&'static str> = if options.scenarios.is_empty() {
+        SCENARIOS.to_vec()
+    } else {
+        let mut chosen = Vec::new();
+        for name in &options.scenarios {
+            let known = SCENARIOS.iter().find(|known| *known == name);
+            chosen.push(*known.ok_or_else(|| {
+                Error::Config(format!(
+                    "unknown scenario {name:?}; known: {}",
+                    SCENARIOS.join(", ")
+                ))
+            })?);
+        }
+        chosen
+    };
+    let target = Target::open(options.url)?;
+    let url = target.fresh_database(&options.database).await?;
+    let db = Db::builder(url.expose())
+        .register::<BotState>()
+        .build()
+        .await?;
+    db.create_tables().await?;
+    let flavor = db.flavor().await?;
+    let seeding = Instant::now();
+    for chunk in (0..SEEDED_BOTS as u32).collect::<Vec<_>>().chunks(500) {
+        let mut batch = db.transaction();
+        for &bot_id in chunk {
+            batch.save(&seed_state(bot_id));
+        }
+        batch.commit().await?;
+    }
+    eprintln!(
+        "server: {flavor}; seeded {SEEDED_BOTS} bots in {:?}",
+        seeding.elapsed()
+    );
+    let setup = Setup {
+        db,
+        url: url.clone(),
+        bots: SEEDED_BOTS,
+    };
+    let mut baseline = Baseline::connect(url.expose(), flavor.dialect()).await?;
+
+    let mut results = Vec::new();
+    for name in chosen {
+        eprintln!(
+            "running {name} ({} operations per side)…",
+            options.iterations
+        );
+        let mut outcome = match name {
+            "point_load" => {
+                scenarios::point_load(&setup, &mut baseline, options.iterations).await?
+            }
+            "single_save" => {
+                scenarios::single_save(&setup, &mut baseline, options.iterations).await?
+            }
+            "load_many_100" => {
+                scenarios::load_many_100(&setup, &mut baseline, options.iterations).await?
+            }
+            "pool_checkout" => scenarios::pool_checkout(&setup, options.iterations * 4).await?,
+            _ => unreachable!("validated above"),
+        };
+        results.push(Result_ {
+            name,
+            ours: outcome.ours.summary(),
+            baseline: outcome.baseline.summary(),
+        });
+    }
+    drop(baseline);
+    drop(setup);
+    target.drop_database(&options.database).await?;
+    let server = flavor.to_string();
+    println!("{}", report::table(&server, &results));
+    if let Some(path) = options.json {
+        std::fs::write(&path, report::json(&server, &results))
+            .map_err(|err| Error::Config(format!("writing {}: {err}", path.display())))?;
+        eprintln!("wrote {}", path.display());
+    }
+    Ok(())
+}

@@ -1,0 +1,233 @@
+//! Each scenario runs our path and the hand-written baseline in turns, in blocks, so that
+//! drift on a shared machine hits both sides alike.
+
+use std::time::Instant;
+
+use playerbot_db::bots::BotState;
+use playerbot_db::mysql_async::{self, PoolConstraints, PoolOpts};
+use playerbot_db::session::connect_opts;
+use playerbot_db::Error;
+
+use super::baseline::Baseline;
+use super::measure::Samples;
+use super::Setup;
+
+/// Operations per block before switching sides.
+const BLOCK: usize = 250;
+
+pub(crate) struct Outcome {
+    pub(crate) ours: Samples,
+    pub(crate) baseline: Samples,
+}
+
+/// A bot that exists, spread over the seeded ids.
+fn bot_id(setup: &Setup, i: usize) -> u32 {
+    ((i * 7_919) % setup.bots) as u32
+}
+
+/// A changed row for bot `i`: `side` 0 (ours) and 1 (baseline) write different values, so
+/// every upsert really changes its row and neither side gets the cheaper no-op update.
+fn moved(setup: &Setup, i: usize, side: usize) -> BotState {
+    let mut state = super::seed_state(bot_id(setup, i));
+    state.x += (i % 100) as f32;
+    state.mana = (2 * i + side) as u32;
+    state.updated_at += i as i64;
+    state
+}
+
+/// Runs `n` operations of each side in alternating blocks (which side goes first alternates
+/// too), timing each operation.
+async fn interleave(
+    n: usize,
+    block: usize,
+    mut ours: impl AsyncFnMut(usize) -> Result<(), Error>,
+    mut theirs: impl AsyncFnMut(usize) -> Result<(), Error>,
+) -> Result<Outcome, Error> {
+    let (mut our_samples, mut their_samples) =
+        (Samples::with_capacity(n), Samples::with_capacity(n));
+    for (round, start) in (0..n).step_by(block).enumerate() {
+        let range = start..(start + block).min(n);
+        for side in [round % 2, 1 - round % 2] {
+            for i in range.clone() {
+                let started = Instant::now();
+                if side == 0 {
+                    ours(i).await?;
+                    our_samples.record(started);
+                } else {
+                    theirs(i).await?;
+                    their_samples.record(started);
+                }
+            }
+        }
+    }
+    Ok(Outcome {
+        ours: our_samples,
+        baseline: their_samples,
+    })
+}
+
+pub(crate) async fn point_load(
+    setup: &Setup,
+    baseline: &mut Baseline,
+    n: usize,
+) -> Result<Outcome, Error> {
+    interleave(
+        n,
+        BLOCK,
+        async |i| {
+            let found = setup.db.load::<BotState>(&bot_id(setup, i)).await?;
+            assert!(found.is_some());
+            Ok(())
+        },
+        async |i| {
+            let found = baseline.load(bot_id(setup, i)).await?;
+            assert!(found.is_some());
+            Ok(())
+        },
+    )
+    .await
+}
+
+pub(crate) async fn single_save(
+    setup: &Setup,
+    baseline: &mut Baseline,
+    n: usize,
+) -> Result<Outcome, Error> {
+    // The rows are built outside the timed part on both sides' behalf alike: `moved` is cheap
+    // next to a round trip, and both sides pay it.
+    interleave(
+        n,
+        BLOCK,
+        async |i| setup.db.save(&moved(setup, i, 0)).await,
+        async |i| Ok(baseline.save(&moved(setup, i, 1)).await?),
+    )
+    .await
+}
+
+pub(crate) async fn load_many_100(
+    setup: &Setup,
+    baseline: &mut Baseline,
+    n: usize,
+) -> Result<Outcome, Error> {
+    let keys = |i: usize| -> Vec<u32> { (0..100).map(|k| bot_id(setup, i * 100 + k)).collect() };
+    interleave(
+        n.div_ceil(10),
+        BLOCK / 10,
+        async |i| {
+            let found = setup.db.load_many::<BotState>(&keys(i)).await?;
+            assert!(found.iter().all(Option::is_some));
+            Ok(())
+        },
+        async |i| {
+            let found = baseline.load_100(&keys(i)).await?;
+            assert_eq!(found.len(), 100);
+            Ok(())
+        },
+    )
+    .await
+}
+
+/// Threads checking out and returning connections as fast as they can.
+const CHECKOUT_THREADS: usize = 8;
+
+/// Our pool against mysql_async's `Pool` (connection reset off, same bound), 8 worker
+/// threads each running one task that checks out and returns `n` times.
+pub(crate) async fn pool_checkout(setup: &Setup, n: usize) -> Result<Outcome, Error> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(CHECKOUT_THREADS)
+        .enable_all()
+        .build()
+        .map_err(|err| Error::Config(format!("checkout runtime: {err}")))?;
+    let db = setup.db.clone();
+    let opts =
+        connect_opts(setup.url.expose(), None).map_err(|err| Error::Config(err.to_string()))?;
+    let bound = db.config().max_connections;
+    let pool_opts = PoolOpts::new()
+        .with_constraints(PoolConstraints::new(CHECKOUT_THREADS, bound).expect("valid constraints"))
+        .with_reset_connection(false);
+    let their_pool =
+        mysql_async::Pool::new(mysql_async::OptsBuilder::from_opts(opts).pool_opts(pool_opts));
+
+    let outcome = tokio::task::spawn_blocking(move || {
+        runtime.block_on(async move {
+            // Warm both pools to one connection per thread.
+            let ours: Vec<_> = futures_join(CHECKOUT_THREADS, |_| {
+                let db = db.clone();
+                async move { db.conn().await.map(drop) }
+            })
+            .await;
+            ours.into_iter().collect::<Result<Vec<_>, _>>()?;
+            let theirs: Vec<_> = futures_join(CHECKOUT_THREADS, |_| {
+                let pool = their_pool.clone();
+                async move { pool.get_conn().await.map(drop) }
+            })
+            .await;
+            theirs.into_iter().collect::<Result<Vec<_>, _>>()?;
+
+            let mut ours = Vec::new();
+            let mut theirs = Vec::new();
+            let (mut ours_wall, mut theirs_wall) =
+                (std::time::Duration::ZERO, std::time::Duration::ZERO);
+            let rounds = 4;
+            for _ in 0..rounds {
+                let started = Instant::now();
+                let parts = futures_join(CHECKOUT_THREADS, |_| {
+                    let db = db.clone();
+                    async move {
+                        let mut samples = Samples::with_capacity(n / rounds);
+                        for _ in 0..n / rounds {
+                            let t = Instant::now();
+                            let conn = db.conn().await?;
+                            drop(conn);
+                            samples.record(t);
+                        }
+                        Ok::<_, Error>(samples)
+                    }
+                })
+                .await;
+                ours_wall += started.elapsed();
+                ours.extend(parts.into_iter().collect::<Result<Vec<_>, _>>()?);
+
+                let started = Instant::now();
+                let parts = futures_join(CHECKOUT_THREADS, |_| {
+                    let pool = their_pool.clone();
+                    async move {
+                        let mut samples = Samples::with_capacity(n / rounds);
+                        for _ in 0..n / rounds {
+                            let t = Instant::now();
+                            let conn = pool.get_conn().await?;
+                            drop(conn);
+                            samples.record(t);
+                        }
+                        Ok::<_, mysql_async::Error>(samples)
+                    }
+                })
+                .await;
+                theirs_wall += started.elapsed();
+                theirs.extend(parts.into_iter().collect::<Result<Vec<_>, _>>()?);
+            }
+            their_pool.disconnect().await?;
+            Ok::<_, Error>(Outcome {
+                ours: Samples::merge_parallel(ours, ours_wall),
+                baseline: Samples::merge_parallel(theirs, theirs_wall),
+            })
+        })
+    })
+    .await
+    .map_err(|err| Error::Config(format!("checkout benchmark panicked: {err}")))??;
+    Ok(outcome)
+}
+
+/// Spawns `count` tasks made by `make` on the current runtime and waits for all of them.
+async fn futures_join<F, T>(count: usize, make: impl Fn(usize) -> F) -> Vec<T>
+where
+    F: std::future::Future<Output = T> + Send + 'static,
+    T: Send + 'static,
+{
+    let handles: Vec<_> = (0..count).map(|i| tokio::spawn(make(i))).collect();
+    let mut out = Vec::with_capacity(count);
+    for handle in handles {
+        out.push(handle.await.expect("benchmark task panicked"));
+    }
+    out
+}
