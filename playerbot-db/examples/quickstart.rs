@@ -1,4 +1,5 @@
-//! Creates the built-in bot tables on a server, saves a few bots and loads them back.
+//! Creates the built-in bot tables on a server, saves a few bots and loads them back through
+//! the repository.
 //!
 //! `cargo run -p playerbot-db --example quickstart` starts a private MariaDB from the
 //! machine's binaries; set `PLAYERBOT_DB_URL=mysql://user:pass@host:3306/db` to use yours.
@@ -8,9 +9,7 @@ use std::time::Instant;
 use playerbot_db::bots::{BotState, Equipment, ItemQuality, ItemSlot};
 use playerbot_db::embedded::EmbeddedServer;
 use playerbot_db::mysql_async::prelude::Queryable;
-use playerbot_db::mysql_async::{Conn, Params};
-use playerbot_db::session::connect_opts;
-use playerbot_db::{BotEntity, ServerFlavor};
+use playerbot_db::{BotEntity, Db};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -25,23 +24,31 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 server.port(),
                 started.elapsed()
             );
-            (server.url(), Some(server))
+            (format!("{}mysql", server.url()), Some(server))
         }
     };
-    let mut conn = Conn::new(connect_opts(&url, None)?).await?;
-    conn.query_drop("CREATE DATABASE IF NOT EXISTS playerbot_quickstart")
+    let admin = Db::builder(&url).max_connections(1).build().await?;
+    admin
+        .conn()
+        .await?
+        .query_drop("CREATE DATABASE IF NOT EXISTS playerbot_quickstart")
         .await?;
-    conn.query_drop("USE playerbot_quickstart").await?;
+    let url = format!(
+        "{}/playerbot_quickstart",
+        url.rsplit_once('/').map_or(url.as_str(), |(base, _)| base)
+    );
 
-    let flavor = ServerFlavor::detect(&mut conn).await?;
-    let sql_of = |meta: &'static playerbot_db::EntityMeta| meta.statements(flavor.dialect());
-    println!("server: {flavor}, dialect {:?}", flavor.dialect());
-    conn.query_drop(sql_of(BotState::META).create_table).await?;
-    conn.query_drop(sql_of(Equipment::META).create_table)
+    let db = Db::builder(&url)
+        .register::<BotState>()
+        .register::<Equipment>()
+        .build()
         .await?;
+    db.create_tables().await?;
+    println!("server: {}", db.flavor().await?);
 
+    let mut batch = db.transaction();
     for bot_id in 1..=3u32 {
-        let state = BotState {
+        batch.save(&BotState {
             bot_id,
             map_id: 571,
             zone_id: 4395,
@@ -54,13 +61,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             level: 80,
             flags: 0,
             updated_at: 1_790_000_000_000,
-        };
-        conn.exec_drop(
-            sql_of(BotState::META).upsert,
-            Params::Positional(state.to_params()),
-        )
-        .await?;
-        let sword = Equipment {
+        });
+        batch.save(&Equipment {
             bot_id,
             slot: ItemSlot::MainHand,
             item_entry: 49_623,
@@ -68,34 +70,19 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             enchant_id: None,
             durability: 120,
             guid: u64::from(bot_id) << 32,
-        };
-        conn.exec_drop(
-            sql_of(Equipment::META).upsert,
-            Params::Positional(sword.to_params()),
-        )
-        .await?;
+        });
     }
+    batch.commit().await?;
 
-    for bot_id in 1..=3u32 {
-        let row = conn
-            .exec_first(
-                sql_of(BotState::META).select_by_key,
-                Params::Positional(BotState::key_params(&bot_id)),
-            )
+    let states = db.load_many::<BotState>(&[1, 2, 3, 4]).await?;
+    for state in states.iter().flatten() {
+        let sword = db
+            .load::<Equipment>(&(state.bot_id, ItemSlot::MainHand))
             .await?
             .expect("saved above");
-        let state = BotState::from_row(row)?;
-        let key = (bot_id, ItemSlot::MainHand);
-        let row = conn
-            .exec_first(
-                sql_of(Equipment::META).select_by_key,
-                Params::Positional(Equipment::key_params(&key)),
-            )
-            .await?
-            .expect("saved above");
-        let sword = Equipment::from_row(row)?;
         println!(
-            "bot {bot_id}: map {} at ({:.1}, {:.1}, {:.1}), level {}, {:?} item {} ({:?}), partition p{}",
+            "bot {}: map {} at ({:.1}, {:.1}, {:.1}), level {}, {:?} item {} ({:?}), partition p{}",
+            state.bot_id,
             state.map_id,
             state.x,
             state.y,
@@ -107,9 +94,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             state.partition().unwrap_or(0),
         );
     }
-    conn.query_drop("DROP DATABASE playerbot_quickstart")
+    println!("bot 4: {:?}", states[3]);
+    println!("pool: {:?}", db.stats());
+    admin
+        .conn()
+        .await?
+        .query_drop("DROP DATABASE playerbot_quickstart")
         .await?;
-    conn.disconnect().await?;
     println!("done in {:?}", started.elapsed());
     Ok(())
 }

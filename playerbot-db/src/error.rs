@@ -278,7 +278,11 @@ mod tests {
 
     #[test]
     fn stays_small_enough_to_return_cheaply() {
-        assert!(std::mem::size_of::<Error>() <= 128, "{}", std::mem::size_of::<Error>());
+        assert!(
+            std::mem::size_of::<Error>() <= 128,
+            "{}",
+            std::mem::size_of::<Error>()
+        );
     }
 
     #[test]

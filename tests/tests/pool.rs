@@ -210,13 +210,29 @@ async fn every_connection_is_in_strict_mode_with_statements_prepared() {
 async fn an_idle_connection_is_validated_and_a_dead_one_replaced_before_use() {
     let test = TestDb::new("idle_validation").await;
     // Every idle connection counts as stale, so each checkout pings first.
-    let db = test.db_with(|b| b.max_connections(1).validate_after_idle(Duration::ZERO)).await;
+    let db = test
+        .db_with(|b| b.max_connections(1).validate_after_idle(Duration::ZERO))
+        .await;
     db.save(&bot_state(1)).await.unwrap();
-    let id: u64 = db.conn().await.unwrap().query_first("SELECT CONNECTION_ID()").await.unwrap().unwrap();
-    test.conn().await.query_drop(format!("KILL CONNECTION {id}")).await.unwrap();
+    let id: u64 = db
+        .conn()
+        .await
+        .unwrap()
+        .query_first("SELECT CONNECTION_ID()")
+        .await
+        .unwrap()
+        .unwrap();
+    test.conn()
+        .await
+        .query_drop(format!("KILL CONNECTION {id}"))
+        .await
+        .unwrap();
 
     assert_eq!(db.load::<BotState>(&1).await.unwrap(), Some(bot_state(1)));
     let stats = db.stats();
-    assert_eq!(stats.retries, 0, "the ping caught the dead connection before any statement: {stats:?}");
+    assert_eq!(
+        stats.retries, 0,
+        "the ping caught the dead connection before any statement: {stats:?}"
+    );
     assert_eq!(stats.connects, 2, "{stats:?}");
 }
