@@ -1,7 +1,8 @@
 //! Each scenario runs our path and the hand-written baseline in turns, in blocks, so that
 //! drift on a shared machine hits both sides alike.
 
-use std::time::Instant;
+use std::future::Future;
+use std::time::{Duration, Instant};
 
 use playerbot_db::bots::BotState;
 use playerbot_db::mysql_async::{self, PoolConstraints, PoolOpts};
@@ -150,66 +151,36 @@ pub(crate) async fn pool_checkout(setup: &Setup, n: usize) -> Result<Outcome, Er
 
     let outcome = tokio::task::spawn_blocking(move || {
         runtime.block_on(async move {
-            // Warm both pools to one connection per thread.
-            let ours: Vec<_> = futures_join(CHECKOUT_THREADS, |_| {
+            let ours = move || {
                 let db = db.clone();
                 async move { db.conn().await.map(drop) }
-            })
-            .await;
-            ours.into_iter().collect::<Result<Vec<_>, _>>()?;
-            let theirs: Vec<_> = futures_join(CHECKOUT_THREADS, |_| {
+            };
+            let theirs = {
                 let pool = their_pool.clone();
-                async move { pool.get_conn().await.map(drop) }
-            })
-            .await;
-            theirs.into_iter().collect::<Result<Vec<_>, _>>()?;
+                move || {
+                    let pool = pool.clone();
+                    async move { pool.get_conn().await.map(drop).map_err(Error::from) }
+                }
+            };
+            // Warm both pools to one connection per thread.
+            checkout_round(1, ours.clone()).await?;
+            checkout_round(1, theirs.clone()).await?;
 
-            let mut ours = Vec::new();
-            let mut theirs = Vec::new();
-            let (mut ours_wall, mut theirs_wall) =
-                (std::time::Duration::ZERO, std::time::Duration::ZERO);
             let rounds = 4;
+            let (mut our_parts, mut their_parts) = (Vec::new(), Vec::new());
+            let (mut our_wall, mut their_wall) = (Duration::ZERO, Duration::ZERO);
             for _ in 0..rounds {
-                let started = Instant::now();
-                let parts = futures_join(CHECKOUT_THREADS, |_| {
-                    let db = db.clone();
-                    async move {
-                        let mut samples = Samples::with_capacity(n / rounds);
-                        for _ in 0..n / rounds {
-                            let t = Instant::now();
-                            let conn = db.conn().await?;
-                            drop(conn);
-                            samples.record(t);
-                        }
-                        Ok::<_, Error>(samples)
-                    }
-                })
-                .await;
-                ours_wall += started.elapsed();
-                ours.extend(parts.into_iter().collect::<Result<Vec<_>, _>>()?);
-
-                let started = Instant::now();
-                let parts = futures_join(CHECKOUT_THREADS, |_| {
-                    let pool = their_pool.clone();
-                    async move {
-                        let mut samples = Samples::with_capacity(n / rounds);
-                        for _ in 0..n / rounds {
-                            let t = Instant::now();
-                            let conn = pool.get_conn().await?;
-                            drop(conn);
-                            samples.record(t);
-                        }
-                        Ok::<_, mysql_async::Error>(samples)
-                    }
-                })
-                .await;
-                theirs_wall += started.elapsed();
-                theirs.extend(parts.into_iter().collect::<Result<Vec<_>, _>>()?);
+                let (parts, wall) = checkout_round(n / rounds, ours.clone()).await?;
+                our_parts.extend(parts);
+                our_wall += wall;
+                let (parts, wall) = checkout_round(n / rounds, theirs.clone()).await?;
+                their_parts.extend(parts);
+                their_wall += wall;
             }
             their_pool.disconnect().await?;
             Ok::<_, Error>(Outcome {
-                ours: Samples::merge_parallel(ours, ours_wall),
-                baseline: Samples::merge_parallel(theirs, theirs_wall),
+                ours: Samples::merge_parallel(our_parts, our_wall),
+                baseline: Samples::merge_parallel(their_parts, their_wall),
             })
         })
     })
@@ -218,16 +189,37 @@ pub(crate) async fn pool_checkout(setup: &Setup, n: usize) -> Result<Outcome, Er
     Ok(outcome)
 }
 
-/// Spawns `count` tasks made by `make` on the current runtime and waits for all of them.
-async fn futures_join<F, T>(count: usize, make: impl Fn(usize) -> F) -> Vec<T>
+/// One task per thread, each timing `per_task` checkouts (`checkout` gets a connection and
+/// returns it); the samples of every task and the wall time of the round.
+async fn checkout_round<F, Fut>(
+    per_task: usize,
+    checkout: F,
+) -> Result<(Vec<Samples>, Duration), Error>
 where
-    F: std::future::Future<Output = T> + Send + 'static,
-    T: Send + 'static,
+    F: Fn() -> Fut + Clone + Send + 'static,
+    Fut: Future<Output = Result<(), Error>> + Send,
 {
-    let handles: Vec<_> = (0..count).map(|i| tokio::spawn(make(i))).collect();
-    let mut out = Vec::with_capacity(count);
-    for handle in handles {
-        out.push(handle.await.expect("benchmark task panicked"));
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..CHECKOUT_THREADS)
+        .map(|_| {
+            let checkout = checkout.clone();
+            tokio::spawn(async move {
+                let mut samples = Samples::with_capacity(per_task);
+                for _ in 0..per_task {
+                    let t = Instant::now();
+                    checkout().await?;
+                    samples.record(t);
+                }
+                Ok::<_, Error>(samples)
+            })
+        })
+        .collect();
+    let mut parts = Vec::with_capacity(tasks.len());
+    for task in tasks {
+        parts.push(
+            task.await
+                .map_err(|err| Error::Config(format!("checkout task panicked: {err}")))??,
+        );
     }
-    out
+    Ok((parts, started.elapsed()))
 }
