@@ -32,6 +32,9 @@ const EMPTY_STATEMENTS: Statements = Statements {
     row_placeholders: "",
     upsert: "",
     upsert_tail: "",
+    update_prefix: "",
+    assignments: &[],
+    ignore_tail: "",
     delete_by_key: "",
     create_table: "",
 };

@@ -30,6 +30,8 @@ pub struct Context {
     pub key: Option<String>,
     /// What was being run: `"upsert"`, `"select_by_key"`, `"transaction"`, …
     pub statement: Option<&'static str>,
+    /// For bulk saves: the failing chunk (1-based) and how many chunks the call had.
+    pub chunk: Option<(usize, usize)>,
 }
 
 impl fmt::Display for Context {
@@ -43,6 +45,9 @@ impl fmt::Display for Context {
         }
         if let Some(statement) = self.statement {
             parts.push(format!("statement {statement}"));
+        }
+        if let Some((chunk, chunks)) = self.chunk {
+            parts.push(format!("chunk {chunk} of {chunks}"));
         }
         if parts.is_empty() {
             Ok(())
@@ -134,6 +139,15 @@ pub enum Error {
         what: &'static str,
         count: usize,
         limit: usize,
+    },
+
+    /// One row alone is larger than the server accepts in a packet (`max_allowed_packet`).
+    #[error("{entity} row with key {key} needs {bytes} bytes, more than the server's max_allowed_packet of {max_allowed_packet}")]
+    RowTooLarge {
+        entity: &'static str,
+        key: String,
+        bytes: usize,
+        max_allowed_packet: usize,
     },
 
     /// A configuration mistake (bad URL, unregistered entity, …).

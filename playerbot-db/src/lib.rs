@@ -4,6 +4,8 @@
 extern crate self as playerbot_db;
 
 pub mod bots;
+mod bulk;
+mod chunking;
 mod config;
 mod db;
 mod dialect;
@@ -19,12 +21,13 @@ pub mod session;
 #[doc(hidden)]
 pub mod __private;
 
+pub use bulk::{BulkMode, BulkReport, BulkSave, Conflict, TxScope, MAX_ROWS_PER_CALL};
 pub use config::{DbConfig, DbUrl};
 pub use db::{Db, DbBuilder};
 pub use dialect::{Dialect, ServerFlavor};
 pub use entity::{
-    BotEntity, BotEnum, CachePolicy, ColumnMeta, EntityMeta, EntitySql, Partitioning, RowError,
-    Statements, ValueKind,
+    BotEntity, BotEnum, CachePolicy, Column, ColumnMeta, EntityMeta, EntitySql, Partitioning,
+    RowError, Statements, ValueKind,
 };
 pub use error::Error;
 pub use error::{Context, ValueProblem};

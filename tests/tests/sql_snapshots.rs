@@ -18,6 +18,25 @@ fn snapshot_all(meta: &EntityMeta) {
             format!("{table}__{tag}__row_placeholders"),
             sql.row_placeholders
         );
+        insta::assert_snapshot!(
+            format!("{table}__{tag}__assignments"),
+            sql.assignments.join("\n")
+        );
+        insta::assert_snapshot!(format!("{table}__{tag}__ignore_tail"), sql.ignore_tail);
+        assert_eq!(sql.assignments.len(), meta.columns.len());
+        let non_key: Vec<&str> = meta
+            .columns
+            .iter()
+            .zip(sql.assignments)
+            .filter(|(c, _)| !c.key)
+            .map(|(_, a)| *a)
+            .collect();
+        if !non_key.is_empty() {
+            assert_eq!(
+                sql.upsert_tail,
+                format!("{}{}", sql.update_prefix, non_key.join(", "))
+            );
+        }
         // The pieces multi-row statements are built from add up to the single-row statements.
         assert_eq!(
             format!("{}{}", sql.insert_head, sql.row_placeholders),

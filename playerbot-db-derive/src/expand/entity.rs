@@ -38,8 +38,11 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
     let partition_key = row::partition_key_of_self(&entity);
     let key_partition_key = row::partition_key_of_key(&entity);
     let private = quote!(::playerbot_db::__private);
+    let column_consts = meta::column_consts(&entity, &input.vis);
 
     Ok(quote! {
+        #column_consts
+
         const _: () = {
             #[automatically_derived]
             impl ::playerbot_db::BotEntity for #ident {

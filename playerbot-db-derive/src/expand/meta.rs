@@ -77,6 +77,28 @@ pub(super) fn entity_meta(entity: &Entity<'_>, table: &Table) -> TokenStream {
     }
 }
 
+/// `BotState::X`, `BotState::MAP_ID`, …: a typed constant per column, for choosing columns
+/// (a position-only save, say) without strings.
+pub(super) fn column_consts(entity: &Entity<'_>, vis: &syn::Visibility) -> TokenStream {
+    let ident = entity.ident;
+    let consts = entity.columns().enumerate().map(|(index, field)| {
+        let field_name = field.ident.to_string();
+        let field_name = field_name.trim_start_matches("r#");
+        let name = syn::Ident::new(&field_name.to_uppercase(), field.ident.span());
+        let doc = format!("The `{}` column.", field.column_name());
+        quote! {
+            #[doc = #doc]
+            #vis const #name: ::playerbot_db::Column<#ident> = ::playerbot_db::Column::__new(#index);
+        }
+    });
+    quote! {
+        #[automatically_derived]
+        impl #ident {
+            #(#consts)*
+        }
+    }
+}
+
 fn statement_tokens(s: &Statements) -> TokenStream {
     let Statements {
         select_by_key,
@@ -86,6 +108,9 @@ fn statement_tokens(s: &Statements) -> TokenStream {
         row_placeholders,
         upsert,
         upsert_tail,
+        update_prefix,
+        assignments,
+        ignore_tail,
         delete_by_key,
         create_table,
     } = s;
@@ -98,6 +123,9 @@ fn statement_tokens(s: &Statements) -> TokenStream {
             row_placeholders: #row_placeholders,
             upsert: #upsert,
             upsert_tail: #upsert_tail,
+            update_prefix: #update_prefix,
+            assignments: &[#(#assignments),*],
+            ignore_tail: #ignore_tail,
             delete_by_key: #delete_by_key,
             create_table: #create_table,
         }

@@ -38,34 +38,64 @@ pub(super) fn row_placeholders(table: &Table) -> String {
     format!("({})", vec!["?"; table.columns.len()].join(", "))
 }
 
-/// What follows the last row of an upsert: the duplicate-key clause in the dialect's form.
-/// Every non-key column is taken from the incoming row; a table of key columns only updates
-/// its first key to itself so the statement stays a valid no-op on conflict.
+/// Starts the duplicate-key clause: after the last row of an insert, before the assignments.
+pub(super) fn update_prefix(dialect: Dialect) -> String {
+    match dialect {
+        Dialect::MySql => format!(" AS {ROW_ALIAS} ON DUPLICATE KEY UPDATE "),
+        Dialect::MariaDb => " ON DUPLICATE KEY UPDATE ".to_owned(),
+    }
+}
+
+/// One assignment per column, in column order: a non-key column takes the incoming row's
+/// value; a key column is assigned to itself, which changes nothing and is what "ignore
+/// conflicts" and tables of key columns only use.
+pub(super) fn assignments(table: &Table, dialect: Dialect) -> Vec<String> {
+    table
+        .columns
+        .iter()
+        .map(|c| {
+            let column = ident(&c.name);
+            match (c.key, dialect) {
+                (true, _) => format!("{column} = {column}"),
+                (false, Dialect::MySql) => format!("{column} = {ROW_ALIAS}.{column}"),
+                (false, Dialect::MariaDb) => format!("{column} = VALUES({column})"),
+            }
+        })
+        .collect()
+}
+
+/// What follows the last row of an upsert: every non-key column from the incoming row (or,
+/// for a table of key columns only, the no-op assignment of its first key).
 pub(super) fn upsert_tail(table: &Table, dialect: Dialect) -> String {
+    let assignments = assignments(table, dialect);
     let mut updated: Vec<&str> = table
         .columns
         .iter()
-        .filter(|c| !c.key)
-        .map(|c| c.name.as_str())
+        .zip(&assignments)
+        .filter(|(c, _)| !c.key)
+        .map(|(_, a)| a.as_str())
         .collect();
     if updated.is_empty() {
-        updated.extend(table.keys().take(1).map(|c| c.name.as_str()));
+        updated.push(&assignments[key_index(table)]);
     }
-    let assignments = updated
+    format!("{}{}", update_prefix(dialect), updated.join(", "))
+}
+
+/// What follows the last row of an insert that keeps existing rows as they are.
+pub(super) fn ignore_tail(table: &Table, dialect: Dialect) -> String {
+    format!(
+        "{}{}",
+        update_prefix(dialect),
+        assignments(table, dialect)[key_index(table)]
+    )
+}
+
+fn key_index(table: &Table) -> usize {
+    table
+        .columns
         .iter()
-        .map(|name| {
-            let column = ident(name);
-            match dialect {
-                Dialect::MySql => format!("{column} = {ROW_ALIAS}.{column}"),
-                Dialect::MariaDb => format!("{column} = VALUES({column})"),
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(", ");
-    match dialect {
-        Dialect::MySql => format!(" AS {ROW_ALIAS} ON DUPLICATE KEY UPDATE {assignments}"),
-        Dialect::MariaDb => format!(" ON DUPLICATE KEY UPDATE {assignments}"),
-    }
+        .position(|c| c.key)
+        .expect("checked: a key exists")
 }
 
 pub(super) fn delete_by_key(table: &Table) -> String {

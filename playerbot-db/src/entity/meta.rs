@@ -103,8 +103,15 @@ pub struct Statements {
     /// …repeat this group once per row, separated by commas…
     pub row_placeholders: &'static str,
     pub upsert: &'static str,
-    /// …and end upserts with this duplicate-key clause.
+    /// …and end upserts with this duplicate-key clause (every non-key column updated).
     pub upsert_tail: &'static str,
+    /// The start of a duplicate-key clause, for one with a chosen set of `assignments`.
+    pub update_prefix: &'static str,
+    /// One assignment per column, in column order: `` `c` = VALUES(`c`) `` (MariaDB) or
+    /// `` `c` = new.`c` `` (MySQL) for non-key columns, and the no-op `` `k` = `k` `` for keys.
+    pub assignments: &'static [&'static str],
+    /// A duplicate-key clause that leaves existing rows unchanged (conflicts ignored).
+    pub ignore_tail: &'static str,
     pub delete_by_key: &'static str,
     pub create_table: &'static str,
 }

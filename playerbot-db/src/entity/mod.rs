@@ -1,5 +1,6 @@
 //! What `#[derive(BotEntity)]` implements: metadata, SQL and row mapping for one table.
 
+mod column;
 mod meta;
 mod partition;
 mod row_error;
@@ -10,6 +11,7 @@ use std::hash::Hash;
 use mysql_async::prelude::FromValue;
 use mysql_async::{Row, Value};
 
+pub use column::Column;
 pub use meta::{CachePolicy, ColumnMeta, EntityMeta, EntitySql, Statements, ValueKind};
 pub use partition::Partitioning;
 pub use row_error::RowError;

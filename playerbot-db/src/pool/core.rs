@@ -12,6 +12,7 @@ use super::local::{with_shard, LocalShard};
 use super::reconnect::Reconnect;
 use super::stats::{Counters, PoolStats};
 use super::{PooledConn, ServerConn};
+use crate::bulk::StatementTexts;
 use crate::config::DbConfig;
 use crate::registry::Registry;
 use crate::Error;
@@ -22,6 +23,8 @@ pub(crate) struct PoolInner {
     pub(crate) config: DbConfig,
     opts: Opts,
     pub(crate) registry: Registry,
+    /// Texts of bulk statements built so far.
+    pub(crate) texts: StatementTexts,
     /// Connections counted against the bound: idle, in use, and being opened.
     open: AtomicUsize,
     overflow: Mutex<VecDeque<ServerConn>>,
@@ -55,6 +58,7 @@ impl PoolInner {
             config,
             opts,
             registry,
+            texts: StatementTexts::default(),
             open: AtomicUsize::new(0),
             overflow: Mutex::new(VecDeque::new()),
             shards: Mutex::new(Vec::new()),

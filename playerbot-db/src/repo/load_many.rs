@@ -6,7 +6,8 @@ use mysql_async::prelude::Queryable;
 use mysql_async::{Params, Row};
 
 use super::{context, with_retry};
-use crate::registry::{load_many_chunks, LOAD_MANY_SIZES};
+use crate::chunking::chunk_sizes;
+use crate::registry::LOAD_MANY_SIZES;
 use crate::{BotEntity, Db, Error};
 
 impl Db {
@@ -29,7 +30,7 @@ impl Db {
             let dialect = conn.dialect();
             let mut found = HashMap::with_capacity(keys.len());
             let mut offset = 0;
-            for (size_index, taken) in load_many_chunks(keys.len()) {
+            for (size_index, taken) in chunk_sizes(keys.len(), &LOAD_MANY_SIZES) {
                 let chunk = &keys[offset..offset + taken];
                 let size = LOAD_MANY_SIZES[size_index];
                 let mut params = Vec::with_capacity(size * key_columns);

@@ -8,7 +8,7 @@
 mod load_many;
 pub(crate) mod retry;
 mod transaction;
-mod validate;
+pub(crate) mod validate;
 
 use std::fmt::Debug;
 
@@ -25,6 +25,7 @@ fn context(meta: &'static EntityMeta, key: &dyn Debug, statement: &'static str) 
         entity: Some(meta.entity),
         key: Some(format!("{key:?}")),
         statement: Some(statement),
+        chunk: None,
     }
 }
 

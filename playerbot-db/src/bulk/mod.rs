@@ -1,0 +1,321 @@
+//! Saving many rows in few statements: `save_all` and the [`BulkSave`] builder.
+//!
+//! Duplicate keys in one call collapse to the last row given. Rows are ordered by
+//! partition so every statement touches one partition. On MariaDB the rows go through
+//! COM_STMT_BULK_EXECUTE (`exec_batch`: one prepared single-row statement, one round trip per
+//! packet); on MySQL, which has no bulk execute, through multi-row statements of a few fixed
+//! sizes, within the 65,535-placeholder limit and the server's `max_allowed_packet`.
+
+mod plan;
+mod statement;
+
+use mysql_async::prelude::Queryable;
+use mysql_async::{Params, Value};
+
+use crate::error::Context;
+use crate::pool::ServerConn;
+use crate::repo::{validate, with_retry};
+use crate::{BotEntity, Column, Db, Error};
+use plan::Chunk;
+pub use statement::Conflict;
+pub(crate) use statement::StatementTexts;
+
+/// How rows reach the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BulkMode {
+    /// Bulk execute on MariaDB, multi-row statements on MySQL.
+    Auto,
+    /// COM_STMT_BULK_EXECUTE (MariaDB only; elsewhere the driver runs one round trip per row).
+    BulkExecute,
+    /// Multi-row `INSERT … VALUES (…), (…)` statements.
+    MultiRow,
+}
+
+/// How much one transaction covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TxScope {
+    /// One transaction for the whole call: all rows or none.
+    PerCall,
+    /// One transaction per chunk: a failure leaves earlier chunks saved (see the report).
+    PerChunk,
+}
+
+/// What a bulk save did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BulkReport {
+    /// Distinct rows sent.
+    pub rows: usize,
+    /// Rows dropped because a later row in the same call had the same key.
+    pub duplicates: usize,
+    /// Statements (multi-row) or bulk-execute calls made.
+    pub chunks: usize,
+    pub mode: BulkMode,
+}
+
+/// Options for one bulk save; start with [`Db::bulk`].
+#[derive(Debug)]
+#[must_use = "nothing is saved until `save` is called"]
+pub struct BulkSave<'db, E> {
+    db: &'db Db,
+    only: Option<Vec<usize>>,
+    conflict: Conflict,
+    scope: TxScope,
+    mode: BulkMode,
+    entity: std::marker::PhantomData<fn() -> E>,
+}
+
+/// The most rows one call accepts; more is almost certainly a mistake in the caller.
+pub const MAX_ROWS_PER_CALL: usize = 1_000_000;
+
+impl Db {
+    /// Saves all `rows` (upsert), in one transaction.
+    pub async fn save_all<E: BotEntity>(&self, rows: &[E]) -> Result<BulkReport, Error> {
+        self.bulk::<E>().save(rows).await
+    }
+
+    /// A bulk save with options: which columns to update, conflict policy, transaction scope.
+    pub fn bulk<E: BotEntity>(&self) -> BulkSave<'_, E> {
+        BulkSave {
+            db: self,
+            only: None,
+            conflict: Conflict::Update,
+            scope: TxScope::PerCall,
+            mode: BulkMode::Auto,
+            entity: std::marker::PhantomData,
+        }
+    }
+}
+
+impl<E: BotEntity> BulkSave<'_, E> {
+    /// On conflict update only these columns (new rows are still inserted whole); key
+    /// columns cannot be updated and are ignored here.
+    pub fn update_only(mut self, columns: &[Column<E>]) -> Self {
+        let mut only: Vec<usize> = columns
+            .iter()
+            .map(Column::index)
+            .filter(|&i| !E::META.columns[i].key)
+            .collect();
+        only.sort_unstable();
+        only.dedup();
+        self.only = Some(only);
+        self
+    }
+
+    pub fn on_conflict(mut self, conflict: Conflict) -> Self {
+        self.conflict = conflict;
+        self
+    }
+
+    pub fn transaction(mut self, scope: TxScope) -> Self {
+        self.scope = scope;
+        self
+    }
+
+    pub fn mode(mut self, mode: BulkMode) -> Self {
+        self.mode = mode;
+        self
+    }
+
+    pub async fn save(self, rows: &[E]) -> Result<BulkReport, Error> {
+        let meta = E::META;
+        if rows.len() > MAX_ROWS_PER_CALL {
+            return Err(Error::TooLarge {
+                what: "rows in one bulk save",
+                count: rows.len(),
+                limit: MAX_ROWS_PER_CALL,
+            });
+        }
+        if self.only.as_ref().is_some_and(Vec::is_empty) {
+            return Err(Error::Config(format!(
+                "update_only for {} names no non-key column",
+                meta.entity
+            )));
+        }
+        let (order, duplicates) = plan::order_rows(rows);
+        let key_of = |position: usize| format!("{:?}", rows[order[position]].key());
+        let mut params = Vec::with_capacity(order.len());
+        for (position, &index) in order.iter().enumerate() {
+            let row = rows[index].to_params();
+            validate::check_row(meta, &row, || key_of(position))?;
+            params.push(row);
+        }
+        if params.is_empty() {
+            return Ok(BulkReport {
+                rows: 0,
+                duplicates,
+                chunks: 0,
+                mode: self.mode,
+            });
+        }
+        let groups = plan::partition_groups(rows, &order);
+        let job = Job {
+            save: &self,
+            params: &params,
+            groups: &groups,
+            key_of: &key_of,
+        };
+
+        // The connection decides the dialect, the packet size and so the chunks.
+        let (mode, chunks) = {
+            let conn = self.db.conn().await?;
+            let mode = match (self.mode, conn.flavor().is_mariadb()) {
+                (BulkMode::Auto, true) => BulkMode::BulkExecute,
+                (BulkMode::Auto, false) => BulkMode::MultiRow,
+                (mode, _) => mode,
+            };
+            (mode, job.chunks(mode, conn.max_allowed_packet())?)
+        };
+        match self.scope {
+            TxScope::PerCall => {
+                with_retry!(self.db, true, |conn| job
+                    .run(conn, mode, &chunks, 0, chunks.len())
+                    .await)?;
+            }
+            TxScope::PerChunk => {
+                for (i, chunk) in chunks.iter().enumerate() {
+                    let one = std::slice::from_ref(chunk);
+                    with_retry!(self.db, true, |conn| job
+                        .run(conn, mode, one, i, chunks.len())
+                        .await)?;
+                }
+            }
+        }
+        Ok(BulkReport {
+            rows: params.len(),
+            duplicates,
+            chunks: chunks.len(),
+            mode,
+        })
+    }
+}
+
+/// One call's prepared work.
+struct Job<'a, E, K> {
+    save: &'a BulkSave<'a, E>,
+    params: &'a [Vec<Value>],
+    groups: &'a [std::ops::Range<usize>],
+    key_of: &'a K,
+}
+
+impl<E: BotEntity, K: Fn(usize) -> String> Job<'_, E, K> {
+    fn chunks(&self, mode: BulkMode, max_allowed_packet: usize) -> Result<Vec<Chunk>, Error> {
+        let columns = E::META.columns.len();
+        let mut chunks = Vec::new();
+        for group in self.groups {
+            let planned = match mode {
+                BulkMode::MultiRow => {
+                    plan::multi_row_chunks(group.clone(), self.params, columns, max_allowed_packet)
+                }
+                _ => plan::bulk_chunks(group.clone(), self.params, max_allowed_packet),
+            };
+            let planned = planned.map_err(|position| Error::RowTooLarge {
+                entity: E::META.entity,
+                key: (self.key_of)(position),
+                bytes: plan::row_bytes(&self.params[position]),
+                max_allowed_packet,
+            })?;
+            chunks.extend(planned);
+        }
+        Ok(chunks)
+    }
+
+    /// Runs `chunks` (numbered from `first`, of `total`) in one transaction on `conn`.
+    async fn run(
+        &self,
+        conn: &mut ServerConn,
+        mode: BulkMode,
+        chunks: &[Chunk],
+        first: usize,
+        total: usize,
+    ) -> Result<(), Error> {
+        let begin = conn.conn.query_drop("START TRANSACTION").await;
+        begin.map_err(|err| {
+            Error::from_driver(
+                err,
+                Context {
+                    statement: Some("bulk save"),
+                    ..Context::default()
+                },
+            )
+        })?;
+        for (i, chunk) in chunks.iter().enumerate() {
+            if let Err(err) = self.run_chunk(conn, mode, chunk).await {
+                let err = self.name_failure(err, chunk, (first + i + 1, total));
+                if err.is_connection_lost() || conn.conn.query_drop("ROLLBACK").await.is_err() {
+                    conn.broken = true;
+                }
+                return Err(err);
+            }
+        }
+        let commit = conn.conn.query_drop("COMMIT").await;
+        commit.map_err(|err| {
+            Error::from_driver(
+                err,
+                Context {
+                    statement: Some("bulk save commit"),
+                    ..Context::default()
+                },
+            )
+        })
+    }
+
+    async fn run_chunk(
+        &self,
+        conn: &mut ServerConn,
+        mode: BulkMode,
+        chunk: &Chunk,
+    ) -> Result<(), mysql_async::Error> {
+        let only = self.save.only.as_deref();
+        let texts = &self.save.db.pool.texts;
+        let dialect = conn.dialect();
+        let rows = &self.params[chunk.range.clone()];
+        match mode {
+            BulkMode::MultiRow => {
+                let sql = texts.upsert(E::META, dialect, self.save.conflict, only, chunk.size);
+                let last = rows.last().expect("chunks are never empty");
+                let padded = rows.iter().chain(std::iter::repeat(last)).take(chunk.size);
+                let flat: Vec<Value> = padded.flat_map(|row| row.iter().cloned()).collect();
+                conn.conn.exec_drop(&*sql, Params::Positional(flat)).await
+            }
+            _ => {
+                let sql = texts.upsert(E::META, dialect, self.save.conflict, only, 1);
+                let batch = rows.iter().map(|row| Params::Positional(row.clone()));
+                conn.conn.exec_batch(&*sql, batch).await
+            }
+        }
+    }
+
+    /// Names the first failing key: the row the server's message points at ("at row N"),
+    /// else the chunk's first row.
+    fn name_failure(
+        &self,
+        err: mysql_async::Error,
+        chunk: &Chunk,
+        (number, total): (usize, usize),
+    ) -> Error {
+        let row = server_row(&err)
+            .filter(|&n| n >= 1 && n <= chunk.range.len())
+            .map_or(0, |n| n - 1);
+        let position = chunk.range.start + row;
+        let key = (self.key_of)(position);
+        let context = Context {
+            entity: Some(E::META.entity),
+            key: Some(key.clone()),
+            statement: Some("bulk save"),
+            chunk: Some((number, total)),
+        };
+        validate::map_rejection(Error::from_driver(err, context), E::META, || key)
+    }
+}
+
+/// The 1-based row a strict-mode message names: `… for column 'x' at row 3`.
+fn server_row(err: &mysql_async::Error) -> Option<usize> {
+    let mysql_async::Error::Server(server) = err else {
+        return None;
+    };
+    let rest = &server.message[server.message.rfind(" at row ")? + " at row ".len()..];
+    rest.split(|c: char| !c.is_ascii_digit())
+        .next()?
+        .parse()
+        .ok()
+}

@@ -1,0 +1,176 @@
+//! Which rows go into which statement: duplicates dropped (last one wins), rows ordered by
+//! partition, and chunks sized by the placeholder limit and the server's packet limit.
+
+use std::collections::HashMap;
+
+use mysql_async::Value;
+
+use crate::chunking::chunk_sizes;
+use crate::BotEntity;
+
+/// Row counts multi-row statements are prepared for.
+pub(super) const MULTI_ROW_SIZES: [usize; 6] = [1, 4, 16, 64, 250, 1000];
+/// Rows per `exec_batch` call in bulk-execute mode (the driver splits by packet size itself).
+pub(super) const BULK_EXECUTE_ROWS: usize = 5_000;
+/// The most placeholders one statement may have (the server's limit, error 1390 past it).
+pub(super) const MAX_PLACEHOLDERS: usize = 65_535;
+/// Room left in a packet for the command header, null bitmap and the like.
+const PACKET_HEADROOM: usize = 4_096;
+
+/// Indices into the caller's rows: the last occurrence of each key, ordered by partition
+/// (stable, so rows of one partition keep their order).
+pub(super) fn order_rows<E: BotEntity>(rows: &[E]) -> (Vec<usize>, usize) {
+    let mut last: HashMap<E::Key, usize> = HashMap::with_capacity(rows.len());
+    for (index, row) in rows.iter().enumerate() {
+        last.insert(row.key(), index);
+    }
+    let mut kept: Vec<usize> = (0..rows.len())
+        .filter(|&index| last.get(&rows[index].key()) == Some(&index))
+        .collect();
+    let duplicates = rows.len() - kept.len();
+    kept.sort_by_key(|&index| rows[index].partition().unwrap_or(0));
+    (kept, duplicates)
+}
+
+/// Consecutive runs of `order` that share a partition.
+pub(super) fn partition_groups<E: BotEntity>(
+    rows: &[E],
+    order: &[usize],
+) -> Vec<std::ops::Range<usize>> {
+    let mut groups = Vec::new();
+    let mut start = 0;
+    for i in 1..=order.len() {
+        let boundary =
+            i == order.len() || rows[order[i]].partition() != rows[order[start]].partition();
+        if boundary {
+            groups.push(start..i);
+            start = i;
+        }
+    }
+    groups
+}
+
+/// A statement's rows: `range` of the ordered rows, padded to `size` by repeating the last.
+#[derive(Debug, Clone)]
+pub(super) struct Chunk {
+    pub(super) range: std::ops::Range<usize>,
+    pub(super) size: usize,
+}
+
+/// Multi-row chunks of one partition group, each within the placeholder and packet limits.
+/// `Err(index)` names a row (position in the ordered rows) that alone exceeds the packet.
+pub(super) fn multi_row_chunks(
+    group: std::ops::Range<usize>,
+    params: &[Vec<Value>],
+    columns: usize,
+    max_allowed_packet: usize,
+) -> Result<Vec<Chunk>, usize> {
+    let budget = max_allowed_packet.saturating_sub(PACKET_HEADROOM);
+    let (widest, widest_at) = group
+        .clone()
+        .map(|i| (row_bytes(&params[i]), i))
+        .max()
+        .unwrap_or((0, group.start));
+    if widest > budget {
+        return Err(widest_at);
+    }
+    let cap = (MAX_PLACEHOLDERS / columns.max(1))
+        .min(budget / widest.max(1))
+        .max(1);
+    let allowed: Vec<usize> = MULTI_ROW_SIZES
+        .iter()
+        .copied()
+        .filter(|&size| size <= cap)
+        .collect();
+    let mut start = group.start;
+    Ok(chunk_sizes(group.len(), &allowed)
+        .into_iter()
+        .map(|(index, taken)| {
+            let chunk = Chunk {
+                range: start..start + taken,
+                size: allowed[index],
+            };
+            start += taken;
+            chunk
+        })
+        .collect())
+}
+
+/// Bulk-execute chunks: one partition group in calls of at most `BULK_EXECUTE_ROWS` rows.
+/// `Err(index)` names a row that alone exceeds the packet.
+pub(super) fn bulk_chunks(
+    group: std::ops::Range<usize>,
+    params: &[Vec<Value>],
+    max_allowed_packet: usize,
+) -> Result<Vec<Chunk>, usize> {
+    let budget = max_allowed_packet.saturating_sub(PACKET_HEADROOM);
+    if let Some(too_big) = group.clone().find(|&i| row_bytes(&params[i]) > budget) {
+        return Err(too_big);
+    }
+    Ok(group
+        .clone()
+        .step_by(BULK_EXECUTE_ROWS)
+        .map(|start| {
+            let end = (start + BULK_EXECUTE_ROWS).min(group.end);
+            Chunk {
+                range: start..end,
+                size: end - start,
+            }
+        })
+        .collect())
+}
+
+/// What a row's params take in an execute packet: the value bytes and two type bytes each.
+pub(super) fn row_bytes(params: &[Value]) -> usize {
+    params
+        .iter()
+        .map(|value| {
+            2 + match value {
+                Value::NULL => 0,
+                Value::Bytes(bytes) => bytes.len() + 9,
+                Value::Float(_) => 4,
+                Value::Int(_) | Value::UInt(_) | Value::Double(_) => 8,
+                Value::Date(..) | Value::Time(..) => 12,
+            }
+        })
+        .sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rows(n: usize, bytes: usize) -> Vec<Vec<Value>> {
+        (0..n)
+            .map(|_| vec![Value::Int(1), Value::Bytes(vec![0; bytes])])
+            .collect()
+    }
+
+    #[test]
+    fn chunks_respect_placeholders_and_packet_size() {
+        let small = rows(5_000, 10);
+        let chunks = multi_row_chunks(0..5_000, &small, 2, 16 << 20).unwrap();
+        assert_eq!(chunks.len(), 5);
+        assert!(chunks.iter().all(|c| c.size == 1000));
+
+        // 40 KB rows in a 1 MB packet: at most 25 rows a statement, so 16-row statements.
+        let wide = rows(100, 40_000);
+        let chunks = multi_row_chunks(0..100, &wide, 2, 1 << 20).unwrap();
+        assert!(chunks.iter().all(|c| c.size <= 16), "{chunks:?}");
+        assert_eq!(chunks.iter().map(|c| c.range.len()).sum::<usize>(), 100);
+
+        // One row larger than the packet is named.
+        let mut huge = rows(3, 10);
+        huge[2] = vec![Value::Bytes(vec![0; 2 << 20])];
+        assert_eq!(multi_row_chunks(0..3, &huge, 2, 1 << 20).unwrap_err(), 2);
+        assert_eq!(bulk_chunks(0..3, &huge, 1 << 20).unwrap_err(), 2);
+
+        // 300 columns: 65,535 placeholders allow 218 rows, so no 250- or 1000-row statements.
+        let many: Vec<Vec<Value>> = (0..1000).map(|_| vec![Value::Int(0); 300]).collect();
+        let chunks = multi_row_chunks(0..1000, &many, 300, 64 << 20).unwrap();
+        assert!(
+            chunks.iter().all(|c| c.size * 300 <= MAX_PLACEHOLDERS),
+            "{chunks:?}"
+        );
+    }
+}
