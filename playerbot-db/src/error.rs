@@ -332,10 +332,11 @@ mod tests {
             entity: Some("BotState"),
             key: Some("42".into()),
             statement: Some("upsert"),
+            chunk: Some((2, 5)),
         };
         assert_eq!(
             context.to_string(),
-            " (entity BotState, key 42, statement upsert)"
+            " (entity BotState, key 42, statement upsert, chunk 2 of 5)"
         );
     }
 }
