@@ -34,7 +34,7 @@ fn bench_runs_every_scenario_and_writes_json() {
         text.contains("\"server\": \"MariaDB") || text.contains("\"server\": \"MySQL"),
         "{text}"
     );
-    assert_eq!(text.matches("\"ratio_p50\": ").count(), 4, "{text}");
-    assert_eq!(text.matches("\"p50_us\": ").count(), 8, "{text}");
+    assert_eq!(text.matches("\"ratio_p50\": ").count(), 6, "{text}");
+    assert_eq!(text.matches("\"p50_us\": ").count(), 12, "{text}");
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -12,6 +12,9 @@ pub(crate) struct Baseline {
     select: Statement,
     upsert: Statement,
     select_100: Statement,
+    /// 1,000-row upsert, for servers without bulk execute.
+    upsert_1000: Statement,
+    mariadb: bool,
 }
 
 impl Baseline {
@@ -24,11 +27,18 @@ impl Baseline {
         let select_100 = conn
             .prep(format!("{} WHERE `bot_id` IN ({in_list})", sql.select_head))
             .await?;
+        let rows = vec![sql.row_placeholders; 1000].join(", ");
+        let upsert_1000 = conn
+            .prep(format!("{}{rows}{}", sql.insert_head, sql.upsert_tail))
+            .await?;
+        let mariadb = dialect == Dialect::MariaDb;
         Ok(Baseline {
             conn,
             select,
             upsert,
             select_100,
+            upsert_1000,
+            mariadb,
         })
     }
 
@@ -38,23 +48,31 @@ impl Baseline {
     }
 
     pub(crate) async fn save(&mut self, s: &BotState) -> Result<(), Error> {
-        let params = vec![
-            Value::from(s.bot_id),
-            Value::from(s.map_id),
-            Value::from(s.zone_id),
-            Value::from(s.x),
-            Value::from(s.y),
-            Value::from(s.z),
-            Value::from(s.orientation),
-            Value::from(s.health),
-            Value::from(s.mana),
-            Value::from(s.level),
-            Value::from(s.flags),
-            Value::from(s.updated_at),
-        ];
         self.conn
-            .exec_drop(&self.upsert, Params::Positional(params))
+            .exec_drop(&self.upsert, Params::Positional(params(s)))
             .await
+    }
+
+    /// All rows in one transaction: bulk execute on MariaDB, else 1,000-row statements
+    /// (`rows.len()` a multiple of 1,000 there).
+    pub(crate) async fn save_all(&mut self, rows: &[BotState]) -> Result<(), Error> {
+        self.conn.query_drop("START TRANSACTION").await?;
+        if self.mariadb {
+            self.conn
+                .exec_batch(
+                    &self.upsert,
+                    rows.iter().map(|s| Params::Positional(params(s))),
+                )
+                .await?;
+        } else {
+            for chunk in rows.chunks(1000) {
+                let flat: Vec<Value> = chunk.iter().flat_map(params).collect();
+                self.conn
+                    .exec_drop(&self.upsert_1000, Params::Positional(flat))
+                    .await?;
+            }
+        }
+        self.conn.query_drop("COMMIT").await
     }
 
     pub(crate) async fn load_100(&mut self, ids: &[u32]) -> Result<Vec<BotState>, Error> {
@@ -65,6 +83,24 @@ impl Baseline {
             .await?;
         Ok(rows.into_iter().map(decode).collect())
     }
+}
+
+/// A row's params in column order, written out by hand.
+fn params(s: &BotState) -> Vec<Value> {
+    vec![
+        Value::from(s.bot_id),
+        Value::from(s.map_id),
+        Value::from(s.zone_id),
+        Value::from(s.x),
+        Value::from(s.y),
+        Value::from(s.z),
+        Value::from(s.orientation),
+        Value::from(s.health),
+        Value::from(s.mana),
+        Value::from(s.level),
+        Value::from(s.flags),
+        Value::from(s.updated_at),
+    ]
 }
 
 fn decode(mut row: Row) -> BotState {

@@ -31,11 +31,13 @@ pub(crate) struct Setup {
     pub(crate) bots: usize,
 }
 
-pub(crate) const SCENARIOS: [&str; 4] = [
+pub(crate) const SCENARIOS: [&str; 6] = [
     "point_load",
     "single_save",
     "load_many_100",
     "pool_checkout",
+    "bulk_save_5000_insert",
+    "bulk_save_5000_update",
 ];
 
 /// Bots seeded before the scenarios run.
@@ -124,6 +126,23 @@ pub(crate) async fn run(options: Options) -> Result<(), Error> {
                 scenarios::load_many_100(&setup, &mut baseline, options.iterations).await?
             }
             "pool_checkout" => scenarios::pool_checkout(&setup, options.iterations * 4).await?,
+            // ~20 ms an operation: a two-hundredth of the iterations (50 by default) per side.
+            "bulk_save_5000_insert" => {
+                scenarios::bulk_save_5000_insert(
+                    &setup,
+                    &mut baseline,
+                    (options.iterations / 200).max(3),
+                )
+                .await?
+            }
+            "bulk_save_5000_update" => {
+                scenarios::bulk_save_5000_update(
+                    &setup,
+                    &mut baseline,
+                    (options.iterations / 200).max(3),
+                )
+                .await?
+            }
             _ => unreachable!("validated above"),
         };
         results.push(Result_ {

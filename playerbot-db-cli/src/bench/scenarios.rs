@@ -5,6 +5,7 @@ use std::future::Future;
 use std::time::{Duration, Instant};
 
 use playerbot_db::bots::BotState;
+use playerbot_db::mysql_async::prelude::Queryable;
 use playerbot_db::mysql_async::{self, PoolConstraints, PoolOpts};
 use playerbot_db::session::connect_opts;
 use playerbot_db::Error;
@@ -124,6 +125,74 @@ pub(crate) async fn load_many_100(
             assert_eq!(found.len(), 100);
             Ok(())
         },
+    )
+    .await
+}
+
+/// Bots the bulk scenarios save at once, in their own id range (partition p2).
+const BULK_ROWS: u32 = 5_000;
+const BULK_FIRST_ID: u32 = 20_000;
+
+fn bulk_rows(generation: usize) -> Vec<BotState> {
+    (BULK_FIRST_ID..BULK_FIRST_ID + BULK_ROWS)
+        .map(|bot_id| BotState {
+            mana: generation as u32,
+            updated_at: generation as i64,
+            ..super::seed_state(bot_id)
+        })
+        .collect()
+}
+
+async fn delete_bulk_rows(setup: &Setup) -> Result<(), Error> {
+    let mut conn = setup.db.conn().await?;
+    let sql = format!(
+        "DELETE FROM bot_state WHERE bot_id >= {BULK_FIRST_ID} AND bot_id < {}",
+        BULK_FIRST_ID + BULK_ROWS
+    );
+    conn.query_drop(sql).await?;
+    Ok(())
+}
+
+/// 5,000 new rows in one call; the rows are deleted (untimed) before every save.
+pub(crate) async fn bulk_save_5000_insert(
+    setup: &Setup,
+    baseline: &mut Baseline,
+    n: usize,
+) -> Result<Outcome, Error> {
+    let rows = bulk_rows(1);
+    let (mut ours, mut theirs) = (Samples::with_capacity(n), Samples::with_capacity(n));
+    for round in 0..n {
+        for side in [round % 2, 1 - round % 2] {
+            delete_bulk_rows(setup).await?;
+            let started = Instant::now();
+            if side == 0 {
+                setup.db.save_all(&rows).await?;
+                ours.record(started);
+            } else {
+                baseline.save_all(&rows).await?;
+                theirs.record(started);
+            }
+        }
+    }
+    Ok(Outcome {
+        ours,
+        baseline: theirs,
+    })
+}
+
+/// The same 5,000 rows saved again with new values each time: every row is updated.
+pub(crate) async fn bulk_save_5000_update(
+    setup: &Setup,
+    baseline: &mut Baseline,
+    n: usize,
+) -> Result<Outcome, Error> {
+    setup.db.save_all(&bulk_rows(0)).await?;
+    let generations: Vec<Vec<BotState>> = (1..=2 * n).map(bulk_rows).collect();
+    interleave(
+        n,
+        1,
+        async |i| setup.db.save_all(&generations[2 * i]).await.map(drop),
+        async |i| Ok(baseline.save_all(&generations[2 * i + 1]).await?),
     )
     .await
 }

@@ -10,7 +10,7 @@ mod plan;
 mod statement;
 
 use mysql_async::prelude::Queryable;
-use mysql_async::{Params, Value};
+use mysql_async::Params;
 
 use crate::error::Context;
 use crate::pool::ServerConn;
@@ -133,13 +133,15 @@ impl<E: BotEntity> BulkSave<'_, E> {
         }
         let (order, duplicates) = plan::order_rows(rows);
         let key_of = |position: usize| format!("{:?}", rows[order[position]].key());
-        let mut params = Vec::with_capacity(order.len());
+        // Params are checked and measured here, then built again when sent: building is
+        // several times cheaper than keeping and cloning them.
+        let mut row_sizes = Vec::with_capacity(order.len());
         for (position, &index) in order.iter().enumerate() {
-            let row = rows[index].to_params();
-            validate::check_row(meta, &row, || key_of(position))?;
-            params.push(row);
+            let params = rows[index].to_params();
+            validate::check_row(meta, &params, || key_of(position))?;
+            row_sizes.push(plan::row_bytes(&params));
         }
-        if params.is_empty() {
+        if order.is_empty() {
             return Ok(BulkReport {
                 rows: 0,
                 duplicates,
@@ -150,7 +152,9 @@ impl<E: BotEntity> BulkSave<'_, E> {
         let groups = plan::partition_groups(rows, &order);
         let job = Job {
             save: &self,
-            params: &params,
+            rows,
+            order: &order,
+            row_sizes: &row_sizes,
             groups: &groups,
             key_of: &key_of,
         };
@@ -181,7 +185,7 @@ impl<E: BotEntity> BulkSave<'_, E> {
             }
         }
         Ok(BulkReport {
-            rows: params.len(),
+            rows: order.len(),
             duplicates,
             chunks: chunks.len(),
             mode,
@@ -192,7 +196,11 @@ impl<E: BotEntity> BulkSave<'_, E> {
 /// One call's prepared work.
 struct Job<'a, E, K> {
     save: &'a BulkSave<'a, E>,
-    params: &'a [Vec<Value>],
+    rows: &'a [E],
+    /// Positions into `rows`, deduplicated and ordered by partition.
+    order: &'a [usize],
+    /// Estimated bytes of each ordered row's params.
+    row_sizes: &'a [usize],
     groups: &'a [std::ops::Range<usize>],
     key_of: &'a K,
 }
@@ -203,15 +211,18 @@ impl<E: BotEntity, K: Fn(usize) -> String> Job<'_, E, K> {
         let mut chunks = Vec::new();
         for group in self.groups {
             let planned = match mode {
-                BulkMode::MultiRow => {
-                    plan::multi_row_chunks(group.clone(), self.params, columns, max_allowed_packet)
-                }
-                _ => plan::bulk_chunks(group.clone(), self.params, max_allowed_packet),
+                BulkMode::MultiRow => plan::multi_row_chunks(
+                    group.clone(),
+                    self.row_sizes,
+                    columns,
+                    max_allowed_packet,
+                ),
+                _ => plan::bulk_chunks(group.clone(), self.row_sizes, max_allowed_packet),
             };
             let planned = planned.map_err(|position| Error::RowTooLarge {
                 entity: E::META.entity,
                 key: (self.key_of)(position),
-                bytes: plan::row_bytes(&self.params[position]),
+                bytes: self.row_sizes[position],
                 max_allowed_packet,
             })?;
             chunks.extend(planned);
@@ -268,19 +279,24 @@ impl<E: BotEntity, K: Fn(usize) -> String> Job<'_, E, K> {
         let only = self.save.only.as_deref();
         let texts = &self.save.db.pool.texts;
         let dialect = conn.dialect();
-        let rows = &self.params[chunk.range.clone()];
+        let rows = self.order[chunk.range.clone()]
+            .iter()
+            .map(|&index| &self.rows[index]);
         match mode {
             BulkMode::MultiRow => {
                 let sql = texts.upsert(E::META, dialect, self.save.conflict, only, chunk.size);
-                let last = rows.last().expect("chunks are never empty");
-                let padded = rows.iter().chain(std::iter::repeat(last)).take(chunk.size);
-                let flat: Vec<Value> = padded.flat_map(|row| row.iter().cloned()).collect();
+                let last = &self.rows[self.order[chunk.range.end - 1]];
+                let mut flat = Vec::with_capacity(chunk.size * E::META.columns.len());
+                for row in rows.chain(std::iter::repeat(last)).take(chunk.size) {
+                    row.write_params(&mut flat);
+                }
                 conn.conn.exec_drop(&*sql, Params::Positional(flat)).await
             }
             _ => {
                 let sql = texts.upsert(E::META, dialect, self.save.conflict, only, 1);
-                let batch = rows.iter().map(|row| Params::Positional(row.clone()));
-                conn.conn.exec_batch(&*sql, batch).await
+                conn.conn
+                    .exec_batch(&*sql, rows.map(|row| Params::Positional(row.to_params())))
+                    .await
             }
         }
     }

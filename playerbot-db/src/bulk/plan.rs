@@ -61,14 +61,14 @@ pub(super) struct Chunk {
 /// `Err(index)` names a row (position in the ordered rows) that alone exceeds the packet.
 pub(super) fn multi_row_chunks(
     group: std::ops::Range<usize>,
-    params: &[Vec<Value>],
+    row_sizes: &[usize],
     columns: usize,
     max_allowed_packet: usize,
 ) -> Result<Vec<Chunk>, usize> {
     let budget = max_allowed_packet.saturating_sub(PACKET_HEADROOM);
     let (widest, widest_at) = group
         .clone()
-        .map(|i| (row_bytes(&params[i]), i))
+        .map(|i| (row_sizes[i], i))
         .max()
         .unwrap_or((0, group.start));
     if widest > budget {
@@ -100,11 +100,11 @@ pub(super) fn multi_row_chunks(
 /// `Err(index)` names a row that alone exceeds the packet.
 pub(super) fn bulk_chunks(
     group: std::ops::Range<usize>,
-    params: &[Vec<Value>],
+    row_sizes: &[usize],
     max_allowed_packet: usize,
 ) -> Result<Vec<Chunk>, usize> {
     let budget = max_allowed_packet.saturating_sub(PACKET_HEADROOM);
-    if let Some(too_big) = group.clone().find(|&i| row_bytes(&params[i]) > budget) {
+    if let Some(too_big) = group.clone().find(|&i| row_sizes[i] > budget) {
         return Err(too_big);
     }
     Ok(group
@@ -161,12 +161,14 @@ mod tests {
 
         // One row larger than the packet is named.
         let mut huge = rows(3, 10);
-        huge[2] = vec![Value::Bytes(vec![0; 2 << 20])];
+        huge[2] = row_bytes(&[Value::Bytes(vec![0; 2 << 20])]);
         assert_eq!(multi_row_chunks(0..3, &huge, 2, 1 << 20).unwrap_err(), 2);
         assert_eq!(bulk_chunks(0..3, &huge, 1 << 20).unwrap_err(), 2);
 
         // 300 columns: 65,535 placeholders allow 218 rows, so no 250- or 1000-row statements.
-        let many: Vec<Vec<Value>> = (0..1000).map(|_| vec![Value::Int(0); 300]).collect();
+        let many: Vec<usize> = (0..1000)
+            .map(|_| row_bytes(&[Value::Int(0); 300]))
+            .collect();
         let chunks = multi_row_chunks(0..1000, &many, 300, 64 << 20).unwrap();
         assert!(
             chunks.iter().all(|c| c.size * 300 <= MAX_PLACEHOLDERS),
