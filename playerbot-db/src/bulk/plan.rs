@@ -140,9 +140,9 @@ pub(super) fn row_bytes(params: &[Value]) -> usize {
 mod tests {
     use super::*;
 
-    fn rows(n: usize, bytes: usize) -> Vec<Vec<Value>> {
+    fn rows(n: usize, bytes: usize) -> Vec<usize> {
         (0..n)
-            .map(|_| vec![Value::Int(1), Value::Bytes(vec![0; bytes])])
+            .map(|_| row_bytes(&[Value::Int(1), Value::Bytes(vec![0; bytes])]))
             .collect()
     }
 
