@@ -167,7 +167,7 @@ mod tests {
 
         // 300 columns: 65,535 placeholders allow 218 rows, so no 250- or 1000-row statements.
         let many: Vec<usize> = (0..1000)
-            .map(|_| row_bytes(&[Value::Int(0); 300]))
+            .map(|_| row_bytes(&vec![Value::Int(0); 300]))
             .collect();
         let chunks = multi_row_chunks(0..1000, &many, 300, 64 << 20).unwrap();
         assert!(
