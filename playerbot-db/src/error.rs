@@ -13,6 +13,8 @@ pub(crate) mod code {
     pub(crate) const DUPLICATE_KEY: u16 = 1062;
     pub(crate) const LOCK_WAIT_TIMEOUT: u16 = 1205;
     pub(crate) const DEADLOCK: u16 = 1213;
+    /// The table changed under a prepared statement (an ALTER, say): it did not run.
+    pub(crate) const NEEDS_REPREPARE: u16 = 1615;
     pub(crate) const COLUMN_CANNOT_BE_NULL: u16 = 1048;
     pub(crate) const DATA_TOO_LONG: u16 = 1406;
     pub(crate) const OUT_OF_RANGE: u16 = 1264;
@@ -220,10 +222,12 @@ impl Error {
         matches!(self, Error::ConnectionLost { .. } | Error::Connect { .. })
     }
 
-    /// Running the same work again may succeed: a deadlock, a lock wait timeout, a lost
-    /// connection, or a pool that was momentarily exhausted.
+    /// Running the same work again may succeed: a deadlock, a lock wait timeout, a statement
+    /// invalidated by a concurrent ALTER (1615), a lost connection, or a pool that was
+    /// momentarily exhausted.
     pub fn is_retryable(&self) -> bool {
-        self.is_deadlock()
+        self.server_code() == Some(code::NEEDS_REPREPARE)
+            || self.is_deadlock()
             || self.is_lock_wait_timeout()
             || self.is_connection_lost()
             || matches!(self, Error::PoolTimeout { .. })

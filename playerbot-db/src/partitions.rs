@@ -1,0 +1,277 @@
+//! Keeping RANGE partitions ahead of the ids in use, and removing ranges whole.
+//!
+//! The derive creates `p0 … p{n-1}` and a catch-all `pmax`. As bot ids grow, rows land in
+//! `pmax`; [`Db::ensure_partitions`] splits it (`REORGANIZE PARTITION pmax INTO …`) so there
+//! are partitions up to the highest id plus some headroom. The server moves the rows of
+//! `pmax` into the new partitions under a metadata lock: writes wait for it, nothing is lost.
+
+use std::ops::Range;
+
+use mysql_async::prelude::Queryable;
+use mysql_async::Row;
+
+use crate::{BotEntity, Db, Dialect, EntityMeta, Error, Partitioning};
+
+/// One partition of a table: `[lower, upper)` ids, and its exact row count.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartitionInfo {
+    pub name: String,
+    pub lower: u64,
+    /// `None` for the MAXVALUE partition.
+    pub upper: Option<u64>,
+    pub rows: u64,
+}
+
+/// Which partitions a statement reads, as the server's EXPLAIN reports them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyPlan {
+    pub select_by_key: Vec<String>,
+    pub delete_by_key: Vec<String>,
+}
+
+/// Serializes partition maintenance across processes.
+const MAINTENANCE_LOCK: &str = "playerbot_db_partitions";
+
+fn partitioning(meta: &EntityMeta) -> Result<Partitioning, Error> {
+    meta.partitioning.ok_or_else(|| {
+        Error::Config(format!(
+            "{} is not partitioned; add #[bot(partition(...))]",
+            meta.entity
+        ))
+    })
+}
+
+impl Db {
+    /// The table's partitions in order, with exact row counts.
+    pub async fn partitions<E: BotEntity>(&self) -> Result<Vec<PartitionInfo>, Error> {
+        let meta = E::META;
+        partitioning(meta)?;
+        let mut conn = self.conn().await?;
+        let listed: Vec<(String, Option<String>)> = conn
+            .exec(
+                "SELECT PARTITION_NAME, PARTITION_DESCRIPTION FROM information_schema.PARTITIONS \
+                 WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? ORDER BY PARTITION_ORDINAL_POSITION",
+                (meta.table,),
+            )
+            .await?;
+        let mut partitions = Vec::with_capacity(listed.len());
+        let mut lower = 0;
+        for (name, bound) in listed {
+            let upper = bound
+                .filter(|b| b != "MAXVALUE")
+                .map(|b| b.parse::<u64>())
+                .transpose()
+                .map_err(|err| {
+                    Error::Config(format!(
+                        "partition {name} of {} has a bound that is not an id: {err}",
+                        meta.table
+                    ))
+                })?;
+            let rows: Option<u64> = conn
+                .query_first(format!(
+                    "SELECT COUNT(*) FROM `{}` PARTITION (`{name}`)",
+                    meta.table
+                ))
+                .await?;
+            partitions.push(PartitionInfo {
+                name,
+                lower,
+                upper,
+                rows: rows.unwrap_or(0),
+            });
+            lower = upper.unwrap_or(u64::MAX);
+        }
+        Ok(partitions)
+    }
+
+    /// Makes sure partitions exist up to the highest id in use plus `headroom` ids, by
+    /// splitting `pmax`; returns the names of the partitions it added.
+    pub async fn ensure_partitions<E: BotEntity>(
+        &self,
+        headroom: u64,
+    ) -> Result<Vec<String>, Error> {
+        let meta = E::META;
+        let layout = partitioning(meta)?;
+        let mut conn = self.conn().await?;
+        with_lock(&mut conn, meta.table, async |conn| {
+            let highest: Option<u64> = conn
+                .query_first(format!(
+                    "SELECT MAX(`{}`) FROM `{}`",
+                    layout.column, meta.table
+                ))
+                .await?
+                .flatten();
+            let covered = highest_bound(conn, meta).await?;
+            let wanted = highest.unwrap_or(0).saturating_add(headroom);
+            let mut added = Vec::new();
+            let mut bound = covered;
+            while bound <= wanted {
+                let number = bound / layout.width;
+                bound = layout.upper_bound(number);
+                added.push((format!("p{number}"), bound));
+                if bound == u64::MAX {
+                    break;
+                }
+            }
+            if added.is_empty() {
+                return Ok(Vec::new());
+            }
+            let parts: Vec<String> = added
+                .iter()
+                .map(|(name, bound)| format!("PARTITION `{name}` VALUES LESS THAN ({bound})"))
+                .chain(std::iter::once(
+                    "PARTITION `pmax` VALUES LESS THAN MAXVALUE".to_owned(),
+                ))
+                .collect();
+            let sql = format!(
+                "ALTER TABLE `{}` REORGANIZE PARTITION `pmax` INTO ({})",
+                meta.table,
+                parts.join(", ")
+            );
+            conn.query_drop(sql).await?;
+            tracing::info!(
+                table = meta.table,
+                added = added.len(),
+                up_to = bound,
+                "partitions added"
+            );
+            Ok(added.into_iter().map(|(name, _)| name).collect())
+        })
+        .await
+    }
+
+    /// Empties every partition that lies wholly inside `ids` (a fast `TRUNCATE PARTITION`);
+    /// returns their names. Rows in partitions that only overlap `ids` are left alone.
+    pub async fn truncate_partitions<E: BotEntity>(
+        &self,
+        ids: Range<u64>,
+    ) -> Result<Vec<String>, Error> {
+        self.alter_partitions::<E>(ids, "TRUNCATE").await
+    }
+
+    /// Drops every partition that lies wholly inside `ids`, rows and all (never `pmax`); ids
+    /// in a dropped range then fall into the next partition up.
+    pub async fn drop_partitions<E: BotEntity>(
+        &self,
+        ids: Range<u64>,
+    ) -> Result<Vec<String>, Error> {
+        self.alter_partitions::<E>(ids, "DROP").await
+    }
+
+    async fn alter_partitions<E: BotEntity>(
+        &self,
+        ids: Range<u64>,
+        action: &str,
+    ) -> Result<Vec<String>, Error> {
+        let meta = E::META;
+        partitioning(meta)?;
+        let inside: Vec<String> = self
+            .partitions::<E>()
+            .await?
+            .into_iter()
+            .filter(|p| p.lower >= ids.start && p.upper.is_some_and(|upper| upper <= ids.end))
+            .map(|p| p.name)
+            .collect();
+        if inside.is_empty() {
+            return Ok(inside);
+        }
+        let mut conn = self.conn().await?;
+        let list = inside
+            .iter()
+            .map(|name| format!("`{name}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!("ALTER TABLE `{}` {action} PARTITION {list}", meta.table);
+        with_lock(&mut conn, meta.table, async |conn| {
+            Ok(conn.query_drop(sql).await?)
+        })
+        .await?;
+        Ok(inside)
+    }
+
+    /// The partitions the server reads to load and to delete `key` (from `EXPLAIN`): one
+    /// each when pruning works.
+    pub async fn explain_key<E: BotEntity>(&self, key: &E::Key) -> Result<KeyPlan, Error> {
+        let mut conn = self.conn().await?;
+        let dialect = conn.dialect();
+        let sql = E::META.statements(dialect);
+        let explain = match dialect {
+            Dialect::MariaDb => "EXPLAIN PARTITIONS ",
+            Dialect::MySql => "EXPLAIN ",
+        };
+        let mut partitions_of = async |statement: &str| -> Result<Vec<String>, Error> {
+            let rows: Vec<Row> = conn
+                .exec(format!("{explain}{statement}"), E::key_params(key))
+                .await?;
+            let mut names = Vec::new();
+            for row in rows {
+                let column = row
+                    .columns_ref()
+                    .iter()
+                    .position(|c| c.name_str() == "partitions");
+                let value: Option<String> = column
+                    .and_then(|i| row.get_opt(i))
+                    .and_then(Result::ok)
+                    .flatten();
+                names.extend(
+                    value
+                        .into_iter()
+                        .flat_map(|v| v.split(',').map(str::to_owned).collect::<Vec<_>>()),
+                );
+            }
+            Ok(names)
+        };
+        let select_by_key = partitions_of(sql.select_by_key).await?;
+        let delete_by_key = partitions_of(sql.delete_by_key).await?;
+        Ok(KeyPlan {
+            select_by_key,
+            delete_by_key,
+        })
+    }
+}
+
+/// The upper bound of the last bounded partition (ids below it have a partition of their own).
+async fn highest_bound(conn: &mut mysql_async::Conn, meta: &EntityMeta) -> Result<u64, Error> {
+    let bounds: Vec<Option<String>> = conn
+        .exec(
+            "SELECT PARTITION_DESCRIPTION FROM information_schema.PARTITIONS \
+             WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND PARTITION_DESCRIPTION <> 'MAXVALUE'",
+            (meta.table,),
+        )
+        .await?;
+    Ok(bounds
+        .into_iter()
+        .flatten()
+        .filter_map(|b| b.parse::<u64>().ok())
+        .max()
+        .unwrap_or(0))
+}
+
+/// Runs `work` holding the table's maintenance lock, so two processes never alter its
+/// partitions at once.
+async fn with_lock<T>(
+    conn: &mut mysql_async::Conn,
+    table: &str,
+    work: impl AsyncFnOnce(&mut mysql_async::Conn) -> Result<T, Error>,
+) -> Result<T, Error> {
+    let name = "CONCAT(?, '.', DATABASE(), '.', ?)";
+    let got: Option<Option<i64>> = conn
+        .exec_first(
+            format!("SELECT GET_LOCK({name}, 60)"),
+            (MAINTENANCE_LOCK, table),
+        )
+        .await?;
+    if got.flatten() != Some(1) {
+        return Err(Error::Config(format!(
+            "timed out waiting for the partition maintenance lock of {table}"
+        )));
+    }
+    let result = work(conn).await;
+    let _: Option<Option<i64>> = conn
+        .exec_first(
+            format!("SELECT RELEASE_LOCK({name})"),
+            (MAINTENANCE_LOCK, table),
+        )
+        .await?;
+    result
+}
