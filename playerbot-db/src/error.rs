@@ -152,6 +152,10 @@ pub enum Error {
         max_allowed_packet: usize,
     },
 
+    /// A migration could not be applied, or an applied one has changed.
+    #[error("migration {name}: {message}")]
+    Migration { name: String, message: String },
+
     /// A configuration mistake (bad URL, unregistered entity, …).
     #[error("configuration: {0}")]
     Config(String),

@@ -12,6 +12,7 @@ mod dialect;
 pub mod embedded;
 mod entity;
 mod error;
+pub mod migrate;
 pub mod partitions;
 mod pool;
 mod registry;

@@ -1,0 +1,28 @@
+-- Where each bot is and how it is doing; saved about once a second per bot.
+-- Matches playerbot_db::bots::BotState (checked by the schema-check test).
+CREATE TABLE IF NOT EXISTS `bot_state` (
+  `bot_id` INT UNSIGNED NOT NULL,
+  `map_id` SMALLINT UNSIGNED NOT NULL,
+  `zone_id` INT UNSIGNED NOT NULL,
+  `x` FLOAT NOT NULL,
+  `y` FLOAT NOT NULL,
+  `z` FLOAT NOT NULL,
+  `orientation` FLOAT NOT NULL,
+  `health` INT UNSIGNED NOT NULL,
+  `mana` INT UNSIGNED NOT NULL,
+  `level` TINYINT UNSIGNED NOT NULL,
+  `flags` INT UNSIGNED NOT NULL,
+  `updated_at` BIGINT NOT NULL,
+  PRIMARY KEY (`bot_id`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin
+PARTITION BY RANGE (`bot_id`) (
+  PARTITION `p0` VALUES LESS THAN (10000),
+  PARTITION `p1` VALUES LESS THAN (20000),
+  PARTITION `p2` VALUES LESS THAN (30000),
+  PARTITION `p3` VALUES LESS THAN (40000),
+  PARTITION `p4` VALUES LESS THAN (50000),
+  PARTITION `p5` VALUES LESS THAN (60000),
+  PARTITION `p6` VALUES LESS THAN (70000),
+  PARTITION `p7` VALUES LESS THAN (80000),
+  PARTITION `pmax` VALUES LESS THAN MAXVALUE
+);

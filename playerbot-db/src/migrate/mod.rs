@@ -1,0 +1,138 @@
+//! Versioned SQL files applied in order, once, under a lock, with checksums on record.
+//!
+//! Files are named `NNNN_name.sql` and hold statements separated by `;` at the end of a line.
+//! Each applied file is recorded in `playerbot_db_migrations` with its checksum, when it was
+//! applied and how long it took. A run takes a named lock (`GET_LOCK`) for the database, so
+//! two processes never migrate at once, and refuses to start when a file that was already
+//! applied has changed since.
+
+mod builtin;
+mod file;
+mod history;
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use mysql_async::prelude::Queryable;
+
+use crate::{Db, Error};
+pub use file::Migration;
+
+/// What a run did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MigrationReport {
+    /// Files applied by this run, in order, with how long each took.
+    pub applied: Vec<(String, Duration)>,
+    /// Files that were already applied (checksums verified).
+    pub already_applied: usize,
+    /// Names in the history that no longer have a file.
+    pub unknown_in_history: Vec<String>,
+}
+
+/// An ordered set of migrations and the means to apply them.
+#[derive(Debug, Clone)]
+pub struct Migrator {
+    migrations: Vec<Migration>,
+    lock_timeout: Duration,
+}
+
+impl Migrator {
+    /// The built-in bot schema shipped in `migrations/`.
+    pub fn builtin() -> Migrator {
+        Migrator::new(builtin::migrations()).expect("the shipped migrations are well-formed")
+    }
+
+    /// Migrations given in memory; names must be `NNNN_name.sql` and unique.
+    pub fn new(mut migrations: Vec<Migration>) -> Result<Migrator, Error> {
+        migrations.sort_by(|a, b| a.name.cmp(&b.name));
+        for pair in migrations.windows(2) {
+            if pair[0].version() == pair[1].version() {
+                return Err(Error::Config(format!(
+                    "migrations {} and {} share a version",
+                    pair[0].name, pair[1].name
+                )));
+            }
+        }
+        Ok(Migrator {
+            migrations,
+            lock_timeout: Duration::from_secs(60),
+        })
+    }
+
+    /// Every `NNNN_name.sql` file in `dir`.
+    pub fn from_dir(dir: impl AsRef<Path>) -> Result<Migrator, Error> {
+        Migrator::new(file::read_dir(dir.as_ref())?)
+    }
+
+    /// How long a run waits for another process's run to finish (default 60 s).
+    pub fn lock_timeout(mut self, timeout: Duration) -> Self {
+        self.lock_timeout = timeout;
+        self
+    }
+
+    pub fn migrations(&self) -> &[Migration] {
+        &self.migrations
+    }
+
+    /// Applies every pending migration, in order.
+    pub async fn run(&self, db: &Db) -> Result<MigrationReport, Error> {
+        let mut conn = db.conn().await?;
+        history::lock(&mut conn, self.lock_timeout).await?;
+        let result = self.run_locked(&mut conn).await;
+        // Released even after a failure; a lost connection releases it by itself.
+        let released = history::unlock(&mut conn).await;
+        let report = result?;
+        released?;
+        Ok(report)
+    }
+
+    async fn run_locked(&self, conn: &mut mysql_async::Conn) -> Result<MigrationReport, Error> {
+        history::create_table(conn).await?;
+        let applied = history::applied(conn).await?;
+        let mut report = MigrationReport::default();
+        for (name, checksum) in &applied {
+            match self.migrations.iter().find(|m| &m.name == name) {
+                Some(migration) if &migration.checksum() != checksum => {
+                    return Err(Error::Migration {
+                        name: name.clone(),
+                        message: format!(
+                            "it was applied with checksum {checksum} but the file now has {}; \
+                             an applied migration must not change (add a new one instead)",
+                            migration.checksum()
+                        ),
+                    });
+                }
+                Some(_) => report.already_applied += 1,
+                None => report.unknown_in_history.push(name.clone()),
+            }
+        }
+        for migration in self
+            .migrations
+            .iter()
+            .filter(|m| !applied.iter().any(|(name, _)| name == &m.name))
+        {
+            let started = Instant::now();
+            for statement in migration.statements() {
+                conn.query_drop(statement)
+                    .await
+                    .map_err(|err| Error::Migration {
+                        name: migration.name.clone(),
+                        message: format!("{err} (in: {})", first_line(statement)),
+                    })?;
+            }
+            let took = started.elapsed();
+            history::record(conn, migration, took).await?;
+            tracing::info!(migration = %migration.name, ?took, "migration applied");
+            report.applied.push((migration.name.clone(), took));
+        }
+        Ok(report)
+    }
+}
+
+fn first_line(statement: &str) -> &str {
+    statement
+        .lines()
+        .find(|line| !line.trim().is_empty())
+        .unwrap_or("")
+        .trim()
+}
