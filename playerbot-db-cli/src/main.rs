@@ -1,6 +1,7 @@
 //! `playerbot-db`: the command-line tool.
 
 mod bench;
+mod migrate;
 mod target;
 
 use std::path::PathBuf;
@@ -23,6 +24,22 @@ struct Cli {
 enum Command {
     /// Measure our path beside hand-written mysql_async code, in the same process.
     Bench(BenchArgs),
+    /// Apply pending migrations (the built-in bot schema, or a folder of NNNN_name.sql files)
+    /// and check the live schema against the built-in entities.
+    Migrate(MigrateArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct MigrateArgs {
+    /// Database URL (mysql://user:pass@host:port/database).
+    #[arg(long, env = "PLAYERBOT_DB_URL")]
+    url: String,
+    /// A folder of NNNN_name.sql files instead of the built-in bot schema.
+    #[arg(long)]
+    dir: Option<PathBuf>,
+    /// Only compare the live tables with the built-in entities; apply nothing.
+    #[arg(long)]
+    check: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -42,6 +59,26 @@ struct BenchArgs {
     /// Database to create for the run (dropped at the end).
     #[arg(long, default_value = "playerbot_bench")]
     database: String,
+    /// How our bulk saves send rows: auto, bulk-execute (MariaDB) or multi-row.
+    #[arg(long, value_enum, default_value = "auto")]
+    bulk_mode: BulkModeArg,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum BulkModeArg {
+    Auto,
+    BulkExecute,
+    MultiRow,
+}
+
+impl From<BulkModeArg> for playerbot_db::BulkMode {
+    fn from(mode: BulkModeArg) -> Self {
+        match mode {
+            BulkModeArg::Auto => playerbot_db::BulkMode::Auto,
+            BulkModeArg::BulkExecute => playerbot_db::BulkMode::BulkExecute,
+            BulkModeArg::MultiRow => playerbot_db::BulkMode::MultiRow,
+        }
+    }
 }
 
 fn main() -> ExitCode {
@@ -59,9 +96,11 @@ fn main() -> ExitCode {
                     scenarios: args.scenarios,
                     iterations: args.iterations,
                     database: args.database,
+                    bulk_mode: args.bulk_mode.into(),
                 })
                 .await
             }
+            Command::Migrate(args) => migrate::run(args.url, args.dir, args.check).await,
         }
     });
     match result {

@@ -365,3 +365,47 @@ async fn bad_rows_are_refused_before_anything_is_sent() {
         .unwrap_err();
     assert!(matches!(err, Error::Config(_)), "{err:?}");
 }
+
+#[tokio::test]
+async fn multi_row_statements_are_prepared_once_per_size() {
+    let test = TestDb::new("bulk_prepared_once").await;
+    // One connection, so its session counters see every prepare.
+    let db = test.db_with(|b| b.max_connections(1)).await;
+    let prepares = async || -> u64 {
+        let row: Option<(String, u64)> = db
+            .conn()
+            .await
+            .unwrap()
+            .query_first("SHOW SESSION STATUS LIKE 'Com_stmt_prepare'")
+            .await
+            .unwrap();
+        row.unwrap().1
+    };
+    let sizes = [1u32, 7, 999, 1_000, 1_001, 20_000];
+    let round = async |generation: u32| {
+        for n in sizes {
+            let rows: Vec<BotState> = (0..n)
+                .map(|id| BotState {
+                    mana: generation,
+                    ..bot_state(id)
+                })
+                .collect();
+            db.bulk::<BotState>()
+                .mode(BulkMode::MultiRow)
+                .save(&rows)
+                .await
+                .unwrap();
+        }
+    };
+    let before = prepares().await;
+    round(1).await;
+    let first = prepares().await - before;
+    // Six calls of 1 to 20,000 rows use only the fixed statement sizes: few prepares.
+    assert!(first <= 6, "{first} prepares for the first round");
+    round(2).await;
+    assert_eq!(
+        prepares().await - before,
+        first,
+        "the second round prepares nothing"
+    );
+}

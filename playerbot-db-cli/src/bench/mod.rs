@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use playerbot_db::bots::BotState;
-use playerbot_db::{Db, DbUrl, Error};
+use playerbot_db::{BulkMode, Db, DbUrl, Error};
 
 use crate::target::Target;
 use baseline::Baseline;
@@ -22,6 +22,7 @@ pub(crate) struct Options {
     pub(crate) scenarios: Vec<String>,
     pub(crate) iterations: usize,
     pub(crate) database: String,
+    pub(crate) bulk_mode: BulkMode,
 }
 
 /// What every scenario shares: a Db on a seeded `bot_state` and its URL.
@@ -29,6 +30,8 @@ pub(crate) struct Setup {
     pub(crate) db: Db,
     pub(crate) url: DbUrl,
     pub(crate) bots: usize,
+    /// How our bulk saves send rows (the baseline always uses bulk execute on MariaDB).
+    pub(crate) bulk_mode: BulkMode,
 }
 
 pub(crate) const SCENARIOS: [&str; 6] = [
@@ -106,6 +109,7 @@ pub(crate) async fn run(options: Options) -> Result<(), Error> {
         db,
         url: url.clone(),
         bots: SEEDED_BOTS,
+        bulk_mode: options.bulk_mode,
     };
     let mut baseline = Baseline::connect(url.expose(), flavor.dialect()).await?;
 

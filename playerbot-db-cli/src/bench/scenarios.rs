@@ -166,7 +166,12 @@ pub(crate) async fn bulk_save_5000_insert(
             delete_bulk_rows(setup).await?;
             let started = Instant::now();
             if side == 0 {
-                setup.db.save_all(&rows).await?;
+                setup
+                    .db
+                    .bulk::<BotState>()
+                    .mode(setup.bulk_mode)
+                    .save(&rows)
+                    .await?;
                 ours.record(started);
             } else {
                 baseline.save_all(&rows).await?;
@@ -191,7 +196,15 @@ pub(crate) async fn bulk_save_5000_update(
     interleave(
         n,
         1,
-        async |i| setup.db.save_all(&generations[2 * i]).await.map(drop),
+        async |i| {
+            setup
+                .db
+                .bulk::<BotState>()
+                .mode(setup.bulk_mode)
+                .save(&generations[2 * i])
+                .await
+                .map(drop)
+        },
         async |i| Ok(baseline.save_all(&generations[2 * i + 1]).await?),
     )
     .await

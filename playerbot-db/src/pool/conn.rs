@@ -12,6 +12,8 @@ use crate::{Dialect, Error, ServerFlavor};
 
 /// ER_NO_SUCH_TABLE.
 const NO_SUCH_TABLE: u16 = 1146;
+/// ER_BAD_FIELD_ERROR: a column the statement names is not in the table.
+const BAD_FIELD: u16 = 1054;
 
 #[derive(Debug)]
 pub(crate) struct ServerConn {
@@ -51,6 +53,12 @@ impl ServerConn {
                 // The table is not created yet (migrations or `create_tables` come later):
                 // the driver prepares this statement on its first use instead.
                 Err(mysql_async::Error::Server(err)) if err.code == NO_SUCH_TABLE => {}
+                // The table differs from the entity: the connection is still good for
+                // everything else (schema checks and migrations among them); using this
+                // statement fails with the server's error.
+                Err(mysql_async::Error::Server(err)) if err.code == BAD_FIELD => {
+                    tracing::warn!(error = %err.message, "a registered statement does not fit its table");
+                }
                 Err(err) => return Err(err.into()),
             }
         }

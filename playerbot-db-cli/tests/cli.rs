@@ -1,0 +1,107 @@
+//! The `playerbot-db` commands end to end against a real server (no timing is asserted:
+//! that is the bench's job).
+
+use std::process::Command;
+
+#[test]
+fn bench_runs_every_scenario_and_writes_json() {
+    let dir = std::env::temp_dir().join(format!("playerbot-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let json = dir.join("bench.json");
+    let output = Command::new(env!("CARGO_BIN_EXE_playerbot-db"))
+        .args(["bench", "--iterations", "60", "--database"])
+        .arg(format!("bench_cli_{}", std::process::id()))
+        .arg("--json")
+        .arg(&json)
+        .output()
+        .expect("run playerbot-db");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "bench failed:\n{stdout}\n{stderr}");
+    for scenario in [
+        "point_load",
+        "single_save",
+        "load_many_100",
+        "pool_checkout",
+    ] {
+        assert!(
+            stdout.contains(scenario),
+            "table lacks {scenario}:\n{stdout}"
+        );
+    }
+    let text = std::fs::read_to_string(&json).unwrap();
+    assert!(
+        text.contains("\"server\": \"MariaDB") || text.contains("\"server\": \"MySQL"),
+        "{text}"
+    );
+    assert_eq!(text.matches("\"ratio_p50\": ").count(), 6, "{text}");
+    assert_eq!(text.matches("\"p50_us\": ").count(), 12, "{text}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn migrate_applies_the_bot_schema_once_and_checks_it() {
+    use playerbot_db::embedded::EmbeddedServer;
+    let url = std::env::var("PLAYERBOT_DB_URL").ok();
+    let _server;
+    let base = match url {
+        Some(url) => url,
+        None => {
+            let server = EmbeddedServer::start().expect("embedded server");
+            let url = server.url();
+            _server = server;
+            url
+        }
+    };
+    let database = format!("migrate_cli_{}", std::process::id());
+    let mysql = |sql: &str| {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            use playerbot_db::mysql_async::prelude::Queryable;
+            let opts = playerbot_db::session::connect_opts(&base, None).unwrap();
+            let mut conn = playerbot_db::mysql_async::Conn::new(opts).await.unwrap();
+            conn.query_drop(sql).await.unwrap();
+        });
+    };
+    mysql(&format!("CREATE DATABASE {database}"));
+    let url = format!("{}/{database}", base.trim_end_matches('/'));
+    let run = |args: &[&str]| {
+        let output = Command::new(env!("CARGO_BIN_EXE_playerbot-db"))
+            .arg("migrate")
+            .args(["--url", &url])
+            .args(args)
+            .env_remove("PLAYERBOT_DB_URL")
+            .output()
+            .expect("run playerbot-db");
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        (output.status.success(), text)
+    };
+    let (ok, first) = run(&[]);
+    assert!(ok, "{first}");
+    assert!(
+        first.contains("applied 0001_bot_state.sql") && first.contains("5 applied now"),
+        "{first}"
+    );
+    assert!(first.contains("schema matches"), "{first}");
+    let (ok, second) = run(&[]);
+    assert!(
+        ok && second.contains("0 applied now, 5 already applied"),
+        "{second}"
+    );
+    mysql(&format!(
+        "ALTER TABLE {database}.bot_state DROP COLUMN flags"
+    ));
+    let (ok, check) = run(&["--check"]);
+    assert!(
+        !ok && check.contains("BotState: column `flags` is missing"),
+        "{check}"
+    );
+    mysql(&format!("DROP DATABASE {database}"));
+}
