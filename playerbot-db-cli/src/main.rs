@@ -54,7 +54,7 @@ struct BenchArgs {
     #[arg(long, value_delimiter = ',')]
     scenarios: Vec<String>,
     /// Timed operations per side and scenario.
-    #[arg(long, default_value_t = 10000)]
+    #[arg(long, default_value_t = 20000)]
     iterations: usize,
     /// Database to create for the run (dropped at the end).
     #[arg(long, default_value = "playerbot_bench")]

@@ -130,7 +130,7 @@ pub(crate) async fn run(options: Options) -> Result<(), Error> {
                 scenarios::load_many_100(&setup, &mut baseline, options.iterations).await?
             }
             "pool_checkout" => scenarios::pool_checkout(&setup, options.iterations * 4).await?,
-            // ~20 ms an operation: a two-hundredth of the iterations (50 by default) per side.
+            // ~20 ms an operation: a two-hundredth of the iterations (100 by default) per side.
             "bulk_save_5000_insert" => {
                 scenarios::bulk_save_5000_insert(
                     &setup,
