@@ -2,6 +2,7 @@
 
 use std::fs;
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
+use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -155,7 +156,12 @@ impl EmbeddedServer {
                     log_tail: log_tail(log),
                 });
             }
-            if TcpStream::connect_timeout(&address, Duration::from_millis(100)).is_ok() {
+            // The unix socket is ours alone (its path is in our directory), and the server
+            // creates it only after binding its TCP port: a TCP connect could reach another
+            // server that won a race for the same port.
+            if UnixStream::connect(self.socket_path()).is_ok()
+                && TcpStream::connect_timeout(&address, Duration::from_millis(100)).is_ok()
+            {
                 tracing::debug!(port = self.port, elapsed = ?started.elapsed(), "embedded server ready");
                 return Ok(());
             }
