@@ -2,18 +2,13 @@
 
 use std::path::PathBuf;
 
-use playerbot_db::bots::{AiValue, BotEvent, BotState, BotStrategy, Equipment};
 use playerbot_db::migrate::Migrator;
 use playerbot_db::{Db, Error};
 
 pub(crate) async fn run(url: String, dir: Option<PathBuf>, check_only: bool) -> Result<(), Error> {
     let db = Db::builder(url)
         .max_connections(2)
-        .register::<BotState>()
-        .register::<BotEvent>()
-        .register::<AiValue>()
-        .register::<BotStrategy>()
-        .register::<Equipment>()
+        .register_bot_schema()
         .build()
         .await?;
     if !check_only {

@@ -313,78 +313,47 @@ fn parse_partition(
     cx: &Ctxt,
     meta: &syn::meta::ParseNestedMeta<'_>,
 ) -> syn::Result<Option<PartitionAttr>> {
-    if !meta.input.peek(syn::token::Paren) {
-        cx.error(
-            meta.path.span(),
-            "`partition` expects a width and a count",
-            correct_format(PARTITION_EXAMPLE),
-        );
-        skip_rest(meta.input)?;
+    let expects = "a width and a count";
+    let Some([width, count]) = parse_int_group(
+        cx,
+        meta,
+        PARTITION,
+        expects,
+        PARTITION_EXAMPLE,
+        [WIDTH, COUNT],
+    )?
+    else {
         return Ok(None);
-    }
-    let mut width = Setting::new(WIDTH);
-    let mut count = Setting::new(COUNT);
-    meta.parse_nested_meta(|inner| {
-        let span = inner.path.span();
-        if inner.path == WIDTH {
-            if let Some(n) = parse_int::<u64>(cx, &inner, WIDTH, PARTITION_EXAMPLE)? {
-                width.set(cx, span, n);
-            }
-        } else if inner.path == COUNT {
-            if let Some(n) = parse_int::<u32>(cx, &inner, COUNT, PARTITION_EXAMPLE)? {
-                count.set(cx, span, n);
-            }
-        } else {
-            unknown(cx, &inner, "partition", correct_format(PARTITION_EXAMPLE))?;
-        }
-        Ok(())
-    })?;
-    match (width.get(), count.get()) {
-        (Some(&width), Some(&count)) => Ok(Some(PartitionAttr { width, count })),
+    };
+    match (width, count) {
+        // A count past u32 is reported as out of range by `check`.
+        (Some(width), Some(count)) => Ok(Some(PartitionAttr {
+            width,
+            count: u32::try_from(count).unwrap_or(u32::MAX),
+        })),
         _ => {
-            cx.error(
-                meta.path.span(),
-                "`partition` needs both `width` and `count`",
-                correct_format(PARTITION_EXAMPLE),
-            );
+            let message = "`partition` needs both `width` and `count`";
+            cx.error(meta.path.span(), message, correct_format(PARTITION_EXAMPLE));
             Ok(None)
         }
     }
 }
 
 fn parse_cache(cx: &Ctxt, meta: &syn::meta::ParseNestedMeta<'_>) -> syn::Result<Option<CacheAttr>> {
-    if !meta.input.peek(syn::token::Paren) {
-        cx.error(
-            meta.path.span(),
-            "`cache` expects a capacity",
-            correct_format(CACHE_EXAMPLE),
-        );
-        skip_rest(meta.input)?;
+    let expects = "a capacity";
+    let Some([capacity, ttl_secs]) = parse_int_group(
+        cx,
+        meta,
+        CACHE,
+        expects,
+        CACHE_EXAMPLE,
+        [CAPACITY, TTL_SECS],
+    )?
+    else {
         return Ok(None);
-    }
-    let form = CACHE_EXAMPLE;
-    let mut capacity = Setting::new(CAPACITY);
-    let mut ttl = Setting::new(TTL_SECS);
-    meta.parse_nested_meta(|inner| {
-        let span = inner.path.span();
-        if inner.path == CAPACITY {
-            if let Some(n) = parse_int::<u64>(cx, &inner, CAPACITY, form)? {
-                capacity.set(cx, span, n);
-            }
-        } else if inner.path == TTL_SECS {
-            if let Some(n) = parse_int::<u64>(cx, &inner, TTL_SECS, form)? {
-                ttl.set(cx, span, n);
-            }
-        } else {
-            unknown(cx, &inner, "cache", correct_format(CACHE_EXAMPLE))?;
-        }
-        Ok(())
-    })?;
-    match capacity.get() {
-        Some(&capacity) => Ok(Some(CacheAttr {
-            capacity,
-            ttl_secs: ttl.get().copied(),
-        })),
+    };
+    match capacity {
+        Some(capacity) => Ok(Some(CacheAttr { capacity, ttl_secs })),
         None => {
             cx.error(
                 meta.path.span(),
@@ -394,6 +363,40 @@ fn parse_cache(cx: &Ctxt, meta: &syn::meta::ParseNestedMeta<'_>) -> syn::Result<
             Ok(None)
         }
     }
+}
+
+/// `word(key = 1, other = 2)`: integer settings in parentheses, each one of `keys`, each at
+/// most once. `None` when the parentheses are missing (reported).
+fn parse_int_group<const N: usize>(
+    cx: &Ctxt,
+    meta: &syn::meta::ParseNestedMeta<'_>,
+    word: Symbol,
+    expects: &str,
+    example: &str,
+    keys: [Symbol; N],
+) -> syn::Result<Option<[Option<u64>; N]>> {
+    if !meta.input.peek(syn::token::Paren) {
+        cx.error(
+            meta.path.span(),
+            format_args!("`{word}` expects {expects}"),
+            correct_format(example),
+        );
+        skip_rest(meta.input)?;
+        return Ok(None);
+    }
+    let mut settings = keys.map(Setting::new);
+    meta.parse_nested_meta(|inner| {
+        match keys.iter().position(|key| inner.path == *key) {
+            Some(i) => {
+                if let Some(n) = parse_int::<u64>(cx, &inner, keys[i], example)? {
+                    settings[i].set(cx, inner.path.span(), n);
+                }
+            }
+            None => unknown(cx, &inner, &word.to_string(), correct_format(example))?,
+        }
+        Ok(())
+    })?;
+    Ok(Some(settings.map(|setting| setting.get().copied())))
 }
 
 fn path_text(path: &syn::Path) -> String {

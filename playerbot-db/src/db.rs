@@ -104,6 +104,16 @@ impl DbBuilder {
         self
     }
 
+    /// Registers the built-in bot schema: every entity in [`crate::bots`].
+    pub fn register_bot_schema(self) -> Self {
+        use crate::bots::{AiValue, BotEvent, BotState, BotStrategy, Equipment};
+        self.register::<BotState>()
+            .register::<BotEvent>()
+            .register::<AiValue>()
+            .register::<BotStrategy>()
+            .register::<Equipment>()
+    }
+
     /// Opens the pool and one connection, so a bad URL or an unreachable server is reported
     /// here rather than on the first call.
     pub async fn build(self) -> Result<Db, Error> {

@@ -7,7 +7,6 @@
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::LazyLock;
 
-use playerbot_db::bots::{AiValue, BotEvent, BotState, BotStrategy, Equipment};
 use playerbot_db::embedded::EmbeddedServer;
 use playerbot_db::mysql_async::prelude::Queryable;
 use playerbot_db::mysql_async::{self, Conn};
@@ -101,11 +100,7 @@ impl TestDb {
     /// Like [`TestDb::db`], with the builder adjusted by `configure` first.
     pub async fn db_with(&self, configure: impl FnOnce(DbBuilder) -> DbBuilder) -> Db {
         let builder = Db::builder(self.url())
-            .register::<BotState>()
-            .register::<BotEvent>()
-            .register::<AiValue>()
-            .register::<Equipment>()
-            .register::<BotStrategy>()
+            .register_bot_schema()
             .register::<entities::AllTypes>()
             .register::<entities::KnownSpell>()
             .register::<entities::BotAccount>();

@@ -7,13 +7,8 @@ use playerbot_db::Db;
 use playerbot_db_tests::TestDb;
 
 async fn bot_db(test: &TestDb) -> Db {
-    use playerbot_db::bots::*;
     Db::builder(test.url())
-        .register::<BotState>()
-        .register::<BotEvent>()
-        .register::<AiValue>()
-        .register::<BotStrategy>()
-        .register::<Equipment>()
+        .register_bot_schema()
         .build()
         .await
         .unwrap()
