@@ -86,6 +86,8 @@ pub struct DbConfig {
     pub local_idle_per_thread: usize,
     /// Use TLS for the connection (needs the `tls` feature).
     pub tls: bool,
+    /// A CA certificate (PEM) to trust besides the system's, for servers with a private CA.
+    pub tls_root_cert: Option<std::path::PathBuf>,
 }
 
 impl DbConfig {
@@ -100,6 +102,7 @@ impl DbConfig {
             max_reconnect_delay: Duration::from_secs(1),
             local_idle_per_thread: 4,
             tls: false,
+            tls_root_cert: None,
         }
     }
 
@@ -118,13 +121,18 @@ impl DbConfig {
         Ok(builder.into())
     }
 
+    /// Certificates are verified against the system's roots plus `tls_root_cert`, and the
+    /// server's name (or IP) must match: nothing is accepted blindly.
     #[cfg(feature = "tls")]
     fn apply_tls(&self, builder: OptsBuilder) -> Result<OptsBuilder, Error> {
-        Ok(if self.tls {
-            builder.ssl_opts(mysql_async::SslOpts::default())
-        } else {
-            builder
-        })
+        if !self.tls {
+            return Ok(builder);
+        }
+        let mut ssl = mysql_async::SslOpts::default();
+        if let Some(path) = &self.tls_root_cert {
+            ssl = ssl.with_root_certs(vec![path.clone().into()]);
+        }
+        Ok(builder.ssl_opts(ssl))
     }
 
     #[cfg(not(feature = "tls"))]

@@ -92,9 +92,18 @@ impl DbBuilder {
         self
     }
 
-    /// Encrypts connections (needs the `tls` feature).
+    /// Encrypts connections (needs the `tls` feature); the server's certificate is verified
+    /// against the system's roots.
     pub fn tls(mut self, enabled: bool) -> Self {
         self.config.tls = enabled;
+        self
+    }
+
+    /// Encrypts connections and also trusts this CA certificate (PEM), for servers whose
+    /// certificate a private CA signed.
+    pub fn tls_root_cert(mut self, path: impl Into<std::path::PathBuf>) -> Self {
+        self.config.tls = true;
+        self.config.tls_root_cert = Some(path.into());
         self
     }
 

@@ -31,8 +31,7 @@ pub use entity::{
     BotEntity, BotEnum, CachePolicy, Column, ColumnMeta, EntityMeta, EntitySql, Partitioning,
     RowError, Statements, ValueKind,
 };
-pub use error::Error;
-pub use error::{Context, ValueProblem};
+pub use error::{Context, Error, ValueProblem};
 /// The driver, for code that wants to run the generated SQL by hand.
 pub use mysql_async;
 /// The derives live in the macro namespace beside the traits of the same name.

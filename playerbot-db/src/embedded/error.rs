@@ -18,7 +18,10 @@ pub enum EmbeddedError {
     )]
     NoInstallTool { server: PathBuf, tool: &'static str },
 
-    #[error("initializing a data directory with {command} failed ({status}):\n{output}")]
+    #[error("a server that requires TLS needs the `openssl` command for its certificates; install it with `apt-get install -y openssl`")]
+    NoOpenssl,
+
+    #[error("preparing the server with {command} failed ({status}):\n{output}")]
     InitFailed {
         command: String,
         status: String,

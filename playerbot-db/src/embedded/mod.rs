@@ -12,6 +12,7 @@ mod error;
 mod reaper;
 mod server;
 mod template;
+mod tls;
 
 pub use binaries::{ServerBinaries, ServerKind, SERVER_BIN_ENV};
 pub use error::EmbeddedError;

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use super::binaries::{ServerBinaries, ServerKind};
 use super::reaper::Reaper;
 use super::template::{copy_tree, ensure_template, INNODB_LOG_FILE_SIZE};
+use super::tls::{make_certificates, TlsFiles};
 use super::EmbeddedError;
 use crate::session::STRICT_SQL_MODE;
 
@@ -28,11 +29,23 @@ pub struct EmbeddedServer {
     port: u16,
     child: Option<Child>,
     reaper: Reaper,
+    /// Set when the server requires TLS.
+    tls: Option<TlsFiles>,
 }
 
 impl EmbeddedServer {
     /// Starts a server from the machine's binaries and waits until it accepts connections.
     pub fn start() -> Result<EmbeddedServer, EmbeddedError> {
+        EmbeddedServer::start_with(false)
+    }
+
+    /// Starts a server that accepts only TLS connections, with a certificate for 127.0.0.1
+    /// signed by a throwaway CA ([`tls_ca`](Self::tls_ca)); needs the `openssl` command.
+    pub fn start_tls() -> Result<EmbeddedServer, EmbeddedError> {
+        EmbeddedServer::start_with(true)
+    }
+
+    fn start_with(tls: bool) -> Result<EmbeddedServer, EmbeddedError> {
         let bins = ServerBinaries::locate()?;
         let template = ensure_template(&bins)?;
         let root = base_dir().join(format!("server-{}-{}", std::process::id(), unique_suffix()));
@@ -40,12 +53,18 @@ impl EmbeddedServer {
         fs::create_dir_all(&root).map_err(EmbeddedError::io("creating", &root))?;
         let reaper = Reaper::spawn(&root.join("server.pid"), &root)?;
         copy_tree(&template, &root.join("data"))?;
+        let tls = if tls {
+            Some(make_certificates(&root)?)
+        } else {
+            None
+        };
         let mut server = EmbeddedServer {
             bins,
             root,
             port: 0,
             child: None,
             reaper,
+            tls,
         };
         server.launch_on_free_port()?;
         Ok(server)
@@ -66,6 +85,11 @@ impl EmbeddedServer {
 
     pub fn data_dir(&self) -> PathBuf {
         self.root.join("data")
+    }
+
+    /// The CA certificate that signed the server's certificate, when it requires TLS.
+    pub fn tls_ca(&self) -> Option<&Path> {
+        self.tls.as_ref().map(|files| files.ca.as_path())
     }
 
     pub fn kind(&self) -> ServerKind {
@@ -129,6 +153,13 @@ impl EmbeddedServer {
             .arg(INNODB_LOG_FILE_SIZE);
         if self.bins.kind == ServerKind::MySql {
             command.arg("--mysqlx=OFF");
+        }
+        if let Some(files) = &self.tls {
+            command
+                .arg(format!("--ssl-ca={}", files.ca.display()))
+                .arg(format!("--ssl-cert={}", files.cert.display()))
+                .arg(format!("--ssl-key={}", files.key.display()))
+                .arg("--require-secure-transport=ON");
         }
         if running_as_root() {
             command.arg("--user=root");
