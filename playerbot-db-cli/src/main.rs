@@ -2,6 +2,7 @@
 
 mod bench;
 mod migrate;
+mod partitions;
 mod target;
 
 use std::path::PathBuf;
@@ -27,6 +28,22 @@ enum Command {
     /// Apply pending migrations (the built-in bot schema, or a folder of NNNN_name.sql files)
     /// and check the live schema against the built-in entities.
     Migrate(MigrateArgs),
+    /// List a partitioned bot table's partitions with row counts; optionally add partitions
+    /// ahead of the highest id first.
+    Partitions(PartitionsArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct PartitionsArgs {
+    /// Database URL (mysql://user:pass@host:port/database).
+    #[arg(long, env = "PLAYERBOT_DB_URL")]
+    url: String,
+    /// bot_state, bot_event or bot_equipment.
+    #[arg(long, default_value = "bot_state")]
+    table: String,
+    /// Split pmax so partitions reach this many ids past the highest id in use.
+    #[arg(long)]
+    ensure: Option<u64>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -101,6 +118,7 @@ fn main() -> ExitCode {
                 .await
             }
             Command::Migrate(args) => migrate::run(args.url, args.dir, args.check).await,
+            Command::Partitions(args) => partitions::run(args.url, &args.table, args.ensure).await,
         }
     });
     match result {

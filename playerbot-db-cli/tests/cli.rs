@@ -40,7 +40,7 @@ fn bench_runs_every_scenario_and_writes_json() {
 }
 
 #[test]
-fn migrate_applies_the_bot_schema_once_and_checks_it() {
+fn migrate_then_partitions_on_the_bot_schema() {
     use playerbot_db::embedded::EmbeddedServer;
     let url = std::env::var("PLAYERBOT_DB_URL").ok();
     let _server;
