@@ -155,3 +155,14 @@ async fn connect(url: &str, database: Option<&str>) -> Conn {
             panic!("connecting to the test server at {url}: {err}")
         })
 }
+
+/// Runs `sql` on a pooled connection and returns its single number (a count, an id).
+pub async fn query_number(db: &Db, sql: &str) -> u64 {
+    use playerbot_db::mysql_async::prelude::Queryable;
+    let mut conn = db.conn().await.expect("pooled connection");
+    let value: Option<u64> = conn
+        .query_first(sql)
+        .await
+        .unwrap_or_else(|err| panic!("{sql}: {err}"));
+    value.unwrap_or_else(|| panic!("{sql} returned no row"))
+}

@@ -7,17 +7,10 @@ use playerbot_db::mysql_async::prelude::Queryable;
 use playerbot_db::{BulkMode, Conflict, Db, Error, TxScope};
 use playerbot_db_tests::entities::AllTypes;
 use playerbot_db_tests::fixtures::{bot_event, bot_state};
-use playerbot_db_tests::TestDb;
+use playerbot_db_tests::{query_number, TestDb};
 
 async fn count(db: &Db, table: &str) -> u64 {
-    let count: Option<u64> = db
-        .conn()
-        .await
-        .unwrap()
-        .query_first(format!("SELECT COUNT(*) FROM `{table}`"))
-        .await
-        .unwrap();
-    count.unwrap()
+    query_number(db, &format!("SELECT COUNT(*) FROM `{table}`")).await
 }
 
 fn states(range: std::ops::Range<u32>, generation: u32) -> Vec<BotState> {

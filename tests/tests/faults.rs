@@ -10,20 +10,14 @@ use playerbot_db::mysql_async::Conn;
 use playerbot_db::session::connect_opts;
 use playerbot_db::Db;
 use playerbot_db_tests::fixtures::bot_state;
-use playerbot_db_tests::TestDb;
+use playerbot_db_tests::{query_number, TestDb};
 
 #[tokio::test]
 async fn a_killed_connection_is_replaced_and_the_next_call_succeeds() {
     let test = TestDb::new("killed_connection").await;
     let db = test.db_with(|b| b.max_connections(1)).await;
     db.save(&bot_state(1)).await.unwrap();
-    let id: u64 = {
-        let mut conn = db.conn().await.unwrap();
-        conn.query_first("SELECT CONNECTION_ID()")
-            .await
-            .unwrap()
-            .unwrap()
-    };
+    let id = query_number(&db, "SELECT CONNECTION_ID()").await;
     let mut admin = test.conn().await;
     admin
         .query_drop(format!("KILL CONNECTION {id}"))
@@ -40,14 +34,7 @@ async fn a_killed_connection_is_replaced_and_the_next_call_succeeds() {
     .unwrap();
     let stats = db.stats();
     assert_eq!(stats.connects, 2, "one replacement connection: {stats:?}");
-    let new_id: u64 = db
-        .conn()
-        .await
-        .unwrap()
-        .query_first("SELECT CONNECTION_ID()")
-        .await
-        .unwrap()
-        .unwrap();
+    let new_id = query_number(&db, "SELECT CONNECTION_ID()").await;
     assert_ne!(new_id, id);
 }
 

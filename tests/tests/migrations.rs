@@ -4,7 +4,7 @@
 use playerbot_db::migrate::{Migration, Migrator};
 use playerbot_db::mysql_async::prelude::Queryable;
 use playerbot_db::Db;
-use playerbot_db_tests::TestDb;
+use playerbot_db_tests::{query_number, TestDb};
 
 async fn bot_db(test: &TestDb) -> Db {
     Db::builder(test.url())
@@ -108,14 +108,10 @@ async fn two_runners_at_once_apply_each_migration_exactly_once() {
         6,
         "one ran them all, the other found them done"
     );
-    let count: Option<u64> = a
-        .conn()
-        .await
-        .unwrap()
-        .query_first("SELECT COUNT(*) FROM playerbot_db_migrations")
-        .await
-        .unwrap();
-    assert_eq!(count, Some(6));
+    assert_eq!(
+        query_number(&a, "SELECT COUNT(*) FROM playerbot_db_migrations").await,
+        6
+    );
 }
 
 #[tokio::test]
@@ -146,14 +142,8 @@ async fn a_changed_applied_migration_is_refused() {
         message.contains("0001_items.sql") && message.contains("must not change"),
         "{message}"
     );
-    let later: Option<u64> = db
-        .conn()
-        .await
-        .unwrap()
-        .query_first("SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'more_items'")
-        .await
-        .unwrap();
-    assert_eq!(later, Some(0), "nothing after the refusal ran");
+    let later = query_number(&db, "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'more_items'").await;
+    assert_eq!(later, 0, "nothing after the refusal ran");
 }
 
 #[tokio::test]
@@ -167,12 +157,8 @@ async fn a_failing_migration_names_itself_and_is_not_recorded() {
     .unwrap();
     let err = migrator.run(&db).await.unwrap_err();
     assert!(err.to_string().contains("0001_broken.sql"), "{err}");
-    let recorded: Option<u64> = db
-        .conn()
-        .await
-        .unwrap()
-        .query_first("SELECT COUNT(*) FROM playerbot_db_migrations")
-        .await
-        .unwrap();
-    assert_eq!(recorded, Some(0));
+    assert_eq!(
+        query_number(&db, "SELECT COUNT(*) FROM playerbot_db_migrations").await,
+        0
+    );
 }

@@ -9,7 +9,7 @@ use playerbot_db::bots::BotState;
 use playerbot_db::mysql_async::prelude::Queryable;
 use playerbot_db::{Db, Error};
 use playerbot_db_tests::fixtures::bot_state;
-use playerbot_db_tests::TestDb;
+use playerbot_db_tests::{query_number, TestDb};
 
 async fn save_from_many_tasks(db: &Db, tasks: u32, per_task: u32) {
     let handles: Vec<_> = (0..tasks)
@@ -214,14 +214,7 @@ async fn an_idle_connection_is_validated_and_a_dead_one_replaced_before_use() {
         .db_with(|b| b.max_connections(1).validate_after_idle(Duration::ZERO))
         .await;
     db.save(&bot_state(1)).await.unwrap();
-    let id: u64 = db
-        .conn()
-        .await
-        .unwrap()
-        .query_first("SELECT CONNECTION_ID()")
-        .await
-        .unwrap()
-        .unwrap();
+    let id = query_number(&db, "SELECT CONNECTION_ID()").await;
     test.conn()
         .await
         .query_drop(format!("KILL CONNECTION {id}"))
