@@ -229,3 +229,36 @@ async fn an_idle_connection_is_validated_and_a_dead_one_replaced_before_use() {
     );
     assert_eq!(stats.connects, 2, "{stats:?}");
 }
+
+/// Returns racing with waiting checkouts on many threads (a stress test): with 2 connections
+/// and 16 tasks on 4 worker threads, every checkout succeeds well within its timeout.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn no_connection_is_stranded_when_returns_race_with_waiters() {
+    let test = TestDb::new("no_stranded_connections").await;
+    let db = test
+        .db_with(|b| {
+            b.max_connections(2)
+                .checkout_timeout(Duration::from_secs(3))
+        })
+        .await;
+    let tasks: Vec<_> = (0..16)
+        .map(|_| {
+            let db = db.clone();
+            tokio::spawn(async move {
+                for _ in 0..300 {
+                    let conn = db.conn().await?;
+                    tokio::task::yield_now().await;
+                    drop(conn);
+                }
+                Ok::<_, Error>(())
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap().unwrap();
+    }
+    let stats = db.stats();
+    assert_eq!(stats.timeouts, 0, "{stats:?}");
+    assert!(stats.open <= 2 && stats.in_use == 0, "{stats:?}");
+    assert!(stats.checkouts >= 16 * 300, "{stats:?}");
+}

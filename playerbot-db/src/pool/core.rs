@@ -114,8 +114,9 @@ impl PoolInner {
             let notified = self.returned.notified();
             tokio::pin!(notified);
             notified.as_mut().enable();
-            // Something may have come back between the checks above and `enable`.
-            if self.has_shared() || self.open.load(Ordering::SeqCst) < self.config.max_connections {
+            // Something may have come back between the checks above and `enable`, to the
+            // shared queue or to a thread's list (see `check_in`).
+            if self.has_idle() || self.open.load(Ordering::SeqCst) < self.config.max_connections {
                 drop(waiting);
                 continue;
             }
@@ -158,8 +159,17 @@ impl PoolInner {
             .find_map(|shard| shard.idle.try_lock().ok()?.pop())
     }
 
-    fn has_shared(&self) -> bool {
-        !self.overflow.lock().expect("overflow lock").is_empty()
+    /// Whether any connection is idle anywhere. Each thread's list is looked at under its
+    /// lock, which orders this look against a concurrent `check_in` on that thread.
+    fn has_idle(&self) -> bool {
+        if !self.overflow.lock().expect("overflow lock").is_empty() {
+            return true;
+        }
+        let shards = self.shards.lock().expect("shards lock");
+        shards
+            .iter()
+            .filter_map(Weak::upgrade)
+            .any(|shard| !shard.idle.lock().expect("shard lock").is_empty())
     }
 
     /// Takes a place under the bound, if one is free.
@@ -240,7 +250,21 @@ impl PoolInner {
                 }
             });
             match spare {
-                None => return,
+                None => {
+                    // A checkout may have started waiting between the first look at
+                    // `waiters` and the push: it cannot see this thread's list, so hand it a
+                    // connection through the shared queue. (Both sides use SeqCst: either the
+                    // waiter's own check finds the connection, or this load sees the waiter.)
+                    if self.waiters.load(Ordering::SeqCst) > 0 {
+                        let handed =
+                            with_shard(self, |shard| shard.idle.lock().expect("shard lock").pop());
+                        if let Some(conn) = handed.flatten() {
+                            self.overflow.lock().expect("overflow lock").push_back(conn);
+                            self.returned.notify_one();
+                        }
+                    }
+                    return;
+                }
                 Some(unplaced) => conn = unplaced,
             }
         }
