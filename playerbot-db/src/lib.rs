@@ -12,6 +12,7 @@ mod dialect;
 pub mod embedded;
 mod entity;
 mod error;
+mod fnv;
 pub mod migrate;
 pub mod partitions;
 mod pool;

@@ -47,13 +47,7 @@ impl Db {
         let meta = E::META;
         partitioning(meta)?;
         let mut conn = self.conn().await?;
-        let listed: Vec<(String, Option<String>)> = conn
-            .exec(
-                "SELECT PARTITION_NAME, PARTITION_DESCRIPTION FROM information_schema.PARTITIONS \
-                 WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? ORDER BY PARTITION_ORDINAL_POSITION",
-                (meta.table,),
-            )
-            .await?;
+        let listed = live_partitions(&mut conn, meta.table).await?;
         let mut partitions = Vec::with_capacity(listed.len());
         let mut lower = 0;
         for (name, bound) in listed {
@@ -230,19 +224,32 @@ impl Db {
     }
 }
 
-/// The upper bound of the last bounded partition (ids below it have a partition of their own).
-async fn highest_bound(conn: &mut mysql_async::Conn, meta: &EntityMeta) -> Result<u64, Error> {
-    let bounds: Vec<Option<String>> = conn
+/// `(name, bound)` of each partition of `table` in the current database, in order; the bound
+/// is `MAXVALUE` for the catch-all. Empty for a table that is not partitioned.
+pub(crate) async fn live_partitions(
+    conn: &mut mysql_async::Conn,
+    table: &str,
+) -> Result<Vec<(String, Option<String>)>, Error> {
+    let rows: Vec<(Option<String>, Option<String>)> = conn
         .exec(
-            "SELECT PARTITION_DESCRIPTION FROM information_schema.PARTITIONS \
-             WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND PARTITION_DESCRIPTION <> 'MAXVALUE'",
-            (meta.table,),
+            "SELECT PARTITION_NAME, PARTITION_DESCRIPTION FROM information_schema.PARTITIONS \
+             WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? ORDER BY PARTITION_ORDINAL_POSITION",
+            (table,),
         )
         .await?;
-    Ok(bounds
+    // An unpartitioned table has one row with a NULL name.
+    Ok(rows
         .into_iter()
-        .flatten()
-        .filter_map(|b| b.parse::<u64>().ok())
+        .filter_map(|(name, bound)| Some((name?, bound)))
+        .collect())
+}
+
+/// The upper bound of the last bounded partition (ids below it have a partition of their own).
+async fn highest_bound(conn: &mut mysql_async::Conn, meta: &EntityMeta) -> Result<u64, Error> {
+    let listed = live_partitions(conn, meta.table).await?;
+    Ok(listed
+        .into_iter()
+        .filter_map(|(_, bound)| bound?.parse::<u64>().ok())
         .max()
         .unwrap_or(0))
 }

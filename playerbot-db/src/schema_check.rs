@@ -152,13 +152,7 @@ pub async fn check_table(
         .await?;
     compare_keys(meta, &indexes, &mut differences);
 
-    let partitions: Vec<(Option<String>, Option<String>)> = conn
-        .exec(
-            "SELECT PARTITION_NAME, PARTITION_DESCRIPTION FROM information_schema.PARTITIONS \
-             WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? ORDER BY PARTITION_ORDINAL_POSITION",
-            (meta.table,),
-        )
-        .await?;
+    let partitions = crate::partitions::live_partitions(conn, meta.table).await?;
     compare_partitions(meta, &partitions, &mut differences);
     Ok(differences)
 }
@@ -258,18 +252,12 @@ fn compare_keys(
 
 fn compare_partitions(
     meta: &EntityMeta,
-    live: &[(Option<String>, Option<String>)],
+    live: &[(String, Option<String>)],
     out: &mut Vec<SchemaDifference>,
 ) {
     let found: Vec<String> = live
         .iter()
-        .filter_map(|(name, bound)| {
-            Some(format!(
-                "{} < {}",
-                name.as_ref()?,
-                bound.as_deref().unwrap_or("?")
-            ))
-        })
+        .map(|(name, bound)| format!("{name} < {}", bound.as_deref().unwrap_or("?")))
         .collect();
     let expected: Vec<String> = match meta.partitioning {
         None => Vec::new(),

@@ -122,7 +122,5 @@ fn binary_fingerprint(server: &Path) -> u64 {
     if let Ok(meta) = fs::metadata(server) {
         text.push_str(&format!("|{}|{:?}", meta.len(), meta.modified().ok()));
     }
-    text.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
-        (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3)
-    })
+    crate::fnv::fnv1a(text.as_bytes())
 }
