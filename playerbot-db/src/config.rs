@@ -41,29 +41,64 @@ impl fmt::Display for DbUrl {
     }
 }
 
-/// `mysql://user:secret@host/db` → `mysql://user:***@host/db`; also hides `password=` params.
+/// `mysql://user:secret@host/db` → `mysql://user:***@host/db`; also hides `password=` and
+/// `pass=` params. Works from the URL's structure, not from the first `/` or `@`: a password
+/// may hold `/ # @ ? : %` unescaped, so the user info ends at the last `@` that is followed
+/// by something shaped like a host. When in doubt it hides more, never less.
 fn redact(url: &str) -> String {
     let mut out = url.to_owned();
     if let Some(scheme_end) = out.find("://") {
-        let authority_start = scheme_end + 3;
-        let authority_end = out[authority_start..]
-            .find('/')
-            .map_or(out.len(), |i| authority_start + i);
-        if let Some(at) = out[authority_start..authority_end].rfind('@') {
-            let userinfo = &out[authority_start..authority_start + at];
-            if let Some(colon) = userinfo.find(':') {
-                let start = authority_start + colon + 1;
-                out.replace_range(start..authority_start + at, "***");
+        let start = scheme_end + 3;
+        let rest = &out[start..];
+        let userinfo_end = rest
+            .rmatch_indices('@')
+            .map(|(at, _)| at)
+            .find(|&at| looks_like_host(&rest[at + 1..]));
+        if let Some(at) = userinfo_end {
+            if let Some(colon) = rest[..at].find(':') {
+                out.replace_range(start + colon + 1..start + at, "***");
             }
         }
     }
     for param in ["password=", "pass="] {
-        if let Some(start) = out.find(param).map(|i| i + param.len()) {
-            let end = out[start..].find('&').map_or(out.len(), |i| start + i);
-            out.replace_range(start..end, "***");
+        let mut from = 0;
+        while let Some(found) = out[from..].find(param) {
+            let value_start = from + found + param.len();
+            let value_end = out[value_start..]
+                .find('&')
+                .map_or(out.len(), |i| value_start + i);
+            out.replace_range(value_start..value_end, "***");
+            from = value_start + 3;
         }
     }
     out
+}
+
+/// Whether `text` starts with `host`, `host:port` or `[v6]:port`, then ends or goes on with
+/// the path, the query or a fragment.
+fn looks_like_host(text: &str) -> bool {
+    let end = text.find(['/', '?', '#']).unwrap_or(text.len());
+    let host = &text[..end];
+    !host.is_empty()
+        && host.chars().all(|c| {
+            c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '[' | ']' | ':' | '%')
+        })
+}
+
+/// URL parameters that would switch certificate or host-name checks off.
+fn weakening_tls_params(url: &str) -> Vec<String> {
+    let Some((_, query)) = url.rsplit_once('?') else {
+        return Vec::new();
+    };
+    query
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .filter(|(name, value)| {
+            matches!(*name, "verify_ca" | "verify_identity" | "require_ssl")
+                && !value.eq_ignore_ascii_case("true")
+        })
+        .map(|(name, value)| format!("{name}={value}"))
+        .collect()
 }
 
 /// Pool and retry settings; see [`DbBuilder`](crate::DbBuilder) for how to set them.
@@ -84,6 +119,13 @@ pub struct DbConfig {
     pub max_reconnect_delay: Duration,
     /// Connections kept on one thread's own free list before they go to the shared queue.
     pub local_idle_per_thread: usize,
+    /// How long opening one connection may take: TCP connect, handshake, session setup and
+    /// prepares (default 3 s). A checkout never waits past `checkout_timeout` either way.
+    pub connect_timeout: Duration,
+    /// How long one statement may run before the call fails with
+    /// [`Error::StatementTimeout`](crate::Error::StatementTimeout) and its connection is
+    /// closed (default: none). Applies to repository calls, transactions and bulk chunks.
+    pub statement_timeout: Option<Duration>,
     /// Use TLS for the connection (needs the `tls` feature).
     pub tls: bool,
     /// A CA certificate (PEM) to trust besides the system's, for servers with a private CA.
@@ -101,6 +143,8 @@ impl DbConfig {
             retry_base_delay: Duration::from_millis(5),
             max_reconnect_delay: Duration::from_secs(1),
             local_idle_per_thread: 4,
+            connect_timeout: Duration::from_secs(3),
+            statement_timeout: None,
             tls: false,
             tls_root_cert: None,
         }
@@ -128,11 +172,27 @@ impl DbConfig {
         if !self.tls {
             return Ok(builder);
         }
+        self.refuse_weakened_tls()?;
         let mut ssl = mysql_async::SslOpts::default();
         if let Some(path) = &self.tls_root_cert {
             ssl = ssl.with_root_certs(vec![path.clone().into()]);
         }
         Ok(builder.ssl_opts(ssl))
+    }
+
+    /// With TLS asked for in code, the URL may not turn its checks off.
+    #[cfg_attr(not(feature = "tls"), allow(dead_code))]
+    fn refuse_weakened_tls(&self) -> Result<(), Error> {
+        let weakening = weakening_tls_params(self.url.expose());
+        if weakening.is_empty() {
+            return Ok(());
+        }
+        Err(Error::Config(format!(
+            "TLS is required with full certificate and host name checks, but the URL {} asks \
+             for {}; remove those parameters",
+            self.url.redacted(),
+            weakening.join(" and ")
+        )))
     }
 
     #[cfg(not(feature = "tls"))]
@@ -167,6 +227,39 @@ mod tests {
         assert_eq!(
             DbUrl::new("mysql://root@127.0.0.1:3306/").redacted(),
             "mysql://root@127.0.0.1:3306/"
+        );
+    }
+
+    #[test]
+    fn passwords_with_url_delimiters_never_print() {
+        for (url, secret) in [
+            ("mysql://bot2:Sl4sh/Secret@host/game", "Sl4sh/Secret"),
+            ("mysql://bot2:Sl4sh/Secret@host:3306/game?x=1", "Secret"),
+            ("mysql://u:ha#sh@host/db", "ha#sh"),
+            ("mysql://u:at@in@host/db", "at@in"),
+            ("mysql://u:q?uery@host/db", "q?uery"),
+            ("mysql://u:co:lon@host/db", "co:lon"),
+            ("mysql://u:per%40cent@host/db", "per%40cent"),
+            ("mysql://u:%2F%23%40@[::1]:3306/db", "%2F%23%40"),
+            ("mysql://u:a/b#c@d?e:f%g@h@127.0.0.1/db", "a/b#c@d?e:f%g@h"),
+            ("mysql://u@host/db?password=p/w@x&pass=y#z", "p/w@x"),
+        ] {
+            let redacted = DbUrl::new(url).redacted();
+            assert!(!redacted.contains(secret), "{url} -> {redacted}");
+            assert!(redacted.contains("***"), "{url} -> {redacted}");
+        }
+        assert_eq!(
+            DbUrl::new("mysql://bot2:Sl4sh/Secret@host/game").redacted(),
+            "mysql://bot2:***@host/game"
+        );
+    }
+
+    #[test]
+    fn finds_parameters_that_weaken_tls() {
+        assert!(weakening_tls_params("mysql://h/db?verify_ca=true").is_empty());
+        assert_eq!(
+            weakening_tls_params("mysql://h/db?verify_ca=false&verify_identity=0"),
+            vec!["verify_ca=false", "verify_identity=0"]
         );
     }
 }

@@ -8,6 +8,9 @@ use crate::pool::{PoolInner, PoolStats, PooledConn};
 use crate::registry::Registry;
 use crate::{BotEntity, Error, ServerFlavor};
 
+/// Idle time after which a connection lent for raw access is pinged first.
+const RAW_VALIDATE_AFTER: Duration = Duration::from_millis(100);
+
 /// A pool of connections to one server and the repository calls on top of it. Cheap to
 /// clone; clones share the pool.
 #[derive(Debug, Clone)]
@@ -30,9 +33,22 @@ impl Db {
         }
     }
 
-    /// A connection for custom SQL; it returns to the pool when dropped.
-    pub async fn conn(&self) -> Result<PooledConn<'_>, Error> {
-        self.pool.get().await
+    /// A connection for custom SQL; it returns to the pool when dropped (reset first, in
+    /// the background, so nothing you changed reaches the next user).
+    ///
+    /// A connection idle for 100 ms or more is pinged first: your SQL cannot be retried for
+    /// you, so a connection that died unseen (say, in a server restart) is replaced here.
+    pub async fn conn(&self) -> Result<PooledConn, Error> {
+        let validate_after = RAW_VALIDATE_AFTER.min(self.pool.config.validate_after_idle);
+        let conn = self.pool.get_validated(validate_after).await?;
+        Ok(PooledConn::new(self.pool.clone(), conn))
+    }
+
+    /// Closes every connection: idle ones now, ones in use when they come back. Calls made
+    /// afterwards, on this handle or any clone, fail at once with [`Error::Closed`].
+    /// Dropping the last handle closes the idle connections too, without waiting.
+    pub async fn close(&self) {
+        self.pool.close().await;
     }
 
     /// The server behind the pool, asked on a pooled connection.
@@ -52,10 +68,16 @@ impl Db {
     pub async fn create_tables(&self) -> Result<(), Error> {
         use mysql_async::prelude::Queryable;
         let mut conn = self.conn().await?;
+        let conn = conn.server();
         let dialect = conn.dialect();
         for meta in self.pool.registry.metas() {
-            conn.query_drop(meta.statements(dialect).create_table)
-                .await?;
+            let sql = meta.statements(dialect).create_table;
+            let context = || crate::error::Context {
+                entity: Some(meta.entity),
+                statement: Some("create_table"),
+                ..Default::default()
+            };
+            crate::pool::statement!(conn, context, |c| c.query_drop(sql))?;
         }
         Ok(())
     }
@@ -77,6 +99,20 @@ impl DbBuilder {
     /// Idle time after which a connection is pinged before use (default 30 s).
     pub fn validate_after_idle(mut self, idle: Duration) -> Self {
         self.config.validate_after_idle = idle;
+        self
+    }
+
+    /// How long opening one connection may take, handshake and prepares included
+    /// (default 3 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.config.connect_timeout = timeout;
+        self
+    }
+
+    /// How long one statement may run before the call fails with
+    /// [`Error::StatementTimeout`] and its connection is closed (default: no limit).
+    pub fn statement_timeout(mut self, timeout: Duration) -> Self {
+        self.config.statement_timeout = Some(timeout);
         self
     }
 
@@ -108,8 +144,9 @@ impl DbBuilder {
     }
 
     /// Makes `E` usable with this Db; its statements are prepared on every new connection.
+    /// Every call needs its entity registered ([`Error::NotRegistered`] otherwise).
     pub fn register<E: BotEntity>(mut self) -> Self {
-        self.registry.register(E::META);
+        self.registry.register::<E>();
         self
     }
 

@@ -22,6 +22,18 @@ pub(crate) mod code {
     pub(crate) const TRUNCATED: u16 = 1265;
     pub(crate) const CONNECTION_KILLED: u16 = 1927;
     pub(crate) const SERVER_SHUTDOWN: u16 = 1053;
+    pub(crate) const DB_ACCESS_DENIED: u16 = 1044;
+    pub(crate) const ACCESS_DENIED: u16 = 1045;
+    pub(crate) const UNKNOWN_DATABASE: u16 = 1049;
+    pub(crate) const NOT_SUPPORTED_AUTH_MODE: u16 = 1251;
+    pub(crate) const ACCOUNT_LOCKED: u16 = 3118;
+    pub(crate) const SECURE_TRANSPORT_REQUIRED: u16 = 3159;
+    pub(crate) const NO_SUCH_TABLE: u16 = 1146;
+
+    /// Codes with which the server says it is dropping this connection.
+    pub(crate) fn is_connection_code(code: u16) -> bool {
+        matches!(code, CONNECTION_KILLED | SERVER_SHUTDOWN)
+    }
 }
 
 /// Where an error happened: which entity, which key, which statement.
@@ -120,8 +132,29 @@ pub enum Error {
 
     /// A new connection could not be opened. While the server stays away, further attempts
     /// are spaced out (backoff) and calls in between fail at once with the last error.
-    #[error("cannot connect to the server: {message}")]
-    Connect { message: String },
+    #[error(transparent)]
+    Connect(Box<ConnectError>),
+
+    /// A statement did not finish within the statement timeout; its connection was closed
+    /// (a write's outcome is unknown: the server may still apply it).
+    #[error("statement did not finish within {after:?}{context}")]
+    StatementTimeout {
+        after: Duration,
+        context: Box<Context>,
+    },
+
+    /// The server rolled the transaction back (deadlock, or a lock wait timeout with
+    /// `innodb_rollback_on_timeout`); nothing of it was applied and it accepts no more calls.
+    #[error("the server rolled this transaction back after error {code}; start a new one")]
+    TransactionRolledBack { code: u16 },
+
+    /// [`Db::close`](crate::Db::close) was called: the pool opens and lends no connections.
+    #[error("the database handle was closed")]
+    Closed,
+
+    /// The entity was not registered with the [`DbBuilder`](crate::DbBuilder).
+    #[error("entity {entity} is not registered with this Db; add `.register::<{entity}>()` to the builder")]
+    NotRegistered { entity: &'static str },
 
     /// No connection became free within the checkout timeout.
     #[error("no connection available within {waited:?} ({in_use} of {max} in use)")]
@@ -182,7 +215,7 @@ impl Error {
     pub(crate) fn from_driver(source: mysql_async::Error, context: Context) -> Error {
         let context = Box::new(context);
         match source {
-            mysql_async::Error::Server(server) if !is_connection_code(server.code) => {
+            mysql_async::Error::Server(server) if !code::is_connection_code(server.code) => {
                 Error::Server {
                     code: server.code,
                     state: server.state,
@@ -207,34 +240,55 @@ impl Error {
         }
     }
 
+    /// What kind of failure this is; retry, reconnect and backoff decisions are made from it.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::Server { code, .. } => kind_of_server_code(*code),
+            Error::InvalidValue { .. } => ErrorKind::InvalidValue,
+            Error::ConnectionLost { .. } => ErrorKind::ConnectionLost,
+            Error::Connect(connect) if connect.is_permanent() => ErrorKind::ConnectRejected,
+            Error::Connect(_) => ErrorKind::ServerUnavailable,
+            Error::PoolTimeout { .. } => ErrorKind::PoolTimeout,
+            Error::StatementTimeout { .. } => ErrorKind::StatementTimeout,
+            Error::TransactionRolledBack { .. } => ErrorKind::TransactionRolledBack,
+            Error::Closed => ErrorKind::Closed,
+            Error::Decode(_) | Error::UnknownServer(_) => ErrorKind::Unexpected,
+            Error::TooLarge { .. } | Error::RowTooLarge { .. } => ErrorKind::TooLarge,
+            Error::Config(_) | Error::NotRegistered { .. } => ErrorKind::Config,
+            Error::Migration { .. } => ErrorKind::Migration,
+            Error::Driver { .. } => ErrorKind::Unexpected,
+            Error::Embedded(_) => ErrorKind::Config,
+        }
+    }
+
     /// Deadlock (1213): the transaction was rolled back and can be run again.
     pub fn is_deadlock(&self) -> bool {
-        self.server_code() == Some(code::DEADLOCK)
+        self.kind() == ErrorKind::Deadlock
     }
 
     /// Lock wait timeout (1205): the statement gave up waiting for a row lock.
     pub fn is_lock_wait_timeout(&self) -> bool {
-        self.server_code() == Some(code::LOCK_WAIT_TIMEOUT)
+        self.kind() == ErrorKind::LockWaitTimeout
     }
 
     pub fn is_duplicate_key(&self) -> bool {
-        self.server_code() == Some(code::DUPLICATE_KEY)
+        self.kind() == ErrorKind::DuplicateKey
     }
 
     /// The connection broke or could not be made; the server may be down or restarting.
+    /// A refused login or an unknown database is not this: see [`ErrorKind::ConnectRejected`].
     pub fn is_connection_lost(&self) -> bool {
-        matches!(self, Error::ConnectionLost { .. } | Error::Connect { .. })
+        matches!(
+            self.kind(),
+            ErrorKind::ConnectionLost | ErrorKind::ServerUnavailable
+        )
     }
 
     /// Running the same work again may succeed: a deadlock, a lock wait timeout, a statement
-    /// invalidated by a concurrent ALTER (1615), a lost connection, or a pool that was
-    /// momentarily exhausted.
+    /// invalidated by a concurrent ALTER (1615), a lost connection, a server that could not be
+    /// reached, or a pool that was momentarily exhausted.
     pub fn is_retryable(&self) -> bool {
-        self.server_code() == Some(code::NEEDS_REPREPARE)
-            || self.is_deadlock()
-            || self.is_lock_wait_timeout()
-            || self.is_connection_lost()
-            || matches!(self, Error::PoolTimeout { .. })
+        self.kind().is_retryable()
     }
 
     /// The data was refused: retrying the same values cannot succeed.
@@ -249,9 +303,137 @@ impl From<mysql_async::Error> for Error {
     }
 }
 
-/// Codes with which the server says it is dropping this connection.
-fn is_connection_code(code: u16) -> bool {
-    matches!(code, code::CONNECTION_KILLED | code::SERVER_SHUTDOWN)
+/// What kind of failure an [`Error`] is. Every retry loop and [`Error::is_retryable`] decide
+/// from this, never from the text of a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// 1213: the server rolled the transaction back; running it again may succeed.
+    Deadlock,
+    /// 1205: a row lock was not granted in time.
+    LockWaitTimeout,
+    /// 1615: a table changed under a prepared statement; it did not run.
+    StatementInvalidated,
+    /// 1062: a row with that key (or unique value) exists.
+    DuplicateKey,
+    /// The link broke while a statement was sent or running.
+    ConnectionLost,
+    /// A connection could not be opened: refused, unreachable, timed out, too many
+    /// connections, or still inside the reconnect backoff.
+    ServerUnavailable,
+    /// The server refused the login or the database (1044, 1045, 1049, …): retrying with the
+    /// same settings cannot succeed.
+    ConnectRejected,
+    PoolTimeout,
+    StatementTimeout,
+    TransactionRolledBack,
+    Closed,
+    InvalidValue,
+    TooLarge,
+    Config,
+    Migration,
+    /// Any other server error.
+    Server,
+    /// A driver failure or a reply this crate did not expect.
+    Unexpected,
+}
+
+impl ErrorKind {
+    pub fn is_retryable(self) -> bool {
+        matches!(
+            self,
+            ErrorKind::Deadlock
+                | ErrorKind::LockWaitTimeout
+                | ErrorKind::StatementInvalidated
+                | ErrorKind::ConnectionLost
+                | ErrorKind::ServerUnavailable
+                | ErrorKind::PoolTimeout
+        )
+    }
+}
+
+fn kind_of_server_code(code: u16) -> ErrorKind {
+    match code {
+        code::DEADLOCK => ErrorKind::Deadlock,
+        code::LOCK_WAIT_TIMEOUT => ErrorKind::LockWaitTimeout,
+        code::NEEDS_REPREPARE => ErrorKind::StatementInvalidated,
+        code::DUPLICATE_KEY => ErrorKind::DuplicateKey,
+        _ => ErrorKind::Server,
+    }
+}
+
+/// Why a new connection could not be opened.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectError {
+    /// The server's error code when the server refused (1045 access denied, 1049 unknown
+    /// database, 1040 too many connections, …); `None` for network failures and timeouts.
+    pub code: Option<u16>,
+    pub message: String,
+    /// Set while the pool waits before its next attempt; the error is then the last
+    /// attempt's, returned without contacting the server.
+    pub retry_in: Option<Duration>,
+    /// Failed attempts in a row so far.
+    pub attempts: u32,
+}
+
+impl ConnectError {
+    pub(crate) fn new(code: Option<u16>, message: String) -> ConnectError {
+        ConnectError {
+            code,
+            message,
+            retry_in: None,
+            attempts: 0,
+        }
+    }
+
+    /// A refusal that the same settings will meet again.
+    pub fn is_permanent(&self) -> bool {
+        matches!(
+            self.code,
+            Some(
+                code::DB_ACCESS_DENIED
+                    | code::ACCESS_DENIED
+                    | code::UNKNOWN_DATABASE
+                    | code::NOT_SUPPORTED_AUTH_MODE
+                    | code::ACCOUNT_LOCKED
+                    | code::SECURE_TRANSPORT_REQUIRED
+            )
+        )
+    }
+
+    /// From a driver error met while connecting.
+    pub(crate) fn from_driver(error: &mysql_async::Error) -> ConnectError {
+        let code = match error {
+            mysql_async::Error::Server(server) => Some(server.code),
+            _ => None,
+        };
+        ConnectError::new(code, error.to_string())
+    }
+}
+
+impl fmt::Display for ConnectError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "cannot connect to the server: {}", self.message)?;
+        if let Some(code) = self.code {
+            write!(f, " (error {code})")?;
+        }
+        if let Some(delay) = self.retry_in {
+            write!(
+                f,
+                "; next attempt in {delay:?} after {} failed attempts",
+                self.attempts
+            )?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ConnectError {}
+
+impl From<ConnectError> for Error {
+    fn from(error: ConnectError) -> Error {
+        Error::Connect(Box::new(error))
+    }
 }
 
 fn is_connection_error(error: &mysql_async::Error) -> bool {
@@ -261,7 +443,7 @@ fn is_connection_error(error: &mysql_async::Error) -> bool {
             driver,
             mysql_async::DriverError::ConnectionClosed | mysql_async::DriverError::PoolDisconnected
         ),
-        mysql_async::Error::Server(server) => is_connection_code(server.code),
+        mysql_async::Error::Server(server) => code::is_connection_code(server.code),
         _ => false,
     }
 }

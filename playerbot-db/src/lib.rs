@@ -32,7 +32,7 @@ pub use entity::{
     BotEntity, BotEnum, CachePolicy, Column, ColumnMeta, EntityMeta, EntitySql, Partitioning,
     RowError, Statements, ValueKind,
 };
-pub use error::{Context, Error, ValueProblem};
+pub use error::{ConnectError, Context, Error, ErrorKind, ValueProblem};
 /// The driver, for code that wants to run the generated SQL by hand.
 pub use mysql_async;
 /// The derives live in the macro namespace beside the traits of the same name.

@@ -10,6 +10,7 @@ use std::ops::Range;
 use mysql_async::prelude::Queryable;
 use mysql_async::Row;
 
+use crate::pool::{Busy, ServerConn};
 use crate::{BotEntity, Db, Dialect, EntityMeta, Error, Partitioning};
 
 /// One partition of a table: `[lower, upper)` ids, and its exact row count.
@@ -46,8 +47,9 @@ impl Db {
     pub async fn partitions<E: BotEntity>(&self) -> Result<Vec<PartitionInfo>, Error> {
         let meta = E::META;
         partitioning(meta)?;
-        let mut conn = self.conn().await?;
-        let listed = live_partitions(&mut conn, meta.table).await?;
+        let mut guard = self.conn().await?;
+        let conn = &mut guard.server().conn;
+        let listed = live_partitions(conn, meta.table).await?;
         let mut partitions = Vec::with_capacity(listed.len());
         let mut lower = 0;
         for (name, bound) in listed {
@@ -86,8 +88,8 @@ impl Db {
     ) -> Result<Vec<String>, Error> {
         let meta = E::META;
         let layout = partitioning(meta)?;
-        let mut conn = self.conn().await?;
-        with_lock(&mut conn, meta.table, async |conn| {
+        let mut guard = self.conn().await?;
+        with_lock(guard.server(), meta.table, async |conn| {
             let highest: Option<u64> = conn
                 .query_first(format!(
                     "SELECT MAX(`{}`) FROM `{}`",
@@ -169,14 +171,14 @@ impl Db {
         if inside.is_empty() {
             return Ok(inside);
         }
-        let mut conn = self.conn().await?;
+        let mut guard = self.conn().await?;
         let list = inside
             .iter()
             .map(|name| format!("`{name}`"))
             .collect::<Vec<_>>()
             .join(", ");
         let sql = format!("ALTER TABLE `{}` {action} PARTITION {list}", meta.table);
-        with_lock(&mut conn, meta.table, async |conn| {
+        with_lock(guard.server(), meta.table, async |conn| {
             Ok(conn.query_drop(sql).await?)
         })
         .await?;
@@ -186,8 +188,9 @@ impl Db {
     /// The partitions the server reads to load and to delete `key` (from `EXPLAIN`): one
     /// each when pruning works.
     pub async fn explain_key<E: BotEntity>(&self, key: &E::Key) -> Result<KeyPlan, Error> {
-        let mut conn = self.conn().await?;
-        let dialect = conn.dialect();
+        let mut guard = self.conn().await?;
+        let dialect = guard.dialect();
+        let conn = &mut guard.server().conn;
         let sql = E::META.statements(dialect);
         let explain = match dialect {
             Dialect::MariaDb => "EXPLAIN PARTITIONS ",
@@ -255,14 +258,18 @@ async fn highest_bound(conn: &mut mysql_async::Conn, meta: &EntityMeta) -> Resul
 }
 
 /// Runs `work` holding the table's maintenance lock, so two processes never alter its
-/// partitions at once.
+/// partitions at once. The connection is marked as holding a named lock from before
+/// `GET_LOCK` is sent until `RELEASE_LOCK` has answered, so a call dropped in between leaves
+/// the release to the recycler (`RELEASE_ALL_LOCKS()`), never to the next user.
 async fn with_lock<T>(
-    conn: &mut mysql_async::Conn,
+    server: &mut ServerConn,
     table: &str,
     work: impl AsyncFnOnce(&mut mysql_async::Conn) -> Result<T, Error>,
 ) -> Result<T, Error> {
     let name = "CONCAT(?, '.', DATABASE(), '.', ?)";
-    let got: Option<Option<i64>> = conn
+    server.state.enter(Busy::NamedLock);
+    let got: Option<Option<i64>> = server
+        .conn
         .exec_first(
             format!("SELECT GET_LOCK({name}, 60)"),
             (MAINTENANCE_LOCK, table),
@@ -273,12 +280,14 @@ async fn with_lock<T>(
             "timed out waiting for the partition maintenance lock of {table}"
         )));
     }
-    let result = work(conn).await;
-    let _: Option<Option<i64>> = conn
+    let result = work(&mut server.conn).await;
+    let _: Option<Option<i64>> = server
+        .conn
         .exec_first(
             format!("SELECT RELEASE_LOCK({name})"),
             (MAINTENANCE_LOCK, table),
         )
         .await?;
+    server.state.leave(Busy::NamedLock);
     result
 }

@@ -1,7 +1,9 @@
 //! The entities a [`Db`](crate::Db) knows, with every statement it prepares for them when a
 //! connection opens.
 
-use crate::{Dialect, EntityMeta, Error};
+use std::any::TypeId;
+
+use crate::{BotEntity, Dialect, EntityMeta, Error};
 
 /// Key counts `load_many` statements are prepared for. A call is split into chunks of these
 /// sizes (the last chunk padded with repeated keys), so each size is prepared once per
@@ -10,6 +12,8 @@ pub(crate) const LOAD_MANY_SIZES: [usize; 6] = [1, 4, 16, 64, 100, 256];
 
 #[derive(Debug)]
 pub(crate) struct EntityPlan {
+    /// The Rust type: two types over one table are two entries with their own statements.
+    type_id: TypeId,
     pub(crate) meta: &'static EntityMeta,
     /// `SELECT … WHERE key IN (…)` per size in `LOAD_MANY_SIZES`, per dialect.
     load_many: [Vec<String>; 2],
@@ -30,10 +34,12 @@ fn dialect_index(dialect: Dialect) -> usize {
 }
 
 impl Registry {
-    pub(crate) fn register(&mut self, meta: &'static EntityMeta) {
-        if self.plans.iter().any(|plan| plan.meta.table == meta.table) {
+    pub(crate) fn register<E: BotEntity>(&mut self) {
+        let type_id = TypeId::of::<E>();
+        if self.plans.iter().any(|plan| plan.type_id == type_id) {
             return;
         }
+        let meta = E::META;
         let build = |dialect| {
             let head = meta.statements(dialect).select_head;
             LOAD_MANY_SIZES
@@ -47,27 +53,42 @@ impl Registry {
             format!("SELECT 1 FROM `{}`{predicate} LIMIT 1", meta.table)
         };
         self.plans.push(EntityPlan {
+            type_id,
             meta,
             load_many: [build(Dialect::MySql), build(Dialect::MariaDb)],
             exists: [exists(Dialect::MySql), exists(Dialect::MariaDb)],
         });
     }
 
-    pub(crate) fn plan(&self, meta: &'static EntityMeta) -> Result<&EntityPlan, Error> {
-        // Compared by table name: the address of a `const` is not guaranteed to be unique.
+    /// `E`'s entry. Every call needs its entity registered, so that every statement a call
+    /// runs was prepared when its connection opened.
+    pub(crate) fn plan<E: BotEntity>(&self) -> Result<&EntityPlan, Error> {
+        let type_id = TypeId::of::<E>();
         self.plans
             .iter()
-            .find(|plan| plan.meta.table == meta.table)
-            .ok_or_else(|| {
-                Error::Config(format!(
-                "entity {} is not registered with this Db; add `.register::<{}>()` to the builder",
-                meta.entity, meta.entity
-            ))
+            .find(|plan| plan.type_id == type_id)
+            .ok_or(Error::NotRegistered {
+                entity: E::META.entity,
             })
     }
 
-    /// Every statement to prepare on a new connection to a server of `dialect`.
-    pub(crate) fn statements(&self, dialect: Dialect) -> impl Iterator<Item = &str> {
+    /// Whether the type with `type_id` (whose metadata is `meta`) is registered.
+    pub(crate) fn check(&self, type_id: TypeId, meta: &'static EntityMeta) -> Result<(), Error> {
+        if self.plans.iter().any(|plan| plan.type_id == type_id) {
+            Ok(())
+        } else {
+            Err(Error::NotRegistered {
+                entity: meta.entity,
+            })
+        }
+    }
+
+    /// Every statement to prepare on a new connection to a server of `dialect`, with the
+    /// entity it belongs to.
+    pub(crate) fn statements(
+        &self,
+        dialect: Dialect,
+    ) -> impl Iterator<Item = (&'static str, &str)> {
         self.plans.iter().flat_map(move |plan| {
             let sql = plan.meta.statements(dialect);
             [sql.select_by_key, sql.insert, sql.upsert, sql.delete_by_key]
@@ -78,6 +99,7 @@ impl Registry {
                         .iter()
                         .map(String::as_str),
                 )
+                .map(|sql| (plan.meta.entity, sql))
         })
     }
 

@@ -112,10 +112,11 @@ impl crate::Db {
     /// Compares every registered entity with its live table; only entities with differences
     /// are listed.
     pub async fn check_schema(&self) -> Result<Vec<(&'static str, Vec<SchemaDifference>)>, Error> {
-        let mut conn = self.conn().await?;
+        let mut guard = self.conn().await?;
+        let conn = &mut guard.server().conn;
         let mut report = Vec::new();
         for meta in self.pool.registry.metas() {
-            let differences = check_table(&mut conn, meta).await?;
+            let differences = check_table(conn, meta).await?;
             if !differences.is_empty() {
                 report.push((meta.entity, differences));
             }

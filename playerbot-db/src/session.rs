@@ -29,3 +29,12 @@ pub fn connect_opts(url: &str, database: Option<&str>) -> Result<Opts, mysql_asy
     }
     Ok(builder.into())
 }
+
+/// `USE` for a database name from the configuration: at most 64 characters, no NUL, any
+/// backtick doubled. `None` for a name the server could not have.
+pub(crate) fn use_database_sql(name: &str) -> Option<String> {
+    if name.is_empty() || name.chars().count() > 64 || name.contains('\0') {
+        return None;
+    }
+    Some(format!("USE `{}`", name.replace('`', "``")))
+}

@@ -3,8 +3,10 @@
 
 use std::time::{Duration, Instant};
 
+use playerbot_db::bots::BotEvent;
 use playerbot_db::bots::BotState;
 use playerbot_db::embedded::EmbeddedServer;
+use playerbot_db::migrate::Migrator;
 use playerbot_db::mysql_async::prelude::Queryable;
 use playerbot_db::mysql_async::Conn;
 use playerbot_db::session::connect_opts;
@@ -134,11 +136,14 @@ async fn a_real_deadlock_is_retried() {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         // Our transaction has changed A and is running its next statement (B, which blocks).
+        // Only this test's database: other tests share the server and run at the same time.
         let waiting: Option<u64> = watcher
             .exec_first(
-                "SELECT COUNT(*) FROM information_schema.INNODB_TRX \
-                 WHERE trx_mysql_thread_id <> ? AND trx_rows_modified >= 1 AND trx_query IS NOT NULL",
-                (other_id,),
+                "SELECT COUNT(*) FROM information_schema.INNODB_TRX t \
+                 JOIN information_schema.PROCESSLIST p ON p.ID = t.trx_mysql_thread_id \
+                 WHERE p.DB = ? AND t.trx_mysql_thread_id <> ? AND t.trx_rows_modified >= 1 \
+                 AND t.trx_query IS NOT NULL",
+                (test.name(), other_id),
             )
             .await
             .unwrap();
@@ -186,4 +191,110 @@ async fn a_real_deadlock_is_retried() {
         text.contains("LATEST DETECTED DEADLOCK"),
         "the server recorded a deadlock"
     );
+}
+
+/// A database on a private server that the test kills and restarts.
+async fn private_db(server: &EmbeddedServer, max_connections: usize) -> Db {
+    let mut setup = Conn::new(connect_opts(&server.url(), None).unwrap())
+        .await
+        .unwrap();
+    setup
+        .query_drop("CREATE DATABASE IF NOT EXISTS game")
+        .await
+        .unwrap();
+    setup.disconnect().await.unwrap();
+    let db = Db::builder(format!("{}game", server.url()))
+        .register::<BotState>()
+        .register::<BotEvent>()
+        .max_connections(max_connections)
+        .max_reconnect_delay(Duration::from_millis(50))
+        .build()
+        .await
+        .unwrap();
+    db.create_tables().await.unwrap();
+    db
+}
+
+/// Waits until the restarted server takes connections again (outside the pool under test).
+async fn wait_until_up(server: &EmbeddedServer) {
+    for _ in 0..200 {
+        if let Ok(conn) = Conn::new(connect_opts(&server.url(), None).unwrap()).await {
+            conn.disconnect().await.ok();
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("the server did not come back");
+}
+
+/// After a restart every idle connection of a warm pool is dead; the first one found dead
+/// gets the others checked before use, so no call fails once the server is back: saves,
+/// loads and plain inserts alike.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_warm_pool_loses_no_call_to_a_restart() {
+    let mut server = EmbeddedServer::start().expect("embedded server");
+    let db = private_db(&server, 16).await;
+    let warm: Vec<_> = (0..16u32)
+        .map(|key| {
+            let db = db.clone();
+            tokio::spawn(async move { db.save(&bot_state(key)).await })
+        })
+        .collect();
+    for task in warm {
+        task.await.unwrap().unwrap();
+    }
+    server.restart().expect("restart");
+    wait_until_up(&server).await;
+    for key in 0..64 {
+        db.save(&bot_state(key)).await.unwrap();
+        db.insert(&bot_state(1_000 + key)).await.unwrap();
+        assert_eq!(
+            db.load::<BotState>(&key).await.unwrap(),
+            Some(bot_state(key))
+        );
+    }
+}
+
+/// After a kill and restart, each path works again on its next call: repository calls,
+/// bulk, transactions, raw connections, partition maintenance and migrations.
+#[tokio::test]
+async fn every_path_recovers_on_its_next_call_after_a_restart() {
+    let mut server = EmbeddedServer::start().expect("embedded server");
+    let db = private_db(&server, 4).await;
+    db.save(&bot_state(1)).await.unwrap();
+    // Every kind of call leaves a connection idle in the pool first.
+    Migrator::builtin().run(&db).await.unwrap();
+    db.partitions::<BotState>().await.unwrap();
+    drop(db.conn().await.unwrap());
+
+    server.kill();
+    server.restart().expect("restart");
+    wait_until_up(&server).await;
+
+    db.conn()
+        .await
+        .unwrap()
+        .query_drop("SELECT 1")
+        .await
+        .unwrap();
+    db.partitions::<BotState>().await.unwrap();
+    db.ensure_partitions::<BotEvent>(20_000).await.unwrap();
+    Migrator::builtin().run(&db).await.unwrap();
+    assert_eq!(db.load::<BotState>(&1).await.unwrap(), Some(bot_state(1)));
+    db.save_all(&[bot_state(2), bot_state(3)]).await.unwrap();
+    let mut batch = db.transaction();
+    batch.save(&bot_state(4));
+    batch.commit().await.unwrap();
+    let mut tx = db.begin().await.unwrap();
+    tx.save(&bot_state(5)).await.unwrap();
+    tx.commit().await.unwrap();
+    assert!(db.exists::<BotState>(&5).await.unwrap());
+    for _ in 0..6 {
+        db.conn()
+            .await
+            .unwrap()
+            .query_drop("SELECT 1")
+            .await
+            .unwrap();
+    }
 }

@@ -13,7 +13,8 @@ use mysql_async::prelude::Queryable;
 use mysql_async::Params;
 
 use crate::error::Context;
-use crate::pool::ServerConn;
+use crate::pool::{statement, ServerConn};
+use crate::repo::transaction::{begin_on, commit_on, roll_back};
 use crate::repo::{validate, with_retry};
 use crate::{BotEntity, Column, Db, Error};
 use plan::Chunk;
@@ -118,6 +119,7 @@ impl<E: BotEntity> BulkSave<'_, E> {
 
     pub async fn save(self, rows: &[E]) -> Result<BulkReport, Error> {
         let meta = E::META;
+        self.db.pool.registry.plan::<E>()?;
         if rows.len() > MAX_ROWS_PER_CALL {
             return Err(Error::TooLarge {
                 what: "rows in one bulk save",
@@ -239,35 +241,17 @@ impl<E: BotEntity, K: Fn(usize) -> String> Job<'_, E, K> {
         first: usize,
         total: usize,
     ) -> Result<(), Error> {
-        let begin = conn.conn.query_drop("START TRANSACTION").await;
-        begin.map_err(|err| {
-            Error::from_driver(
-                err,
-                Context {
-                    statement: Some("bulk save"),
-                    ..Context::default()
-                },
-            )
-        })?;
+        begin_on(conn, "bulk save").await?;
         for (i, chunk) in chunks.iter().enumerate() {
-            if let Err(err) = self.run_chunk(conn, mode, chunk).await {
-                let err = self.name_failure(err, chunk, (first + i + 1, total));
-                if err.is_connection_lost() || conn.conn.query_drop("ROLLBACK").await.is_err() {
-                    conn.broken = true;
-                }
+            if let Err(err) = self
+                .run_chunk(conn, mode, chunk, (first + i + 1, total))
+                .await
+            {
+                roll_back(conn, &err).await;
                 return Err(err);
             }
         }
-        let commit = conn.conn.query_drop("COMMIT").await;
-        commit.map_err(|err| {
-            Error::from_driver(
-                err,
-                Context {
-                    statement: Some("bulk save commit"),
-                    ..Context::default()
-                },
-            )
-        })
+        commit_on(conn, "bulk save commit").await
     }
 
     async fn run_chunk(
@@ -275,7 +259,10 @@ impl<E: BotEntity, K: Fn(usize) -> String> Job<'_, E, K> {
         conn: &mut ServerConn,
         mode: BulkMode,
         chunk: &Chunk,
-    ) -> Result<(), mysql_async::Error> {
+        number: (usize, usize),
+    ) -> Result<(), Error> {
+        let context = || self.chunk_context(chunk, number);
+        let named = |err| self.name_failure(err, chunk);
         let only = self.save.only.as_deref();
         let texts = &self.save.db.pool.texts;
         let dialect = conn.dialect();
@@ -284,52 +271,68 @@ impl<E: BotEntity, K: Fn(usize) -> String> Job<'_, E, K> {
             .map(|&index| &self.rows[index]);
         match mode {
             BulkMode::MultiRow => {
-                let sql = texts.upsert(E::META, dialect, self.save.conflict, only, chunk.size);
+                let sql = texts.upsert::<E>(dialect, self.save.conflict, only, chunk.size);
                 let last = &self.rows[self.order[chunk.range.end - 1]];
                 let mut flat = Vec::with_capacity(chunk.size * E::META.columns.len());
                 for row in rows.chain(std::iter::repeat(last)).take(chunk.size) {
                     row.write_params(&mut flat);
                 }
-                conn.conn.exec_drop(&*sql, Params::Positional(flat)).await
+                statement!(conn, context, |c| c
+                    .exec_drop(&*sql, Params::Positional(flat)))
+                .map_err(named)
             }
             _ => {
-                let sql = texts.upsert(E::META, dialect, self.save.conflict, only, 1);
-                conn.conn
-                    .exec_batch(&*sql, rows.map(|row| Params::Positional(row.to_params())))
-                    .await
+                let sql = texts.upsert::<E>(dialect, self.save.conflict, only, 1);
+                let params = rows.map(|row| Params::Positional(row.to_params()));
+                statement!(conn, context, |c| c.exec_batch(&*sql, params)).map_err(named)
             }
         }
     }
 
-    /// Names the first failing key: the row the server's message points at ("at row N"),
-    /// else the chunk's first row.
-    fn name_failure(
-        &self,
-        err: mysql_async::Error,
-        chunk: &Chunk,
-        (number, total): (usize, usize),
-    ) -> Error {
-        let row = server_row(&err)
-            .filter(|&n| n >= 1 && n <= chunk.range.len())
-            .map_or(0, |n| n - 1);
-        let position = chunk.range.start + row;
-        let key = (self.key_of)(position);
-        let context = Context {
+    fn chunk_context(&self, chunk: &Chunk, number: (usize, usize)) -> Context {
+        Context {
             entity: Some(E::META.entity),
-            key: Some(key.clone()),
+            key: Some((self.key_of)(chunk.range.start)),
             statement: Some("bulk save"),
-            chunk: Some((number, total)),
+            chunk: Some(number),
+        }
+    }
+
+    /// Names the first failing key: the row the server's message points at ("at row N"),
+    /// else the chunk's first row (already in the error's context).
+    fn name_failure(&self, err: Error, chunk: &Chunk) -> Error {
+        let err = match err {
+            Error::Server {
+                code,
+                state,
+                message,
+                mut context,
+            } => {
+                if let Some(row) =
+                    server_row(&message).filter(|&n| n >= 1 && n <= chunk.range.len())
+                {
+                    context.key = Some((self.key_of)(chunk.range.start + row - 1));
+                }
+                Error::Server {
+                    code,
+                    state,
+                    message,
+                    context,
+                }
+            }
+            other => other,
         };
-        validate::map_rejection(Error::from_driver(err, context), E::META, || key)
+        let key = match &err {
+            Error::Server { context, .. } => context.key.clone().unwrap_or_default(),
+            _ => String::new(),
+        };
+        validate::map_rejection(err, E::META, || key)
     }
 }
 
 /// The 1-based row a strict-mode message names: `… for column 'x' at row 3`.
-fn server_row(err: &mysql_async::Error) -> Option<usize> {
-    let mysql_async::Error::Server(server) = err else {
-        return None;
-    };
-    let rest = &server.message[server.message.rfind(" at row ")? + " at row ".len()..];
+fn server_row(message: &str) -> Option<usize> {
+    let rest = &message[message.rfind(" at row ")? + " at row ".len()..];
     rest.split(|c: char| !c.is_ascii_digit())
         .next()?
         .parse()

@@ -1,9 +1,10 @@
 //! The text of bulk statements, composed from the derive's pieces and kept once per Db.
 
+use std::any::TypeId;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use crate::{Dialect, EntityMeta};
+use crate::{BotEntity, Dialect, EntityMeta};
 
 /// What happens to a row whose key already exists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -17,7 +18,8 @@ pub enum Conflict {
 /// Identifies one statement text: entity, dialect, conflict clause and row count.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 struct TextKey {
-    table: &'static str,
+    /// The entity's Rust type: two types over one table have texts of their own.
+    entity: TypeId,
     dialect: Dialect,
     conflict: Conflict,
     /// The updated columns (indices), when not all non-key columns.
@@ -33,16 +35,16 @@ pub(crate) struct StatementTexts {
 
 impl StatementTexts {
     /// `INSERT … VALUES (…), … (rows times) ON DUPLICATE KEY UPDATE …`.
-    pub(super) fn upsert(
+    pub(super) fn upsert<E: BotEntity>(
         &self,
-        meta: &'static EntityMeta,
         dialect: Dialect,
         conflict: Conflict,
         only: Option<&[usize]>,
         rows: usize,
     ) -> Arc<str> {
+        let meta = E::META;
         let key = TextKey {
-            table: meta.table,
+            entity: TypeId::of::<E>(),
             dialect,
             conflict,
             only: only.map(<[usize]>::to_vec),

@@ -105,6 +105,29 @@ impl EmbeddedServer {
         let _ = fs::remove_file(self.root.join("server.pid"));
     }
 
+    /// Stops the server process (SIGSTOP) without killing it: it keeps its sockets, so new
+    /// connections are accepted by the kernel and nothing ever answers, as with a hung
+    /// server. [`resume`](Self::resume) lets it go on.
+    pub fn pause(&mut self) -> Result<(), EmbeddedError> {
+        self.signal("-STOP")
+    }
+
+    /// Continues a [`pause`](Self::pause)d server (SIGCONT).
+    pub fn resume(&mut self) -> Result<(), EmbeddedError> {
+        self.signal("-CONT")
+    }
+
+    fn signal(&mut self, signal: &str) -> Result<(), EmbeddedError> {
+        let Some(child) = self.child.as_ref() else {
+            return Ok(());
+        };
+        std::process::Command::new("kill")
+            .args([signal, &child.id().to_string()])
+            .status()
+            .map(drop)
+            .map_err(EmbeddedError::io("signalling the server in", &self.root))
+    }
+
     pub fn is_running(&mut self) -> bool {
         self.child
             .as_mut()

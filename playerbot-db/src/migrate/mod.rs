@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 
 use mysql_async::prelude::Queryable;
 
+use crate::pool::Busy;
 use crate::{Db, Error};
 pub use file::Migration;
 
@@ -76,11 +77,18 @@ impl Migrator {
 
     /// Applies every pending migration, in order.
     pub async fn run(&self, db: &Db) -> Result<MigrationReport, Error> {
-        let mut conn = db.conn().await?;
-        history::lock(&mut conn, self.lock_timeout).await?;
-        let result = self.run_locked(&mut conn).await;
+        let mut guard = db.conn().await?;
+        let server = guard.server();
+        // Marked before the lock is asked for and cleared once it is released: a run dropped
+        // in between leaves the release to the recycler, never to the next user.
+        server.state.enter(Busy::NamedLock);
+        history::lock(&mut server.conn, self.lock_timeout).await?;
+        let result = self.run_locked(&mut server.conn).await;
         // Released even after a failure; a lost connection releases it by itself.
-        let released = history::unlock(&mut conn).await;
+        let released = history::unlock(&mut server.conn).await;
+        if released.is_ok() {
+            server.state.leave(Busy::NamedLock);
+        }
         let report = result?;
         released?;
         Ok(report)

@@ -1,87 +1,135 @@
-//! One server connection with what was learnt when it opened.
+//! One server connection with what was learnt when it opened and what it is in the middle of.
 
-use std::sync::Weak;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use mysql_async::prelude::Queryable;
 use mysql_async::{Conn, Opts};
 
-use super::PoolInner;
+use super::runtime::RuntimeAlive;
+use super::state::ConnState;
+use super::Place;
+use crate::error::{code, ConnectError};
 use crate::registry::Registry;
 use crate::{Dialect, Error, ServerFlavor};
 
-/// ER_NO_SUCH_TABLE.
-const NO_SUCH_TABLE: u16 = 1146;
-/// ER_BAD_FIELD_ERROR: a column the statement names is not in the table.
-const BAD_FIELD: u16 = 1054;
-
-#[derive(Debug)]
 pub(crate) struct ServerConn {
     pub(crate) conn: Conn,
     pub(crate) flavor: ServerFlavor,
     pub(crate) max_allowed_packet: usize,
+    /// `innodb_rollback_on_timeout`: a lock wait timeout then ends the whole transaction.
+    pub(crate) rollback_on_timeout: bool,
+    pub(crate) statement_timeout: Option<Duration>,
     pub(crate) last_used: Instant,
-    /// A transaction was abandoned on this connection: roll back before reuse.
-    pub(crate) needs_rollback: bool,
-    /// The connection failed in a way that makes it unusable: close it instead of reusing.
+    pub(crate) state: ConnState,
+    /// The link failed: close the connection instead of reusing it.
     pub(crate) broken: bool,
-    /// Gives the connection's place under the bound back when it closes.
-    pool: Weak<PoolInner>,
+    /// The pool's loss count when this connection was last known to work (see
+    /// `PoolInner::make_ready`).
+    pub(super) epoch: u64,
+    /// The runtime its socket belongs to.
+    pub(super) runtime: RuntimeAlive,
+    /// Its place under the bound; given back when the connection is dropped.
+    place: Place,
+}
+
+/// By hand: the driver's `Conn` prints its options, password included.
+impl std::fmt::Debug for ServerConn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServerConn")
+            .field("id", &self.conn.id())
+            .field("flavor", &self.flavor)
+            .field("state", &self.state)
+            .field("broken", &self.broken)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What the pool needs besides the driver's options to open a connection.
+pub(super) struct OpenSettings<'a> {
+    pub(super) opts: &'a Opts,
+    pub(super) registry: &'a Registry,
+    pub(super) statement_timeout: Option<Duration>,
+    pub(super) epoch: u64,
 }
 
 impl ServerConn {
     /// Connects, detects the server, and prepares every registered statement, so that no
     /// request pays a prepare round trip.
-    pub(crate) async fn open(
-        opts: &Opts,
-        registry: &Registry,
-        pool: Weak<PoolInner>,
+    pub(super) async fn open(
+        settings: OpenSettings<'_>,
+        place: Place,
     ) -> Result<ServerConn, Error> {
-        let mut conn = Conn::new(opts.clone())
+        let connect_error = |err: mysql_async::Error| Error::from(ConnectError::from_driver(&err));
+        let mut conn = Conn::new(settings.opts.clone())
             .await
-            .map_err(|err| Error::Connect {
-                message: err.to_string(),
-            })?;
-        let (version, max_allowed_packet): (String, u64) = conn
-            .query_first("SELECT VERSION(), @@max_allowed_packet")
-            .await?
+            .map_err(connect_error)?;
+        let (version, max_allowed_packet, rollback_on_timeout): (String, u64, i64) = conn
+            .query_first(
+                "SELECT VERSION(), @@max_allowed_packet, @@GLOBAL.innodb_rollback_on_timeout",
+            )
+            .await
+            .map_err(connect_error)?
             .ok_or_else(|| Error::UnknownServer(String::new()))?;
         let flavor = ServerFlavor::parse(&version).ok_or(Error::UnknownServer(version))?;
-        for sql in registry.statements(flavor.dialect()) {
-            match conn.prep(sql).await {
-                Ok(_) => {}
-                // The table is not created yet (migrations or `create_tables` come later):
-                // the driver prepares this statement on its first use instead.
-                Err(mysql_async::Error::Server(err)) if err.code == NO_SUCH_TABLE => {}
-                // The table differs from the entity: the connection is still good for
-                // everything else (schema checks and migrations among them); using this
-                // statement fails with the server's error.
-                Err(mysql_async::Error::Server(err)) if err.code == BAD_FIELD => {
-                    tracing::warn!(error = %err.message, "a registered statement does not fit its table");
-                }
-                Err(err) => return Err(err.into()),
-            }
-        }
+        prepare_all(&mut conn, settings.registry, flavor.dialect())
+            .await
+            .map_err(connect_error)?;
         Ok(ServerConn {
             conn,
             flavor,
             max_allowed_packet: usize::try_from(max_allowed_packet).unwrap_or(usize::MAX),
+            rollback_on_timeout: rollback_on_timeout != 0,
+            statement_timeout: settings.statement_timeout,
             last_used: Instant::now(),
-            needs_rollback: false,
+            state: ConnState::default(),
             broken: false,
-            pool,
+            epoch: settings.epoch,
+            runtime: RuntimeAlive::current(),
+            place,
         })
     }
 
     pub(crate) fn dialect(&self) -> Dialect {
         self.flavor.dialect()
     }
+
+    /// Whether the link is known to be unusable: we marked it, or the driver gave up on it
+    /// (an I/O error, or a command cancelled half way, which leaves the wire out of step).
+    pub(super) fn is_unusable(&self) -> bool {
+        self.broken || self.conn.is_disconnected() || !self.runtime.is_alive()
+    }
+
+    /// Takes the connection apart: the driver connection to close, and the place to give back
+    /// once the server has let go of it.
+    pub(super) fn into_parts(self) -> (Conn, Place) {
+        (self.conn, self.place)
+    }
 }
 
-impl Drop for ServerConn {
-    fn drop(&mut self) {
-        if let Some(pool) = self.pool.upgrade() {
-            pool.connection_closed();
+/// Prepares every registered statement. A statement the server refuses (its table does not
+/// exist yet, differs from the entity, or is not ours to use) is left for the driver to
+/// prepare on first use, where the caller gets the server's error; only a failure of the
+/// connection itself fails the open.
+pub(super) async fn prepare_all(
+    conn: &mut Conn,
+    registry: &Registry,
+    dialect: Dialect,
+) -> Result<(), mysql_async::Error> {
+    for (entity, sql) in registry.statements(dialect) {
+        match conn.prep(sql).await {
+            Ok(_) => {}
+            Err(mysql_async::Error::Server(err)) if !code::is_connection_code(err.code) => {
+                if err.code != code::NO_SUCH_TABLE {
+                    tracing::warn!(
+                        entity,
+                        code = err.code,
+                        error = %err.message,
+                        "a registered statement cannot be prepared; calls that use it will fail with this error"
+                    );
+                }
+            }
+            Err(err) => return Err(err),
         }
     }
+    Ok(())
 }

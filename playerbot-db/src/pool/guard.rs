@@ -3,25 +3,34 @@
 use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
 
+use super::state::Busy;
 use super::{PoolInner, ServerConn};
 use crate::{Dialect, ServerFlavor};
 
 /// A connection from the pool, usable as a `mysql_async::Conn` for custom SQL. Every
 /// registered entity's statements are already prepared on it.
+///
+/// It owns its share of the pool, so it can move into a spawned task. Whatever you do with
+/// it is undone before anyone else gets the connection: one you used for your own SQL is
+/// reset (`COM_RESET_CONNECTION`: transaction rolled back, session variables, temporary
+/// tables and named locks gone, the default database and session setup restored, statements
+/// prepared again) in the background when dropped; one dropped in the middle of a statement
+/// is closed.
 #[derive(Debug)]
-pub struct PooledConn<'a> {
+pub struct PooledConn {
     conn: Option<ServerConn>,
-    pool: &'a Arc<PoolInner>,
+    pool: Arc<PoolInner>,
 }
 
-impl<'a> PooledConn<'a> {
-    pub(super) fn new(pool: &'a Arc<PoolInner>, conn: ServerConn) -> PooledConn<'a> {
+impl PooledConn {
+    pub(crate) fn new(pool: Arc<PoolInner>, conn: ServerConn) -> PooledConn {
         PooledConn {
             conn: Some(conn),
             pool,
         }
     }
 
+    /// The connection for the crate's own routines, which keep its state up to date.
     pub(crate) fn server(&mut self) -> &mut ServerConn {
         self.conn.as_mut().expect("present until drop")
     }
@@ -48,7 +57,7 @@ impl<'a> PooledConn<'a> {
     }
 }
 
-impl Deref for PooledConn<'_> {
+impl Deref for PooledConn {
     type Target = mysql_async::Conn;
 
     fn deref(&self) -> &mysql_async::Conn {
@@ -56,13 +65,17 @@ impl Deref for PooledConn<'_> {
     }
 }
 
-impl DerefMut for PooledConn<'_> {
+impl DerefMut for PooledConn {
+    /// Raw access may change the session in ways the pool cannot see, so the connection is
+    /// reset when it comes back.
     fn deref_mut(&mut self) -> &mut mysql_async::Conn {
-        &mut self.server().conn
+        let server = self.server();
+        server.state.enter(Busy::Session);
+        &mut server.conn
     }
 }
 
-impl Drop for PooledConn<'_> {
+impl Drop for PooledConn {
     fn drop(&mut self) {
         if let Some(conn) = self.conn.take() {
             self.pool.check_in(conn);

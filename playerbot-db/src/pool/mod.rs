@@ -2,19 +2,32 @@
 //!
 //! A checkout first pops the calling thread's own list, which only that thread touches in
 //! normal operation, so the hot path shares no lock and no counter with other threads.
-//! A return pushes onto the same list (or onto the shared queue when it is full or someone
-//! is waiting). When a thread's list is empty it takes from the shared queue, opens a new
+//! A return pushes onto the same list (or hands the connection to the oldest waiting
+//! checkout). When a thread's list is empty it takes from the shared queue, opens a new
 //! connection under the bound, or takes one from another thread's list; only when all of
-//! that fails does it wait, with a timeout.
+//! that fails does it wait, in a first-come first-served queue, until its checkout timeout.
+//!
+//! Every connection knows what it is in the middle of (`state`); one that comes back
+//! unfinished goes to the recycler, never straight to a free list.
 
 mod conn;
 mod core;
 mod guard;
 mod local;
+mod open;
+mod place;
 mod reconnect;
+mod recycler;
+mod runtime;
+mod state;
+mod statement;
 mod stats;
+mod waiters;
 
 pub(crate) use self::conn::ServerConn;
 pub(crate) use self::core::PoolInner;
+pub(crate) use self::place::Place;
+pub(crate) use self::state::Busy;
+pub(crate) use self::statement::{statement, within};
 pub use guard::PooledConn;
 pub use stats::PoolStats;

@@ -9,10 +9,13 @@ pub(super) struct Counters {
     pub(super) retired_checkouts: AtomicU64,
     pub(super) waits: AtomicU64,
     pub(super) wait_nanos: AtomicU64,
+    pub(super) max_wait_nanos: AtomicU64,
     pub(super) timeouts: AtomicU64,
     pub(super) connects: AtomicU64,
     pub(super) connect_failures: AtomicU64,
     pub(super) retries: AtomicU64,
+    pub(super) recycled: AtomicU64,
+    pub(super) closed_unclean: AtomicU64,
 }
 
 impl Counters {
@@ -24,7 +27,7 @@ impl Counters {
 /// What the pool is doing, at one moment.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct PoolStats {
-    /// Connections open (idle + in use + being opened).
+    /// Connections open (idle + in use + being opened or closed).
     pub open: usize,
     pub idle: usize,
     pub in_use: usize,
@@ -34,12 +37,19 @@ pub struct PoolStats {
     /// Checkouts that had to wait for a connection to come back.
     pub waits: u64,
     pub wait_time: Duration,
+    /// The longest any checkout waited.
+    pub max_wait: Duration,
     /// Checkouts that gave up after the checkout timeout.
     pub timeouts: u64,
     pub connects: u64,
     pub connect_failures: u64,
     /// Statements and transactions run again after a deadlock, lock wait or lost connection.
     pub retries: u64,
+    /// Connections made clean again by the recycler (a rolled-back transaction, released
+    /// locks, a reset session) before going back to a free list.
+    pub recycled: u64,
+    /// Connections closed because they could not be cleaned.
+    pub closed_unclean: u64,
 }
 
 impl PoolStats {
@@ -48,6 +58,7 @@ impl PoolStats {
         metrics::gauge!("playerbot_db_pool_open").set(self.open as f64);
         metrics::gauge!("playerbot_db_pool_idle").set(self.idle as f64);
         metrics::gauge!("playerbot_db_pool_in_use").set(self.in_use as f64);
+        metrics::gauge!("playerbot_db_pool_max_wait_seconds").set(self.max_wait.as_secs_f64());
         metrics::counter!("playerbot_db_pool_checkouts_total").absolute(self.checkouts);
         metrics::counter!("playerbot_db_pool_waits_total").absolute(self.waits);
         metrics::counter!("playerbot_db_pool_wait_seconds_total")
@@ -57,5 +68,7 @@ impl PoolStats {
         metrics::counter!("playerbot_db_pool_connect_failures_total")
             .absolute(self.connect_failures);
         metrics::counter!("playerbot_db_retries_total").absolute(self.retries);
+        metrics::counter!("playerbot_db_pool_recycled_total").absolute(self.recycled);
+        metrics::counter!("playerbot_db_pool_closed_unclean_total").absolute(self.closed_unclean);
     }
 }

@@ -7,6 +7,7 @@ use mysql_async::{Params, Row};
 
 use super::{context, with_retry};
 use crate::chunking::chunk_sizes;
+use crate::pool::statement;
 use crate::registry::LOAD_MANY_SIZES;
 use crate::{BotEntity, Db, Error};
 
@@ -24,7 +25,7 @@ impl Db {
             return Ok(Vec::new());
         }
         let meta = E::META;
-        let plan = self.pool.registry.plan(meta)?;
+        let plan = self.pool.registry.plan::<E>()?;
         let key_columns = meta.key_columns().count();
         let found: HashMap<E::Key, E> = with_retry!(self, true, |conn| {
             let dialect = conn.dialect();
@@ -41,16 +42,10 @@ impl Db {
                 {
                     params.extend(E::key_params(key));
                 }
-                let rows: Vec<Row> = conn
-                    .conn
-                    .exec(
-                        plan.load_many(dialect, size_index),
-                        Params::Positional(params),
-                    )
-                    .await
-                    .map_err(|err| {
-                        Error::from_driver(err, context(meta, &chunk[0], "load_many"))
-                    })?;
+                let sql = plan.load_many(dialect, size_index);
+                let rows: Vec<Row> =
+                    statement!(conn, || context(meta, &chunk[0], "load_many"), |c| c
+                        .exec(sql, Params::Positional(params)))?;
                 for row in rows {
                     let entity = E::from_row(row)?;
                     found.insert(entity.key(), entity);

@@ -7,7 +7,7 @@
 
 mod load_many;
 pub(crate) mod retry;
-mod transaction;
+pub(crate) mod transaction;
 pub(crate) mod validate;
 
 use std::fmt::Debug;
@@ -16,6 +16,7 @@ use mysql_async::prelude::Queryable;
 use mysql_async::{Params, Row};
 
 use crate::error::Context;
+use crate::pool::statement;
 use crate::{BotEntity, Db, EntityMeta, Error};
 
 pub use transaction::{Transaction, TxBatch};
@@ -30,24 +31,19 @@ fn context(meta: &'static EntityMeta, key: &dyn Debug, statement: &'static str) 
 }
 
 /// Runs `$body` with `$conn: &mut ServerConn` from the pool, and runs it again as
-/// `retry::should_retry` allows. A connection that failed at the connection level is closed,
-/// not returned. (A macro, not a function taking an async closure, so the caller's future
-/// stays `Send`.)
+/// `retry::should_retry` allows. The connection goes back through the pool's check-in, which
+/// closes it after a connection-level failure and cleans it when `$body` was cancelled half
+/// way. (A macro, not a function taking an async closure, so the caller's future stays
+/// `Send`.)
 macro_rules! with_retry {
     ($db:expr, $idempotent:expr, |$conn:ident| $body:expr) => {{
         let db: &$crate::Db = $db;
         let mut attempt = 0u32;
         loop {
             let result = async {
-                let mut guard = db.pool.get().await?;
-                let result: Result<_, $crate::Error> = async {
-                    let $conn = guard.server();
-                    $body
-                }
-                .await;
-                if matches!(&result, Err(err) if err.is_connection_lost()) {
-                    guard.discard();
-                }
+                let mut guard = $crate::pool::PooledConn::new(db.pool.clone(), db.pool.get().await?);
+                let $conn = guard.server();
+                let result: Result<_, $crate::Error> = $body;
                 result
             }
             .await;
@@ -83,32 +79,44 @@ impl Db {
         upsert: bool,
     ) -> Result<(), Error> {
         let meta = E::META;
+        self.pool.registry.plan::<E>()?;
         let key = || format!("{:?}", entity.key());
         let mut params = Some(entity.to_params());
         validate::check_row(meta, params.as_deref().expect("just built"), key)?;
-        with_retry!(self, upsert, |conn| {
+        // An insert whose connection was lost may or may not have been applied. It is run
+        // again: success proves the first attempt did not land; a duplicate key then means
+        // it may have, so the loss is reported instead (never a false success or a false
+        // duplicate).
+        let mut lost = false;
+        with_retry!(self, true, |conn| {
             let sql = meta.statements(conn.dialect());
             let sql = if upsert { sql.upsert } else { sql.insert };
             let params = params.take().unwrap_or_else(|| entity.to_params());
-            conn.conn
-                .exec_drop(sql, Params::Positional(params))
-                .await
-                .map_err(|err| {
-                    let err = Error::from_driver(err, context(meta, &entity.key(), statement));
-                    validate::map_rejection(err, meta, key)
-                })
+            let context = || context(meta, &entity.key(), statement);
+            match statement!(conn, context, |c| c
+                .exec_drop(sql, Params::Positional(params)))
+            {
+                Err(err) if lost && err.is_duplicate_key() => Err(Error::from_driver(
+                    mysql_async::Error::Driver(mysql_async::DriverError::ConnectionClosed),
+                    context(),
+                )),
+                Err(err) => {
+                    lost |= !upsert && err.kind() == crate::ErrorKind::ConnectionLost;
+                    Err(validate::map_rejection(err, meta, key))
+                }
+                Ok(()) => Ok(()),
+            }
         })
     }
 
     /// The row with `key`, or `None`.
     pub async fn load<E: BotEntity>(&self, key: &E::Key) -> Result<Option<E>, Error> {
         let meta = E::META;
+        self.pool.registry.plan::<E>()?;
         let row: Option<Row> = with_retry!(self, true, |conn| {
             let sql = meta.statements(conn.dialect()).select_by_key;
-            conn.conn
-                .exec_first(sql, Params::Positional(E::key_params(key)))
-                .await
-                .map_err(|err| Error::from_driver(err, context(meta, key, "select_by_key")))
+            statement!(conn, || context(meta, key, "select_by_key"), |c| c
+                .exec_first(sql, Params::Positional(E::key_params(key))))
         })?;
         Ok(row.map(E::from_row).transpose()?)
     }
@@ -116,12 +124,11 @@ impl Db {
     /// Deletes the row with `key`; `true` when there was one.
     pub async fn delete<E: BotEntity>(&self, key: &E::Key) -> Result<bool, Error> {
         let meta = E::META;
+        self.pool.registry.plan::<E>()?;
         with_retry!(self, true, |conn| {
             let sql = meta.statements(conn.dialect()).delete_by_key;
-            conn.conn
-                .exec_drop(sql, Params::Positional(E::key_params(key)))
-                .await
-                .map_err(|err| Error::from_driver(err, context(meta, key, "delete_by_key")))?;
+            statement!(conn, || context(meta, key, "delete_by_key"), |c| c
+                .exec_drop(sql, Params::Positional(E::key_params(key))))?;
             Ok(conn.conn.affected_rows() > 0)
         })
     }
@@ -129,16 +136,11 @@ impl Db {
     /// Whether a row with `key` exists, without reading it.
     pub async fn exists<E: BotEntity>(&self, key: &E::Key) -> Result<bool, Error> {
         let meta = E::META;
-        let plan = self.pool.registry.plan(meta)?;
+        let plan = self.pool.registry.plan::<E>()?;
         with_retry!(self, true, |conn| {
-            let found: Option<u8> = conn
-                .conn
-                .exec_first(
-                    plan.exists(conn.dialect()),
-                    Params::Positional(E::key_params(key)),
-                )
-                .await
-                .map_err(|err| Error::from_driver(err, context(meta, key, "exists")))?;
+            let sql = plan.exists(conn.dialect());
+            let found: Option<u8> = statement!(conn, || context(meta, key, "exists"), |c| c
+                .exec_first(sql, Params::Positional(E::key_params(key))))?;
             Ok(found.is_some())
         })
     }

@@ -2,14 +2,20 @@
 
 use std::time::Duration;
 
-use crate::Error;
+use crate::{Error, ErrorKind};
 
 /// Whether `error` is worth another attempt. Work that is not idempotent (a plain INSERT)
-/// is not retried after a lost connection: it may have been applied before the loss.
+/// is not retried after a lost connection: it may have been applied before the loss. A
+/// connection that could not even be opened sent nothing, so that is retried either way.
 pub(crate) fn should_retry(error: &Error, idempotent: bool) -> bool {
-    error.is_deadlock()
-        || error.is_lock_wait_timeout()
-        || (idempotent && error.is_connection_lost())
+    match error.kind() {
+        ErrorKind::Deadlock
+        | ErrorKind::LockWaitTimeout
+        | ErrorKind::StatementInvalidated
+        | ErrorKind::ServerUnavailable => true,
+        ErrorKind::ConnectionLost => idempotent,
+        _ => false,
+    }
 }
 
 /// `base · 2^(attempt-1)`, scaled by a random factor in [0.5, 1.5) so that two transactions

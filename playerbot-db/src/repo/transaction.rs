@@ -1,4 +1,4 @@
-//! Several writes that happen together or not at all.
+//! Transactions: batches committed as one ([`TxBatch`]) and live ones ([`Transaction`]).
 
 use std::fmt::Debug;
 
@@ -6,8 +6,8 @@ use mysql_async::prelude::Queryable;
 use mysql_async::{Params, Row, Value};
 
 use super::{context, validate, with_retry};
-use crate::error::Context;
-use crate::pool::{PooledConn, ServerConn};
+use crate::error::{code, Context};
+use crate::pool::{statement, Busy, PooledConn, ServerConn};
 use crate::{BotEntity, Db, EntityMeta, Error};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,6 +19,7 @@ enum OpKind {
 
 #[derive(Debug)]
 struct TxOp {
+    entity: std::any::TypeId,
     meta: &'static EntityMeta,
     kind: OpKind,
     params: Vec<Value>,
@@ -47,19 +48,10 @@ impl Db {
     /// Starts a transaction on a connection of its own, for reads and writes that depend on
     /// each other. It is rolled back unless committed, also when dropped; it is not retried
     /// automatically (use [`Error::is_retryable`] to decide).
-    pub async fn begin(&self) -> Result<Transaction<'_>, Error> {
-        let mut conn = self.pool.get().await?;
-        let started = conn.query_drop("START TRANSACTION").await;
-        started.map_err(|err| {
-            Error::from_driver(
-                err,
-                Context {
-                    statement: Some("begin"),
-                    ..Context::default()
-                },
-            )
-        })?;
-        Ok(Transaction { conn, open: true })
+    pub async fn begin(&self) -> Result<Transaction, Error> {
+        let mut conn = PooledConn::new(self.pool.clone(), self.pool.get().await?);
+        begin_on(conn.server(), "begin").await?;
+        Ok(Transaction { conn, ended: None })
     }
 }
 
@@ -86,6 +78,7 @@ impl TxBatch<'_> {
 
     fn push<E: BotEntity>(&mut self, kind: OpKind, params: Vec<Value>, key: E::Key) -> &mut Self {
         self.ops.push(TxOp {
+            entity: std::any::TypeId::of::<E>(),
             meta: E::META,
             kind,
             params,
@@ -99,21 +92,56 @@ impl TxBatch<'_> {
         for op in self.ops.iter().filter(|op| op.kind != OpKind::Delete) {
             validate::check_row(op.meta, &op.params, || format!("{:?}", op.key))?;
         }
+        for op in &self.ops {
+            self.db.pool.registry.check(op.entity, op.meta)?;
+        }
         let idempotent = self.ops.iter().all(|op| op.kind != OpKind::Insert);
         let ops = &self.ops;
         with_retry!(self.db, idempotent, |conn| run_ops(conn, ops).await)
     }
 }
 
-async fn run_ops(conn: &mut ServerConn, ops: &[TxOp]) -> Result<(), Error> {
-    let transaction = Context {
-        statement: Some("transaction"),
+/// `START TRANSACTION`, with the connection marked as inside a transaction before the
+/// statement is sent: from then on, until a `COMMIT` or `ROLLBACK` completes, a connection
+/// that comes back goes through the recycler's rollback.
+pub(crate) async fn begin_on(conn: &mut ServerConn, name: &'static str) -> Result<(), Error> {
+    conn.state.enter(Busy::Transaction);
+    let context = || Context {
+        statement: Some(name),
         ..Context::default()
     };
-    conn.conn
-        .query_drop("START TRANSACTION")
-        .await
-        .map_err(|err| Error::from_driver(err, transaction.clone()))?;
+    statement!(conn, context, |c| c.query_drop("START TRANSACTION"))
+}
+
+/// `COMMIT`; the transaction mark is cleared only once the server has answered.
+pub(crate) async fn commit_on(conn: &mut ServerConn, name: &'static str) -> Result<(), Error> {
+    let context = || Context {
+        statement: Some(name),
+        ..Context::default()
+    };
+    statement!(conn, context, |c| c.query_drop("COMMIT"))?;
+    conn.state.leave(Busy::Transaction);
+    Ok(())
+}
+
+/// Rolls back after a failed statement; a connection that cannot even do that is closed.
+pub(crate) async fn roll_back(conn: &mut ServerConn, cause: &Error) {
+    if cause.is_connection_lost() || matches!(cause, Error::StatementTimeout { .. }) {
+        conn.broken = true;
+        return;
+    }
+    let context = || Context {
+        statement: Some("rollback"),
+        ..Context::default()
+    };
+    match statement!(conn, context, |c| c.query_drop("ROLLBACK")) {
+        Ok(()) => conn.state.leave(Busy::Transaction),
+        Err(_) => conn.broken = true,
+    }
+}
+
+async fn run_ops(conn: &mut ServerConn, ops: &[TxOp]) -> Result<(), Error> {
+    begin_on(conn, "transaction").await?;
     let dialect = conn.dialect();
     for op in ops {
         let sql = op.meta.statements(dialect);
@@ -122,40 +150,37 @@ async fn run_ops(conn: &mut ServerConn, ops: &[TxOp]) -> Result<(), Error> {
             OpKind::Insert => (sql.insert, "insert"),
             OpKind::Delete => (sql.delete_by_key, "delete_by_key"),
         };
-        if let Err(err) = conn
-            .conn
-            .exec_drop(sql, Params::Positional(op.params.clone()))
-            .await
-        {
-            let err = Error::from_driver(err, context(op.meta, &op.key, name));
+        let params = Params::Positional(op.params.clone());
+        let done = statement!(conn, || context(op.meta, &op.key, name), |c| c
+            .exec_drop(sql, params));
+        if let Err(err) = done {
             let err = validate::map_rejection(err, op.meta, || format!("{:?}", op.key));
             roll_back(conn, &err).await;
             return Err(err);
         }
     }
-    if let Err(err) = conn.conn.query_drop("COMMIT").await {
-        let err = Error::from_driver(err, transaction);
+    if let Err(err) = commit_on(conn, "transaction").await {
         roll_back(conn, &err).await;
         return Err(err);
     }
     Ok(())
 }
 
-/// Rolls back after a failed statement; a connection that cannot even do that is closed.
-async fn roll_back(conn: &mut ServerConn, cause: &Error) {
-    if cause.is_connection_lost() || conn.conn.query_drop("ROLLBACK").await.is_err() {
-        conn.broken = true;
-    }
-}
-
-/// An open transaction on one connection. Rolled back unless [`commit`](Self::commit)ted.
+/// An open transaction on one connection. Rolled back unless [`commit`](Self::commit)ted,
+/// also when dropped (by the pool's recycler, before anyone else gets the connection). It
+/// owns its share of the pool, so it can move into a spawned task.
+///
+/// When the server ends the transaction itself (a deadlock, or a lock wait timeout with
+/// `innodb_rollback_on_timeout`), every later call fails with
+/// [`Error::TransactionRolledBack`]: writes never silently continue outside it.
 #[derive(Debug)]
-pub struct Transaction<'db> {
-    conn: PooledConn<'db>,
-    open: bool,
+pub struct Transaction {
+    conn: PooledConn,
+    /// Set once the server has rolled the transaction back: the error code that did it.
+    ended: Option<u16>,
 }
 
-impl Transaction<'_> {
+impl Transaction {
     pub async fn save<E: BotEntity>(&mut self, entity: &E) -> Result<(), Error> {
         self.write(entity, OpKind::Upsert).await
     }
@@ -165,98 +190,97 @@ impl Transaction<'_> {
     }
 
     async fn write<E: BotEntity>(&mut self, entity: &E, kind: OpKind) -> Result<(), Error> {
+        self.check_alive()?;
         let meta = E::META;
         let key = || format!("{:?}", entity.key());
         let params = entity.to_params();
         validate::check_row(meta, &params, key)?;
-        let sql = meta.statements(self.conn.dialect());
+        let conn = self.conn.server();
+        let sql = meta.statements(conn.dialect());
         let (sql, name) = if kind == OpKind::Upsert {
             (sql.upsert, "upsert")
         } else {
             (sql.insert, "insert")
         };
-        let result = self.conn.exec_drop(sql, Params::Positional(params)).await;
-        result.map_err(|err| {
-            validate::map_rejection(self.fail(err, meta, &entity.key(), name), meta, key)
-        })
+        let done = statement!(conn, || context(meta, &entity.key(), name), |c| c
+            .exec_drop(sql, Params::Positional(params)));
+        self.note(done)
+            .map_err(|err| validate::map_rejection(err, meta, key))
     }
 
     /// Reads a row inside the transaction (`SELECT … FOR UPDATE` is not implied).
     pub async fn load<E: BotEntity>(&mut self, key: &E::Key) -> Result<Option<E>, Error> {
-        let sql = E::META.statements(self.conn.dialect()).select_by_key;
-        let row: Option<Row> = match self
-            .conn
-            .exec_first(sql, Params::Positional(E::key_params(key)))
-            .await
-        {
-            Ok(row) => row,
-            Err(err) => return Err(self.fail(err, E::META, key, "select_by_key")),
-        };
+        self.check_alive()?;
+        let conn = self.conn.server();
+        let sql = E::META.statements(conn.dialect()).select_by_key;
+        let row: Option<Row> = statement!(conn, || context(E::META, key, "select_by_key"), |c| c
+            .exec_first(sql, Params::Positional(E::key_params(key))))
+        .or_else(|err| self.note(Err(err)))?;
         Ok(row.map(E::from_row).transpose()?)
     }
 
     pub async fn delete<E: BotEntity>(&mut self, key: &E::Key) -> Result<bool, Error> {
-        let sql = E::META.statements(self.conn.dialect()).delete_by_key;
-        if let Err(err) = self
-            .conn
-            .exec_drop(sql, Params::Positional(E::key_params(key)))
-            .await
-        {
-            return Err(self.fail(err, E::META, key, "delete_by_key"));
-        }
+        self.check_alive()?;
+        let conn = self.conn.server();
+        let sql = E::META.statements(conn.dialect()).delete_by_key;
+        let done = statement!(conn, || context(E::META, key, "delete_by_key"), |c| c
+            .exec_drop(sql, Params::Positional(E::key_params(key))));
+        self.note(done)?;
         Ok(self.conn.affected_rows() > 0)
     }
 
-    /// The connection, for custom SQL inside the transaction.
-    pub fn conn(&mut self) -> &mut mysql_async::Conn {
-        &mut self.conn
+    /// The connection, for custom SQL inside the transaction. The connection is reset when
+    /// the transaction ends, since the pool cannot see what was run on it.
+    pub fn conn(&mut self) -> Result<&mut mysql_async::Conn, Error> {
+        self.check_alive()?;
+        Ok(&mut self.conn)
     }
 
     pub async fn commit(mut self) -> Result<(), Error> {
-        self.finish("COMMIT").await
+        self.check_alive()?;
+        let result = commit_on(self.conn.server(), "COMMIT").await;
+        if result.is_err() {
+            // The outcome is unknown on this connection; never reuse it.
+            self.conn.discard();
+        }
+        result
     }
 
     pub async fn rollback(mut self) -> Result<(), Error> {
-        self.finish("ROLLBACK").await
-    }
-
-    async fn finish(&mut self, statement: &'static str) -> Result<(), Error> {
-        self.open = false;
-        let result = self.conn.query_drop(statement).await;
-        result.map_err(|err| {
-            let err = Error::from_driver(
-                err,
-                Context {
-                    statement: Some(statement),
-                    ..Context::default()
-                },
-            );
-            // The outcome is unknown on this connection; never reuse it.
-            self.conn.discard();
-            err
-        })
-    }
-
-    fn fail(
-        &mut self,
-        err: mysql_async::Error,
-        meta: &'static EntityMeta,
-        key: &dyn Debug,
-        name: &'static str,
-    ) -> Error {
-        let err = Error::from_driver(err, context(meta, key, name));
-        if err.is_connection_lost() {
-            self.conn.discard();
+        self.check_alive()?;
+        let conn = self.conn.server();
+        let context = || Context {
+            statement: Some("ROLLBACK"),
+            ..Context::default()
+        };
+        let result = statement!(conn, context, |c| c.query_drop("ROLLBACK"));
+        match &result {
+            Ok(()) => conn.state.leave(Busy::Transaction),
+            Err(_) => conn.broken = true,
         }
-        err
+        result
     }
-}
 
-impl Drop for Transaction<'_> {
-    fn drop(&mut self) {
-        if self.open {
-            // Dropped without commit: the pool rolls it back before the next use.
-            self.conn.server().needs_rollback = true;
+    fn check_alive(&self) -> Result<(), Error> {
+        match self.ended {
+            Some(code) => Err(Error::TransactionRolledBack { code }),
+            None => Ok(()),
         }
+    }
+
+    /// Notes whether a failed statement ended the whole transaction on the server.
+    fn note<T>(&mut self, result: Result<T, Error>) -> Result<T, Error> {
+        if let Err(err) = &result {
+            let conn = self.conn.server();
+            let rolled_back = match err.server_code() {
+                Some(code::DEADLOCK) => true,
+                Some(code::LOCK_WAIT_TIMEOUT) => conn.rollback_on_timeout,
+                _ => false,
+            };
+            if rolled_back {
+                self.ended = err.server_code();
+            }
+        }
+        result
     }
 }

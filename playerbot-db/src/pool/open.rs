@@ -1,0 +1,95 @@
+//! Opening a connection: on a task of its own, bounded by the connect timeout.
+
+use std::sync::Arc;
+
+use tokio::sync::oneshot;
+
+use super::conn::OpenSettings;
+use super::stats::Counters;
+use super::{Place, PoolInner, ServerConn};
+use crate::error::ConnectError;
+use crate::Error;
+
+/// An open under way for one checkout. If the checkout stops waiting (its deadline, or its
+/// future is dropped), the open still finishes and its connection joins the pool; if the
+/// open fails or is dropped, its place goes back (it travels inside the open).
+#[derive(Debug)]
+pub(super) struct Opening {
+    receiver: oneshot::Receiver<Result<ServerConn, Error>>,
+    pool: Arc<PoolInner>,
+}
+
+impl Opening {
+    pub(super) fn start(pool: &Arc<PoolInner>, place: Place) -> Opening {
+        let (sender, receiver) = oneshot::channel();
+        let task_pool = pool.clone();
+        tokio::spawn(async move {
+            let opened = task_pool.open_conn(place).await;
+            if let Err(Ok(conn)) = sender.send(opened) {
+                task_pool.store(conn);
+            }
+        });
+        Opening {
+            receiver,
+            pool: pool.clone(),
+        }
+    }
+
+    pub(super) async fn result(&mut self) -> Result<ServerConn, Error> {
+        match (&mut self.receiver).await {
+            Ok(result) => result,
+            // The task was dropped before it finished: its runtime is shutting down.
+            Err(_) => Err(ConnectError::new(
+                None,
+                "the connection attempt was abandoned (the runtime is shutting down)".into(),
+            )
+            .into()),
+        }
+    }
+}
+
+impl Drop for Opening {
+    fn drop(&mut self) {
+        self.receiver.close();
+        if let Ok(Ok(conn)) = self.receiver.try_recv() {
+            self.pool.store(conn);
+        }
+    }
+}
+
+impl PoolInner {
+    /// Connects in `place`, within the connect timeout, and keeps the reconnect backoff and
+    /// the counters up to date.
+    async fn open_conn(&self, place: Place) -> Result<ServerConn, Error> {
+        let settings = OpenSettings {
+            opts: &self.opts,
+            registry: &self.registry,
+            statement_timeout: self.config.statement_timeout,
+            epoch: self.losses(),
+        };
+        let limit = self.config.connect_timeout;
+        let opened = match tokio::time::timeout(limit, ServerConn::open(settings, place)).await {
+            Ok(opened) => opened,
+            Err(_) => Err(ConnectError::new(
+                None,
+                format!("the server did not complete the connection within the connect timeout of {limit:?}"),
+            )
+            .into()),
+        };
+        let mut reconnect = self.reconnect.lock().expect("reconnect lock");
+        match &opened {
+            Ok(_) => {
+                reconnect.succeeded();
+                Counters::bump(&self.counters.connects);
+                metrics::counter!("playerbot_db_pool_connects_total").increment(1);
+            }
+            Err(err) => {
+                reconnect.failed(err, self.config.max_reconnect_delay);
+                Counters::bump(&self.counters.connect_failures);
+                metrics::counter!("playerbot_db_pool_connect_failures_total").increment(1);
+                tracing::warn!(url = %self.config.url, error = %err, "cannot open a database connection");
+            }
+        }
+        opened
+    }
+}

@@ -1,0 +1,223 @@
+//! The recycler: a background task that makes connections clean again before anyone else
+//! gets them, and closes the ones that cannot be.
+
+use std::future::poll_fn;
+use std::sync::{Arc, Mutex, Weak};
+use std::task::Poll;
+use std::time::{Duration, Instant};
+
+use mysql_async::prelude::Queryable;
+use tokio::sync::mpsc;
+use tokio::task::JoinSet;
+
+use super::conn::prepare_all;
+use super::state::Busy;
+use super::stats::Counters;
+use super::{PoolInner, ServerConn};
+use crate::session::use_database_sql;
+
+/// How often a closing connection's server thread is looked for while it finishes.
+const LINGER_POLL: Duration = Duration::from_millis(2);
+
+#[derive(Debug)]
+enum Job {
+    /// Something was left unfinished: roll back, release locks, reset the session.
+    Clean(ServerConn),
+    /// Cancelled in the middle of a statement: close it, keeping its place until the server
+    /// has finished with it.
+    Close(ServerConn),
+}
+
+/// The pool's handle on its recycler task. The task is started on first use, on the runtime
+/// of the call that needs it, and started again if that runtime has gone; it stops when the
+/// pool is dropped (its channel closes), after finishing the jobs under way.
+#[derive(Debug, Default)]
+pub(crate) struct Recycler {
+    sender: Mutex<Option<mpsc::UnboundedSender<Job>>>,
+}
+
+impl Recycler {
+    pub(super) fn clean(&self, pool: &Arc<PoolInner>, conn: ServerConn) {
+        self.send(pool, Job::Clean(conn));
+    }
+
+    pub(super) fn close(&self, pool: &Arc<PoolInner>, conn: ServerConn) {
+        self.send(pool, Job::Close(conn));
+    }
+
+    fn send(&self, pool: &Arc<PoolInner>, job: Job) {
+        let refused = {
+            let mut sender = self.sender.lock().expect("recycler lock");
+            if sender.as_ref().is_none_or(mpsc::UnboundedSender::is_closed) {
+                *sender = start(pool);
+            }
+            match sender.as_ref() {
+                Some(sender) => sender.send(job).err().map(|refused| refused.0),
+                None => Some(job),
+            }
+        };
+        // No runtime to clean it on: closing it is the safe way out.
+        if let Some(job) = refused {
+            Counters::bump(&pool.counters.closed_unclean);
+            drop(job);
+        }
+    }
+}
+
+fn start(pool: &Arc<PoolInner>) -> Option<mpsc::UnboundedSender<Job>> {
+    let handle = tokio::runtime::Handle::try_current().ok()?;
+    let (sender, receiver) = mpsc::unbounded_channel();
+    let task = RecyclerTask {
+        receiver,
+        pool: Arc::downgrade(pool),
+        jobs: JoinSet::new(),
+    };
+    handle.spawn(task.run());
+    Some(sender)
+}
+
+struct RecyclerTask {
+    receiver: mpsc::UnboundedReceiver<Job>,
+    pool: Weak<PoolInner>,
+    /// Jobs under way; one slow server reply does not hold up the others.
+    jobs: JoinSet<()>,
+}
+
+impl RecyclerTask {
+    async fn run(mut self) {
+        loop {
+            let next = poll_fn(|cx| {
+                while let Poll::Ready(Some(_)) = self.jobs.poll_join_next(cx) {}
+                self.receiver.poll_recv(cx)
+            })
+            .await;
+            let Some(job) = next else { break };
+            let pool = self.pool.clone();
+            self.jobs.spawn(async move {
+                match job {
+                    Job::Clean(conn) => clean(pool, conn).await,
+                    Job::Close(conn) => close(pool, conn).await,
+                }
+            });
+        }
+        while self.jobs.join_next().await.is_some() {}
+    }
+}
+
+async fn clean(pool: Weak<PoolInner>, mut conn: ServerConn) {
+    let Some(strong) = pool.upgrade() else { return };
+    let limit = strong.config.connect_timeout;
+    let restored = tokio::time::timeout(limit, restore(&strong, &mut conn)).await;
+    match restored {
+        Ok(Ok(())) => {
+            Counters::bump(&strong.counters.recycled);
+            strong.store(conn);
+        }
+        outcome => {
+            let error = match outcome {
+                Ok(Err(err)) => err.to_string(),
+                _ => format!("no answer within {limit:?}"),
+            };
+            tracing::warn!(%error, "closing a connection that could not be cleaned");
+            Counters::bump(&strong.counters.closed_unclean);
+            if conn.conn.is_disconnected() {
+                conn.state.enter(Busy::Statement);
+            }
+            drop(strong);
+            close(pool, conn).await;
+        }
+    }
+}
+
+/// Undoes whatever `conn` was left in the middle of.
+async fn restore(pool: &PoolInner, conn: &mut ServerConn) -> Result<(), mysql_async::Error> {
+    if conn.state.has(Busy::Statement) {
+        // The driver reads what is left of the last reply before it sends the ping.
+        conn.conn.ping().await?;
+    }
+    if conn.state.has(Busy::Session) {
+        // COM_RESET_CONNECTION: rolls back, unlocks tables, drops temporary tables, user
+        // variables and prepared statements; the driver runs the session setup again.
+        if !conn.conn.reset().await? {
+            return Err(mysql_async::Error::Other(
+                "the server does not support COM_RESET_CONNECTION".into(),
+            ));
+        }
+        restore_database(pool, conn).await?;
+        let dialect = conn.dialect();
+        prepare_all(&mut conn.conn, &pool.registry, dialect).await?;
+    } else if conn.state.has(Busy::Transaction) {
+        conn.conn.query_drop("ROLLBACK").await?;
+    }
+    if conn.state.has(Busy::NamedLock) || conn.state.has(Busy::Session) {
+        conn.conn.query_drop("DO RELEASE_ALL_LOCKS()").await?;
+    }
+    conn.state = Default::default();
+    Ok(())
+}
+
+/// After a reset, makes the default database the one the URL names again.
+async fn restore_database(
+    pool: &PoolInner,
+    conn: &mut ServerConn,
+) -> Result<(), mysql_async::Error> {
+    let wanted = pool.opts.db_name().map(str::to_owned);
+    let current: Option<Option<String>> = conn.conn.query_first("SELECT DATABASE()").await?;
+    let current = current.flatten();
+    if current == wanted {
+        return Ok(());
+    }
+    let Some(sql) = wanted.as_deref().and_then(use_database_sql) else {
+        return Err(mysql_async::Error::Other(
+            "the session's default database cannot be restored".into(),
+        ));
+    };
+    conn.conn.query_drop(sql).await
+}
+
+/// Closes `conn`, whose server thread may still be running the statement it was sent: that
+/// thread (and so a connection on the server) lasts until the statement ends. The place is
+/// kept until the server no longer lists the thread, so the server never sees more of our
+/// connections than `max_connections`; it is given up anyway after the connect timeout.
+async fn close(pool: Weak<PoolInner>, conn: ServerConn) {
+    let thread = conn.conn.id();
+    let (driver_conn, place) = conn.into_parts();
+    drop(driver_conn);
+    if let Some(pool) = pool.upgrade() {
+        let deadline = Instant::now() + pool.config.connect_timeout;
+        while Instant::now() < deadline && !pool.is_closed() {
+            if thread_gone(&pool, thread).await == Some(true) {
+                break;
+            }
+            tokio::time::sleep(LINGER_POLL).await;
+        }
+    }
+    drop(place);
+}
+
+/// Whether the server no longer lists `thread`, asked on an idle connection of the pool
+/// (`None` when none is idle or the question fails).
+async fn thread_gone(pool: &Arc<PoolInner>, thread: u32) -> Option<bool> {
+    let mut conn = pool.take_shared()?;
+    let limit = pool.config.connect_timeout;
+    conn.state.enter(Busy::Statement);
+    let asked = tokio::time::timeout(
+        limit,
+        conn.conn.exec_first::<u64, _, _>(
+            "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE ID = ?",
+            (thread,),
+        ),
+    )
+    .await;
+    match asked {
+        Ok(Ok(count)) => {
+            conn.state.leave(Busy::Statement);
+            pool.store(conn);
+            Some(count == Some(0))
+        }
+        _ => {
+            pool.close_conn(conn);
+            None
+        }
+    }
+}
