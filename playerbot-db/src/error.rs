@@ -504,6 +504,33 @@ mod tests {
     }
 
     #[test]
+    fn classifies_connect_failures_by_code() {
+        let connect = |code| Error::from(ConnectError::new(code, "refused".into()));
+        for permanent in [1044, 1045, 1049] {
+            let err = connect(Some(permanent));
+            assert_eq!(err.kind(), ErrorKind::ConnectRejected);
+            assert!(
+                !err.is_retryable() && !err.is_connection_lost(),
+                "{permanent}"
+            );
+        }
+        for transient in [None, Some(1040)] {
+            let err = connect(transient);
+            assert_eq!(err.kind(), ErrorKind::ServerUnavailable);
+            assert!(
+                err.is_retryable() && err.is_connection_lost(),
+                "{transient:?}"
+            );
+        }
+        let timeout = Error::StatementTimeout {
+            after: Duration::from_secs(1),
+            context: Box::default(),
+        };
+        assert!(!timeout.is_retryable() && !timeout.is_connection_lost());
+        assert!(!Error::TransactionRolledBack { code: 1213 }.is_retryable());
+    }
+
+    #[test]
     fn finds_the_column_in_strict_mode_messages() {
         assert_eq!(
             column_in_message("Out of range value for column 'money' at row 1").as_deref(),

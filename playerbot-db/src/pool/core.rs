@@ -115,8 +115,7 @@ impl PoolInner {
                 conn
             });
             if let Some(conn) = local.flatten() {
-                let deadline = Instant::now() + self.config.checkout_timeout;
-                if let Some(conn) = self.make_ready(conn, validate_after, deadline).await {
+                if let Some(conn) = self.make_ready(conn, validate_after, None).await {
                     return Ok(conn);
                 }
             }
@@ -135,7 +134,8 @@ impl PoolInner {
             // Checkouts already waiting are served first.
             if !self.waiters.any() {
                 if let Some(conn) = self.take_shared() {
-                    if let Some(conn) = self.make_ready(conn, validate_after, deadline).await {
+                    if let Some(conn) = self.make_ready(conn, validate_after, Some(deadline)).await
+                    {
                         self.count_slow_checkout(waited, started);
                         return Ok(conn);
                     }
@@ -152,7 +152,7 @@ impl PoolInner {
             // joining the queue, unseen by whoever freed it (see `store` and `release_place`).
             if let Some(conn) = self.take_shared() {
                 drop(ticket);
-                if let Some(conn) = self.make_ready(conn, validate_after, deadline).await {
+                if let Some(conn) = self.make_ready(conn, validate_after, Some(deadline)).await {
                     self.count_slow_checkout(waited, started);
                     return Ok(conn);
                 }
@@ -169,7 +169,8 @@ impl PoolInner {
             match handed {
                 Ok(Ok(Handoff::Conn(conn))) => {
                     drop(ticket);
-                    if let Some(conn) = self.make_ready(conn, validate_after, deadline).await {
+                    if let Some(conn) = self.make_ready(conn, validate_after, Some(deadline)).await
+                    {
                         self.count_slow_checkout(waited, started);
                         return Ok(conn);
                     }
@@ -241,7 +242,7 @@ impl PoolInner {
         self: &Arc<Self>,
         mut conn: ServerConn,
         validate_after: Duration,
-        deadline: Instant,
+        deadline: Option<Instant>,
     ) -> Option<ServerConn> {
         if !conn.runtime.is_alive() {
             // Its runtime shut down, and its socket with it.
@@ -252,8 +253,11 @@ impl PoolInner {
         if conn.epoch == losses && conn.last_used.elapsed() < validate_after {
             return Some(conn);
         }
-        let limit =
-            (self.config.connect_timeout).min(deadline.saturating_duration_since(Instant::now()));
+        // The fast path has no deadline yet (building one costs a clock read): it starts now.
+        let left = deadline.map_or(self.config.checkout_timeout, |deadline| {
+            deadline.saturating_duration_since(Instant::now())
+        });
+        let limit = self.config.connect_timeout.min(left);
         let pinged = tokio::time::timeout(limit, conn.conn.ping()).await;
         if matches!(pinged, Ok(Ok(()))) {
             conn.epoch = losses;
@@ -268,8 +272,9 @@ impl PoolInner {
     /// to the recycler when something is unfinished on it, closed when its link is gone.
     pub(crate) fn check_in(self: &Arc<Self>, conn: ServerConn) {
         if conn.is_unusable() {
-            // Cancelled half way through a statement, or a link that failed: never reused.
-            if !conn.state.has(Busy::Statement) {
+            // Cancelled half way through a statement, a link that failed, or a runtime that
+            // shut down: never reused. Only a failed link says the others may be dead too.
+            if !conn.state.has(Busy::Statement) && (conn.broken || conn.conn.is_disconnected()) {
                 self.note_loss();
             }
             self.close_conn(conn);
