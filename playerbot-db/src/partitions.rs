@@ -48,7 +48,7 @@ impl Db {
         let meta = E::META;
         partitioning(meta)?;
         let mut guard = self.conn().await?;
-        let conn = &mut guard.server().conn;
+        let conn = &mut guard.routine().conn;
         let listed = live_partitions(conn, meta.table).await?;
         let mut partitions = Vec::with_capacity(listed.len());
         let mut lower = 0;
@@ -77,6 +77,7 @@ impl Db {
             });
             lower = upper.unwrap_or(u64::MAX);
         }
+        guard.routine_done();
         Ok(partitions)
     }
 
@@ -190,7 +191,7 @@ impl Db {
     pub async fn explain_key<E: BotEntity>(&self, key: &E::Key) -> Result<KeyPlan, Error> {
         let mut guard = self.conn().await?;
         let dialect = guard.dialect();
-        let conn = &mut guard.server().conn;
+        let conn = &mut guard.routine().conn;
         let sql = E::META.statements(dialect);
         let explain = match dialect {
             Dialect::MariaDb => "EXPLAIN PARTITIONS ",
@@ -220,6 +221,7 @@ impl Db {
         };
         let select_by_key = partitions_of(sql.select_by_key).await?;
         let delete_by_key = partitions_of(sql.delete_by_key).await?;
+        guard.routine_done();
         Ok(KeyPlan {
             select_by_key,
             delete_by_key,
@@ -268,6 +270,7 @@ async fn with_lock<T>(
 ) -> Result<T, Error> {
     let name = "CONCAT(?, '.', DATABASE(), '.', ?)";
     server.state.enter(Busy::NamedLock);
+    server.state.enter(Busy::Statement);
     let got: Option<Option<i64>> = server
         .conn
         .exec_first(
@@ -289,5 +292,6 @@ async fn with_lock<T>(
         )
         .await?;
     server.state.leave(Busy::NamedLock);
+    server.state.leave(Busy::Statement);
     result
 }

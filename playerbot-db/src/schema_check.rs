@@ -113,7 +113,7 @@ impl crate::Db {
     /// are listed.
     pub async fn check_schema(&self) -> Result<Vec<(&'static str, Vec<SchemaDifference>)>, Error> {
         let mut guard = self.conn().await?;
-        let conn = &mut guard.server().conn;
+        let conn = &mut guard.routine().conn;
         let mut report = Vec::new();
         for meta in self.pool.registry.metas() {
             let differences = check_table(conn, meta).await?;
@@ -121,6 +121,7 @@ impl crate::Db {
                 report.push((meta.entity, differences));
             }
         }
+        guard.routine_done();
         Ok(report)
     }
 }

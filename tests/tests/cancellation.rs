@@ -224,7 +224,7 @@ async fn thousands_of_cancelled_calls_leave_nothing_behind() {
             let (db, observed) = (db.clone(), observed.clone());
             tokio::spawn(async move {
                 let mut rng = Rng::new(task + 1);
-                for _ in 0..300 {
+                for _ in 0..600 {
                     random_call(&db, &mut rng, &observed).await;
                 }
             })
@@ -233,7 +233,7 @@ async fn thousands_of_cancelled_calls_leave_nothing_behind() {
     for task in tasks {
         task.await.unwrap();
     }
-    assert_eq!(observed.finished.load(Ordering::Relaxed), 8 * 300);
+    assert_eq!(observed.finished.load(Ordering::Relaxed), 8 * 600);
 
     // Quiet now: every transaction ends, every lock is free.
     let mut admin = test.conn().await;

@@ -108,13 +108,46 @@ impl EmbeddedServer {
     /// Stops the server process (SIGSTOP) without killing it: it keeps its sockets, so new
     /// connections are accepted by the kernel and nothing ever answers, as with a hung
     /// server. [`resume`](Self::resume) lets it go on.
+    ///
+    /// Returns once every thread of the server has stopped: a signal is delivered
+    /// asynchronously, and a thread woken by a request could otherwise still answer it.
     pub fn pause(&mut self) -> Result<(), EmbeddedError> {
-        self.signal("-STOP")
+        self.signal("-STOP")?;
+        self.wait_for_threads(true);
+        Ok(())
     }
 
     /// Continues a [`pause`](Self::pause)d server (SIGCONT).
     pub fn resume(&mut self) -> Result<(), EmbeddedError> {
-        self.signal("-CONT")
+        self.signal("-CONT")?;
+        self.wait_for_threads(false);
+        Ok(())
+    }
+
+    /// Waits (up to a few seconds) until every thread of the server is stopped, or none is.
+    fn wait_for_threads(&self, stopped: bool) {
+        let Some(child) = self.child.as_ref() else {
+            return;
+        };
+        let tasks = PathBuf::from(format!("/proc/{}/task", child.id()));
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            let Ok(entries) = fs::read_dir(&tasks) else {
+                return;
+            };
+            let all = entries.flatten().all(|task| {
+                let stat = fs::read_to_string(task.path().join("stat")).unwrap_or_default();
+                // The state follows the parenthesised command name: `pid (name) T …`.
+                let state = stat
+                    .rsplit_once(") ")
+                    .and_then(|(_, rest)| rest.chars().next());
+                matches!(state, Some('T' | 't')) == stopped
+            });
+            if all {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
     }
 
     fn signal(&mut self, signal: &str) -> Result<(), EmbeddedError> {

@@ -78,7 +78,7 @@ impl Migrator {
     /// Applies every pending migration, in order.
     pub async fn run(&self, db: &Db) -> Result<MigrationReport, Error> {
         let mut guard = db.conn().await?;
-        let server = guard.server();
+        let server = guard.routine();
         // Marked before the lock is asked for and cleared once it is released: a run dropped
         // in between leaves the release to the recycler, never to the next user.
         server.state.enter(Busy::NamedLock);
@@ -88,6 +88,7 @@ impl Migrator {
         let released = history::unlock(&mut server.conn).await;
         if released.is_ok() {
             server.state.leave(Busy::NamedLock);
+            server.state.leave(Busy::Statement);
         }
         let report = result?;
         released?;

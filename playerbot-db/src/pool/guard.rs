@@ -35,6 +35,19 @@ impl PooledConn {
         self.conn.as_mut().expect("present until drop")
     }
 
+    /// The connection for one of the crate's routines of several statements (maintenance,
+    /// schema checks, migrations): marked busy until [`routine_done`](Self::routine_done),
+    /// so one dropped half way is cleaned or closed, never lent as it is.
+    pub(crate) fn routine(&mut self) -> &mut ServerConn {
+        let server = self.server();
+        server.state.enter(Busy::Statement);
+        server
+    }
+
+    pub(crate) fn routine_done(&mut self) {
+        self.server().state.leave(Busy::Statement);
+    }
+
     pub fn flavor(&self) -> ServerFlavor {
         self.conn.as_ref().expect("present until drop").flavor
     }
@@ -67,10 +80,12 @@ impl Deref for PooledConn {
 
 impl DerefMut for PooledConn {
     /// Raw access may change the session in ways the pool cannot see, so the connection is
-    /// reset when it comes back.
+    /// reset when it comes back; and a statement may be under way whenever the guard is
+    /// dropped, so one dropped with a reply unread is closed.
     fn deref_mut(&mut self) -> &mut mysql_async::Conn {
         let server = self.server();
         server.state.enter(Busy::Session);
+        server.state.enter(Busy::Statement);
         &mut server.conn
     }
 }

@@ -16,6 +16,9 @@ use super::stats::Counters;
 use super::{PoolInner, ServerConn};
 use crate::session::use_database_sql;
 
+/// ER_NO_SUCH_THREAD.
+const UNKNOWN_THREAD: u16 = 1094;
+
 /// How often a closing connection's server thread is looked for while it finishes.
 const LINGER_POLL: Duration = Duration::from_millis(2);
 
@@ -178,42 +181,68 @@ async fn restore_database(
 /// Closes `conn`, whose server thread may still be running the statement it was sent: that
 /// thread (and so a connection on the server) lasts until the statement ends. The place is
 /// kept until the server no longer lists the thread, so the server never sees more of our
-/// connections than `max_connections`; it is given up anyway after the connect timeout.
+/// connections than `max_connections`. The statement nobody will read is stopped
+/// (`KILL QUERY`), so a long one does not hold the place for long; the place is given up
+/// anyway after the connect timeout, or at once when every place is waiting like this one.
 async fn close(pool: Weak<PoolInner>, conn: ServerConn) {
     let thread = conn.conn.id();
     let (driver_conn, place) = conn.into_parts();
     drop(driver_conn);
     if let Some(pool) = pool.upgrade() {
+        let _lingering = pool.lingering();
         let deadline = Instant::now() + pool.config.connect_timeout;
-        while Instant::now() < deadline && !pool.is_closed() {
-            if thread_gone(&pool, thread).await == Some(true) {
-                break;
+        let mut killed = false;
+        while Instant::now() < deadline && !pool.is_closed() && !pool.all_lingering() {
+            match ask_about(&pool, thread, !killed, deadline).await {
+                Some(true) => break,
+                Some(false) => killed = true,
+                None => tokio::time::sleep(LINGER_POLL).await,
             }
-            tokio::time::sleep(LINGER_POLL).await;
         }
     }
     drop(place);
 }
 
-/// Whether the server no longer lists `thread`, asked on an idle connection of the pool
-/// (`None` when none is idle or the question fails).
-async fn thread_gone(pool: &Arc<PoolInner>, thread: u32) -> Option<bool> {
-    let mut conn = pool.take_shared()?;
+/// Whether the server no longer lists `thread` (and, when `kill`, stops the statement it is
+/// running), asked on a connection of the pool lent in turn like any checkout: while the pool
+/// is busy, a returned connection goes to the oldest waiter and is never idle. `None` when
+/// no connection could be had or the question failed.
+async fn ask_about(
+    pool: &Arc<PoolInner>,
+    thread: u32,
+    kill: bool,
+    deadline: Instant,
+) -> Option<bool> {
+    let mut conn = tokio::time::timeout_at(deadline.into(), pool.get())
+        .await
+        .ok()?
+        .ok()?;
     let limit = pool.config.connect_timeout;
     conn.state.enter(Busy::Statement);
-    let asked = tokio::time::timeout(
-        limit,
-        conn.conn.exec_first::<u64, _, _>(
-            "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE ID = ?",
-            (thread,),
-        ),
-    )
+    let asked = tokio::time::timeout(limit, async {
+        let listed: Option<u64> = conn
+            .conn
+            .exec_first(
+                "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE ID = ?",
+                (thread,),
+            )
+            .await?;
+        let gone = listed == Some(0);
+        if !gone && kill {
+            // Unknown thread (1094): it ended in between, which is what we wait for.
+            match conn.conn.exec_drop("KILL QUERY ?", (thread,)).await {
+                Err(mysql_async::Error::Server(err)) if err.code == UNKNOWN_THREAD => {}
+                other => other?,
+            }
+        }
+        Ok::<_, mysql_async::Error>(gone)
+    })
     .await;
     match asked {
-        Ok(Ok(count)) => {
+        Ok(Ok(gone)) => {
             conn.state.leave(Busy::Statement);
             pool.store(conn);
-            Some(count == Some(0))
+            Some(gone)
         }
         _ => {
             pool.close_conn(conn);
