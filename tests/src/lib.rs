@@ -156,6 +156,30 @@ async fn connect(url: &str, database: Option<&str>) -> Conn {
         })
 }
 
+/// A `game` database on a private server (one a test stops, kills or restarts), with
+/// `BotState` and `BotEvent` registered, the builder adjusted by `configure`, and the tables
+/// created.
+pub async fn private_game_db(
+    server: &EmbeddedServer,
+    configure: impl FnOnce(DbBuilder) -> DbBuilder,
+) -> Db {
+    let mut setup = connect(&server.url(), None).await;
+    setup
+        .query_drop("CREATE DATABASE IF NOT EXISTS game")
+        .await
+        .unwrap_or_else(|err| panic!("creating database game: {err}"));
+    setup.disconnect().await.ok();
+    let builder = Db::builder(format!("{}game", server.url()))
+        .register::<playerbot_db::bots::BotState>()
+        .register::<playerbot_db::bots::BotEvent>();
+    let db = configure(builder)
+        .build()
+        .await
+        .unwrap_or_else(|err| panic!("opening a Db on the private server: {err}"));
+    db.create_tables().await.expect("create tables");
+    db
+}
+
 /// Runs `sql` on a pooled connection and returns its single number (a count, an id).
 pub async fn query_number(db: &Db, sql: &str) -> u64 {
     use playerbot_db::mysql_async::prelude::Queryable;

@@ -12,7 +12,7 @@ use playerbot_db::mysql_async::Conn;
 use playerbot_db::session::connect_opts;
 use playerbot_db::Db;
 use playerbot_db_tests::fixtures::bot_state;
-use playerbot_db_tests::{query_number, TestDb};
+use playerbot_db_tests::{private_game_db, query_number, TestDb};
 
 #[tokio::test]
 async fn a_killed_connection_is_replaced_and_the_next_call_succeeds() {
@@ -195,24 +195,11 @@ async fn a_real_deadlock_is_retried() {
 
 /// A database on a private server that the test kills and restarts.
 async fn private_db(server: &EmbeddedServer, max_connections: usize) -> Db {
-    let mut setup = Conn::new(connect_opts(&server.url(), None).unwrap())
-        .await
-        .unwrap();
-    setup
-        .query_drop("CREATE DATABASE IF NOT EXISTS game")
-        .await
-        .unwrap();
-    setup.disconnect().await.unwrap();
-    let db = Db::builder(format!("{}game", server.url()))
-        .register::<BotState>()
-        .register::<BotEvent>()
-        .max_connections(max_connections)
-        .max_reconnect_delay(Duration::from_millis(50))
-        .build()
-        .await
-        .unwrap();
-    db.create_tables().await.unwrap();
-    db
+    private_game_db(server, |b| {
+        b.max_connections(max_connections)
+            .max_reconnect_delay(Duration::from_millis(50))
+    })
+    .await
 }
 
 /// Waits until the restarted server takes connections again (outside the pool under test).
@@ -271,12 +258,7 @@ async fn every_path_recovers_on_its_next_call_after_a_restart() {
     server.restart().expect("restart");
     wait_until_up(&server).await;
 
-    db.conn()
-        .await
-        .unwrap()
-        .query_drop("SELECT 1")
-        .await
-        .unwrap();
+    raw_select(&db).await;
     db.partitions::<BotState>().await.unwrap();
     db.ensure_partitions::<BotEvent>(20_000).await.unwrap();
     Migrator::builtin().run(&db).await.unwrap();
@@ -290,11 +272,11 @@ async fn every_path_recovers_on_its_next_call_after_a_restart() {
     tx.commit().await.unwrap();
     assert!(db.exists::<BotState>(&5).await.unwrap());
     for _ in 0..6 {
-        db.conn()
-            .await
-            .unwrap()
-            .query_drop("SELECT 1")
-            .await
-            .unwrap();
+        raw_select(&db).await;
     }
+}
+
+async fn raw_select(db: &Db) {
+    let mut conn = db.conn().await.unwrap();
+    conn.query_drop("SELECT 1").await.unwrap();
 }

@@ -7,10 +7,9 @@ use playerbot_db::bots::BotState;
 use playerbot_db::embedded::EmbeddedServer;
 use playerbot_db::mysql_async::prelude::Queryable;
 use playerbot_db::mysql_async::Conn;
-use playerbot_db::session::connect_opts;
 use playerbot_db::{Db, Error, ErrorKind};
 use playerbot_db_tests::fixtures::bot_state;
-use playerbot_db_tests::TestDb;
+use playerbot_db_tests::{private_game_db, TestDb};
 
 /// How many connections the server has open to `test`'s database, other than `admin`.
 async fn server_connections(admin: &mut Conn, test: &TestDb) -> u64 {
@@ -279,27 +278,6 @@ async fn a_server_that_never_answers_fails_within_the_timeouts() {
     drop(listener);
 }
 
-/// A database on a private server, for tests that stop or kill it.
-async fn private_db(
-    server: &EmbeddedServer,
-    configure: impl FnOnce(playerbot_db::DbBuilder) -> playerbot_db::DbBuilder,
-) -> Db {
-    let mut setup = Conn::new(connect_opts(&server.url(), None).unwrap())
-        .await
-        .unwrap();
-    setup
-        .query_drop("CREATE DATABASE IF NOT EXISTS game")
-        .await
-        .unwrap();
-    setup.disconnect().await.unwrap();
-    let db = configure(Db::builder(format!("{}game", server.url())).register::<BotState>())
-        .build()
-        .await
-        .unwrap();
-    db.create_tables().await.unwrap();
-    db
-}
-
 /// The reported case: a pool of 2, a stopped server, two calls given up on while they opened
 /// connections; once the server is back, calls succeed (before, every later call timed out
 /// with "2 of 2 in use").
@@ -308,7 +286,7 @@ async fn opens_given_up_on_give_their_place_back() {
     let mut server = EmbeddedServer::start().expect("embedded server");
     // One idle connection (the build's); the first call below takes it and is given up on
     // in the middle of its statement, the second while opening a connection.
-    let db = private_db(&server, |b| {
+    let db = private_game_db(&server, |b| {
         b.max_connections(2)
             .connect_timeout(Duration::from_millis(500))
             .checkout_timeout(Duration::from_secs(2))
@@ -349,7 +327,7 @@ async fn calls_on_a_stopped_server_return_within_their_timeouts() {
     let mut server = EmbeddedServer::start().expect("embedded server");
     let checkout = Duration::from_millis(1_000);
     let statement = Duration::from_millis(500);
-    let db = private_db(&server, |b| {
+    let db = private_game_db(&server, |b| {
         b.max_connections(8)
             .connect_timeout(Duration::from_millis(400))
             .checkout_timeout(checkout)
