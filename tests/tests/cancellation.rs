@@ -319,3 +319,47 @@ async fn thousands_of_cancelled_calls_leave_nothing_behind() {
         calls.len()
     );
 }
+
+/// A statement cut off by its caller is not left running on the server: the recycler stops
+/// it (`KILL QUERY`) and keeps its place under the bound until its thread is gone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_statement_given_up_on_is_stopped_on_the_server() {
+    let test = TestDb::new("orphan_stopped").await;
+    let db = test.db_with(|b| b.max_connections(2)).await;
+    let given_up = tokio::time::timeout(Duration::from_millis(100), async {
+        let mut conn = db.conn().await?;
+        conn.query_drop("SELECT SLEEP(20)").await?;
+        Ok::<_, playerbot_db::Error>(())
+    })
+    .await;
+    assert!(given_up.is_err(), "the sleep was given up on");
+    let started = std::time::Instant::now();
+
+    let mut admin = test.conn().await;
+    // Stopped within a couple of seconds (the server itself notices a vanished client only
+    // at its next check, seconds later: this tells the two apart).
+    let mut running = u64::MAX;
+    for _ in 0..80 {
+        let count: Option<u64> = admin
+            .exec_first(
+                "SELECT COUNT(*) FROM information_schema.PROCESSLIST \
+                 WHERE DB = ? AND INFO LIKE 'SELECT SLEEP(20)%'",
+                (test.name(),),
+            )
+            .await
+            .unwrap();
+        running = count.unwrap_or(0);
+        if running == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert_eq!(
+        running,
+        0,
+        "the orphaned statement still runs after {:?}",
+        started.elapsed()
+    );
+    db.save(&bot_state(1)).await.unwrap();
+    assert!(db.stats().open <= 2, "{:?}", db.stats());
+}

@@ -304,10 +304,10 @@ impl PoolInner {
         Lingering(&self.lingering)
     }
 
-    /// Whether every place is held for a closing connection: nobody could answer whether
-    /// their threads are gone.
+    /// Whether every place under the bound is held for a closing connection: no connection
+    /// could be had to ask whether their threads are gone.
     pub(super) fn all_lingering(&self) -> bool {
-        self.lingering.load(Ordering::SeqCst) >= self.open.load(Ordering::SeqCst)
+        self.lingering.load(Ordering::SeqCst) >= self.config.max_connections
     }
 
     pub(super) fn losses(&self) -> u64 {

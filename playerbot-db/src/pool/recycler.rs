@@ -229,9 +229,15 @@ async fn ask_about(
             .await?;
         let gone = listed == Some(0);
         if !gone && kill {
-            // Unknown thread (1094): it ended in between, which is what we wait for.
-            match conn.conn.exec_drop("KILL QUERY ?", (thread,)).await {
-                Err(mysql_async::Error::Server(err)) if err.code == UNKNOWN_THREAD => {}
+            // KILL takes no placeholder on every server, and `thread` is an integer.
+            // Unknown thread (1094): it ended in between, which is what we wait for; any other
+            // refusal leaves us waiting for the statement to end by itself.
+            match conn.conn.query_drop(format!("KILL QUERY {thread}")).await {
+                Err(mysql_async::Error::Server(err)) => {
+                    if err.code != UNKNOWN_THREAD {
+                        tracing::debug!(error = %err.message, "cannot stop an orphaned statement");
+                    }
+                }
                 other => other?,
             }
         }
