@@ -34,6 +34,8 @@ impl Waiters {
     pub(super) fn join(&self, pool: &Arc<PoolInner>) -> Ticket {
         let (sender, receiver) = oneshot::channel();
         let mut queue = self.queue.lock().expect("waiters lock");
+        // Waiters that gave up leave their senders behind; they would keep `any` true.
+        queue.retain(|sender| !sender.is_closed());
         queue.push_back(sender);
         self.len.store(queue.len(), Ordering::SeqCst);
         Ticket {
