@@ -164,6 +164,16 @@ pub enum Error {
         max: usize,
     },
 
+    /// The row's value in a unique column belongs to another row (another primary key). The
+    /// save changed nothing: an upsert never overwrites a row of another key.
+    #[error("{entity} (key {key}): the value of unique column {columns} is another row's; nothing was changed")]
+    UniqueConflict {
+        entity: &'static str,
+        key: String,
+        /// The entity's unique column, or its unique columns joined with " or ".
+        columns: String,
+    },
+
     /// A row did not decode into the entity.
     #[error(transparent)]
     Decode(#[from] RowError),
@@ -245,6 +255,7 @@ impl Error {
         match self {
             Error::Server { code, .. } => kind_of_server_code(*code),
             Error::InvalidValue { .. } => ErrorKind::InvalidValue,
+            Error::UniqueConflict { .. } => ErrorKind::DuplicateKey,
             Error::ConnectionLost { .. } => ErrorKind::ConnectionLost,
             Error::Connect(connect) if connect.is_permanent() => ErrorKind::ConnectRejected,
             Error::Connect(_) => ErrorKind::ServerUnavailable,
@@ -462,7 +473,8 @@ pub(crate) fn is_value_rejection(code: u16) -> bool {
 
 /// The column a strict-mode message names: `Out of range value for column 'money' at row 1`.
 pub(crate) fn column_in_message(message: &str) -> Option<String> {
-    let start = message.find("column '")? + "column '".len();
+    // `Column 'x' cannot be null` starts with a capital; ASCII lowering keeps the offsets.
+    let start = message.to_ascii_lowercase().find("column '")? + "column '".len();
     let rest = &message[start..];
     Some(rest[..rest.find('\'')?].to_owned())
 }
@@ -539,6 +551,10 @@ mod tests {
         assert_eq!(
             column_in_message("Data too long for column 'name' at row 3").as_deref(),
             Some("name")
+        );
+        assert_eq!(
+            column_in_message("Column 'bot_id' cannot be null").as_deref(),
+            Some("bot_id")
         );
         assert_eq!(column_in_message("Deadlock found"), None);
     }

@@ -39,10 +39,35 @@ pub(super) fn row_placeholders(table: &Table) -> String {
 }
 
 /// Starts the duplicate-key clause: after the last row of an insert, before the assignments.
-pub(super) fn update_prefix(dialect: Dialect) -> String {
-    match dialect {
+///
+/// With a `unique` column, a conflict may be with another row (same unique value, other
+/// primary key), which the update would then overwrite. The clause starts with a guard for
+/// that: the first key column keeps its value when the conflicting row has the incoming
+/// primary key, and is set to NULL otherwise, which strict mode refuses (1048) before any
+/// column changes. Entities without a unique column get no guard and pay nothing.
+pub(super) fn update_prefix(table: &Table, dialect: Dialect) -> String {
+    let head = match dialect {
         Dialect::MySql => format!(" AS {ROW_ALIAS} ON DUPLICATE KEY UPDATE "),
         Dialect::MariaDb => " ON DUPLICATE KEY UPDATE ".to_owned(),
+    };
+    if !table.columns.iter().any(|c| c.unique) {
+        return head;
+    }
+    let same_key = table
+        .keys()
+        .map(|c| format!("{} = {}", ident(&c.name), incoming(&c.name, dialect)))
+        .collect::<Vec<_>>()
+        .join(" AND ");
+    let first = ident(&table.columns[key_index(table)].name);
+    format!("{head}{first} = IF({same_key}, {first}, NULL), ")
+}
+
+/// The incoming row's value of `column` inside a duplicate-key clause.
+fn incoming(column: &str, dialect: Dialect) -> String {
+    let column = ident(column);
+    match dialect {
+        Dialect::MySql => format!("{ROW_ALIAS}.{column}"),
+        Dialect::MariaDb => format!("VALUES({column})"),
     }
 }
 
@@ -55,10 +80,10 @@ pub(super) fn assignments(table: &Table, dialect: Dialect) -> Vec<String> {
         .iter()
         .map(|c| {
             let column = ident(&c.name);
-            match (c.key, dialect) {
-                (true, _) => format!("{column} = {column}"),
-                (false, Dialect::MySql) => format!("{column} = {ROW_ALIAS}.{column}"),
-                (false, Dialect::MariaDb) => format!("{column} = VALUES({column})"),
+            if c.key {
+                format!("{column} = {column}")
+            } else {
+                format!("{column} = {}", incoming(&c.name, dialect))
             }
         })
         .collect()
@@ -78,16 +103,17 @@ pub(super) fn upsert_tail(table: &Table, dialect: Dialect) -> String {
     if updated.is_empty() {
         updated.push(&assignments[key_index(table)]);
     }
-    format!("{}{}", update_prefix(dialect), updated.join(", "))
+    format!("{}{}", update_prefix(table, dialect), updated.join(", "))
 }
 
-/// What follows the last row of an insert that keeps existing rows as they are.
+/// What follows the last row of an insert that keeps existing rows as they are: a no-op
+/// assignment of the first key, which the unique-column guard already is when there is one.
 pub(super) fn ignore_tail(table: &Table, dialect: Dialect) -> String {
-    format!(
-        "{}{}",
-        update_prefix(dialect),
-        assignments(table, dialect)[key_index(table)]
-    )
+    let prefix = update_prefix(table, dialect);
+    match prefix.strip_suffix(", ") {
+        Some(guarded) => guarded.to_owned(),
+        None => format!("{prefix}{}", assignments(table, dialect)[key_index(table)]),
+    }
 }
 
 fn key_index(table: &Table) -> usize {

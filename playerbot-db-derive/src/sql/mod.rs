@@ -39,7 +39,7 @@ pub(crate) fn statements(table: &Table, dialect: Dialect) -> Statements {
         select_by_key: format!("{select_head} WHERE {}", dml::key_predicate(table)),
         insert: format!("{insert_head}{row_placeholders}"),
         upsert: format!("{insert_head}{row_placeholders}{upsert_tail}"),
-        update_prefix: dml::update_prefix(dialect),
+        update_prefix: dml::update_prefix(table, dialect),
         assignments: dml::assignments(table, dialect),
         ignore_tail: dml::ignore_tail(table, dialect),
         delete_by_key: dml::delete_by_key(table),

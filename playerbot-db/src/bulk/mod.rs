@@ -10,7 +10,7 @@ mod plan;
 mod statement;
 
 use mysql_async::prelude::Queryable;
-use mysql_async::Params;
+use mysql_async::{Params, Row, Value};
 
 use crate::error::Context;
 use crate::pool::{statement, ServerConn};
@@ -64,6 +64,9 @@ pub struct BulkSave<'db, E> {
     mode: BulkMode,
     entity: std::marker::PhantomData<fn() -> E>,
 }
+
+/// Unique values looked up in one statement when naming the row of a unique conflict.
+const PROBE_VALUES: usize = 10_000;
 
 /// The most rows one call accepts; more is almost certainly a mistake in the caller.
 pub const MAX_ROWS_PER_CALL: usize = 1_000_000;
@@ -248,7 +251,7 @@ impl<E: BotEntity, K: Fn(usize) -> String> Job<'_, E, K> {
                 .await
             {
                 roll_back(conn, &err).await;
-                return Err(err);
+                return Err(self.name_unique_conflict(conn, chunk, err).await);
             }
         }
         commit_on(conn, "bulk save commit").await
@@ -287,6 +290,97 @@ impl<E: BotEntity, K: Fn(usize) -> String> Job<'_, E, K> {
                 statement!(conn, context, |c| c.exec_batch(&*sql, params)).map_err(named)
             }
         }
+    }
+
+    /// A unique conflict in a chunk names the chunk's first row; the server does not say
+    /// which row it was. After the rollback, this looks the chunk's unique values up and
+    /// names the row whose value another key holds.
+    async fn name_unique_conflict(
+        &self,
+        conn: &mut ServerConn,
+        chunk: &Chunk,
+        err: Error,
+    ) -> Error {
+        let Error::UniqueConflict {
+            entity,
+            key,
+            columns,
+        } = err
+        else {
+            return err;
+        };
+        let found = if conn.broken {
+            None
+        } else {
+            self.conflicting_row(conn, chunk).await
+        };
+        Error::UniqueConflict {
+            entity,
+            key: found.map_or(key, |position| (self.key_of)(position)),
+            columns,
+        }
+    }
+
+    /// The position of the first row of `chunk` whose value in a unique column belongs to a
+    /// row of another key.
+    async fn conflicting_row(&self, conn: &mut ServerConn, chunk: &Chunk) -> Option<usize> {
+        let meta = E::META;
+        let keys: Vec<usize> = (0..meta.columns.len())
+            .filter(|&i| meta.columns[i].key)
+            .collect();
+        let quoted = |i: usize| format!("`{}`", meta.columns[i].name);
+        let key_list = keys
+            .iter()
+            .map(|&i| quoted(i))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let literal = |value: &Value| value.as_sql(true);
+        let positions = chunk.range.clone();
+        let rows: Vec<(usize, Vec<Value>)> = positions
+            .map(|position| (position, self.rows[self.order[position]].to_params()))
+            .collect();
+        for unique in (0..meta.columns.len()).filter(|&i| meta.columns[i].unique) {
+            for slice in rows.chunks(PROBE_VALUES) {
+                let values: Vec<Value> = slice
+                    .iter()
+                    .map(|(_, params)| params[unique].clone())
+                    .filter(|value| *value != Value::NULL)
+                    .collect();
+                if values.is_empty() {
+                    continue;
+                }
+                let sql = format!(
+                    "SELECT {key_list}, {} FROM `{}` WHERE {} IN ({})",
+                    quoted(unique),
+                    meta.table,
+                    quoted(unique),
+                    vec!["?"; values.len()].join(", ")
+                );
+                let context = || Context {
+                    entity: Some(meta.entity),
+                    statement: Some("unique conflict lookup"),
+                    ..Context::default()
+                };
+                let held: Vec<Row> =
+                    statement!(conn, context, |c| c.exec(sql, Params::Positional(values))).ok()?;
+                for row in held {
+                    let row = row.unwrap();
+                    let (held_key, held_value) = row.split_at(keys.len());
+                    let other_key = |params: &Vec<Value>| {
+                        keys.iter()
+                            .zip(held_key)
+                            .any(|(&i, held)| literal(&params[i]) != literal(held))
+                    };
+                    let hit = slice.iter().find(|(_, params)| {
+                        literal(&params[unique]) == literal(&held_value[0]) && other_key(params)
+                    });
+                    if let Some((position, _)) = hit {
+                        return Some(*position);
+                    }
+                }
+            }
+        }
+        None
     }
 
     fn chunk_context(&self, chunk: &Chunk, number: (usize, usize)) -> Context {

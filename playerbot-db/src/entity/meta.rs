@@ -105,7 +105,10 @@ pub struct Statements {
     pub upsert: &'static str,
     /// …and end upserts with this duplicate-key clause (every non-key column updated).
     pub upsert_tail: &'static str,
-    /// The start of a duplicate-key clause, for one with a chosen set of `assignments`.
+    /// The start of a duplicate-key clause, for one with a chosen set of `assignments`. For
+    /// an entity with a `unique` column it begins with a guard that makes a conflict with
+    /// another row's unique value an error (1048 on the first key column) instead of an
+    /// update of that row.
     pub update_prefix: &'static str,
     /// One assignment per column, in column order: `` `c` = VALUES(`c`) `` (MariaDB) or
     /// `` `c` = new.`c` `` (MySQL) for non-key columns, and the no-op `` `k` = `k` `` for keys.

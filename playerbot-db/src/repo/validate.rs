@@ -6,7 +6,7 @@
 
 use mysql_async::Value;
 
-use crate::error::{column_in_message, is_value_rejection, ValueProblem};
+use crate::error::{code, column_in_message, is_value_rejection, ValueProblem};
 use crate::{EntityMeta, Error, ValueKind};
 
 /// TEXT and BLOB hold at most this many bytes.
@@ -76,6 +76,24 @@ pub(crate) fn map_rejection(
     key: impl FnOnce() -> String,
 ) -> Error {
     match error {
+        // Only the upsert's guard sets a key column to NULL (see the derive's
+        // `update_prefix`): the conflict was with another row's unique value.
+        Error::Server { code, message, .. }
+            if code == code::COLUMN_CANNOT_BE_NULL
+                && names_key_of_unique_entity(meta, &message) =>
+        {
+            Error::UniqueConflict {
+                entity: meta.entity,
+                key: key(),
+                columns: meta
+                    .columns
+                    .iter()
+                    .filter(|c| c.unique)
+                    .map(|c| c.name)
+                    .collect::<Vec<_>>()
+                    .join(" or "),
+            }
+        }
         Error::Server { code, message, .. } if is_value_rejection(code) => Error::InvalidValue {
             entity: meta.entity,
             key: key(),
@@ -84,4 +102,11 @@ pub(crate) fn map_rejection(
         },
         other => other,
     }
+}
+
+/// Whether `message` (a 1048) names a key column of an entity that has a unique column.
+fn names_key_of_unique_entity(meta: &EntityMeta, message: &str) -> bool {
+    meta.columns.iter().any(|c| c.unique)
+        && column_in_message(message)
+            .is_some_and(|named| meta.columns.iter().any(|c| c.key && c.name == named))
 }
