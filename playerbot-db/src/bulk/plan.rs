@@ -1,6 +1,7 @@
 //! Which rows go into which statement: duplicates dropped (last one wins), rows ordered by
 //! partition, and chunks sized by the placeholder limit and the server's packet limit.
 
+use std::cmp::Ordering;
 use std::collections::HashMap;
 
 use mysql_async::Value;
@@ -17,19 +18,69 @@ pub(super) const MAX_PLACEHOLDERS: usize = 65_535;
 /// Room left in a packet for the command header, null bitmap and the like.
 const PACKET_HEADROOM: usize = 4_096;
 
-/// Indices into the caller's rows: the last occurrence of each key, ordered by partition
-/// (stable, so rows of one partition keep their order).
+/// Indices into the caller's rows: the last occurrence of each key, in one global order —
+/// partition, then primary key as the server's index orders it. Every bulk save writes its
+/// rows in this order, so two saves that share rows lock them in the same order and cannot
+/// deadlock on each other, whatever order their callers gave.
 pub(super) fn order_rows<E: BotEntity>(rows: &[E]) -> (Vec<usize>, usize) {
     let mut last: HashMap<E::Key, usize> = HashMap::with_capacity(rows.len());
     for (index, row) in rows.iter().enumerate() {
         last.insert(row.key(), index);
     }
-    let mut kept: Vec<usize> = (0..rows.len())
+    let mut kept: Vec<(u64, Vec<Value>, usize)> = (0..rows.len())
         .filter(|&index| last.get(&rows[index].key()) == Some(&index))
+        .map(|index| {
+            let row = &rows[index];
+            (
+                row.partition().unwrap_or(0),
+                E::key_params(&row.key()),
+                index,
+            )
+        })
         .collect();
     let duplicates = rows.len() - kept.len();
-    kept.sort_by_key(|&index| rows[index].partition().unwrap_or(0));
-    (kept, duplicates)
+    kept.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| compare_keys(&a.1, &b.1)));
+    (
+        kept.into_iter().map(|(_, _, index)| index).collect(),
+        duplicates,
+    )
+}
+
+/// Orders two keys (their params, column by column) as the server's index does: numbers by
+/// value, strings and bytes by their bytes (the binary collations keys use).
+pub(super) fn compare_keys(a: &[Value], b: &[Value]) -> Ordering {
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| compare_values(x, y))
+        .find(|order| order.is_ne())
+        .unwrap_or_else(|| a.len().cmp(&b.len()))
+}
+
+fn compare_values(x: &Value, y: &Value) -> Ordering {
+    match (x, y) {
+        (Value::Int(a), Value::Int(b)) => a.cmp(b),
+        (Value::UInt(a), Value::UInt(b)) => a.cmp(b),
+        (Value::Int(a), Value::UInt(b)) => u64::try_from(*a).map_or(Ordering::Less, |a| a.cmp(b)),
+        (Value::UInt(a), Value::Int(b)) => {
+            u64::try_from(*b).map_or(Ordering::Greater, |b| a.cmp(&b))
+        }
+        (Value::Bytes(a), Value::Bytes(b)) => a.cmp(b),
+        (Value::Float(a), Value::Float(b)) => a.total_cmp(b),
+        (Value::Double(a), Value::Double(b)) => a.total_cmp(b),
+        // Keys of one entity have one kind per column; any fixed order will do otherwise.
+        _ => kind_rank(x).cmp(&kind_rank(y)),
+    }
+}
+
+fn kind_rank(value: &Value) -> u8 {
+    match value {
+        Value::NULL => 0,
+        Value::Int(_) | Value::UInt(_) => 1,
+        Value::Float(_) | Value::Double(_) => 2,
+        Value::Bytes(_) => 3,
+        Value::Date(..) => 4,
+        Value::Time(..) => 5,
+    }
 }
 
 /// Consecutive runs of `order` that share a partition.
@@ -139,6 +190,21 @@ pub(super) fn row_bytes(params: &[Value]) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn keys_compare_as_the_index_orders_them() {
+        let int = |v: i64| vec![Value::Int(v)];
+        let uint = |v: u64| vec![Value::UInt(v)];
+        assert_eq!(compare_keys(&uint(2), &uint(10)), Ordering::Less);
+        assert_eq!(compare_keys(&int(-1), &uint(0)), Ordering::Less);
+        assert_eq!(compare_keys(&uint(5), &int(5)), Ordering::Equal);
+        let text = |s: &str| vec![Value::Bytes(s.as_bytes().to_vec())];
+        assert_eq!(compare_keys(&text("B"), &text("a")), Ordering::Less);
+        assert_eq!(compare_keys(&text("a"), &text("a ")), Ordering::Less);
+        let pair = |a: u64, b: u64| vec![Value::UInt(a), Value::UInt(b)];
+        assert_eq!(compare_keys(&pair(1, 9), &pair(2, 0)), Ordering::Less);
+        assert_eq!(compare_keys(&pair(2, 1), &pair(2, 0)), Ordering::Greater);
+    }
 
     fn rows(n: usize, bytes: usize) -> Vec<usize> {
         (0..n)
