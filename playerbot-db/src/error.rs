@@ -174,6 +174,19 @@ pub enum Error {
         columns: String,
     },
 
+    /// A [`TxScope::PerChunk`](crate::TxScope::PerChunk) bulk save failed after some of its
+    /// chunks were committed: those stay saved, the failing chunk and the rest are not.
+    /// Rows are written in partition, then primary-key order, so the saved rows are the
+    /// first `saved_rows` of the call's distinct rows in that order. `kind()` and the `is_*`
+    /// checks answer for `source`.
+    #[error("bulk save stopped after {saved_chunks} of {chunks} chunks ({saved_rows} rows saved): {source}")]
+    PartlySaved {
+        saved_chunks: usize,
+        chunks: usize,
+        saved_rows: usize,
+        source: Box<Error>,
+    },
+
     /// A row did not decode into the entity.
     #[error(transparent)]
     Decode(#[from] RowError),
@@ -193,6 +206,22 @@ pub enum Error {
         key: String,
         bytes: usize,
         max_allowed_packet: usize,
+    },
+
+    /// Partition maintenance would take the table past the partitions a table may have.
+    #[error("table {table} would need {needed} partitions to cover id {id}, more than the server's limit of {limit}; nothing was changed")]
+    TooManyPartitions {
+        table: &'static str,
+        id: u64,
+        needed: u64,
+        limit: u64,
+    },
+
+    /// The entity's table does not exist in the database (create it, or run the migrations).
+    #[error("table {table} of {entity} does not exist in this database")]
+    NoSuchTable {
+        entity: &'static str,
+        table: &'static str,
     },
 
     /// A migration could not be applied, or an applied one has changed.
@@ -241,6 +270,7 @@ impl Error {
     /// The server's error code, when the server produced the error.
     pub fn server_code(&self) -> Option<u16> {
         match self {
+            Error::PartlySaved { source, .. } => source.server_code(),
             Error::Server { code, .. } => Some(*code),
             Error::InvalidValue {
                 problem: ValueProblem::Rejected { code, .. },
@@ -253,6 +283,7 @@ impl Error {
     /// What kind of failure this is; retry, reconnect and backoff decisions are made from it.
     pub fn kind(&self) -> ErrorKind {
         match self {
+            Error::PartlySaved { source, .. } => source.kind(),
             Error::Server { code, .. } => kind_of_server_code(*code),
             Error::InvalidValue { .. } => ErrorKind::InvalidValue,
             Error::UniqueConflict { .. } => ErrorKind::DuplicateKey,
@@ -264,7 +295,10 @@ impl Error {
             Error::TransactionRolledBack { .. } => ErrorKind::TransactionRolledBack,
             Error::Closed => ErrorKind::Closed,
             Error::Decode(_) | Error::UnknownServer(_) => ErrorKind::Unexpected,
-            Error::TooLarge { .. } | Error::RowTooLarge { .. } => ErrorKind::TooLarge,
+            Error::TooLarge { .. }
+            | Error::RowTooLarge { .. }
+            | Error::TooManyPartitions { .. } => ErrorKind::TooLarge,
+            Error::NoSuchTable { .. } => ErrorKind::Config,
             Error::Config(_) | Error::NotRegistered { .. } => ErrorKind::Config,
             Error::Migration { .. } => ErrorKind::Migration,
             Error::Driver { .. } => ErrorKind::Unexpected,
@@ -304,7 +338,7 @@ impl Error {
 
     /// The data was refused: retrying the same values cannot succeed.
     pub fn is_invalid_value(&self) -> bool {
-        matches!(self, Error::InvalidValue { .. })
+        self.kind() == ErrorKind::InvalidValue
     }
 }
 

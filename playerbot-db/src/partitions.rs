@@ -30,6 +30,9 @@ pub struct KeyPlan {
     pub delete_by_key: Vec<String>,
 }
 
+/// The most partitions a table may have on MySQL and MariaDB.
+pub const MAX_PARTITIONS: u64 = 8_192;
+
 /// Serializes partition maintenance across processes.
 const MAINTENANCE_LOCK: &str = "playerbot_db_partitions";
 
@@ -50,6 +53,12 @@ impl Db {
         let mut guard = self.conn().await?;
         let conn = &mut guard.routine().conn;
         let listed = live_partitions(conn, meta.table).await?;
+        if listed.is_empty() && !table_exists(conn, meta.table).await? {
+            return Err(Error::NoSuchTable {
+                entity: meta.entity,
+                table: meta.table,
+            });
+        }
         let mut partitions = Vec::with_capacity(listed.len());
         let mut lower = 0;
         for (name, bound) in listed {
@@ -98,8 +107,24 @@ impl Db {
                 ))
                 .await?
                 .flatten();
-            let covered = highest_bound(conn, meta).await?;
+            let listed = live_partitions(conn, meta.table).await?;
+            let covered = highest_bound(&listed);
             let wanted = highest.unwrap_or(0).saturating_add(headroom);
+            // Counted before anything is built: an outlier id could ask for billions.
+            let needed = if wanted < covered {
+                0
+            } else {
+                (wanted / layout.width - covered / layout.width).saturating_add(1)
+            };
+            let total = (listed.len() as u64).saturating_add(needed);
+            if total > MAX_PARTITIONS {
+                return Err(Error::TooManyPartitions {
+                    table: meta.table,
+                    id: wanted,
+                    needed: total,
+                    limit: MAX_PARTITIONS,
+                });
+            }
             let mut added = Vec::new();
             let mut bound = covered;
             while bound <= wanted {
@@ -249,14 +274,25 @@ pub(crate) async fn live_partitions(
         .collect())
 }
 
+/// Whether `table` exists in the current database.
+async fn table_exists(conn: &mut mysql_async::Conn, table: &str) -> Result<bool, Error> {
+    let found: Option<u64> = conn
+        .exec_first(
+            "SELECT COUNT(*) FROM information_schema.TABLES \
+             WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?",
+            (table,),
+        )
+        .await?;
+    Ok(found.unwrap_or(0) > 0)
+}
+
 /// The upper bound of the last bounded partition (ids below it have a partition of their own).
-async fn highest_bound(conn: &mut mysql_async::Conn, meta: &EntityMeta) -> Result<u64, Error> {
-    let listed = live_partitions(conn, meta.table).await?;
-    Ok(listed
-        .into_iter()
-        .filter_map(|(_, bound)| bound?.parse::<u64>().ok())
+fn highest_bound(listed: &[(String, Option<String>)]) -> u64 {
+    listed
+        .iter()
+        .filter_map(|(_, bound)| bound.as_deref()?.parse::<u64>().ok())
         .max()
-        .unwrap_or(0))
+        .unwrap_or(0)
 }
 
 /// Runs `work` holding the table's maintenance lock, so two processes never alter its

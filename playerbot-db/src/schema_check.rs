@@ -90,15 +90,23 @@ impl fmt::Display for SchemaDifference {
             Self::UniqueKey { column, expected } => {
                 write!(
                     f,
-                    "column `{column}` {} a unique key",
-                    if *expected { "lacks" } else { "has an extra" }
+                    "column `{column}` {}",
+                    if *expected {
+                        "lacks a unique key"
+                    } else {
+                        "has a unique key the entity does not declare"
+                    }
                 )
             }
             Self::Index { column, expected } => {
                 write!(
                     f,
-                    "column `{column}` {} an index",
-                    if *expected { "lacks" } else { "has an extra" }
+                    "column `{column}` {}",
+                    if *expected {
+                        "lacks an index"
+                    } else {
+                        "has an index the entity does not declare"
+                    }
                 )
             }
             Self::Partitions { expected, found } => {

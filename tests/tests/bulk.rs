@@ -305,7 +305,20 @@ async fn per_chunk_transactions_keep_the_chunks_before_a_failure() {
         .await
         .unwrap_err();
     assert!(err.is_invalid_value(), "{err}");
-    // 1000-row chunks: the first two committed, the third (with row 2200) did not.
+    // 1000-row chunks: the first two committed, the third (with row 2200) did not, and the
+    // error says so.
+    assert!(
+        matches!(
+            err,
+            Error::PartlySaved {
+                saved_chunks: 2,
+                chunks: 3,
+                saved_rows: 2_000,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
     assert_eq!(count(&db, "all_types").await, 2_000);
 }
 

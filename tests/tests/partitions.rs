@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use playerbot_db::bots::{BotEvent, BotState};
 use playerbot_db::partitions::PartitionInfo;
+use playerbot_db::{Db, Error};
 use playerbot_db_tests::fixtures::{bot_event, bot_state};
 use playerbot_db_tests::TestDb;
 
@@ -191,5 +192,49 @@ async fn maintenance_on_an_unpartitioned_entity_is_a_clear_error() {
     assert!(
         err.to_string().contains("AiValue is not partitioned"),
         "{err}"
+    );
+}
+
+/// An outlier id far past the partitions in place: the work is counted first and refused
+/// with a typed error naming the table, instead of a raw server error (1499) or a statement
+/// larger than a packet.
+#[tokio::test]
+async fn an_outlier_id_asking_for_too_many_partitions_is_refused() {
+    let test = TestDb::new("partition_limit").await;
+    let db = test.db().await;
+    db.save(&bot_state(4_000_000_000)).await.unwrap();
+    let before = db.partitions::<BotState>().await.unwrap();
+    let err = db.ensure_partitions::<BotState>(10_000).await.unwrap_err();
+    match &err {
+        Error::TooManyPartitions {
+            table, id, limit, ..
+        } => {
+            assert_eq!(*table, "bot_state");
+            assert_eq!(*id, 4_000_010_000);
+            assert_eq!(*limit, 8_192);
+        }
+        other => panic!("expected TooManyPartitions: {other:?}"),
+    }
+    assert_eq!(db.partitions::<BotState>().await.unwrap(), before);
+}
+
+#[tokio::test]
+async fn partitions_of_a_table_that_does_not_exist_is_an_error() {
+    let test = TestDb::new("partition_no_table").await;
+    let db = Db::builder(test.url())
+        .register::<BotState>()
+        .build()
+        .await
+        .unwrap();
+    let err = db.partitions::<BotState>().await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::NoSuchTable {
+                entity: "BotState",
+                table: "bot_state"
+            }
+        ),
+        "{err:?}"
     );
 }

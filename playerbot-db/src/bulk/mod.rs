@@ -37,7 +37,9 @@ pub enum BulkMode {
 pub enum TxScope {
     /// One transaction for the whole call: all rows or none.
     PerCall,
-    /// One transaction per chunk: a failure leaves earlier chunks saved (see the report).
+    /// One transaction per chunk: a failure after the first chunk leaves the earlier chunks
+    /// saved and says so ([`Error::PartlySaved`]: rows are written in partition, then key
+    /// order, so the saved ones are the first `saved_rows` of that order).
     PerChunk,
 }
 
@@ -181,11 +183,25 @@ impl<E: BotEntity> BulkSave<'_, E> {
                     .await)?;
             }
             TxScope::PerChunk => {
+                let mut saved_rows = 0;
                 for (i, chunk) in chunks.iter().enumerate() {
                     let one = std::slice::from_ref(chunk);
-                    with_retry!(self.db, true, |conn| job
+                    let done = with_retry!(self.db, true, |conn| job
                         .run(conn, mode, one, i, chunks.len())
-                        .await)?;
+                        .await);
+                    if let Err(err) = done {
+                        return Err(if i == 0 {
+                            err
+                        } else {
+                            Error::PartlySaved {
+                                saved_chunks: i,
+                                chunks: chunks.len(),
+                                saved_rows,
+                                source: Box::new(err),
+                            }
+                        });
+                    }
+                    saved_rows += chunk.range.len();
                 }
             }
         }
