@@ -11,6 +11,18 @@ pub enum Dialect {
     MariaDb,
 }
 
+impl Dialect {
+    /// The collation of string columns: binary and NO PAD, so keys compare as Rust's `==`
+    /// (trailing spaces, case and accents all count). The derive's CREATE TABLE and the
+    /// built-in migrations use the same.
+    pub fn string_collation(self) -> &'static str {
+        match self {
+            Dialect::MySql => "utf8mb4_0900_bin",
+            Dialect::MariaDb => "utf8mb4_nopad_bin",
+        }
+    }
+}
+
 /// A server's product and version, parsed from `SELECT VERSION()`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ServerFlavor {

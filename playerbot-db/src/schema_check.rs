@@ -6,7 +6,7 @@ use std::fmt;
 use mysql_async::prelude::Queryable;
 use mysql_async::Conn;
 
-use crate::{EntityMeta, Error};
+use crate::{Dialect, EntityMeta, Error, ValueKind};
 
 /// One way the live table differs from the entity.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,6 +48,12 @@ pub enum SchemaDifference {
     Partitions {
         expected: Vec<String>,
         found: Vec<String>,
+    },
+    /// A string column's collation is not the binary NO PAD one keys need.
+    Collation {
+        column: String,
+        expected: String,
+        found: String,
     },
 }
 
@@ -109,6 +115,14 @@ impl fmt::Display for SchemaDifference {
                     }
                 )
             }
+            Self::Collation {
+                column,
+                expected,
+                found,
+            } => write!(
+                f,
+                "column `{column}` has collation {found}, the entity needs {expected}"
+            ),
             Self::Partitions { expected, found } => {
                 write!(f, "partitions are {found:?}, the entity says {expected:?}")
             }
@@ -121,10 +135,11 @@ impl crate::Db {
     /// are listed.
     pub async fn check_schema(&self) -> Result<Vec<(&'static str, Vec<SchemaDifference>)>, Error> {
         let mut guard = self.conn().await?;
+        let dialect = guard.dialect();
         let conn = &mut guard.routine().conn;
         let mut report = Vec::new();
         for meta in self.pool.registry.metas() {
-            let differences = check_table(conn, meta).await?;
+            let differences = check_table(conn, meta, dialect).await?;
             if !differences.is_empty() {
                 report.push((meta.entity, differences));
             }
@@ -134,23 +149,31 @@ impl crate::Db {
     }
 }
 
-/// Compares table `meta.table` in the connection's current database with `meta`.
+/// Compares table `meta.table` in the connection's current database with `meta`, as the
+/// derive generates it for a server of `dialect`.
 pub async fn check_table(
     conn: &mut Conn,
     meta: &EntityMeta,
+    dialect: Dialect,
 ) -> Result<Vec<SchemaDifference>, Error> {
-    let columns: Vec<(String, String, String)> = conn
+    let rows: Vec<(String, String, String, Option<String>)> = conn
         .exec(
-            "SELECT COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE FROM information_schema.COLUMNS \
+            "SELECT COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE, COLLATION_NAME \
+             FROM information_schema.COLUMNS \
              WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION",
             (meta.table,),
         )
         .await?;
-    if columns.is_empty() {
+    if rows.is_empty() {
         return Ok(vec![SchemaDifference::MissingTable]);
     }
     let mut differences = Vec::new();
+    let columns: Vec<(String, String, String)> = rows
+        .iter()
+        .map(|(name, sql_type, nullable, _)| (name.clone(), sql_type.clone(), nullable.clone()))
+        .collect();
     compare_columns(meta, &columns, &mut differences);
+    compare_collations(meta, &rows, dialect.string_collation(), &mut differences);
 
     // (index name, column, non_unique) in index order.
     let indexes: Vec<(String, String, i64)> = conn
@@ -165,6 +188,32 @@ pub async fn check_table(
     let partitions = crate::partitions::live_partitions(conn, meta.table).await?;
     compare_partitions(meta, &partitions, &mut differences);
     Ok(differences)
+}
+
+/// Text columns must use the binary NO PAD collation (binary columns have none).
+fn compare_collations(
+    meta: &EntityMeta,
+    live: &[(String, String, String, Option<String>)],
+    expected: &str,
+    out: &mut Vec<SchemaDifference>,
+) {
+    for column in meta
+        .columns
+        .iter()
+        .filter(|c| matches!(c.kind, ValueKind::Text { .. }))
+    {
+        let found = live
+            .iter()
+            .find(|(name, ..)| name == column.name)
+            .and_then(|(.., collation)| collation.as_deref());
+        if let Some(found) = found.filter(|found| *found != expected) {
+            out.push(SchemaDifference::Collation {
+                column: column.name.to_owned(),
+                expected: expected.to_owned(),
+                found: found.to_owned(),
+            });
+        }
+    }
 }
 
 fn compare_columns(

@@ -28,7 +28,9 @@ async fn generated_tables_match_their_metadata() {
         conn.query_drop(meta.statements(dialect).create_table)
             .await
             .expect("create table");
-        let differences = check_table(&mut conn, meta).await.expect("schema check");
+        let differences = check_table(&mut conn, meta, dialect)
+            .await
+            .expect("schema check");
         assert!(differences.is_empty(), "{}: {differences:?}", meta.table);
     }
     // The partitions are really there, with the bounds the metadata names.
@@ -58,7 +60,8 @@ async fn drifted_table_is_reported_in_full() {
     )
     .await
     .expect("create drifted table");
-    let differences = check_table(&mut conn, BotState::META)
+    let dialect = round_trip::dialect(&mut conn).await;
+    let differences = check_table(&mut conn, BotState::META, dialect)
         .await
         .expect("schema check");
     let expected = [
@@ -100,10 +103,30 @@ async fn drifted_table_is_reported_in_full() {
     );
     assert_eq!(differences.len(), expected.len() + 1, "{differences:?}");
 
-    let missing = check_table(&mut conn, AiValue::META)
+    let missing = check_table(&mut conn, AiValue::META, dialect)
         .await
         .expect("schema check");
     assert_eq!(missing, vec![SchemaDifference::MissingTable]);
+
+    // A string key in a PAD SPACE collation ("a" and "a " one key) is reported.
+    conn.query_drop(
+        "CREATE TABLE bot_event (bot_id INT UNSIGNED NOT NULL, event VARCHAR(64) NOT NULL, \
+         value BIGINT NOT NULL, expires_at BIGINT NOT NULL, PRIMARY KEY (bot_id, event), \
+         KEY expires_at (expires_at)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin",
+    )
+    .await
+    .expect("create a padding table");
+    let differences = check_table(&mut conn, BotEvent::META, dialect)
+        .await
+        .expect("schema check");
+    assert!(
+        differences.contains(&SchemaDifference::Collation {
+            column: "event".into(),
+            expected: dialect.string_collation().into(),
+            found: "utf8mb4_bin".into(),
+        }),
+        "{differences:?}"
+    );
 }
 
 /// The partition the entity computes for a row is the one the server stores it in.

@@ -3,13 +3,28 @@
 use std::fmt::Write;
 
 use super::quote::{ident, ident_list};
+use super::Dialect;
 use crate::model::Table;
 
-/// InnoDB and utf8mb4 with the binary collation, so string keys compare exactly as Rust's
-/// `==` does on both servers (their default collations differ and ignore case).
-const TABLE_OPTIONS: &str = "ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin";
+/// InnoDB and utf8mb4 with a binary NO PAD collation, so string keys compare exactly as
+/// Rust's `==` does: byte for byte, trailing spaces included (`utf8mb4_bin` is PAD SPACE on
+/// MariaDB, and the servers' default collations ignore case and accents).
+fn table_options(dialect: Dialect) -> String {
+    format!(
+        "ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE={}",
+        string_collation(dialect)
+    )
+}
 
-pub(super) fn create_table(table: &Table) -> String {
+/// The collation of every string column.
+fn string_collation(dialect: Dialect) -> &'static str {
+    match dialect {
+        Dialect::MySql => "utf8mb4_0900_bin",
+        Dialect::MariaDb => "utf8mb4_nopad_bin",
+    }
+}
+
+pub(super) fn create_table(table: &Table, dialect: Dialect) -> String {
     let mut lines: Vec<String> = table
         .columns
         .iter()
@@ -29,9 +44,10 @@ pub(super) fn create_table(table: &Table) -> String {
         lines.push(format!("KEY {0} ({0})", ident(&column.name)));
     }
     let mut sql = format!(
-        "CREATE TABLE IF NOT EXISTS {} (\n  {}\n) {TABLE_OPTIONS}",
+        "CREATE TABLE IF NOT EXISTS {} (\n  {}\n) {}",
         ident(&table.name),
-        lines.join(",\n  ")
+        lines.join(",\n  "),
+        table_options(dialect)
     );
     if let Some(partition) = &table.partition {
         write!(sql, "\nPARTITION BY RANGE ({}) (", ident(&partition.column))

@@ -43,7 +43,7 @@ pub(crate) fn statements(table: &Table, dialect: Dialect) -> Statements {
         assignments: dml::assignments(table, dialect),
         ignore_tail: dml::ignore_tail(table, dialect),
         delete_by_key: dml::delete_by_key(table),
-        create_table: ddl::create_table(table),
+        create_table: ddl::create_table(table, dialect),
         select_head,
         insert_head,
         row_placeholders,

@@ -15,5 +15,7 @@ pub(super) fn migrations() -> Vec<Migration> {
         "0003_ai_value.sql",
         "0004_bot_strategy.sql",
         "0005_bot_equipment.sql",
+        "0006_exact_string_keys.mariadb.sql",
+        "0006_exact_string_keys.mysql.sql",
     ]
 }

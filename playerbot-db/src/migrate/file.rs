@@ -2,21 +2,48 @@
 
 use std::path::Path;
 
-use crate::Error;
+use crate::{Dialect, Error};
+
+/// File name endings of the variants of a migration for one kind of server.
+const VARIANTS: [(&str, Dialect); 2] = [
+    (".mariadb.sql", Dialect::MariaDb),
+    (".mysql.sql", Dialect::MySql),
+];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Migration {
-    /// The file name, `NNNN_name.sql`.
+    /// `NNNN_name.sql`: the file name, without the server part of a variant's name.
     pub name: String,
     pub sql: String,
+    /// For a variant for one kind of server (`NNNN_name.mariadb.sql`,
+    /// `NNNN_name.mysql.sql`): that server's dialect. Where SQL must differ between the two
+    /// (collation names, say), a migration comes as a pair of variants; a database runs the
+    /// one for its server and records it under the shared name.
+    pub dialect: Option<Dialect>,
 }
 
 impl Migration {
+    /// A migration from its file name and text; a `.mariadb.sql` or `.mysql.sql` name makes
+    /// it a variant for that server.
     pub fn new(name: impl Into<String>, sql: impl Into<String>) -> Migration {
+        let name = name.into();
+        let (name, dialect) = VARIANTS
+            .iter()
+            .find_map(|&(suffix, dialect)| {
+                let stem = name.strip_suffix(suffix)?;
+                Some((format!("{stem}.sql"), Some(dialect)))
+            })
+            .unwrap_or((name, None));
         Migration {
-            name: name.into(),
+            name,
             sql: sql.into(),
+            dialect,
         }
+    }
+
+    /// Whether a server of `dialect` runs this migration.
+    pub fn applies_to(&self, dialect: Dialect) -> bool {
+        self.dialect.is_none_or(|only| only == dialect)
     }
 
     /// The `NNNN` of the name.
@@ -44,7 +71,11 @@ impl Migration {
     }
 
     fn is_well_named(name: &str) -> bool {
-        let Some(stem) = name.strip_suffix(".sql") else {
+        let Some(stem) = VARIANTS
+            .iter()
+            .find_map(|(suffix, _)| name.strip_suffix(suffix))
+            .or_else(|| name.strip_suffix(".sql"))
+        else {
             return false;
         };
         let (version, rest) = stem.split_at(stem.find('_').unwrap_or(0));
@@ -110,5 +141,16 @@ mod tests {
         assert!(!Migration::is_well_named("1_bot_state.sql"));
         assert!(!Migration::is_well_named("0001-bot.sql"));
         assert!(!Migration::is_well_named("0001_.sql"));
+        assert!(Migration::is_well_named("0006_nopad.mariadb.sql"));
+        assert!(Migration::is_well_named("0006_nopad.mysql.sql"));
+    }
+
+    #[test]
+    fn variants_share_a_name_and_apply_to_their_server() {
+        let maria = Migration::new("0006_nopad.mariadb.sql", "SELECT 1;");
+        assert_eq!(maria.name, "0006_nopad.sql");
+        assert!(maria.applies_to(Dialect::MariaDb) && !maria.applies_to(Dialect::MySql));
+        let both = Migration::new("0001_x.sql", "SELECT 1;");
+        assert!(both.applies_to(Dialect::MariaDb) && both.applies_to(Dialect::MySql));
     }
 }

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use mysql_async::prelude::Queryable;
 
 use crate::pool::Busy;
-use crate::{Db, Error};
+use crate::{Db, Dialect, Error};
 pub use file::Migration;
 
 /// What a run did.
@@ -47,7 +47,12 @@ impl Migrator {
     pub fn new(mut migrations: Vec<Migration>) -> Result<Migrator, Error> {
         migrations.sort_by(|a, b| a.name.cmp(&b.name));
         for pair in migrations.windows(2) {
-            if pair[0].version() == pair[1].version() {
+            let variants_of_one = pair[0].name == pair[1].name
+                && pair[0]
+                    .dialect
+                    .zip(pair[1].dialect)
+                    .is_some_and(|(a, b)| a != b);
+            if pair[0].version() == pair[1].version() && !variants_of_one {
                 return Err(Error::Config(format!(
                     "migrations {} and {} share a version",
                     pair[0].name, pair[1].name
@@ -78,12 +83,13 @@ impl Migrator {
     /// Applies every pending migration, in order.
     pub async fn run(&self, db: &Db) -> Result<MigrationReport, Error> {
         let mut guard = db.conn().await?;
+        let dialect = guard.dialect();
         let server = guard.routine();
         // Marked before the lock is asked for and cleared once it is released: a run dropped
         // in between leaves the release to the recycler, never to the next user.
         server.state.enter(Busy::NamedLock);
         history::lock(&mut server.conn, self.lock_timeout).await?;
-        let result = self.run_locked(&mut server.conn).await;
+        let result = self.run_locked(&mut server.conn, dialect).await;
         // Released even after a failure; a lost connection releases it by itself.
         let released = history::unlock(&mut server.conn).await;
         if released.is_ok() {
@@ -95,12 +101,18 @@ impl Migrator {
         Ok(report)
     }
 
-    async fn run_locked(&self, conn: &mut mysql_async::Conn) -> Result<MigrationReport, Error> {
+    async fn run_locked(
+        &self,
+        conn: &mut mysql_async::Conn,
+        dialect: Dialect,
+    ) -> Result<MigrationReport, Error> {
         history::create_table(conn).await?;
         let applied = history::applied(conn).await?;
         let mut report = MigrationReport::default();
+        // The server's own variant of a migration that comes in two.
+        let ours = || self.migrations.iter().filter(|m| m.applies_to(dialect));
         for (name, checksum) in &applied {
-            match self.migrations.iter().find(|m| &m.name == name) {
+            match ours().find(|m| &m.name == name) {
                 Some(migration) if &migration.checksum() != checksum => {
                     return Err(Error::Migration {
                         name: name.clone(),
@@ -115,11 +127,7 @@ impl Migrator {
                 None => report.unknown_in_history.push(name.clone()),
             }
         }
-        for migration in self
-            .migrations
-            .iter()
-            .filter(|m| !applied.iter().any(|(name, _)| name == &m.name))
-        {
+        for migration in ours().filter(|m| !applied.iter().any(|(name, _)| name == &m.name)) {
             let started = Instant::now();
             for statement in migration.statements() {
                 conn.query_drop(statement)
