@@ -16,6 +16,9 @@ pub(crate) async fn run(url: String, dir: Option<PathBuf>, check_only: bool) -> 
             Some(dir) => Migrator::from_dir(dir)?,
             None => Migrator::builtin(),
         };
+        for (name, reason) in migrator.skipped() {
+            println!("skipped {name}: {reason}");
+        }
         let report = migrator.run(&db).await?;
         for (name, took) in &report.applied {
             println!("applied {name} in {took:?}");

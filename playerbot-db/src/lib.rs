@@ -13,6 +13,7 @@ pub mod embedded;
 mod entity;
 mod error;
 mod fnv;
+mod ident;
 pub mod migrate;
 pub mod partitions;
 mod pool;

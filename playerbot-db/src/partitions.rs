@@ -10,6 +10,7 @@ use std::ops::Range;
 use mysql_async::prelude::Queryable;
 use mysql_async::Row;
 
+use crate::ident::quoted;
 use crate::pool::{Busy, ServerConn};
 use crate::{BotEntity, Db, Dialect, EntityMeta, Error, Partitioning};
 
@@ -74,8 +75,9 @@ impl Db {
                 })?;
             let rows: Option<u64> = conn
                 .query_first(format!(
-                    "SELECT COUNT(*) FROM `{}` PARTITION (`{name}`)",
-                    meta.table
+                    "SELECT COUNT(*) FROM {} PARTITION ({})",
+                    quoted(meta.table),
+                    quoted(&name)
                 ))
                 .await?;
             partitions.push(PartitionInfo {
@@ -200,7 +202,7 @@ impl Db {
         let mut guard = self.conn().await?;
         let list = inside
             .iter()
-            .map(|name| format!("`{name}`"))
+            .map(|name| quoted(name))
             .collect::<Vec<_>>()
             .join(", ");
         let sql = format!("ALTER TABLE `{}` {action} PARTITION {list}", meta.table);

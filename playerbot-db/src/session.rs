@@ -36,5 +36,5 @@ pub(crate) fn use_database_sql(name: &str) -> Option<String> {
     if name.is_empty() || name.chars().count() > 64 || name.contains('\0') {
         return None;
     }
-    Some(format!("USE `{}`", name.replace('`', "``")))
+    Some(format!("USE {}", crate::ident::quoted(name)))
 }

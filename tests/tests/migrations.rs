@@ -163,3 +163,103 @@ async fn a_failing_migration_names_itself_and_is_not_recorded() {
         0
     );
 }
+
+/// CRLF line ends, and a `;` at a line end inside a string literal: the file is split by a
+/// lexer that knows quotes and comments, not at every `;` before a line end.
+#[tokio::test]
+async fn files_are_split_by_their_syntax_not_by_line_ends() {
+    let test = TestDb::new("migrations_lexer").await;
+    let db = bot_db(&test).await;
+    let migrator = Migrator::new(vec![
+        Migration::new(
+            "0001_crlf.sql",
+            "-- three tables\r\nCREATE TABLE a (x INT);\r\nCREATE TABLE b (x INT);\r\nCREATE TABLE c (x INT);\r\n",
+        ),
+        Migration::new(
+            "0002_literal.sql",
+            "CREATE TABLE notes (t VARCHAR(64));\nINSERT INTO notes VALUES ('ends;\nhere'); -- done;\n",
+        ),
+    ])
+    .unwrap();
+    let report = migrator.run(&db).await.unwrap();
+    assert_eq!(report.applied.len(), 2);
+    for table in ["a", "b", "c"] {
+        assert_eq!(
+            query_number(&db, &format!("SELECT COUNT(*) FROM {table}")).await,
+            0
+        );
+    }
+    let mut conn = db.conn().await.unwrap();
+    let note: Option<String> = conn.query_first("SELECT t FROM notes").await.unwrap();
+    assert_eq!(note.as_deref(), Some("ends;\nhere"));
+}
+
+/// A file numbered before one already applied (a late merge, say) is refused with nothing
+/// applied, unless asked for.
+#[tokio::test]
+async fn a_migration_numbered_before_an_applied_one_is_refused() {
+    let test = TestDb::new("migrations_order").await;
+    let db = bot_db(&test).await;
+    let first = Migration::new("0001_a.sql", "CREATE TABLE a (x INT);");
+    let third = Migration::new("0003_c.sql", "CREATE TABLE c (x INT);");
+    let second = Migration::new("0002_b.sql", "CREATE TABLE b (x INT);");
+    Migrator::new(vec![first.clone(), third.clone()])
+        .unwrap()
+        .run(&db)
+        .await
+        .unwrap();
+    let all = Migrator::new(vec![first, second, third]).unwrap();
+    let err = all.run(&db).await.unwrap_err();
+    match &err {
+        playerbot_db::Error::Migration { name, message } => {
+            assert_eq!(name, "0002_b.sql");
+            assert!(message.contains("0003"), "{message}");
+        }
+        other => panic!("expected a migration error: {other:?}"),
+    }
+    let tables = "SELECT COUNT(*) FROM information_schema.TABLES \
+                  WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'b'";
+    assert_eq!(query_number(&db, tables).await, 0, "nothing was applied");
+    let report = all.allow_out_of_order(true).run(&db).await.unwrap();
+    assert_eq!(report.applied.len(), 1);
+    assert_eq!(query_number(&db, tables).await, 1);
+}
+
+/// Files in the folder that are not migrations are listed with the reason, not dropped
+/// silently.
+#[test]
+fn files_that_are_not_migrations_are_reported() {
+    let dir = std::env::temp_dir().join(format!("playerbot_db_skipped_{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for (name, text) in [
+        ("0001_a.sql", "CREATE TABLE a (x INT);"),
+        ("0002_b.SQL", "CREATE TABLE b (x INT);"),
+        ("README.md", "notes"),
+    ] {
+        std::fs::write(dir.join(name), text).unwrap();
+    }
+    let migrator = Migrator::from_dir(&dir);
+    std::fs::remove_dir_all(&dir).unwrap();
+    let migrator = migrator.unwrap();
+    assert_eq!(migrator.migrations().len(), 1);
+    let skipped = migrator.skipped();
+    assert_eq!(skipped.len(), 2, "{skipped:?}");
+    assert!(
+        skipped[0].0 == "0002_b.SQL" && skipped[0].1.contains("lower case"),
+        "{skipped:?}"
+    );
+    assert!(
+        skipped[1].0 == "README.md" && skipped[1].1.contains("not a .sql file"),
+        "{skipped:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_url_without_a_database_names_the_cause() {
+    let db = Db::builder(playerbot_db_tests::server_url())
+        .build()
+        .await
+        .unwrap();
+    let err = Migrator::builtin().run(&db).await.unwrap_err();
+    assert!(err.to_string().contains("no database"), "{err}");
+}

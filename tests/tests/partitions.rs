@@ -238,3 +238,30 @@ async fn partitions_of_a_table_that_does_not_exist_is_an_error() {
         "{err:?}"
     );
 }
+
+/// Partition names read back from the server go into SQL quoted, whatever they hold.
+#[tokio::test]
+async fn partition_names_with_backticks_are_quoted() {
+    let test = TestDb::new("partition_backtick").await;
+    let db = test.db().await;
+    db.save(&bot_state(85_000)).await.unwrap();
+    let mut conn = test.conn().await;
+    use playerbot_db::mysql_async::prelude::Queryable;
+    conn.query_drop(
+        "ALTER TABLE bot_state REORGANIZE PARTITION pmax INTO \
+         (PARTITION `we``ird` VALUES LESS THAN (90000), PARTITION pmax VALUES LESS THAN MAXVALUE)",
+    )
+    .await
+    .unwrap();
+    let partitions = db.partitions::<BotState>().await.unwrap();
+    let weird = partitions.iter().find(|p| p.name == "we`ird").unwrap();
+    assert_eq!(
+        (weird.lower, weird.upper, weird.rows),
+        (80_000, Some(90_000), 1)
+    );
+    let truncated = db
+        .truncate_partitions::<BotState>(80_000..90_000)
+        .await
+        .unwrap();
+    assert_eq!(truncated, vec!["we`ird".to_owned()]);
+}

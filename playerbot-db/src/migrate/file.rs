@@ -56,18 +56,10 @@ impl Migration {
         format!("{:016x}", crate::fnv::fnv1a(self.sql.as_bytes()))
     }
 
-    /// The statements: split at `;` that ends a line, comments-only pieces dropped.
+    /// The statements: split at each `;` outside quotes and comments (see `split`),
+    /// comments-only pieces dropped.
     pub fn statements(&self) -> Vec<&str> {
-        self.sql
-            .split(";\n")
-            .flat_map(|piece| piece.strip_suffix(';').or(Some(piece)))
-            .map(str::trim)
-            .filter(|piece| {
-                piece
-                    .lines()
-                    .any(|line| !line.trim().is_empty() && !line.trim_start().starts_with("--"))
-            })
-            .collect()
+        super::split::split_statements(&self.sql)
     }
 
     fn is_well_named(name: &str) -> bool {
@@ -88,18 +80,33 @@ impl Migration {
     }
 }
 
-pub(super) fn read_dir(dir: &Path) -> Result<Vec<Migration>, Error> {
+/// A file of a migrations folder that is not a migration, and why.
+pub(super) type Skipped = (String, String);
+
+/// The migrations in `dir`, and the files that are not, each with the reason.
+pub(super) fn read_dir(dir: &Path) -> Result<(Vec<Migration>, Vec<Skipped>), Error> {
     let entries = std::fs::read_dir(dir)
         .map_err(|err| Error::Config(format!("reading {}: {err}", dir.display())))?;
     let mut migrations = Vec::new();
+    let mut skipped = Vec::new();
     for entry in entries {
         let path = entry
             .map_err(|err| Error::Config(format!("reading {}: {err}", dir.display())))?
             .path();
         let Some(name) = path.file_name().and_then(|n| n.to_str()).map(str::to_owned) else {
+            skipped.push((
+                path.display().to_string(),
+                "the name is not valid UTF-8".to_owned(),
+            ));
             continue;
         };
         if !name.ends_with(".sql") {
+            let reason = if name.to_ascii_lowercase().ends_with(".sql") {
+                "the extension must be .sql in lower case"
+            } else {
+                "not a .sql file"
+            };
+            skipped.push((name, reason.to_owned()));
             continue;
         }
         if !Migration::is_well_named(&name) {
@@ -111,7 +118,8 @@ pub(super) fn read_dir(dir: &Path) -> Result<Vec<Migration>, Error> {
             .map_err(|err| Error::Config(format!("reading {}: {err}", path.display())))?;
         migrations.push(Migration::new(name, sql));
     }
-    Ok(migrations)
+    skipped.sort();
+    Ok((migrations, skipped))
 }
 
 #[cfg(test)]

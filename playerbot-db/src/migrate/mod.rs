@@ -9,6 +9,7 @@
 mod builtin;
 mod file;
 mod history;
+mod split;
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -35,6 +36,9 @@ pub struct MigrationReport {
 pub struct Migrator {
     migrations: Vec<Migration>,
     lock_timeout: Duration,
+    out_of_order: bool,
+    /// Files of the folder that are not migrations, with the reason.
+    skipped: Vec<(String, String)>,
 }
 
 impl Migrator {
@@ -62,12 +66,35 @@ impl Migrator {
         Ok(Migrator {
             migrations,
             lock_timeout: Duration::from_secs(60),
+            out_of_order: false,
+            skipped: Vec::new(),
         })
     }
 
-    /// Every `NNNN_name.sql` file in `dir`.
+    /// Every `NNNN_name.sql` file in `dir` (and `.mariadb.sql` / `.mysql.sql` variants).
+    /// Other files are skipped, each with its reason in [`skipped`](Self::skipped) and in a
+    /// warning.
     pub fn from_dir(dir: impl AsRef<Path>) -> Result<Migrator, Error> {
-        Migrator::new(file::read_dir(dir.as_ref())?)
+        let (migrations, skipped) = file::read_dir(dir.as_ref())?;
+        for (name, reason) in &skipped {
+            tracing::warn!(file = %name, %reason, "not a migration: skipped");
+        }
+        Ok(Migrator {
+            skipped,
+            ..Migrator::new(migrations)?
+        })
+    }
+
+    /// The files [`from_dir`](Self::from_dir) did not take as migrations, and why.
+    pub fn skipped(&self) -> &[(String, String)] {
+        &self.skipped
+    }
+
+    /// Applies a pending migration even when one with a higher number is already applied
+    /// (refused by default: a file added behind applied ones is usually a merge mistake).
+    pub fn allow_out_of_order(mut self, allow: bool) -> Self {
+        self.out_of_order = allow;
+        self
     }
 
     /// How long a run waits for another process's run to finish (default 60 s).
@@ -84,6 +111,16 @@ impl Migrator {
     pub async fn run(&self, db: &Db) -> Result<MigrationReport, Error> {
         let mut guard = db.conn().await?;
         let dialect = guard.dialect();
+        let server = guard.routine();
+        // The lock and the history are per database: without one there is nowhere to go.
+        let database: Option<Option<String>> = server.conn.query_first("SELECT DATABASE()").await?;
+        if database.flatten().is_none() {
+            guard.routine_done();
+            return Err(Error::Migration {
+                name: String::new(),
+                message: "no database is selected: name one in the URL (mysql://host/game)".into(),
+            });
+        }
         let server = guard.routine();
         // Marked before the lock is asked for and cleared once it is released: a run dropped
         // in between leaves the release to the recycler, never to the next user.
@@ -127,7 +164,26 @@ impl Migrator {
                 None => report.unknown_in_history.push(name.clone()),
             }
         }
-        for migration in ours().filter(|m| !applied.iter().any(|(name, _)| name == &m.name)) {
+        let pending: Vec<&Migration> = ours()
+            .filter(|m| !applied.iter().any(|(name, _)| name == &m.name))
+            .collect();
+        let newest_applied = applied
+            .iter()
+            .map(|(name, _)| name.split('_').next().unwrap_or(""))
+            .max();
+        if let Some(newest) = newest_applied.filter(|_| !self.out_of_order) {
+            if let Some(behind) = pending.iter().find(|m| m.version() < newest) {
+                return Err(Error::Migration {
+                    name: behind.name.clone(),
+                    message: format!(
+                        "it is numbered before {newest}, which is already applied; nothing was \
+                         applied (renumber it after {newest}, or allow it with \
+                         Migrator::allow_out_of_order)"
+                    ),
+                });
+            }
+        }
+        for migration in pending {
             let started = Instant::now();
             for statement in migration.statements() {
                 conn.query_drop(statement)
