@@ -128,9 +128,31 @@ impl<'a> Field<'a> {
     }
 }
 
+/// A one-word type name with no generics: possibly an alias of a supported type.
+fn is_bare_name(ty: &Type) -> bool {
+    match ty {
+        Type::Path(path) => {
+            path.qself.is_none()
+                && path.path.segments.len() == 1
+                && path.path.segments[0].arguments.is_none()
+        }
+        _ => false,
+    }
+}
+
 fn report_unsupported(cx: &Ctxt, ty: &Type, why: Unsupported) {
     let shown = display_type(ty);
     match why {
+        Unsupported::Unknown if is_bare_name(ty) => cx.error_spanned(
+            ty,
+            format_args!("the type `{shown}` has no SQL column mapping"),
+            format_args!(
+                "if `{shown}` is a type alias (`type {shown} = u64;`), write the type it stands for: \
+                 the derive reads types as written and cannot see through aliases; \
+                 for a fieldless enum add `#[derive(BotEnum)]` with `#[repr(u8)]` to it and `#[bot(repr = u8)]` to this field; \
+                 to keep the field out of the table add `#[bot(skip)]`"
+            ),
+        ),
         Unsupported::Unknown => cx.error_spanned(
             ty,
             format_args!("the type `{shown}` has no SQL column mapping"),

@@ -38,7 +38,8 @@ fn check_has_key(cx: &Ctxt, entity: &Entity<'_>) {
     }
 }
 
-/// Table and column names must be plain, unreserved SQL identifiers.
+/// Table and column names must be plain SQL identifiers (reserved words are fine: every
+/// statement quotes them).
 fn check_identifiers(cx: &Ctxt, entity: &Entity<'_>) {
     let table = entity
         .attrs

@@ -5,20 +5,43 @@ use proc_macro2::TokenStream;
 use quote::quote;
 use syn::DeriveInput;
 
-pub(crate) fn entity(input: &DeriveInput, errors: syn::Error) -> TokenStream {
+/// What could be read of a struct whose derive failed: enough to define the same names.
+pub(crate) struct Partial {
+    /// `None` when the key fields are themselves in error.
+    pub(crate) key_type: Option<TokenStream>,
+    pub(crate) column_consts: TokenStream,
+}
+
+pub(crate) fn entity(
+    input: &DeriveInput,
+    errors: syn::Error,
+    partial: Option<Partial>,
+) -> TokenStream {
     let errors = errors.into_compile_error();
     if !input.generics.params.is_empty() {
         return errors;
     }
     let ident = &input.ident;
+    // The key type and column constants as the derive would have made them, so uses of the
+    // type elsewhere (`load(&(1, 2))`, `Entity::RANK`) add no errors of their own.
+    let (key_type, column_consts) = match partial {
+        Some(Partial {
+            key_type,
+            column_consts,
+        }) => (key_type.unwrap_or_else(|| quote!(())), column_consts),
+        None => (quote!(()), TokenStream::new()),
+    };
     quote! {
         #errors
+        #column_consts
         const _: () = {
             #[automatically_derived]
             impl ::playerbot_db::BotEntity for #ident {
-                type Key = ();
+                type Key = #key_type;
                 const META: &'static ::playerbot_db::EntityMeta = &::playerbot_db::__private::FALLBACK_META;
-                fn key(&self) -> Self::Key {}
+                fn key(&self) -> Self::Key {
+                    ::core::unreachable!("BotEntity derive failed to compile")
+                }
                 fn key_params(_: &Self::Key) -> ::playerbot_db::__private::Vec<::playerbot_db::__private::Value> {
                     ::core::unreachable!("BotEntity derive failed to compile")
                 }

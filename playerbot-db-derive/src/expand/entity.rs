@@ -10,37 +10,54 @@ use crate::check::check;
 use crate::ctxt::Ctxt;
 use crate::fallback;
 use crate::model::Table;
+use crate::types::ValueType;
 
 pub(crate) fn derive(input: &DeriveInput) -> TokenStream {
-    match expand(input) {
-        Ok(tokens) => tokens,
-        Err(errors) => fallback::entity(input, errors),
-    }
-}
-
-fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
     let cx = Ctxt::new();
     let entity = Entity::from_input(&cx, input);
     if let Some(entity) = &entity {
         check(&cx, entity);
     }
-    cx.check()?;
-    let entity = entity.expect("no errors means the input was read");
-    let table = Table::from_entity(&entity);
+    match cx.check() {
+        Ok(()) => expand(input, &entity.expect("no errors means the input was read")),
+        Err(errors) => {
+            // What could be read still defines the key type and the column constants, so
+            // code using the type shows no second wave of errors.
+            let partial = entity.as_ref().map(|entity| fallback::Partial {
+                key_type: usable_key(entity).then(|| row::key_type(entity)),
+                column_consts: meta::column_consts(entity, &input.vis),
+            });
+            fallback::entity(input, errors, partial)
+        }
+    }
+}
+
+/// Whether the key fields make a key type the trait accepts (not a float, not an `Option`,
+/// a type with a mapping): otherwise the fallback's key stays `()`.
+fn usable_key(entity: &Entity<'_>) -> bool {
+    entity.keys().all(|field| {
+        field.column_type.as_ref().is_some_and(|column| {
+            !column.nullable && !matches!(column.value, ValueType::F32 | ValueType::F64)
+        })
+    })
+}
+
+fn expand(input: &DeriveInput, entity: &Entity<'_>) -> TokenStream {
+    let table = Table::from_entity(entity);
 
     let ident = entity.ident;
-    let meta = meta::entity_meta(&entity, &table);
-    let key_type = row::key_type(&entity);
-    let key = row::key_of_self(&entity);
-    let key_params = row::key_params(&entity);
-    let write_params = row::write_params(&entity);
-    let from_row = row::from_row(&entity);
-    let partition_key = row::partition_key_of_self(&entity);
-    let key_partition_key = row::partition_key_of_key(&entity);
+    let meta = meta::entity_meta(entity, &table);
+    let key_type = row::key_type(entity);
+    let key = row::key_of_self(entity);
+    let key_params = row::key_params(entity);
+    let write_params = row::write_params(entity);
+    let from_row = row::from_row(entity);
+    let partition_key = row::partition_key_of_self(entity);
+    let key_partition_key = row::partition_key_of_key(entity);
     let private = quote!(::playerbot_db::__private);
-    let column_consts = meta::column_consts(&entity, &input.vis);
+    let column_consts = meta::column_consts(entity, &input.vis);
 
-    Ok(quote! {
+    quote! {
         #column_consts
 
         const _: () = {
@@ -78,5 +95,5 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
                 }
             }
         };
-    })
+    }
 }

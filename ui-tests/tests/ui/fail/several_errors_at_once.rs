@@ -1,7 +1,7 @@
 use playerbot_db::BotEntity;
 
 #[derive(BotEntity)]
-#[bot(table = "select")]
+#[bot(table = "bot-state")]
 struct BotState {
     #[bot(colour = "red")]
     bot_id: u32,

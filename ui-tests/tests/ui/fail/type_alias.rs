@@ -1,11 +1,11 @@
 use playerbot_db::BotEntity;
 
+type LowGuid = u64;
+
 #[derive(BotEntity)]
-struct BotState {
+struct Item {
     #[bot(key)]
-    bot_id: u32,
-    #[bot(column = "order")]
-    position: u32,
+    guid: LowGuid,
 }
 
 fn main() {}
