@@ -72,6 +72,22 @@ impl Table {
     pub(crate) fn keys(&self) -> impl Iterator<Item = &Column> {
         self.columns.iter().filter(|column| column.key)
     }
+
+    /// The lookups the derive generates, as column positions: each proper prefix of a
+    /// composite key (shortest first), then each `index` or `unique` column that is not
+    /// already such a prefix. The runtime refers to them by position in this list.
+    pub(crate) fn lookups(&self) -> Vec<Vec<usize>> {
+        let keys: Vec<usize> = (0..self.columns.len())
+            .filter(|&i| self.columns[i].key)
+            .collect();
+        let mut lookups: Vec<Vec<usize>> = (1..keys.len()).map(|n| keys[..n].to_vec()).collect();
+        for (i, column) in self.columns.iter().enumerate() {
+            if (column.index || column.unique) && !lookups.contains(&vec![i]) && keys != [i] {
+                lookups.push(vec![i]);
+            }
+        }
+        lookups
+    }
 }
 
 /// `BotState` → `bot_state`, `AIValue` → `ai_value`.

@@ -2,6 +2,7 @@
 
 pub use mysql_async::prelude::ToValue;
 pub use mysql_async::{Row, Value};
+pub use std::vec;
 pub use std::vec::Vec;
 
 use std::fmt::Debug;
@@ -37,6 +38,14 @@ const EMPTY_STATEMENTS: Statements = Statements {
     ignore_tail: "",
     delete_by_key: "",
     create_table: "",
+    lookups: &[],
+    count_all: "",
+    scan: crate::entity::ScanSql {
+        first: "",
+        next: "",
+        first_in_range: "",
+        next_in_range: "",
+    },
 };
 
 /// Rows must carry exactly the entity's columns (the generated SELECTs do).

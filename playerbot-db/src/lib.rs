@@ -30,8 +30,8 @@ pub use config::{DbConfig, DbUrl};
 pub use db::{Db, DbBuilder};
 pub use dialect::{Dialect, ServerFlavor};
 pub use entity::{
-    BotEntity, BotEnum, CachePolicy, Column, ColumnMeta, EntityMeta, EntitySql, Partitioning,
-    RowError, Statements, ValueKind,
+    BotEntity, BotEnum, CachePolicy, Column, ColumnMeta, EntityMeta, EntitySql, Lookup, LookupSql,
+    Partitioning, RowError, ScanSql, Statements, ValueKind,
 };
 pub use error::{ConnectError, Context, Error, ErrorKind, ValueProblem};
 /// The driver, for code that wants to run the generated SQL by hand.
@@ -39,4 +39,4 @@ pub use mysql_async;
 /// The derives live in the macro namespace beside the traits of the same name.
 pub use playerbot_db_derive::{BotEntity, BotEnum};
 pub use pool::{PoolStats, PooledConn};
-pub use repo::{Transaction, TxBatch};
+pub use repo::{Scan, Transaction, TxBatch};

@@ -99,6 +99,19 @@ impl Registry {
                         .iter()
                         .map(String::as_str),
                 )
+                .chain(
+                    sql.lookups
+                        .iter()
+                        .flat_map(|lookup| [lookup.select, lookup.delete, lookup.count]),
+                )
+                .chain([
+                    sql.count_all,
+                    sql.scan.first,
+                    sql.scan.next,
+                    sql.scan.first_in_range,
+                    sql.scan.next_in_range,
+                ])
+                .filter(|sql| !sql.is_empty())
                 .map(|sql| (plan.meta.entity, sql))
         })
     }
@@ -108,7 +121,13 @@ impl Registry {
     }
 
     pub(crate) fn statement_count(&self) -> usize {
-        self.plans.len() * (5 + LOAD_MANY_SIZES.len())
+        self.plans
+            .iter()
+            .map(|plan| {
+                let lookups = plan.meta.sql.mariadb.lookups.len();
+                5 + LOAD_MANY_SIZES.len() + 3 * lookups + 5
+            })
+            .sum()
     }
 }
 

@@ -136,7 +136,7 @@ async fn random_call(db: &Db, rng: &mut Rng, observed: &Observed) {
     } else {
         rng.below(4_000)
     };
-    match rng.below(12) {
+    match rng.below(14) {
         0 => cancel_after(deadline, db.save(&bot_state(key))).await,
         1 => cancel_after(deadline, db.insert(&bot_state(500 + key))).await,
         2 => cancel_after(deadline, db.load::<BotState>(&key)).await,
@@ -192,6 +192,24 @@ async fn random_call(db: &Db, rng: &mut Rng, observed: &Observed) {
         }
         9 => cancel_after(deadline, Migrator::builtin().run(db)).await,
         10 => cancel_after(deadline, db.partitions::<BotState>()).await,
+        11 => {
+            cancel_after(deadline, async {
+                db.load_by(&BotEvent::by_bot_id(key)).await?;
+                db.count_by(&BotEvent::by_bot_id(key)).await?;
+                db.delete_by(&BotEvent::by_expires_at(i64::from(key)))
+                    .await?;
+                db.count::<BotState>().await
+            })
+            .await
+        }
+        12 => {
+            cancel_after(deadline, async {
+                let mut scan = db.scan::<BotState>(Some(u64::from(key % 8)), 50)?;
+                while !scan.next_batch().await?.is_empty() {}
+                Ok::<_, playerbot_db::Error>(())
+            })
+            .await
+        }
         _ => {
             cancel_after(deadline, async {
                 let mut conn = db.conn().await?;

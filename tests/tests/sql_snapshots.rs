@@ -23,6 +23,20 @@ fn snapshot_all(meta: &EntityMeta) {
             sql.assignments.join("\n")
         );
         insta::assert_snapshot!(format!("{table}__{tag}__ignore_tail"), sql.ignore_tail);
+        // Lookups by key prefix and indexed column, counts and the keyset scan: one
+        // snapshot of all of them, in order.
+        let mut reads = vec![format!("count_all: {}", sql.count_all)];
+        for lookup in sql.lookups {
+            let columns = lookup.columns.join(", ");
+            reads.push(format!("by ({columns}) select: {}", lookup.select));
+            reads.push(format!("by ({columns}) delete: {}", lookup.delete));
+            reads.push(format!("by ({columns}) count: {}", lookup.count));
+        }
+        reads.push(format!("scan first: {}", sql.scan.first));
+        reads.push(format!("scan next: {}", sql.scan.next));
+        reads.push(format!("scan first in range: {}", sql.scan.first_in_range));
+        reads.push(format!("scan next in range: {}", sql.scan.next_in_range));
+        insta::assert_snapshot!(format!("{table}__{tag}__reads"), reads.join("\n"));
         assert_eq!(sql.assignments.len(), meta.columns.len());
         let non_key: Vec<&str> = meta
             .columns

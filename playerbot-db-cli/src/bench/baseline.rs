@@ -1,7 +1,7 @@
 //! The floor: hand-written mysql_async code on a held connection with prepared statements,
 //! the way a careful author would write it without this library. Same tables, same SQL.
 
-use playerbot_db::bots::BotState;
+use playerbot_db::bots::{BotEvent, BotState};
 use playerbot_db::mysql_async::prelude::{FromValue, Queryable};
 use playerbot_db::mysql_async::{Conn, Error, Params, Row, Statement, Value};
 use playerbot_db::session::connect_opts;
@@ -14,6 +14,8 @@ pub(crate) struct Baseline {
     select_100: Statement,
     /// 1,000-row upsert, for servers without bulk execute.
     upsert_1000: Statement,
+    /// One bot's events, written by hand.
+    select_events: Statement,
     mariadb: bool,
 }
 
@@ -31,6 +33,12 @@ impl Baseline {
         let upsert_1000 = conn
             .prep(format!("{}{rows}{}", sql.insert_head, sql.upsert_tail))
             .await?;
+        let select_events = conn
+            .prep(
+                "SELECT `bot_id`, `event`, `value`, `expires_at` FROM `bot_event` \
+                 WHERE `bot_id` = ? ORDER BY `bot_id`, `event`",
+            )
+            .await?;
         let mariadb = dialect == Dialect::MariaDb;
         Ok(Baseline {
             conn,
@@ -38,6 +46,7 @@ impl Baseline {
             upsert,
             select_100,
             upsert_1000,
+            select_events,
             mariadb,
         })
     }
@@ -82,6 +91,22 @@ impl Baseline {
             .exec(&self.select_100, Params::Positional(params))
             .await?;
         Ok(rows.into_iter().map(decode).collect())
+    }
+}
+
+impl Baseline {
+    /// Every event of one bot, in key order.
+    pub(crate) async fn load_events(&mut self, bot_id: u32) -> Result<Vec<BotEvent>, Error> {
+        let rows: Vec<Row> = self.conn.exec(&self.select_events, (bot_id,)).await?;
+        Ok(rows
+            .into_iter()
+            .map(|mut row| BotEvent {
+                bot_id: take(&mut row, 0),
+                event: take(&mut row, 1),
+                value: take(&mut row, 2),
+                expires_at: take(&mut row, 3),
+            })
+            .collect())
     }
 }
 

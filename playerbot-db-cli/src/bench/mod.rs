@@ -9,7 +9,7 @@ mod scenarios;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use playerbot_db::bots::BotState;
+use playerbot_db::bots::{BotEvent, BotState};
 use playerbot_db::{BulkMode, Db, DbUrl, Error};
 
 use crate::target::Target;
@@ -30,14 +30,17 @@ pub(crate) struct Setup {
     pub(crate) db: Db,
     pub(crate) url: DbUrl,
     pub(crate) bots: usize,
+    /// Bots seeded with `scenarios::EVENTS_PER_BOT` events each.
+    pub(crate) event_bots: usize,
     /// How our bulk saves send rows (the baseline always uses bulk execute on MariaDB).
     pub(crate) bulk_mode: BulkMode,
 }
 
-pub(crate) const SCENARIOS: [&str; 6] = [
+pub(crate) const SCENARIOS: [&str; 7] = [
     "point_load",
     "single_save",
     "load_many_100",
+    "load_by_prefix_20",
     "pool_checkout",
     "bulk_save_5000_insert",
     "bulk_save_5000_update",
@@ -45,6 +48,8 @@ pub(crate) const SCENARIOS: [&str; 6] = [
 
 /// Bots seeded before the scenarios run.
 const SEEDED_BOTS: usize = 5_000;
+/// Bots seeded with events for `load_by_prefix_20`.
+const EVENT_BOTS: usize = 1_000;
 
 pub(crate) struct Result_ {
     pub(crate) name: &'static str,
@@ -89,6 +94,7 @@ pub(crate) async fn run(options: Options) -> Result<(), Error> {
     let url = target.fresh_database(&options.database).await?;
     let db = Db::builder(url.expose())
         .register::<BotState>()
+        .register::<BotEvent>()
         .build()
         .await?;
     db.create_tables().await?;
@@ -101,14 +107,27 @@ pub(crate) async fn run(options: Options) -> Result<(), Error> {
         }
         batch.commit().await?;
     }
+    let events: Vec<BotEvent> = (0..EVENT_BOTS as u32)
+        .flat_map(|bot_id| {
+            (0..scenarios::EVENTS_PER_BOT).map(move |i| BotEvent {
+                bot_id,
+                event: format!("event_{i:02}"),
+                value: i as i64,
+                expires_at: 1_790_000_000,
+            })
+        })
+        .collect();
+    db.save_all(&events).await?;
     eprintln!(
-        "server: {flavor}; seeded {SEEDED_BOTS} bots in {:?}",
+        "server: {flavor}; seeded {SEEDED_BOTS} bots and {} events in {:?}",
+        events.len(),
         seeding.elapsed()
     );
     let setup = Setup {
         db,
         url: url.clone(),
         bots: SEEDED_BOTS,
+        event_bots: EVENT_BOTS,
         bulk_mode: options.bulk_mode,
     };
     let mut baseline = Baseline::connect(url.expose(), flavor.dialect()).await?;
@@ -128,6 +147,9 @@ pub(crate) async fn run(options: Options) -> Result<(), Error> {
             }
             "load_many_100" => {
                 scenarios::load_many_100(&setup, &mut baseline, options.iterations).await?
+            }
+            "load_by_prefix_20" => {
+                scenarios::load_by_prefix_20(&setup, &mut baseline, options.iterations).await?
             }
             "pool_checkout" => scenarios::pool_checkout(&setup, options.iterations * 4).await?,
             // ~20 ms an operation: a two-hundredth of the iterations (100 by default) per side.

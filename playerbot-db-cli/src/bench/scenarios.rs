@@ -4,7 +4,7 @@
 use std::future::Future;
 use std::time::{Duration, Instant};
 
-use playerbot_db::bots::BotState;
+use playerbot_db::bots::{BotEvent, BotState};
 use playerbot_db::mysql_async::prelude::Queryable;
 use playerbot_db::mysql_async::{self, PoolConstraints, PoolOpts};
 use playerbot_db::session::connect_opts;
@@ -123,6 +123,33 @@ pub(crate) async fn load_many_100(
         async |i| {
             let found = baseline.load_100(&keys(i)).await?;
             assert_eq!(found.len(), 100);
+            Ok(())
+        },
+    )
+    .await
+}
+
+/// Events each seeded bot has (see `super::seed_events`).
+pub(crate) const EVENTS_PER_BOT: usize = 20;
+
+/// All events of one bot by the key prefix `bot_id`, beside a hand-written prepared SELECT.
+pub(crate) async fn load_by_prefix_20(
+    setup: &Setup,
+    baseline: &mut Baseline,
+    n: usize,
+) -> Result<Outcome, Error> {
+    let bot = |i: usize| ((i * 7_919) % setup.event_bots) as u32;
+    interleave(
+        n,
+        BLOCK,
+        async |i| {
+            let found = setup.db.load_by(&BotEvent::by_bot_id(bot(i))).await?;
+            assert_eq!(found.len(), EVENTS_PER_BOT);
+            Ok(())
+        },
+        async |i| {
+            let found = baseline.load_events(bot(i)).await?;
+            assert_eq!(found.len(), EVENTS_PER_BOT);
             Ok(())
         },
     )

@@ -56,9 +56,11 @@ fn expand(input: &DeriveInput, entity: &Entity<'_>) -> TokenStream {
     let key_partition_key = row::partition_key_of_key(entity);
     let private = quote!(::playerbot_db::__private);
     let column_consts = meta::column_consts(entity, &input.vis);
+    let lookup_fns = meta::lookup_fns(entity, &table, &input.vis);
 
     quote! {
         #column_consts
+        #lookup_fns
 
         const _: () = {
             #[automatically_derived]

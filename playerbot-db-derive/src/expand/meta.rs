@@ -113,7 +113,32 @@ fn statement_tokens(s: &Statements) -> TokenStream {
         ignore_tail,
         delete_by_key,
         create_table,
+        lookups,
+        count_all,
+        scan,
     } = s;
+    let lookups = lookups.iter().map(|lookup| {
+        let (columns, select, delete, count) = (
+            &lookup.columns,
+            &lookup.select,
+            &lookup.delete,
+            &lookup.count,
+        );
+        quote! {
+            ::playerbot_db::LookupSql {
+                columns: &[#(#columns),*],
+                select: #select,
+                delete: #delete,
+                count: #count,
+            }
+        }
+    });
+    let (first, next, first_in_range, next_in_range) = (
+        &scan.first,
+        &scan.next,
+        &scan.first_in_range,
+        &scan.next_in_range,
+    );
     quote! {
         ::playerbot_db::Statements {
             select_by_key: #select_by_key,
@@ -128,6 +153,14 @@ fn statement_tokens(s: &Statements) -> TokenStream {
             ignore_tail: #ignore_tail,
             delete_by_key: #delete_by_key,
             create_table: #create_table,
+            lookups: &[#(#lookups),*],
+            count_all: #count_all,
+            scan: ::playerbot_db::ScanSql {
+                first: #first,
+                next: #next,
+                first_in_range: #first_in_range,
+                next_in_range: #next_in_range,
+            },
         }
     }
 }
@@ -156,5 +189,52 @@ fn value_kind(value: ValueType, max_len: Option<u32>) -> TokenStream {
         ValueType::Bool => quote!(#kind::Bool),
         ValueType::Text => quote!(#kind::Text { max_len: #max_len }),
         ValueType::Bytes => quote!(#kind::Bytes { max_len: #max_len }),
+    }
+}
+
+/// `E::by_bot_id(…)`, `E::by_account_id(…)`: one function per lookup (see
+/// `Table::lookups`), returning the typed `Lookup` the runtime runs.
+pub(super) fn lookup_fns(entity: &Entity<'_>, table: &Table, vis: &syn::Visibility) -> TokenStream {
+    let ident = entity.ident;
+    let fields: Vec<_> = entity.columns().collect();
+    let fns = table.lookups().into_iter().enumerate().map(|(index, columns)| {
+        let looked_up: Vec<_> = columns.iter().map(|&i| fields[i]).collect();
+        let names: Vec<String> = looked_up
+            .iter()
+            .map(|field| field.ident.to_string().trim_start_matches("r#").to_owned())
+            .collect();
+        let name = syn::Ident::new(&format!("by_{}", names.join("_and_")), ident.span());
+        let args = looked_up.iter().map(|field| {
+            let (arg, ty) = (field.ident, field.ty);
+            quote!(#arg: impl ::core::convert::Into<#ty>)
+        });
+        let values = looked_up.iter().map(|field| {
+            let (arg, ty) = (field.ident, field.ty);
+            let value = super::row::to_value(field, quote!((&value)));
+            quote!({
+                let value: #ty = ::core::convert::Into::into(#arg);
+                #value
+            })
+        });
+        let doc = format!(
+            "Rows whose {} equal the given values, for `Db::load_by`, `delete_by` and `count_by`.",
+            columns
+                .iter()
+                .map(|&i| format!("`{}`", table.columns[i].name))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        quote! {
+            #[doc = #doc]
+            #vis fn #name(#(#args),*) -> ::playerbot_db::Lookup<#ident> {
+                ::playerbot_db::Lookup::__new(#index, ::playerbot_db::__private::vec![#(#values),*])
+            }
+        }
+    });
+    quote! {
+        #[automatically_derived]
+        impl #ident {
+            #(#fns)*
+        }
     }
 }

@@ -81,7 +81,7 @@ pub(super) fn write_params(entity: &Entity<'_>) -> TokenStream {
 
 /// A `Value` from a reference to the field's value; enums go through their `#[repr]` integer,
 /// spanned on the field so a mismatched `repr` is reported there.
-fn to_value(field: &Field<'_>, reference: TokenStream) -> TokenStream {
+pub(super) fn to_value(field: &Field<'_>, reference: TokenStream) -> TokenStream {
     let private = private();
     let column_type = field.column_type.expect("checked");
     let span = field.ty.span();

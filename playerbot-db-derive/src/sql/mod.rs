@@ -2,7 +2,10 @@
 
 mod ddl;
 mod dml;
+mod lookup;
 mod quote;
+
+pub(crate) use lookup::{LookupSql, ScanSql};
 
 use crate::model::Table;
 
@@ -28,6 +31,9 @@ pub(crate) struct Statements {
     pub(crate) ignore_tail: String,
     pub(crate) delete_by_key: String,
     pub(crate) create_table: String,
+    pub(crate) lookups: Vec<LookupSql>,
+    pub(crate) count_all: String,
+    pub(crate) scan: ScanSql,
 }
 
 pub(crate) fn statements(table: &Table, dialect: Dialect) -> Statements {
@@ -44,6 +50,13 @@ pub(crate) fn statements(table: &Table, dialect: Dialect) -> Statements {
         ignore_tail: dml::ignore_tail(table, dialect),
         delete_by_key: dml::delete_by_key(table),
         create_table: ddl::create_table(table, dialect),
+        lookups: table
+            .lookups()
+            .iter()
+            .map(|columns| lookup::lookup(table, &select_head, columns))
+            .collect(),
+        count_all: lookup::count_all(table),
+        scan: lookup::scan(table, &select_head),
         select_head,
         insert_head,
         row_placeholders,

@@ -117,4 +117,31 @@ pub struct Statements {
     pub ignore_tail: &'static str,
     pub delete_by_key: &'static str,
     pub create_table: &'static str,
+    /// Reads by a proper prefix of a composite key, then by each `index` or `unique`
+    /// column, in that order (the generated `by_…` functions refer to them by position).
+    pub lookups: &'static [LookupSql],
+    /// `SELECT COUNT(*)` of the whole table.
+    pub count_all: &'static str,
+    pub scan: ScanSql,
+}
+
+/// The statements of one lookup: rows whose `columns` equal the given values.
+#[derive(Debug)]
+pub struct LookupSql {
+    pub columns: &'static [&'static str],
+    /// The rows, in key order.
+    pub select: &'static str,
+    pub delete: &'static str,
+    pub count: &'static str,
+}
+
+/// A scan in key order, `LIMIT ?` rows a batch, each batch after the last key seen. The
+/// `_in_range` forms limit it to `[lower, upper)` of the partition key (one partition);
+/// they are empty for an entity that is not partitioned.
+#[derive(Debug)]
+pub struct ScanSql {
+    pub first: &'static str,
+    pub next: &'static str,
+    pub first_in_range: &'static str,
+    pub next_in_range: &'static str,
 }

@@ -1,6 +1,7 @@
 //! What `#[derive(BotEntity)]` implements: metadata, SQL and row mapping for one table.
 
 mod column;
+mod lookup;
 mod meta;
 mod partition;
 mod row_error;
@@ -12,7 +13,10 @@ use mysql_async::prelude::FromValue;
 use mysql_async::{Row, Value};
 
 pub use column::Column;
-pub use meta::{CachePolicy, ColumnMeta, EntityMeta, EntitySql, Statements, ValueKind};
+pub use lookup::Lookup;
+pub use meta::{
+    CachePolicy, ColumnMeta, EntityMeta, EntitySql, LookupSql, ScanSql, Statements, ValueKind,
+};
 pub use partition::Partitioning;
 pub use row_error::RowError;
 

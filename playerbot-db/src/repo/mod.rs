@@ -6,7 +6,9 @@
 //! backoff, except that a plain INSERT is not retried after a lost connection.
 
 mod load_many;
+mod lookup;
 pub(crate) mod retry;
+mod scan;
 pub(crate) mod transaction;
 pub(crate) mod validate;
 
@@ -19,6 +21,7 @@ use crate::error::Context;
 use crate::pool::statement;
 use crate::{BotEntity, Db, EntityMeta, Error};
 
+pub use scan::Scan;
 pub use transaction::{Transaction, TxBatch};
 
 fn context(meta: &'static EntityMeta, key: &dyn Debug, statement: &'static str) -> Context {
