@@ -112,10 +112,15 @@ impl<'a> Field<'a> {
     }
 
     /// The SQL column name: the `column` rename or the field name.
+    /// The column: `column = "…"`, or the field's name (a raw identifier without its `r#`:
+    /// `r#type` is the column `type`).
     pub(crate) fn column_name(&self) -> String {
         match self.attrs.column.get() {
             Some(name) => name.clone(),
-            None => self.ident.to_string(),
+            None => {
+                let name = self.ident.to_string();
+                name.strip_prefix("r#").map_or(name.clone(), str::to_owned)
+            }
         }
     }
 

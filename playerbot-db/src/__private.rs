@@ -75,6 +75,13 @@ pub fn column<T: FromValue>(
         column: Some(meta.columns[index].name),
         detail,
     };
+    // A bool is stored as 0 or 1; the driver would fold any other number of a TINYINT
+    // shared with other programs into `true`.
+    if meta.columns[index].kind == crate::ValueKind::Bool {
+        if let Some(stored) = row.as_ref(index).and_then(not_a_bool) {
+            return Err(error(format!("{stored} is not a bool (0 or 1)")));
+        }
+    }
     match row.take_opt::<T, usize>(index) {
         Some(Ok(value)) => Ok(value),
         Some(Err(err)) => Err(error(format!(
@@ -86,6 +93,17 @@ pub fn column<T: FromValue>(
             "the value was already taken or is missing".to_owned(),
         )),
     }
+}
+
+/// The stored number of a bool column when it is neither 0 nor 1 (NULL is fine).
+fn not_a_bool(value: &Value) -> Option<String> {
+    let number = match value {
+        Value::Int(n) => i128::from(*n),
+        Value::UInt(n) => i128::from(*n),
+        Value::Bytes(text) => std::str::from_utf8(text).ok()?.trim().parse().ok()?,
+        _ => return None,
+    };
+    (number != 0 && number != 1).then(|| number.to_string())
 }
 
 /// Takes an enum column: its integer, then the variant with that discriminant.

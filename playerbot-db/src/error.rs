@@ -505,12 +505,26 @@ pub(crate) fn is_value_rejection(code: u16) -> bool {
     )
 }
 
-/// The column a strict-mode message names: `Out of range value for column 'money' at row 1`.
+/// The column a strict-mode message names, in either quoting the servers use:
+/// `Out of range value for column 'money' at row 1`, or MariaDB's
+/// ``Incorrect string value: '\xF0…' for column `db`.`t`.`name` at row 1``.
 pub(crate) fn column_in_message(message: &str) -> Option<String> {
     // `Column 'x' cannot be null` starts with a capital; ASCII lowering keeps the offsets.
-    let start = message.to_ascii_lowercase().find("column '")? + "column '".len();
+    let start = message.to_ascii_lowercase().find("column ")? + "column ".len();
     let rest = &message[start..];
-    Some(rest[..rest.find('\'')?].to_owned())
+    if let Some(quoted) = rest.strip_prefix('\'') {
+        return Some(quoted[..quoted.find('\'')?].to_owned());
+    }
+    // `a`.`b`.`c`: the last part is the column.
+    let mut rest = rest.strip_prefix('`')?;
+    loop {
+        let end = rest.find('`')?;
+        let part = &rest[..end];
+        match rest[end + 1..].strip_prefix(".`") {
+            Some(next) => rest = next,
+            None => return Some(part.to_owned()),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -589,6 +603,17 @@ mod tests {
         assert_eq!(
             column_in_message("Column 'bot_id' cannot be null").as_deref(),
             Some("bot_id")
+        );
+        assert_eq!(
+            column_in_message(
+                "Incorrect string value: '\\xF0\\x9F\\x98\\x80' for column `game`.`t`.`name` at row 1"
+            )
+            .as_deref(),
+            Some("name")
+        );
+        assert_eq!(
+            column_in_message("Data too long for column `note` at row 2").as_deref(),
+            Some("note")
         );
         assert_eq!(column_in_message("Deadlock found"), None);
     }

@@ -154,3 +154,65 @@ async fn passwords_stay_out_of_debug_display_and_errors() {
     assert!(!format!("{config:?}").contains("hunter2secret"));
     assert!(!config.url.to_string().contains("hunter2secret"));
 }
+
+/// A table of the older kind: a utf8mb3 column, which cannot hold a 4-byte character.
+#[derive(Debug, Clone, PartialEq, playerbot_db::BotEntity)]
+#[bot(table = "legacy_note")]
+struct LegacyNote {
+    #[bot(key)]
+    id: u32,
+    #[bot(sql_type = "VARCHAR(32) CHARACTER SET utf8mb3")]
+    text: String,
+}
+
+/// MariaDB quotes the column with backticks in this refusal (1366); the error still names it.
+#[tokio::test]
+async fn a_character_the_column_cannot_hold_names_the_column() {
+    let test = TestDb::new("utf8mb3_refusal").await;
+    let db = playerbot_db::Db::builder(test.url())
+        .register::<LegacyNote>()
+        .build()
+        .await
+        .unwrap();
+    db.create_tables().await.unwrap();
+    let err = db
+        .save(&LegacyNote {
+            id: 1,
+            text: "smile \u{1F600}".into(),
+        })
+        .await
+        .unwrap_err();
+    let (entity, key, column, problem) = invalid(&err);
+    assert_eq!((entity, key, column), ("LegacyNote", "1", "text"), "{err}");
+    assert!(
+        matches!(problem, ValueProblem::Rejected { code: 1366, .. }),
+        "{problem:?}"
+    );
+    assert_eq!(db.load::<LegacyNote>(&1).await.unwrap(), None);
+}
+
+/// A `bool` on a TINYINT that another program wrote a 2 into is refused on load, naming the
+/// column, instead of being read as `true`.
+#[tokio::test]
+async fn a_bool_column_holding_another_number_is_refused_on_load() {
+    let test = TestDb::new("bool_not_0_or_1").await;
+    let db = test.db().await;
+    db.save(&AllTypes::sample(1)).await.unwrap();
+    use playerbot_db::mysql_async::prelude::Queryable;
+    let mut conn = test.conn().await;
+    conn.query_drop("UPDATE all_types SET a_bool = 2, maybe_bool = 3 WHERE id = 1")
+        .await
+        .unwrap();
+    let err = db.load::<AllTypes>(&1).await.unwrap_err();
+    match &err {
+        Error::Decode(row) => {
+            assert_eq!(row.column, Some("a_bool"), "{err}");
+            assert!(row.detail.contains("2 is not a bool"), "{err}");
+        }
+        other => panic!("expected a decode error: {other:?}"),
+    }
+    conn.query_drop("UPDATE all_types SET a_bool = 1, maybe_bool = NULL WHERE id = 1")
+        .await
+        .unwrap();
+    assert!(db.load::<AllTypes>(&1).await.unwrap().unwrap().a_bool);
+}
