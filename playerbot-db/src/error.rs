@@ -217,6 +217,15 @@ pub enum Error {
         limit: u64,
     },
 
+    /// A bulk save would not be all or nothing: the table's engine cannot roll back. Allow it
+    /// with `allow_partial_writes(true)`, or move the table to InnoDB.
+    #[error("{entity}: table {table} uses {engine}, which cannot roll back, so a bulk save cannot be all or nothing; allow it with allow_partial_writes(true) or convert the table to InnoDB")]
+    NotTransactional {
+        entity: &'static str,
+        table: &'static str,
+        engine: String,
+    },
+
     /// The entity's table does not exist in the database (create it, or run the migrations).
     #[error("table {table} of {entity} does not exist in this database")]
     NoSuchTable {
@@ -298,7 +307,7 @@ impl Error {
             Error::TooLarge { .. }
             | Error::RowTooLarge { .. }
             | Error::TooManyPartitions { .. } => ErrorKind::TooLarge,
-            Error::NoSuchTable { .. } => ErrorKind::Config,
+            Error::NoSuchTable { .. } | Error::NotTransactional { .. } => ErrorKind::Config,
             Error::Config(_) | Error::NotRegistered { .. } => ErrorKind::Config,
             Error::Migration { .. } => ErrorKind::Migration,
             Error::Driver { .. } => ErrorKind::Unexpected,
@@ -481,7 +490,7 @@ impl From<ConnectError> for Error {
     }
 }
 
-fn is_connection_error(error: &mysql_async::Error) -> bool {
+pub(crate) fn is_connection_error(error: &mysql_async::Error) -> bool {
     match error {
         mysql_async::Error::Io(_) => true,
         mysql_async::Error::Driver(driver) => matches!(

@@ -19,6 +19,8 @@ pub(crate) struct EntityPlan {
     load_many: [Vec<String>; 2],
     /// `SELECT 1 … WHERE key LIMIT 1`, per dialect.
     exists: [String; 2],
+    /// The table's engine when it cannot roll back, once looked up (by the first bulk save).
+    pub(crate) non_transactional_engine: std::sync::OnceLock<Option<String>>,
 }
 
 #[derive(Debug, Default)]
@@ -57,6 +59,7 @@ impl Registry {
             meta,
             load_many: [build(Dialect::MySql), build(Dialect::MariaDb)],
             exists: [exists(Dialect::MySql), exists(Dialect::MariaDb)],
+            non_transactional_engine: std::sync::OnceLock::new(),
         });
     }
 

@@ -375,15 +375,18 @@ async fn bad_rows_are_refused_before_anything_is_sent() {
 
 #[tokio::test]
 async fn multi_row_statements_are_prepared_once_per_size() {
-    let test = TestDb::new("bulk_prepared_once").await;
-    // One connection, so its session counters see every prepare.
-    let db = test.db_with(|b| b.max_connections(1)).await;
-    let prepares = async || -> u64 {
-        let row: Option<(String, u64)> = db
-            .conn()
-            .await
-            .unwrap()
-            .query_first("SHOW SESSION STATUS LIKE 'Com_stmt_prepare'")
+    // One connection, on a private server whose global counter of prepares counts this
+    // pool's and nobody else's (raw access through the pool would reset a session counter).
+    let server = playerbot_db::embedded::EmbeddedServer::start().expect("embedded server");
+    let db = playerbot_db_tests::private_game_db(&server, |b| b.max_connections(1)).await;
+    let mut admin = playerbot_db::mysql_async::Conn::new(
+        playerbot_db::session::connect_opts(&server.url(), None).unwrap(),
+    )
+    .await
+    .unwrap();
+    let mut prepares = async || -> u64 {
+        let row: Option<(String, u64)> = admin
+            .query_first("SHOW GLOBAL STATUS LIKE 'Com_stmt_prepare'")
             .await
             .unwrap();
         row.unwrap().1
@@ -455,4 +458,61 @@ async fn overlapping_bulk_saves_never_deadlock() {
     let stats = db.stats();
     println!("{calls} overlapping bulk saves from 32 tasks: {stats:?}");
     assert_eq!(stats.retries, 0, "deadlocks or lock waits were retried");
+}
+
+/// On a table whose engine cannot roll back (MyISAM), a bulk save cannot be all or nothing:
+/// it is refused unless allowed, and when allowed a failure says exactly which rows stay.
+#[tokio::test]
+async fn bulk_saves_to_a_table_that_cannot_roll_back() {
+    let test = TestDb::new("bulk_myisam").await;
+    let db = test.db().await;
+    db.conn()
+        .await
+        .unwrap()
+        .query_drop("ALTER TABLE all_types ENGINE=MyISAM")
+        .await
+        .unwrap();
+    let mut rows: Vec<AllTypes> = (0..4_000u64).map(AllTypes::sample).collect();
+    rows[2_001].money = i64::MAX; // out of range for DECIMAL(12,0)
+    let err = db.save_all(&rows).await.unwrap_err();
+    assert!(
+        matches!(&err, Error::NotTransactional { table: "all_types", engine, .. } if engine == "MyISAM"),
+        "{err:?}"
+    );
+    assert_eq!(
+        count(&db, "all_types").await,
+        0,
+        "refused before anything was sent"
+    );
+
+    for mode in [BulkMode::BulkExecute, BulkMode::MultiRow] {
+        db.conn()
+            .await
+            .unwrap()
+            .query_drop("TRUNCATE TABLE all_types")
+            .await
+            .unwrap();
+        let err = db
+            .bulk::<AllTypes>()
+            .mode(mode)
+            .allow_partial_writes(true)
+            .save(&rows)
+            .await
+            .unwrap_err();
+        match &err {
+            Error::PartlySaved {
+                saved_rows, source, ..
+            } => {
+                assert_eq!(*saved_rows, 2_001, "{mode:?}: {err}");
+                assert!(source.is_invalid_value(), "{source}");
+                assert!(source.to_string().contains("key 2001"), "{source}");
+            }
+            other => panic!("{mode:?}: expected PartlySaved: {other:?}"),
+        }
+        assert_eq!(
+            count(&db, "all_types").await,
+            2_001,
+            "{mode:?}: exactly those rows"
+        );
+    }
 }

@@ -6,6 +6,7 @@
 //! packet); on MySQL, which has no bulk execute, through multi-row statements of a few fixed
 //! sizes, within the 65,535-placeholder limit and the server's `max_allowed_packet`.
 
+mod engine;
 mod plan;
 mod statement;
 
@@ -64,6 +65,7 @@ pub struct BulkSave<'db, E> {
     conflict: Conflict,
     scope: TxScope,
     mode: BulkMode,
+    partial: bool,
     entity: std::marker::PhantomData<fn() -> E>,
 }
 
@@ -87,6 +89,7 @@ impl Db {
             conflict: Conflict::Update,
             scope: TxScope::PerCall,
             mode: BulkMode::Auto,
+            partial: false,
             entity: std::marker::PhantomData,
         }
     }
@@ -119,6 +122,16 @@ impl<E: BotEntity> BulkSave<'_, E> {
 
     pub fn mode(mut self, mode: BulkMode) -> Self {
         self.mode = mode;
+        self
+    }
+
+    /// Allows a save to a table whose engine cannot roll back (MyISAM, Aria, MEMORY, …),
+    /// which is refused by default with [`Error::NotTransactional`]: such a save cannot be all
+    /// or nothing. A failure then is [`Error::PartlySaved`] with exactly the rows written —
+    /// the first `saved_rows` in partition, then key order (the failing chunk is run again
+    /// row by row to find where it stopped; upserts of the same values change nothing).
+    pub fn allow_partial_writes(mut self, allow: bool) -> Self {
+        self.partial = allow;
         self
     }
 
@@ -166,16 +179,48 @@ impl<E: BotEntity> BulkSave<'_, E> {
             key_of: &key_of,
         };
 
-        // The connection decides the dialect, the packet size and so the chunks.
-        let (mode, chunks) = {
-            let conn = self.db.conn().await?;
+        // The connection decides the dialect, the packet size and so the chunks; the table's
+        // engine whether all or nothing can hold.
+        let (mode, chunks, non_atomic) = {
+            let mut conn = self.db.conn().await?;
             let mode = match (self.mode, conn.flavor().is_mariadb()) {
                 (BulkMode::Auto, true) => BulkMode::BulkExecute,
                 (BulkMode::Auto, false) => BulkMode::MultiRow,
                 (mode, _) => mode,
             };
-            (mode, job.chunks(mode, conn.max_allowed_packet())?)
+            // Looked up once per Db: the engine of a table does not change under a game.
+            let plan = self.db.pool.registry.plan::<E>()?;
+            let engine = match plan.non_transactional_engine.get() {
+                Some(engine) => engine.clone(),
+                None => match engine::non_transactional_engine(conn.server(), meta.table).await? {
+                    Some(engine) => plan.non_transactional_engine.get_or_init(|| engine).clone(),
+                    None => None,
+                },
+            };
+            if let Some(engine) = &engine {
+                if !self.partial {
+                    return Err(Error::NotTransactional {
+                        entity: meta.entity,
+                        table: meta.table,
+                        engine: engine.clone(),
+                    });
+                }
+            }
+            (
+                mode,
+                job.chunks(mode, conn.max_allowed_packet())?,
+                engine.is_some(),
+            )
         };
+        if non_atomic {
+            job.run_non_atomic(mode, &chunks).await?;
+            return Ok(BulkReport {
+                rows: order.len(),
+                duplicates,
+                chunks: chunks.len(),
+                mode,
+            });
+        }
         match self.scope {
             TxScope::PerCall => {
                 with_retry!(self.db, true, |conn| job
@@ -306,6 +351,45 @@ impl<E: BotEntity, K: Fn(usize) -> String> Job<'_, E, K> {
                 statement!(conn, context, |c| c.exec_batch(&*sql, params)).map_err(named)
             }
         }
+    }
+
+    /// Runs `chunks` one after another on a table that cannot roll back. When one fails, it
+    /// is run again row by row (the rows before the failing one are written again with the
+    /// same values) to find exactly where it stops.
+    async fn run_non_atomic(&self, mode: BulkMode, chunks: &[Chunk]) -> Result<(), Error> {
+        let mut saved_rows = 0;
+        for (i, chunk) in chunks.iter().enumerate() {
+            let one = std::slice::from_ref(chunk);
+            let done = with_retry!(self.save.db, true, |conn| self
+                .run(conn, mode, one, i, chunks.len())
+                .await);
+            if let Err(first) = done {
+                for position in chunk.range.clone() {
+                    let row = Chunk {
+                        range: position..position + 1,
+                        size: 1,
+                    };
+                    let single = std::slice::from_ref(&row);
+                    let done = with_retry!(self.save.db, true, |conn| self
+                        .run(conn, BulkMode::MultiRow, single, i, chunks.len())
+                        .await);
+                    if let Err(err) = done {
+                        return Err(Error::PartlySaved {
+                            saved_chunks: i,
+                            chunks: chunks.len(),
+                            saved_rows,
+                            source: Box::new(err),
+                        });
+                    }
+                    saved_rows += 1;
+                }
+                // Every row went through one at a time: the chunk's failure did not repeat.
+                tracing::debug!(error = %first, "a chunk failed whole but not row by row");
+                continue;
+            }
+            saved_rows += chunk.range.len();
+        }
+        Ok(())
     }
 
     /// A unique conflict in a chunk names the chunk's first row; the server does not say

@@ -36,8 +36,6 @@ pub(crate) struct PoolInner {
     shards: Mutex<Vec<Weak<LocalShard>>>,
     waiters: Waiters,
     closed: AtomicBool,
-    /// Places held by closed connections whose server threads are still finishing.
-    lingering: AtomicUsize,
     /// Connections found dead so far. One that was last known to work before the latest
     /// loss is pinged before it is lent: after a restart, every idle connection is dead.
     losses: AtomicU64,
@@ -76,7 +74,6 @@ impl PoolInner {
             shards: Mutex::new(Vec::new()),
             waiters: Waiters::default(),
             closed: AtomicBool::new(false),
-            lingering: AtomicUsize::new(0),
             losses: AtomicU64::new(0),
             reconnect: Mutex::new(Reconnect::default()),
             recycler: Recycler::default(),
@@ -298,18 +295,6 @@ impl PoolInner {
         }
     }
 
-    /// Counts a place held for a closing connection for as long as the guard lives.
-    pub(super) fn lingering(&self) -> Lingering<'_> {
-        self.lingering.fetch_add(1, Ordering::SeqCst);
-        Lingering(&self.lingering)
-    }
-
-    /// Whether every place under the bound is held for a closing connection: no connection
-    /// could be had to ask whether their threads are gone.
-    pub(super) fn all_lingering(&self) -> bool {
-        self.lingering.load(Ordering::SeqCst) >= self.config.max_connections
-    }
-
     pub(super) fn losses(&self) -> u64 {
         self.losses.load(Ordering::Acquire)
     }
@@ -506,15 +491,6 @@ impl PoolInner {
             recycled: c.recycled.load(Ordering::Relaxed),
             closed_unclean: c.closed_unclean.load(Ordering::Relaxed),
         }
-    }
-}
-
-/// See [`PoolInner::lingering`].
-pub(super) struct Lingering<'a>(&'a AtomicUsize);
-
-impl Drop for Lingering<'_> {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::SeqCst);
     }
 }
 

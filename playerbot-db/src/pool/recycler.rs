@@ -14,6 +14,7 @@ use super::conn::prepare_all;
 use super::state::Busy;
 use super::stats::Counters;
 use super::{PoolInner, ServerConn};
+use crate::error::is_connection_error;
 use crate::session::use_database_sql;
 
 /// ER_NO_SUCH_THREAD.
@@ -117,17 +118,21 @@ async fn clean(pool: Weak<PoolInner>, mut conn: ServerConn) {
             strong.store(conn);
         }
         outcome => {
+            // A link the server closed (a KILL, a restart) has no thread left to wait for.
+            let link_gone = matches!(&outcome, Ok(Err(err)) if is_connection_error(err));
             let error = match outcome {
                 Ok(Err(err)) => err.to_string(),
                 _ => format!("no answer within {limit:?}"),
             };
             tracing::warn!(%error, "closing a connection that could not be cleaned");
             Counters::bump(&strong.counters.closed_unclean);
-            if conn.conn.is_disconnected() {
-                conn.state.enter(Busy::Statement);
-            }
             drop(strong);
-            close(pool, conn).await;
+            if link_gone {
+                drop(conn);
+            } else {
+                conn.state.enter(Busy::Statement);
+                close(pool, conn).await;
+            }
         }
     }
 }
@@ -183,16 +188,17 @@ async fn restore_database(
 /// kept until the server no longer lists the thread, so the server never sees more of our
 /// connections than `max_connections`. The statement nobody will read is stopped
 /// (`KILL QUERY`), so a long one does not hold the place for long; the place is given up
-/// anyway after the connect timeout, or at once when every place is waiting like this one.
+/// anyway after the connect timeout. When every place under the bound waits like this,
+/// nobody can ask until one of them times out: the pool stalls for up to the connect
+/// timeout rather than let the server see more connections than the bound.
 async fn close(pool: Weak<PoolInner>, conn: ServerConn) {
     let thread = conn.conn.id();
     let (driver_conn, place) = conn.into_parts();
     drop(driver_conn);
     if let Some(pool) = pool.upgrade() {
-        let _lingering = pool.lingering();
         let deadline = Instant::now() + pool.config.connect_timeout;
         let mut killed = false;
-        while Instant::now() < deadline && !pool.is_closed() && !pool.all_lingering() {
+        while Instant::now() < deadline && !pool.is_closed() {
             match ask_about(&pool, thread, !killed, deadline).await {
                 Some(true) => break,
                 Some(false) => killed = true,
