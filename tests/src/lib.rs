@@ -112,6 +112,15 @@ impl TestDb {
         db
     }
 
+    /// A [`Db`] on this database with only the entities `configure` registers, and no table
+    /// created (for tests of tables made another way, or of missing ones).
+    pub async fn bare_db(&self, configure: impl FnOnce(DbBuilder) -> DbBuilder) -> Db {
+        configure(Db::builder(self.url()))
+            .build()
+            .await
+            .unwrap_or_else(|err| panic!("opening a Db on {}: {err}", self.name))
+    }
+
     /// A new connection with the session setup applied and this database selected.
     pub async fn conn(&self) -> Conn {
         connect(&self.server_url, Some(&self.name)).await

@@ -169,11 +169,7 @@ struct LegacyNote {
 #[tokio::test]
 async fn a_character_the_column_cannot_hold_names_the_column() {
     let test = TestDb::new("utf8mb3_refusal").await;
-    let db = playerbot_db::Db::builder(test.url())
-        .register::<LegacyNote>()
-        .build()
-        .await
-        .unwrap();
+    let db = test.bare_db(|b| b.register::<LegacyNote>()).await;
     db.create_tables().await.unwrap();
     let err = db
         .save(&LegacyNote {

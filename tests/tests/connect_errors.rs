@@ -386,12 +386,9 @@ fn wide(id: u32) -> Wide {
 #[tokio::test]
 async fn two_types_over_one_table_each_run_their_own_statements() {
     let test = TestDb::new("two_types_one_table").await;
-    let db = Db::builder(test.url())
-        .register::<Wide>()
-        .register::<Narrow>()
-        .build()
-        .await
-        .unwrap();
+    let db = test
+        .bare_db(|b| b.register::<Wide>().register::<Narrow>())
+        .await;
     db.create_tables().await.unwrap();
     for id in 1..=3 {
         db.save(&wide(id)).await.unwrap();
@@ -436,11 +433,7 @@ fn assert_not_registered(call: &str, err: Error) {
 #[tokio::test]
 async fn an_unregistered_entity_is_a_clear_error() {
     let test = TestDb::new("unregistered_entity").await;
-    let db = Db::builder(test.url())
-        .register::<BotState>()
-        .build()
-        .await
-        .unwrap();
+    let db = test.bare_db(|b| b.register::<BotState>()).await;
     db.create_tables().await.unwrap();
     let row = AllTypes::sample(1);
 

@@ -28,12 +28,9 @@ fn talent(bot_id: u32, talent_id: u32) -> Talent {
 }
 
 async fn open(test: &TestDb) -> Db {
-    let db = Db::builder(test.url())
-        .register::<Talent>()
-        .register::<BotAccount>()
-        .build()
-        .await
-        .unwrap();
+    let db = test
+        .bare_db(|b| b.register::<Talent>().register::<BotAccount>())
+        .await;
     db.create_tables().await.unwrap();
     db
 }

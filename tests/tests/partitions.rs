@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use playerbot_db::bots::{BotEvent, BotState};
 use playerbot_db::partitions::PartitionInfo;
-use playerbot_db::{Db, Error};
+use playerbot_db::Error;
 use playerbot_db_tests::fixtures::{bot_event, bot_state};
 use playerbot_db_tests::TestDb;
 
@@ -221,11 +221,7 @@ async fn an_outlier_id_asking_for_too_many_partitions_is_refused() {
 #[tokio::test]
 async fn partitions_of_a_table_that_does_not_exist_is_an_error() {
     let test = TestDb::new("partition_no_table").await;
-    let db = Db::builder(test.url())
-        .register::<BotState>()
-        .build()
-        .await
-        .unwrap();
+    let db = test.bare_db(|b| b.register::<BotState>()).await;
     let err = db.partitions::<BotState>().await.unwrap_err();
     assert!(
         matches!(

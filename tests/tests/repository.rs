@@ -189,11 +189,7 @@ async fn insert_refuses_an_existing_key_and_save_does_not() {
 #[tokio::test]
 async fn unregistered_entity_is_a_configuration_error() {
     let test = TestDb::new("unregistered_entity").await;
-    let db = playerbot_db::Db::builder(test.url())
-        .register::<BotState>()
-        .build()
-        .await
-        .unwrap();
+    let db = test.bare_db(|b| b.register::<BotState>()).await;
     let err = db.load_many::<AllTypes>(&[1]).await.unwrap_err();
     assert!(err.to_string().contains("register::<AllTypes>()"), "{err}");
 }

@@ -1,7 +1,7 @@
 //! Reserved words as table and column names (`group`, `order`, `rank`, `key`: common in game
 //! schemas) work through every call, since every statement quotes its identifiers.
 
-use playerbot_db::{BotEntity, BulkMode, Db};
+use playerbot_db::{BotEntity, BulkMode};
 use playerbot_db_tests::TestDb;
 
 #[derive(Debug, Clone, PartialEq, BotEntity)]
@@ -29,11 +29,7 @@ fn member(bot_id: u32, position: u32) -> Member {
 #[tokio::test]
 async fn every_call_works_on_reserved_names() {
     let test = TestDb::new("reserved_words").await;
-    let db = Db::builder(test.url())
-        .register::<Member>()
-        .build()
-        .await
-        .unwrap();
+    let db = test.bare_db(|b| b.register::<Member>()).await;
     db.create_tables().await.unwrap();
     assert!(db.check_schema().await.unwrap().is_empty());
 

@@ -3,7 +3,7 @@
 
 use playerbot_db::bots::BotEvent;
 use playerbot_db::migrate::Migrator;
-use playerbot_db::{BotEntity, Db};
+use playerbot_db::BotEntity;
 use playerbot_db_tests::TestDb;
 
 #[derive(Debug, Clone, PartialEq, BotEntity)]
@@ -30,11 +30,7 @@ const LOOKALIKES: [&str; 5] = ["gb-1", "gb-1 ", "GB-1", "gb-1  ", "gé-1"];
 #[tokio::test]
 async fn keys_differing_in_trailing_spaces_case_or_accents_are_different_rows() {
     let test = TestDb::new("string_keys").await;
-    let db = Db::builder(test.url())
-        .register::<Named>()
-        .build()
-        .await
-        .unwrap();
+    let db = test.bare_db(|b| b.register::<Named>()).await;
     db.create_tables().await.unwrap();
     for (i, name) in LOOKALIKES.iter().enumerate() {
         // The unique column holds lookalikes too, which must not collide either.
@@ -68,11 +64,7 @@ async fn keys_differing_in_trailing_spaces_case_or_accents_are_different_rows() 
 #[tokio::test]
 async fn migrated_tables_compare_string_keys_exactly_too() {
     let test = TestDb::new("string_keys_migrated").await;
-    let db = Db::builder(test.url())
-        .register::<BotEvent>()
-        .build()
-        .await
-        .unwrap();
+    let db = test.bare_db(|b| b.register::<BotEvent>()).await;
     Migrator::builtin().run(&db).await.unwrap();
     let event = |name: &str, value: i64| BotEvent {
         bot_id: 7,
