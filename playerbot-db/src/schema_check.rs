@@ -342,19 +342,18 @@ pub fn normalize_type(sql_type: &str) -> String {
     let lower = sql_type.trim().to_ascii_lowercase();
     let lower = lower.split_whitespace().collect::<Vec<_>>().join(" ");
     let lower = match lower.as_str() {
-        "boolean" | "bool" => "tinyint(1)".to_owned(),
+        "boolean" | "bool" => "tinyint".to_owned(),
         _ => lower.replacen("integer", "int", 1),
     };
     for int in ["tinyint", "smallint", "mediumint", "bigint", "int"] {
         let Some(rest) = lower.strip_prefix(int) else {
             continue;
         };
-        let Some((width, after)) = rest.strip_prefix('(').and_then(|r| r.split_once(')')) else {
+        // A display width changes nothing stored (MySQL 8 no longer shows it), `tinyint(1)`
+        // included: a table that holds a bool in `tinyint(4)` is the same table.
+        let Some((_, after)) = rest.strip_prefix('(').and_then(|r| r.split_once(')')) else {
             return lower;
         };
-        if int == "tinyint" && width == "1" {
-            return lower;
-        }
         return format!("{int}{after}");
     }
     lower
@@ -369,10 +368,11 @@ mod tests {
         assert_eq!(normalize_type("INT UNSIGNED"), "int unsigned");
         assert_eq!(normalize_type("int(10) unsigned"), "int unsigned");
         assert_eq!(normalize_type("bigint(20)"), "bigint");
-        assert_eq!(normalize_type("TINYINT(1)"), "tinyint(1)");
+        assert_eq!(normalize_type("TINYINT(1)"), "tinyint");
+        assert_eq!(normalize_type("tinyint(4)"), "tinyint");
         assert_eq!(normalize_type("tinyint(3) unsigned"), "tinyint unsigned");
         assert_eq!(normalize_type("VARCHAR(64)"), "varchar(64)");
         assert_eq!(normalize_type("DECIMAL(10,2)"), "decimal(10,2)");
-        assert_eq!(normalize_type("BOOLEAN"), "tinyint(1)");
+        assert_eq!(normalize_type("BOOLEAN"), "tinyint");
     }
 }

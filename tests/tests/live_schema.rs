@@ -168,3 +168,24 @@ async fn partition_routing_agrees_with_the_server() {
         );
     }
 }
+
+/// Display widths change nothing stored: an adopted table's `tinyint(4)` under a `bool`, or
+/// `int(11)` under an `i32`, is not a difference.
+#[tokio::test]
+async fn display_widths_are_not_differences() {
+    let db = TestDb::new("display_widths").await;
+    let mut conn = db.conn().await;
+    let dialect = round_trip::dialect(&mut conn).await;
+    conn.query_drop(AllTypes::META.statements(dialect).create_table)
+        .await
+        .expect("create table");
+    conn.query_drop(
+        "ALTER TABLE all_types MODIFY a_bool TINYINT(4) NOT NULL, MODIFY a_i32 INT(11) NOT NULL",
+    )
+    .await
+    .expect("widen the display");
+    let differences = check_table(&mut conn, AllTypes::META, dialect)
+        .await
+        .expect("schema check");
+    assert!(differences.is_empty(), "{differences:?}");
+}
