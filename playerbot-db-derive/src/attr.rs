@@ -74,13 +74,14 @@ pub(crate) struct FieldAttrs {
     pub(crate) skip: Flag,
     pub(crate) unique: Flag,
     pub(crate) index: Flag,
+    pub(crate) auto_increment: Flag,
     pub(crate) repr: Setting<IntType>,
 }
 
 const ENTITY_FORMS: &str = "the struct attributes look like `#[bot(table = \"bot_state\")]`, \
     `#[bot(partition(width = 10000, count = 16))]` and `#[bot(cache(capacity = 10000, ttl_secs = 60))]`";
 const FIELD_FORMS: &str = "the field attributes are `key`, `partition_key`, `column = \"name\"`, \
-    `max_len = 32`, `sql_type = \"DECIMAL(10,2)\"`, `skip`, `unique`, `index` and `repr = u8`";
+    `max_len = 32`, `sql_type = \"DECIMAL(10,2)\"`, `skip`, `unique`, `index`, `auto_increment` and `repr = u8`";
 const PARTITION_EXAMPLE: &str = "`#[bot(partition(width = 10000, count = 16))]`";
 const CACHE_EXAMPLE: &str = "`#[bot(cache(capacity = 10000, ttl_secs = 60))]`";
 
@@ -131,6 +132,7 @@ impl FieldAttrs {
             skip: Flag::new(SKIP),
             unique: Flag::new(UNIQUE),
             index: Flag::new(INDEX),
+            auto_increment: Flag::new(AUTO_INCREMENT),
             repr: Setting::new(REPR),
         };
         for_each_bot_item(cx, attrs, |meta| {
@@ -141,6 +143,7 @@ impl FieldAttrs {
                 (SKIP, &mut out.skip),
                 (UNIQUE, &mut out.unique),
                 (INDEX, &mut out.index),
+                (AUTO_INCREMENT, &mut out.auto_increment),
             ];
             for (word, flag) in flags {
                 if meta.path == word {

@@ -24,6 +24,28 @@ pub(crate) fn check(cx: &Ctxt, entity: &Entity<'_>) {
     check_sql_type(cx, entity);
     check_partitioning(cx, entity);
     check_cache(cx, entity);
+    check_auto_increment(cx, entity);
+}
+
+/// `auto_increment` names the server-generated id: the only key field, an integer (the
+/// server numbers rows of one column; an id in a composite key would not identify a row).
+fn check_auto_increment(cx: &Ctxt, entity: &Entity<'_>) {
+    let keys = entity.keys().count();
+    for field in entity.columns() {
+        let Some(span) = field.attrs.auto_increment.span() else {
+            continue;
+        };
+        let integer = field
+            .column_type
+            .is_some_and(|t| !t.nullable && matches!(t.value, ValueType::Int(_)));
+        if !field.attrs.key.is_set() || keys != 1 || !integer {
+            cx.error(
+                span,
+                "`auto_increment` applies to the only key field, of an integer type",
+                "use it on a single integer key, such as `#[bot(key, auto_increment)] id: u64`",
+            );
+        }
+    }
 }
 
 /// Every table needs a primary key: upsert, load and delete all address rows by it.

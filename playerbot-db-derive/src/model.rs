@@ -17,6 +17,8 @@ pub(crate) struct Column {
     pub(crate) key: bool,
     pub(crate) unique: bool,
     pub(crate) index: bool,
+    /// The server numbers new rows (`AUTO_INCREMENT`).
+    pub(crate) auto_increment: bool,
 }
 
 /// RANGE partitions `p0..p{count-1}` of `width` ids each, then `pmax` up to MAXVALUE.
@@ -46,6 +48,7 @@ impl Table {
                     key: field.attrs.key.is_set(),
                     unique: field.attrs.unique.is_set(),
                     index: field.attrs.index.is_set(),
+                    auto_increment: field.attrs.auto_increment.is_set(),
                 }
             })
             .collect();

@@ -25,6 +25,7 @@ pub(crate) const SQL_TYPE: Symbol = Symbol("sql_type");
 pub(crate) const SKIP: Symbol = Symbol("skip");
 pub(crate) const UNIQUE: Symbol = Symbol("unique");
 pub(crate) const INDEX: Symbol = Symbol("index");
+pub(crate) const AUTO_INCREMENT: Symbol = Symbol("auto_increment");
 pub(crate) const REPR: Symbol = Symbol("repr");
 
 impl PartialEq<Symbol> for syn::Ident {

@@ -25,9 +25,32 @@ pub(crate) fn chunk_sizes(mut count: usize, sizes: &[usize]) -> Vec<(usize, usiz
     chunks
 }
 
+/// Like [`chunk_sizes`], with every statement exactly full: no padding (for rows that must
+/// not be repeated, such as new rows the server numbers).
+pub(crate) fn exact_chunk_sizes(mut count: usize, sizes: &[usize]) -> Vec<(usize, usize)> {
+    let mut chunks = Vec::new();
+    while count > 0 {
+        let index = sizes
+            .iter()
+            .rposition(|&size| size <= count)
+            .expect("size 1 fits");
+        chunks.push((index, sizes[index]));
+        count -= sizes[index];
+    }
+    chunks
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn exact_chunks_never_pad() {
+        let sizes = [1, 4, 16, 64, 250, 1000];
+        let chunks = exact_chunk_sizes(1337, &sizes);
+        assert!(chunks.iter().all(|&(index, taken)| sizes[index] == taken));
+        assert_eq!(chunks.iter().map(|&(_, taken)| taken).sum::<usize>(), 1337);
+    }
 
     const SIZES: [usize; 6] = [1, 4, 16, 64, 100, 256];
 

@@ -104,3 +104,14 @@ impl AllTypes {
         }
     }
 }
+
+/// Keyed by an id the server generates, as the game's item and character tables are.
+#[derive(Debug, Clone, PartialEq, BotEntity)]
+#[bot(table = "item_instance")]
+pub struct ItemInstance {
+    #[bot(key, auto_increment)]
+    pub guid: u64,
+    #[bot(max_len = 32)]
+    pub owner: String,
+    pub count: u32,
+}

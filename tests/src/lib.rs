@@ -103,7 +103,8 @@ impl TestDb {
             .register_bot_schema()
             .register::<entities::AllTypes>()
             .register::<entities::KnownSpell>()
-            .register::<entities::BotAccount>();
+            .register::<entities::BotAccount>()
+            .register::<entities::ItemInstance>();
         let db = configure(builder)
             .build()
             .await

@@ -11,6 +11,7 @@ use playerbot_db::bots::{BotEvent, BotState};
 use playerbot_db::migrate::Migrator;
 use playerbot_db::mysql_async::prelude::Queryable;
 use playerbot_db::Db;
+use playerbot_db_tests::entities::ItemInstance;
 use playerbot_db_tests::fixtures::bot_state;
 use playerbot_db_tests::TestDb;
 
@@ -101,6 +102,8 @@ const BULK_SPAN: u32 = 20_000;
 struct Observed {
     /// Each bulk call: its marker and how many rows it sent.
     bulk_calls: Mutex<Vec<(u32, usize)>>,
+    /// Each bulk save of new `ItemInstance` rows: its marker and how many rows it sent.
+    item_calls: Mutex<Vec<(u32, usize)>>,
     next_bulk: AtomicUsize,
     finished: AtomicU64,
 }
@@ -136,7 +139,7 @@ async fn random_call(db: &Db, rng: &mut Rng, observed: &Observed) {
     } else {
         rng.below(4_000)
     };
-    match rng.below(14) {
+    match rng.below(15) {
         0 => cancel_after(deadline, db.save(&bot_state(key))).await,
         1 => cancel_after(deadline, db.insert(&bot_state(500 + key))).await,
         2 => cancel_after(deadline, db.load::<BotState>(&key)).await,
@@ -201,6 +204,21 @@ async fn random_call(db: &Db, rng: &mut Rng, observed: &Observed) {
                 db.count::<BotState>().await
             })
             .await
+        }
+        13 => {
+            // New rows numbered by the server: each call's rows are in the table whole or
+            // not at all, and never twice.
+            let call = observed.next_bulk.fetch_add(1, Ordering::Relaxed) as u32;
+            let rows = 1 + rng.below(300) as usize;
+            let items: Vec<ItemInstance> = (0..rows)
+                .map(|_| ItemInstance {
+                    guid: 0,
+                    owner: format!("call{call}"),
+                    count: call,
+                })
+                .collect();
+            observed.item_calls.lock().unwrap().push((call, rows));
+            cancel_after(deadline, db.save_all(&items)).await
         }
         12 => {
             cancel_after(deadline, async {
@@ -323,7 +341,7 @@ async fn thousands_of_cancelled_calls_leave_nothing_behind() {
         .await
         .unwrap();
     let counts: HashMap<u32, u64> = counts.into_iter().collect();
-    let calls = observed.bulk_calls.lock().unwrap();
+    let calls = observed.bulk_calls.lock().unwrap().clone();
     let mut whole = 0;
     for &(call, rows) in calls.iter() {
         match counts.get(&call).copied().unwrap_or(0) {
@@ -336,6 +354,18 @@ async fn thousands_of_cancelled_calls_leave_nothing_behind() {
         "{} bulk calls, {whole} applied whole, the rest not at all; max server connections {most}; {stats:?}",
         calls.len()
     );
+    let counts: Vec<(u32, u64)> = admin
+        .query("SELECT `count`, COUNT(*) FROM item_instance GROUP BY `count`")
+        .await
+        .unwrap();
+    let counts: HashMap<u32, u64> = counts.into_iter().collect();
+    for &(call, rows) in observed.item_calls.lock().unwrap().iter() {
+        let found = counts.get(&call).copied().unwrap_or(0);
+        assert!(
+            found == 0 || found == rows as u64,
+            "new-row call {call} of {rows} rows left {found}"
+        );
+    }
 }
 
 /// A statement cut off by its caller is not left running on the server: the recycler stops

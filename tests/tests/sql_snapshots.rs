@@ -3,7 +3,7 @@
 
 use playerbot_db::bots::{AiValue, BotEvent, BotState, BotStrategy, Equipment};
 use playerbot_db::{BotEntity, Dialect, EntityMeta};
-use playerbot_db_tests::entities::{AllTypes, BotAccount, KnownSpell};
+use playerbot_db_tests::entities::{AllTypes, BotAccount, ItemInstance, KnownSpell};
 
 fn snapshot_all(meta: &EntityMeta) {
     for (dialect, tag) in [(Dialect::MySql, "mysql"), (Dialect::MariaDb, "mariadb")] {
@@ -129,4 +129,9 @@ fn each_dialect_uses_only_its_own_upsert_form() {
             "{mariadb}"
         );
     }
+}
+
+#[test]
+fn auto_increment_sql() {
+    snapshot_all(ItemInstance::META);
 }

@@ -19,8 +19,13 @@ pub(super) fn entity_meta(entity: &Entity<'_>, table: &Table) -> TokenStream {
             field.column_type.expect("checked").value,
             field.attrs.max_len.get().copied(),
         );
-        let (nullable, key, unique, indexed) =
-            (column.nullable, column.key, column.unique, column.index);
+        let (nullable, key, unique, indexed, auto_increment) = (
+            column.nullable,
+            column.key,
+            column.unique,
+            column.index,
+            column.auto_increment,
+        );
         quote! {
             ::playerbot_db::ColumnMeta {
                 name: #name,
@@ -31,6 +36,7 @@ pub(super) fn entity_meta(entity: &Entity<'_>, table: &Table) -> TokenStream {
                 key: #key,
                 unique: #unique,
                 indexed: #indexed,
+                auto_increment: #auto_increment,
             }
         }
     });

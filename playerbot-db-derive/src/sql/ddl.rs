@@ -30,7 +30,16 @@ pub(super) fn create_table(table: &Table, dialect: Dialect) -> String {
         .iter()
         .map(|column| {
             let null = if column.nullable { "NULL" } else { "NOT NULL" };
-            format!("{} {} {null}", ident(&column.name), column.sql_type)
+            let numbered = if column.auto_increment {
+                " AUTO_INCREMENT"
+            } else {
+                ""
+            };
+            format!(
+                "{} {} {null}{numbered}",
+                ident(&column.name),
+                column.sql_type
+            )
         })
         .collect();
     lines.push(format!(

@@ -45,7 +45,7 @@ pub enum TxScope {
 }
 
 /// What a bulk save did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BulkReport {
     /// Distinct rows sent.
     pub rows: usize,
@@ -54,6 +54,11 @@ pub struct BulkReport {
     /// Statements (multi-row) or bulk-execute calls made.
     pub chunks: usize,
     pub mode: BulkMode,
+    /// For new rows of an `auto_increment` entity (key 0, each written as a row of its own):
+    /// the ids the server gave them, in the order given. `None` when the call had none, or
+    /// when the ids cannot be known for sure: bulk execute does not report them, and under
+    /// `innodb_autoinc_lock_mode` 2 one statement's ids need not be consecutive.
+    pub new_ids: Option<Vec<u64>>,
 }
 
 /// Options for one bulk save; start with [`Db::bulk`].
@@ -151,7 +156,7 @@ impl<E: BotEntity> BulkSave<'_, E> {
                 meta.entity
             )));
         }
-        let (order, duplicates) = plan::order_rows(rows);
+        let (order, duplicates, new_rows) = plan::order_rows(rows);
         let key_of = |position: usize| format!("{:?}", rows[order[position]].key());
         // Params are checked and measured here, then built again when sent: building is
         // several times cheaper than keeping and cloning them.
@@ -167,6 +172,7 @@ impl<E: BotEntity> BulkSave<'_, E> {
                 duplicates,
                 chunks: 0,
                 mode: self.mode,
+                new_ids: None,
             });
         }
         let groups = plan::partition_groups(rows, &order);
@@ -177,15 +183,22 @@ impl<E: BotEntity> BulkSave<'_, E> {
             row_sizes: &row_sizes,
             groups: &groups,
             key_of: &key_of,
+            new_rows: new_rows > 0,
+            new_ids: std::sync::Mutex::new(Vec::new()),
         };
+        // New rows are numbered by the server: running them twice would add rows twice, so a
+        // call with new rows is not run again after a lost connection (its outcome unknown).
+        let idempotent = new_rows == 0;
 
         // The connection decides the dialect, the packet size and so the chunks; the table's
         // engine whether all or nothing can hold.
         let (mode, chunks, non_atomic) = {
             let mut conn = self.db.conn().await?;
+            // New rows go in multi-row statements, whose first generated id the server
+            // reports; bulk execute reports none.
             let mode = match (self.mode, conn.flavor().is_mariadb()) {
-                (BulkMode::Auto, true) => BulkMode::BulkExecute,
-                (BulkMode::Auto, false) => BulkMode::MultiRow,
+                (BulkMode::Auto, true) if new_rows == 0 => BulkMode::BulkExecute,
+                (BulkMode::Auto, _) => BulkMode::MultiRow,
                 (mode, _) => mode,
             };
             // Looked up once per Db: the engine of a table does not change under a game.
@@ -219,11 +232,12 @@ impl<E: BotEntity> BulkSave<'_, E> {
                 duplicates,
                 chunks: chunks.len(),
                 mode,
+                new_ids: job.new_ids(new_rows),
             });
         }
         match self.scope {
             TxScope::PerCall => {
-                with_retry!(self.db, true, |conn| job
+                with_retry!(self.db, idempotent, |conn| job
                     .run(conn, mode, &chunks, 0, chunks.len())
                     .await)?;
             }
@@ -231,7 +245,7 @@ impl<E: BotEntity> BulkSave<'_, E> {
                 let mut saved_rows = 0;
                 for (i, chunk) in chunks.iter().enumerate() {
                     let one = std::slice::from_ref(chunk);
-                    let done = with_retry!(self.db, true, |conn| job
+                    let done = with_retry!(self.db, idempotent, |conn| job
                         .run(conn, mode, one, i, chunks.len())
                         .await);
                     if let Err(err) = done {
@@ -255,6 +269,7 @@ impl<E: BotEntity> BulkSave<'_, E> {
             duplicates,
             chunks: chunks.len(),
             mode,
+            new_ids: job.new_ids(new_rows),
         })
     }
 }
@@ -269,7 +284,16 @@ struct Job<'a, E, K> {
     row_sizes: &'a [usize],
     groups: &'a [std::ops::Range<usize>],
     key_of: &'a K,
+    /// Whether the call has new rows of an `auto_increment` entity (key 0).
+    new_rows: bool,
+    /// Per statement with new rows: its first ordered position, and `(first id, count)` of
+    /// the ids it generated when they are known.
+    new_ids: std::sync::Mutex<Vec<NumberedStatement>>,
 }
+
+/// A statement with new rows: its first ordered position, and `(first id, count)` of the ids
+/// it generated when they are known.
+type NumberedStatement = (usize, Option<(u64, usize)>);
 
 impl<E: BotEntity, K: Fn(usize) -> String> Job<'_, E, K> {
     fn chunks(&self, mode: BulkMode, max_allowed_packet: usize) -> Result<Vec<Chunk>, Error> {
@@ -282,6 +306,7 @@ impl<E: BotEntity, K: Fn(usize) -> String> Job<'_, E, K> {
                     self.row_sizes,
                     columns,
                     max_allowed_packet,
+                    self.new_rows,
                 ),
                 _ => plan::bulk_chunks(group.clone(), self.row_sizes, max_allowed_packet),
             };
@@ -306,6 +331,8 @@ impl<E: BotEntity, K: Fn(usize) -> String> Job<'_, E, K> {
         total: usize,
     ) -> Result<(), Error> {
         begin_on(conn, "bulk save").await?;
+        // A run again after a deadlock numbers its rows again.
+        self.forget_ids(chunks);
         for (i, chunk) in chunks.iter().enumerate() {
             if let Err(err) = self
                 .run_chunk(conn, mode, chunk, (first + i + 1, total))
@@ -343,12 +370,17 @@ impl<E: BotEntity, K: Fn(usize) -> String> Job<'_, E, K> {
                 }
                 statement!(conn, context, |c| c
                     .exec_drop(&*sql, Params::Positional(flat)))
-                .map_err(named)
+                .map_err(named)?;
+                self.note_ids(conn, chunk, true);
+                Ok(())
             }
             _ => {
                 let sql = texts.upsert::<E>(dialect, self.save.conflict, only, 1);
                 let params = rows.map(|row| Params::Positional(row.to_params()));
-                statement!(conn, context, |c| c.exec_batch(&*sql, params)).map_err(named)
+                statement!(conn, context, |c| c.exec_batch(&*sql, params)).map_err(named)?;
+                // Bulk execute does not report the ids it generated.
+                self.note_ids(conn, chunk, false);
+                Ok(())
             }
         }
     }
@@ -481,6 +513,58 @@ impl<E: BotEntity, K: Fn(usize) -> String> Job<'_, E, K> {
             }
         }
         None
+    }
+
+    /// Whether the row at ordered `position` is new (its `auto_increment` key is 0).
+    fn is_new(&self, position: usize) -> bool {
+        let row = &self.rows[self.order[position]];
+        matches!(
+            E::key_params(&row.key()).first(),
+            Some(Value::Int(0) | Value::UInt(0))
+        )
+    }
+
+    /// After a statement of `chunk`: the ids of its new rows, from the first one the server
+    /// reports, when it numbers one statement's rows consecutively (multi-row statements
+    /// under `innodb_autoinc_lock_mode` 0 or 1); unknown otherwise.
+    fn note_ids(&self, conn: &ServerConn, chunk: &Chunk, reported: bool) {
+        if !self.new_rows {
+            return;
+        }
+        let new = chunk.range.clone().filter(|&p| self.is_new(p)).count();
+        if new == 0 {
+            return;
+        }
+        let ids = match (reported && conn.consecutive_ids, conn.conn.last_insert_id()) {
+            (true, Some(first)) if first > 0 => Some((first, new)),
+            _ => None,
+        };
+        self.new_ids
+            .lock()
+            .expect("ids lock")
+            .push((chunk.range.start, ids));
+    }
+
+    /// Drops the ids noted for `chunks`, which are about to run again (after a deadlock).
+    fn forget_ids(&self, chunks: &[Chunk]) {
+        let Some(first) = chunks.first() else { return };
+        let mut ids = self.new_ids.lock().expect("ids lock");
+        ids.retain(|(start, _)| *start < first.range.start);
+    }
+
+    /// The ids of the call's new rows in the order given, when every statement's are known.
+    fn new_ids(&self, new_rows: usize) -> Option<Vec<u64>> {
+        if new_rows == 0 {
+            return None;
+        }
+        let mut entries = self.new_ids.lock().expect("ids lock").clone();
+        entries.sort_by_key(|(start, _)| *start);
+        let mut ids = Vec::with_capacity(new_rows);
+        for (_, known) in entries {
+            let (first, count) = known?;
+            ids.extend(first..first + count as u64);
+        }
+        (ids.len() == new_rows).then_some(ids)
     }
 
     fn chunk_context(&self, chunk: &Chunk, number: (usize, usize)) -> Context {

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use mysql_async::Value;
 
-use crate::chunking::chunk_sizes;
+use crate::chunking::{chunk_sizes, exact_chunk_sizes};
 use crate::BotEntity;
 
 /// Row counts multi-row statements are prepared for.
@@ -22,13 +22,29 @@ const PACKET_HEADROOM: usize = 4_096;
 /// partition, then primary key as the server's index orders it. Every bulk save writes its
 /// rows in this order, so two saves that share rows lock them in the same order and cannot
 /// deadlock on each other, whatever order their callers gave.
-pub(super) fn order_rows<E: BotEntity>(rows: &[E]) -> (Vec<usize>, usize) {
+///
+/// New rows of an `auto_increment` entity (key 0) are all kept, in the order given: each is
+/// a row of its own that the server numbers. The third value counts them.
+pub(super) fn order_rows<E: BotEntity>(rows: &[E]) -> (Vec<usize>, usize, usize) {
+    let numbered = E::META.auto_increment().is_some();
+    let is_new = |row: &E| {
+        numbered
+            && matches!(
+                E::key_params(&row.key()).first(),
+                Some(Value::Int(0) | Value::UInt(0))
+            )
+    };
     let mut last: HashMap<E::Key, usize> = HashMap::with_capacity(rows.len());
+    let mut new_rows = 0;
     for (index, row) in rows.iter().enumerate() {
-        last.insert(row.key(), index);
+        if is_new(row) {
+            new_rows += 1;
+        } else {
+            last.insert(row.key(), index);
+        }
     }
     let mut kept: Vec<(u64, Vec<Value>, usize)> = (0..rows.len())
-        .filter(|&index| last.get(&rows[index].key()) == Some(&index))
+        .filter(|&index| is_new(&rows[index]) || last.get(&rows[index].key()) == Some(&index))
         .map(|index| {
             let row = &rows[index];
             (
@@ -43,6 +59,7 @@ pub(super) fn order_rows<E: BotEntity>(rows: &[E]) -> (Vec<usize>, usize) {
     (
         kept.into_iter().map(|(_, _, index)| index).collect(),
         duplicates,
+        new_rows,
     )
 }
 
@@ -115,6 +132,7 @@ pub(super) fn multi_row_chunks(
     row_sizes: &[usize],
     columns: usize,
     max_allowed_packet: usize,
+    exact: bool,
 ) -> Result<Vec<Chunk>, usize> {
     let budget = max_allowed_packet.saturating_sub(PACKET_HEADROOM);
     let (widest, widest_at) = group
@@ -134,7 +152,12 @@ pub(super) fn multi_row_chunks(
         .filter(|&size| size <= cap)
         .collect();
     let mut start = group.start;
-    Ok(chunk_sizes(group.len(), &allowed)
+    let sizes = if exact {
+        exact_chunk_sizes(group.len(), &allowed)
+    } else {
+        chunk_sizes(group.len(), &allowed)
+    };
+    Ok(sizes
         .into_iter()
         .map(|(index, taken)| {
             let chunk = Chunk {
@@ -215,27 +238,30 @@ mod tests {
     #[test]
     fn chunks_respect_placeholders_and_packet_size() {
         let small = rows(5_000, 10);
-        let chunks = multi_row_chunks(0..5_000, &small, 2, 16 << 20).unwrap();
+        let chunks = multi_row_chunks(0..5_000, &small, 2, 16 << 20, false).unwrap();
         assert_eq!(chunks.len(), 5);
         assert!(chunks.iter().all(|c| c.size == 1000));
 
         // 40 KB rows in a 1 MB packet: at most 25 rows a statement, so 16-row statements.
         let wide = rows(100, 40_000);
-        let chunks = multi_row_chunks(0..100, &wide, 2, 1 << 20).unwrap();
+        let chunks = multi_row_chunks(0..100, &wide, 2, 1 << 20, false).unwrap();
         assert!(chunks.iter().all(|c| c.size <= 16), "{chunks:?}");
         assert_eq!(chunks.iter().map(|c| c.range.len()).sum::<usize>(), 100);
 
         // One row larger than the packet is named.
         let mut huge = rows(3, 10);
         huge[2] = row_bytes(&[Value::Bytes(vec![0; 2 << 20])]);
-        assert_eq!(multi_row_chunks(0..3, &huge, 2, 1 << 20).unwrap_err(), 2);
+        assert_eq!(
+            multi_row_chunks(0..3, &huge, 2, 1 << 20, false).unwrap_err(),
+            2
+        );
         assert_eq!(bulk_chunks(0..3, &huge, 1 << 20).unwrap_err(), 2);
 
         // 300 columns: 65,535 placeholders allow 218 rows, so no 250- or 1000-row statements.
         let many: Vec<usize> = (0..1000)
             .map(|_| row_bytes(&vec![Value::Int(0); 300]))
             .collect();
-        let chunks = multi_row_chunks(0..1000, &many, 300, 64 << 20).unwrap();
+        let chunks = multi_row_chunks(0..1000, &many, 300, 64 << 20, false).unwrap();
         assert!(
             chunks.iter().all(|c| c.size * 300 <= MAX_PLACEHOLDERS),
             "{chunks:?}"

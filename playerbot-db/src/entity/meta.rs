@@ -30,6 +30,22 @@ impl EntityMeta {
         self.columns.iter().filter(|column| column.key)
     }
 
+    /// The position of the `auto_increment` key column, if the entity has one.
+    pub fn auto_increment(&self) -> Option<usize> {
+        self.columns.iter().position(|column| column.auto_increment)
+    }
+
+    /// Whether a row with these params (in column order) is new: its `auto_increment` key is
+    /// 0, so the server gives it the next id.
+    pub fn is_new_row(&self, params: &[mysql_async::Value]) -> bool {
+        self.auto_increment().is_some_and(|i| {
+            matches!(
+                params.get(i),
+                Some(mysql_async::Value::Int(0) | mysql_async::Value::UInt(0))
+            )
+        })
+    }
+
     pub fn column(&self, name: &str) -> Option<&ColumnMeta> {
         self.columns.iter().find(|column| column.name == name)
     }
@@ -49,6 +65,8 @@ pub struct ColumnMeta {
     pub key: bool,
     pub unique: bool,
     pub indexed: bool,
+    /// The server numbers new rows: a row whose key is 0 is new and gets the next id.
+    pub auto_increment: bool,
 }
 
 /// What a column holds on the Rust side; validation and schema checks work from this.

@@ -18,6 +18,9 @@ pub(crate) struct ServerConn {
     pub(crate) max_allowed_packet: usize,
     /// `innodb_rollback_on_timeout`: a lock wait timeout then ends the whole transaction.
     pub(crate) rollback_on_timeout: bool,
+    /// `innodb_autoinc_lock_mode` 0 or 1: the ids one multi-row INSERT generates are
+    /// consecutive, so they follow from the first (`LAST_INSERT_ID()`).
+    pub(crate) consecutive_ids: bool,
     pub(crate) statement_timeout: Option<Duration>,
     pub(crate) last_used: Instant,
     pub(crate) state: ConnState,
@@ -63,9 +66,15 @@ impl ServerConn {
         let mut conn = Conn::new(settings.opts.clone())
             .await
             .map_err(connect_error)?;
-        let (version, max_allowed_packet, rollback_on_timeout): (String, u64, i64) = conn
+        let (version, max_allowed_packet, rollback_on_timeout, autoinc_lock_mode): (
+            String,
+            u64,
+            i64,
+            i64,
+        ) = conn
             .query_first(
-                "SELECT VERSION(), @@max_allowed_packet, @@GLOBAL.innodb_rollback_on_timeout",
+                "SELECT VERSION(), @@max_allowed_packet, @@GLOBAL.innodb_rollback_on_timeout, \
+                 @@GLOBAL.innodb_autoinc_lock_mode",
             )
             .await
             .map_err(connect_error)?
@@ -79,6 +88,7 @@ impl ServerConn {
             flavor,
             max_allowed_packet: usize::try_from(max_allowed_packet).unwrap_or(usize::MAX),
             rollback_on_timeout: rollback_on_timeout != 0,
+            consecutive_ids: autoinc_lock_mode <= 1,
             statement_timeout: settings.statement_timeout,
             last_used: Instant::now(),
             state: ConnState::default(),

@@ -65,13 +65,17 @@ macro_rules! with_retry {
 pub(crate) use with_retry;
 
 impl Db {
-    /// Inserts or updates `entity` by its key (one upsert in the server's dialect).
+    /// Inserts or updates `entity` by its key (one upsert in the server's dialect). For an
+    /// entity with an `auto_increment` key, a row whose key is 0 is new: the server gives it
+    /// the next id (use [`insert`](Self::insert) to learn it).
     pub async fn save<E: BotEntity>(&self, entity: &E) -> Result<(), Error> {
-        self.write(entity, "upsert", true).await
+        self.write(entity, "upsert", true).await.map(drop)
     }
 
-    /// Inserts `entity`; fails with a duplicate-key error (`is_duplicate_key`) if its key exists.
-    pub async fn insert<E: BotEntity>(&self, entity: &E) -> Result<(), Error> {
+    /// Inserts `entity`; fails with a duplicate-key error (`is_duplicate_key`) if its key
+    /// exists. For an entity with an `auto_increment` key, returns the row's id: the one the
+    /// server gave a new row (key 0), or the key it had; `None` for other entities.
+    pub async fn insert<E: BotEntity>(&self, entity: &E) -> Result<Option<u64>, Error> {
         self.write(entity, "insert", false).await
     }
 
@@ -80,18 +84,25 @@ impl Db {
         entity: &E,
         statement: &'static str,
         upsert: bool,
-    ) -> Result<(), Error> {
+    ) -> Result<Option<u64>, Error> {
         let meta = E::META;
         self.pool.registry.plan::<E>()?;
         let key = || format!("{:?}", entity.key());
         let mut params = Some(entity.to_params());
-        validate::check_row(meta, params.as_deref().expect("just built"), key)?;
+        let checked = params.as_deref().expect("just built");
+        validate::check_row(meta, checked, key)?;
+        // A new row is numbered by the server: written twice it would be two rows, so it is
+        // never run again after a lost connection (its outcome is unknown).
+        let new = meta.is_new_row(checked);
+        let given_id = meta
+            .auto_increment()
+            .and_then(|i| mysql_async::from_value_opt::<u64>(checked[i].clone()).ok());
         // An insert whose connection was lost may or may not have been applied. It is run
         // again: success proves the first attempt did not land; a duplicate key then means
         // it may have, so the loss is reported instead (never a false success or a false
         // duplicate).
         let mut lost = false;
-        with_retry!(self, true, |conn| {
+        with_retry!(self, !new, |conn| {
             let sql = meta.statements(conn.dialect());
             let sql = if upsert { sql.upsert } else { sql.insert };
             let params = params.take().unwrap_or_else(|| entity.to_params());
@@ -107,7 +118,8 @@ impl Db {
                     lost |= !upsert && err.kind() == crate::ErrorKind::ConnectionLost;
                     Err(validate::map_rejection(err, meta, key))
                 }
-                Ok(()) => Ok(()),
+                Ok(()) if new => Ok(conn.conn.last_insert_id()),
+                Ok(()) => Ok(given_id),
             }
         })
     }

@@ -95,7 +95,11 @@ impl TxBatch<'_> {
         for op in &self.ops {
             self.db.pool.registry.check(op.entity, op.meta)?;
         }
-        let idempotent = self.ops.iter().all(|op| op.kind != OpKind::Insert);
+        // Inserts and new rows of an `auto_increment` entity must not run twice.
+        let idempotent = self
+            .ops
+            .iter()
+            .all(|op| op.kind != OpKind::Insert && !op.meta.is_new_row(&op.params));
         let ops = &self.ops;
         with_retry!(self.db, idempotent, |conn| run_ops(conn, ops).await)
     }
