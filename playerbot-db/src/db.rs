@@ -44,6 +44,12 @@ impl Db {
         Ok(PooledConn::new(self.pool.clone(), conn))
     }
 
+    /// A connection for the crate's own routines, which keep its state up to date (no raw
+    /// access, so no reset on return and no ping for raw use).
+    pub(crate) async fn lease(&self) -> Result<PooledConn, Error> {
+        Ok(PooledConn::new(self.pool.clone(), self.pool.get().await?))
+    }
+
     /// Closes every connection: idle ones now, ones in use when they come back. Calls made
     /// afterwards, on this handle or any clone, fail at once with [`Error::Closed`].
     /// Dropping the last handle closes the idle connections too, without waiting.

@@ -55,6 +55,7 @@ impl Db {
         let conn = &mut guard.routine().conn;
         let listed = live_partitions(conn, meta.table).await?;
         if listed.is_empty() && !table_exists(conn, meta.table).await? {
+            guard.routine_done();
             return Err(Error::NoSuchTable {
                 entity: meta.entity,
                 table: meta.table,
@@ -104,8 +105,9 @@ impl Db {
         with_lock(guard.server(), meta.table, async |conn| {
             let highest: Option<u64> = conn
                 .query_first(format!(
-                    "SELECT MAX(`{}`) FROM `{}`",
-                    layout.column, meta.table
+                    "SELECT MAX({}) FROM {}",
+                    quoted(layout.column),
+                    quoted(meta.table)
                 ))
                 .await?
                 .flatten();
@@ -148,8 +150,8 @@ impl Db {
                 ))
                 .collect();
             let sql = format!(
-                "ALTER TABLE `{}` REORGANIZE PARTITION `pmax` INTO ({})",
-                meta.table,
+                "ALTER TABLE {} REORGANIZE PARTITION `pmax` INTO ({})",
+                quoted(meta.table),
                 parts.join(", ")
             );
             conn.query_drop(sql).await?;
@@ -205,7 +207,10 @@ impl Db {
             .map(|name| quoted(name))
             .collect::<Vec<_>>()
             .join(", ");
-        let sql = format!("ALTER TABLE `{}` {action} PARTITION {list}", meta.table);
+        let sql = format!(
+            "ALTER TABLE {} {action} PARTITION {list}",
+            quoted(meta.table)
+        );
         with_lock(guard.server(), meta.table, async |conn| {
             Ok(conn.query_drop(sql).await?)
         })

@@ -14,6 +14,7 @@ use mysql_async::prelude::Queryable;
 use mysql_async::{Params, Row, Value};
 
 use crate::error::Context;
+use crate::ident::quoted;
 use crate::pool::{statement, ServerConn};
 use crate::repo::transaction::{begin_on, commit_on, roll_back};
 use crate::repo::{validate, with_retry};
@@ -193,7 +194,8 @@ impl<E: BotEntity> BulkSave<'_, E> {
         // The connection decides the dialect, the packet size and so the chunks; the table's
         // engine whether all or nothing can hold.
         let (mode, chunks, non_atomic) = {
-            let mut conn = self.db.conn().await?;
+            // Not `Db::conn`: no raw access here, so none of its extra ping.
+            let mut conn = self.db.lease().await?;
             // New rows go in multi-row statements, whose first generated id the server
             // reports; bulk execute reports none.
             let mode = match (self.mode, conn.flavor().is_mariadb()) {
@@ -460,10 +462,10 @@ impl<E: BotEntity, K: Fn(usize) -> String> Job<'_, E, K> {
         let keys: Vec<usize> = (0..meta.columns.len())
             .filter(|&i| meta.columns[i].key)
             .collect();
-        let quoted = |i: usize| format!("`{}`", meta.columns[i].name);
+        let column = |i: usize| quoted(meta.columns[i].name);
         let key_list = keys
             .iter()
-            .map(|&i| quoted(i))
+            .map(|&i| column(i))
             .collect::<Vec<_>>()
             .join(", ");
         let literal = |value: &Value| value.as_sql(true);
@@ -482,10 +484,10 @@ impl<E: BotEntity, K: Fn(usize) -> String> Job<'_, E, K> {
                     continue;
                 }
                 let sql = format!(
-                    "SELECT {key_list}, {} FROM `{}` WHERE {} IN ({})",
-                    quoted(unique),
-                    meta.table,
-                    quoted(unique),
+                    "SELECT {key_list}, {} FROM {} WHERE {} IN ({})",
+                    column(unique),
+                    quoted(meta.table),
+                    column(unique),
                     vec!["?"; values.len()].join(", ")
                 );
                 let context = || Context {

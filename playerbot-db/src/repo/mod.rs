@@ -44,7 +44,7 @@ macro_rules! with_retry {
         let mut attempt = 0u32;
         loop {
             let result = async {
-                let mut guard = $crate::pool::PooledConn::new(db.pool.clone(), db.pool.get().await?);
+                let mut guard = db.lease().await?;
                 let $conn = guard.server();
                 let result: Result<_, $crate::Error> = $body;
                 result

@@ -49,7 +49,7 @@ impl Db {
     /// each other. It is rolled back unless committed, also when dropped; it is not retried
     /// automatically (use [`Error::is_retryable`] to decide).
     pub async fn begin(&self) -> Result<Transaction, Error> {
-        let mut conn = PooledConn::new(self.pool.clone(), self.pool.get().await?);
+        let mut conn = self.lease().await?;
         begin_on(conn.server(), "begin").await?;
         Ok(Transaction { conn, ended: None })
     }
