@@ -5,18 +5,23 @@ use syn::{Data, DeriveInput, Fields, Ident, Type};
 
 use crate::attr::{EntityAttrs, FieldAttrs};
 use crate::ctxt::Ctxt;
-use crate::types::{classify, ColumnType, Unsupported};
+use crate::types::{classify, ColumnType, TypeHints, Unsupported};
 
 pub(crate) struct Entity<'a> {
     pub(crate) ident: &'a Ident,
     pub(crate) attrs: EntityAttrs,
     pub(crate) fields: Vec<Field<'a>>,
+    /// Positions in `fields` of the primary key, in key order: `primary_key(…)`'s order, or
+    /// the fields marked `key` in declaration order.
+    key_order: Vec<usize>,
 }
 
 pub(crate) struct Field<'a> {
     pub(crate) ident: &'a Ident,
     pub(crate) ty: &'a Type,
     pub(crate) attrs: FieldAttrs,
+    /// Part of the primary key (`key` on the field, or named by `primary_key(…)`).
+    pub(crate) is_key: bool,
     /// `None` for skipped fields and for types that have no mapping (already reported).
     pub(crate) column_type: Option<ColumnType>,
 }
@@ -64,16 +69,34 @@ impl<'a> Entity<'a> {
             return None;
         }
         let attrs = EntityAttrs::parse(cx, &input.attrs);
-        let fields = named?
+        let mut fields: Vec<Field<'a>> = named?
             .named
             .iter()
             .map(|field| Field::from_syn(cx, field))
             .collect();
+        let key_order: Vec<usize> = match attrs.primary_key.get() {
+            Some(names) => names
+                .iter()
+                .filter_map(|name| field_position(cx, &fields, name, "primary_key"))
+                .collect(),
+            None => (0..fields.len())
+                .filter(|&i| fields[i].attrs.key.is_set())
+                .collect(),
+        };
+        for &i in &key_order {
+            fields[i].is_key = true;
+        }
         Some(Entity {
             ident: &input.ident,
             attrs,
             fields,
+            key_order,
         })
+    }
+
+    /// The position of the field a struct-level attribute names, or an error at the name.
+    pub(crate) fn field_position(&self, cx: &Ctxt, name: &Ident, word: &str) -> Option<usize> {
+        field_position(cx, &self.fields, name, word)
     }
 
     /// Fields that become columns, in declaration order.
@@ -83,8 +106,9 @@ impl<'a> Entity<'a> {
             .filter(|field| !field.attrs.skip.is_set())
     }
 
+    /// The primary-key fields in key order.
     pub(crate) fn keys(&self) -> impl Iterator<Item = &Field<'a>> {
-        self.columns().filter(|field| field.attrs.key.is_set())
+        self.key_order.iter().map(|&i| &self.fields[i])
     }
 }
 
@@ -95,7 +119,12 @@ impl<'a> Field<'a> {
         let column_type = if attrs.skip.is_set() {
             None
         } else {
-            match classify(&field.ty, attrs.repr.get().copied()) {
+            let hints = TypeHints {
+                repr: attrs.repr.get().copied(),
+                by_name: attrs.by_name.is_set(),
+                unix_time: attrs.unix_time.is_set(),
+            };
+            match classify(&field.ty, hints) {
                 Ok(column_type) => Some(column_type),
                 Err(why) => {
                     report_unsupported(cx, &field.ty, why);
@@ -107,8 +136,14 @@ impl<'a> Field<'a> {
             ident,
             ty: &field.ty,
             attrs,
+            is_key: false,
             column_type,
         }
+    }
+
+    /// The field's name without `r#`: what struct-level attributes and generated names use.
+    pub(crate) fn plain_name(&self) -> String {
+        unraw(self.ident)
     }
 
     /// The SQL column name: the `column` rename or the field name.
@@ -117,10 +152,7 @@ impl<'a> Field<'a> {
     pub(crate) fn column_name(&self) -> String {
         match self.attrs.column.get() {
             Some(name) => name.clone(),
-            None => {
-                let name = self.ident.to_string();
-                name.strip_prefix("r#").map_or(name.clone(), str::to_owned)
-            }
+            None => self.plain_name(),
         }
     }
 
@@ -131,6 +163,24 @@ impl<'a> Field<'a> {
             .span()
             .unwrap_or_else(|| self.ident.span())
     }
+}
+
+fn unraw(ident: &Ident) -> String {
+    let name = ident.to_string();
+    name.strip_prefix("r#").map_or(name.clone(), str::to_owned)
+}
+
+fn field_position(cx: &Ctxt, fields: &[Field<'_>], name: &Ident, word: &str) -> Option<usize> {
+    let wanted = unraw(name);
+    let found = fields.iter().position(|field| field.plain_name() == wanted);
+    if found.is_none() {
+        cx.error(
+            name.span(),
+            format_args!("`{word}` names `{wanted}`, which is not a field of this struct"),
+            "name the struct's fields, such as `#[bot(unique(account, name))]`",
+        );
+    }
+    found
 }
 
 /// A one-word type name with no generics: possibly an alias of a supported type.
@@ -169,6 +219,11 @@ fn report_unsupported(cx: &Ctxt, ty: &Type, why: Unsupported) {
             ty,
             format_args!("the type `{shown}` has no SQL column mapping: NULL cannot stand for two different `None`s"),
             "use a single `Option<T>`",
+        ),
+        Unsupported::UnixTimeNotInteger => cx.error_spanned(
+            ty,
+            format_args!("`unix_time` applies to integer fields, not to `{shown}`"),
+            "use an integer of unix seconds, such as `#[bot(unix_time)] logged_in_at: i64`",
         ),
         Unsupported::Width(instead) => cx.error_spanned(
             ty,

@@ -2,6 +2,7 @@
 //! skipped; parsing goes on after an error so every mistake is reported in one build.
 
 use proc_macro2::{Span, TokenTree};
+use syn::ext::IdentExt;
 use syn::parse::ParseStream;
 use syn::spanned::Spanned;
 use syn::{Attribute, LitInt, LitStr, Token};
@@ -59,10 +60,25 @@ pub(crate) struct CacheAttr {
     pub(crate) ttl_secs: Option<u64>,
 }
 
+/// A struct-level `unique(a, b)` or `index(a, b)`: a key over several fields.
+pub(crate) struct IndexAttr {
+    pub(crate) span: Span,
+    pub(crate) unique: bool,
+    pub(crate) fields: Vec<syn::Ident>,
+}
+
 pub(crate) struct EntityAttrs {
     pub(crate) table: Setting<String>,
     pub(crate) partition: Setting<PartitionAttr>,
     pub(crate) cache: Setting<CacheAttr>,
+    pub(crate) engine: Setting<String>,
+    pub(crate) charset: Setting<String>,
+    pub(crate) collation: Setting<String>,
+    /// `primary_key(a, b)`: the key fields in key order, instead of `key` on each field.
+    pub(crate) primary_key: Setting<Vec<syn::Ident>>,
+    pub(crate) indexes: Vec<IndexAttr>,
+    /// A table without a primary key: rows are inserted, read and deleted by column only.
+    pub(crate) append_only: Flag,
 }
 
 pub(crate) struct FieldAttrs {
@@ -76,12 +92,21 @@ pub(crate) struct FieldAttrs {
     pub(crate) index: Flag,
     pub(crate) auto_increment: Flag,
     pub(crate) repr: Setting<IntType>,
+    pub(crate) by_name: Flag,
+    pub(crate) unix_time: Flag,
+    pub(crate) charset: Setting<String>,
+    pub(crate) collation: Setting<String>,
+    /// The column's `DEFAULT` clause as SQL text (`"''"`, `"0"`, `"CURRENT_TIMESTAMP"`).
+    pub(crate) default: Setting<String>,
 }
 
 const ENTITY_FORMS: &str = "the struct attributes look like `#[bot(table = \"bot_state\")]`, \
-    `#[bot(partition(width = 10000, count = 16))]` and `#[bot(cache(capacity = 10000, ttl_secs = 60))]`";
+    `#[bot(partition(width = 10000, count = 16))]`, `#[bot(cache(capacity = 10000, ttl_secs = 60))]`, \
+    `#[bot(engine = \"InnoDB\", charset = \"utf8mb3\", collation = \"utf8mb3_general_ci\")]`, \
+    `#[bot(primary_key(guid, slot))]`, `#[bot(unique(account, name))]`, `#[bot(index(map, zone))]` and `#[bot(append_only)]`";
 const FIELD_FORMS: &str = "the field attributes are `key`, `partition_key`, `column = \"name\"`, \
-    `max_len = 32`, `sql_type = \"DECIMAL(10,2)\"`, `skip`, `unique`, `index`, `auto_increment` and `repr = u8`";
+    `max_len = 32`, `sql_type = \"DECIMAL(10,2)\"`, `skip`, `unique`, `index`, `auto_increment`, `repr = u8`, `by_name`, `unix_time`, \
+    `charset = \"latin1\"`, `collation = \"latin1_swedish_ci\"` and `default = \"0\"`";
 const PARTITION_EXAMPLE: &str = "`#[bot(partition(width = 10000, count = 16))]`";
 const CACHE_EXAMPLE: &str = "`#[bot(cache(capacity = 10000, ttl_secs = 60))]`";
 
@@ -95,6 +120,12 @@ impl EntityAttrs {
             table: Setting::new(TABLE),
             partition: Setting::new(PARTITION),
             cache: Setting::new(CACHE),
+            engine: Setting::new(ENGINE),
+            charset: Setting::new(CHARSET),
+            collation: Setting::new(COLLATION),
+            primary_key: Setting::new(PRIMARY_KEY),
+            indexes: Vec::new(),
+            append_only: Flag::new(APPEND_ONLY),
         };
         for_each_bot_item(cx, attrs, |meta| {
             let span = meta.path.span();
@@ -111,6 +142,44 @@ impl EntityAttrs {
             } else if meta.path == CACHE {
                 if let Some(cache) = parse_cache(cx, &meta)? {
                     out.cache.set(cx, span, cache);
+                }
+            } else if let Some((word, setting, form)) = [
+                (ENGINE, &mut out.engine, "`#[bot(engine = \"MyISAM\")]`"),
+                (CHARSET, &mut out.charset, "`#[bot(charset = \"utf8mb3\")]`"),
+                (
+                    COLLATION,
+                    &mut out.collation,
+                    "`#[bot(collation = \"utf8mb3_general_ci\")]`",
+                ),
+            ]
+            .into_iter()
+            .find(|(word, ..)| meta.path == *word)
+            {
+                if let Some(name) = parse_string(cx, &meta, word, form)? {
+                    setting.set(cx, span, name);
+                }
+            } else if meta.path == APPEND_ONLY {
+                if !meta.input.is_empty() && !meta.input.peek(Token![,]) {
+                    cx.error(
+                        span,
+                        "`append_only` takes no value",
+                        "the correct format looks like `#[bot(append_only)]`",
+                    );
+                    skip_rest(meta.input)?;
+                }
+                out.append_only.set(cx, span, ());
+            } else if meta.path == PRIMARY_KEY {
+                if let Some(fields) = parse_field_list(cx, &meta, PRIMARY_KEY)? {
+                    out.primary_key.set(cx, span, fields);
+                }
+            } else if meta.path == UNIQUE || meta.path == INDEX {
+                let word = if meta.path == UNIQUE { UNIQUE } else { INDEX };
+                if let Some(fields) = parse_field_list(cx, &meta, word)? {
+                    out.indexes.push(IndexAttr {
+                        span,
+                        unique: word == UNIQUE,
+                        fields,
+                    });
                 }
             } else {
                 unknown(cx, &meta, "struct", ENTITY_FORMS)?;
@@ -134,6 +203,11 @@ impl FieldAttrs {
             index: Flag::new(INDEX),
             auto_increment: Flag::new(AUTO_INCREMENT),
             repr: Setting::new(REPR),
+            by_name: Flag::new(BY_NAME),
+            unix_time: Flag::new(UNIX_TIME),
+            charset: Setting::new(CHARSET),
+            collation: Setting::new(COLLATION),
+            default: Setting::new(DEFAULT),
         };
         for_each_bot_item(cx, attrs, |meta| {
             let span = meta.path.span();
@@ -144,6 +218,8 @@ impl FieldAttrs {
                 (UNIQUE, &mut out.unique),
                 (INDEX, &mut out.index),
                 (AUTO_INCREMENT, &mut out.auto_increment),
+                (BY_NAME, &mut out.by_name),
+                (UNIX_TIME, &mut out.unix_time),
             ];
             for (word, flag) in flags {
                 if meta.path == word {
@@ -173,6 +249,21 @@ impl FieldAttrs {
             } else if meta.path == MAX_LEN {
                 if let Some(len) = parse_int::<u32>(cx, &meta, MAX_LEN, "`#[bot(max_len = 32)]`")? {
                     out.max_len.set(cx, span, len);
+                }
+            } else if let Some((word, setting, form)) = [
+                (CHARSET, &mut out.charset, "`#[bot(charset = \"latin1\")]`"),
+                (
+                    COLLATION,
+                    &mut out.collation,
+                    "`#[bot(collation = \"latin1_swedish_ci\")]`",
+                ),
+                (DEFAULT, &mut out.default, "`#[bot(default = \"''\")]`"),
+            ]
+            .into_iter()
+            .find(|(word, ..)| meta.path == *word)
+            {
+                if let Some(text) = parse_string(cx, &meta, word, form)? {
+                    setting.set(cx, span, text);
                 }
             } else if meta.path == REPR {
                 if let Some(repr) = parse_repr(cx, &meta)? {
@@ -287,6 +378,36 @@ where
     wrong(value.span());
     skip_rest(value)?;
     Ok(None)
+}
+
+/// `word(a, b, c)`: field names in parentheses, at least one. `None` when malformed (reported).
+fn parse_field_list(
+    cx: &Ctxt,
+    meta: &syn::meta::ParseNestedMeta<'_>,
+    word: Symbol,
+) -> syn::Result<Option<Vec<syn::Ident>>> {
+    let form = format!("`#[bot({word}(account, name))]`, naming fields of this struct");
+    if !meta.input.peek(syn::token::Paren) {
+        cx.error(
+            meta.path.span(),
+            format_args!("`{word}` expects field names in parentheses"),
+            correct_format(&form),
+        );
+        skip_rest(meta.input)?;
+        return Ok(None);
+    }
+    let content;
+    syn::parenthesized!(content in meta.input);
+    let names = content.parse_terminated(syn::Ident::parse_any, Token![,])?;
+    if names.is_empty() {
+        cx.error(
+            meta.path.span(),
+            format_args!("`{word}` needs at least one field"),
+            correct_format(&form),
+        );
+        return Ok(None);
+    }
+    Ok(Some(names.into_iter().collect()))
 }
 
 fn parse_repr(cx: &Ctxt, meta: &syn::meta::ParseNestedMeta<'_>) -> syn::Result<Option<IntType>> {

@@ -25,6 +25,207 @@ pub(crate) fn check(cx: &Ctxt, entity: &Entity<'_>) {
     check_partitioning(cx, entity);
     check_cache(cx, entity);
     check_auto_increment(cx, entity);
+    check_primary_key_attr(cx, entity);
+    check_indexes(cx, entity);
+    check_storage_names(cx, entity);
+    check_default(cx, entity);
+}
+
+/// `primary_key(…)` on the struct replaces `key` on fields; it names each column once, and
+/// only stored fields.
+fn check_primary_key_attr(cx: &Ctxt, entity: &Entity<'_>) {
+    let (Some(names), Some(span)) = (
+        entity.attrs.primary_key.get(),
+        entity.attrs.primary_key.span(),
+    ) else {
+        return;
+    };
+    for field in &entity.fields {
+        if let Some(key_span) = field.attrs.key.span() {
+            cx.error(
+                key_span,
+                "`key` on a field cannot be combined with `primary_key(…)` on the struct",
+                "name every key field in `primary_key(…)`, in key order, and remove `key`",
+            );
+        }
+        if field.is_key && field.attrs.skip.is_set() {
+            cx.error(
+                span,
+                format_args!(
+                    "`primary_key` names `{}`, a skipped field",
+                    field.plain_name()
+                ),
+                "remove `skip` from the field, or leave it out of the key",
+            );
+        }
+    }
+    check_no_repeats(cx, names, "primary_key");
+}
+
+fn check_no_repeats(cx: &Ctxt, names: &[syn::Ident], word: &str) {
+    for (i, name) in names.iter().enumerate() {
+        if names[..i].iter().any(|earlier| earlier == name) {
+            cx.error(
+                name.span(),
+                format_args!("`{word}` names `{name}` twice"),
+                "name each field once",
+            );
+        }
+    }
+}
+
+/// Struct-level `unique(…)` and `index(…)`: stored fields, each once, strings with a length;
+/// on a partitioned table a unique key must include the partition key (error 1503).
+fn check_indexes(cx: &Ctxt, entity: &Entity<'_>) {
+    let partitioned = entity.attrs.partition.is_set();
+    for index in &entity.attrs.indexes {
+        let word = if index.unique { "unique" } else { "index" };
+        check_no_repeats(cx, &index.fields, word);
+        let fields: Vec<&Field<'_>> = index
+            .fields
+            .iter()
+            .filter_map(|name| entity.field_position(cx, name, word))
+            .map(|i| &entity.fields[i])
+            .collect();
+        for field in &fields {
+            if field.attrs.skip.is_set() {
+                cx.error(
+                    index.span,
+                    format_args!("`{word}` names `{}`, a skipped field", field.plain_name()),
+                    "remove `skip` from the field, or leave it out of the key",
+                );
+            }
+            let unbounded = field.column_type.is_some_and(|t| t.value.takes_max_len())
+                && !field.attrs.max_len.is_set()
+                && field.attrs.sql_type.get().is_none();
+            if unbounded {
+                cx.error(
+                    index.span,
+                    format_args!("`{word}` includes `{}`, a String or Vec<u8> without `max_len`: TEXT and BLOB cannot be indexed whole", field.plain_name()),
+                    "give the field a length, such as `#[bot(max_len = 64)]`",
+                );
+            }
+        }
+        let has_partition_key = fields.iter().any(|f| f.attrs.partition_key.is_set());
+        if index.unique && partitioned && !has_partition_key {
+            cx.error(
+                index.span,
+                "this unique key does not include the partition key; the server would reject the partitioned table (error 1503)",
+                "add the partition key field to `unique(…)`, or use `index(…)`",
+            );
+        }
+    }
+}
+
+/// Engine, charset and collation names go into CREATE TABLE as they are, so they must be
+/// plain names; a column's own charset or collation applies to text only.
+fn check_storage_names(cx: &Ctxt, entity: &Entity<'_>) {
+    let plain = |name: &str| {
+        !name.is_empty()
+            && name.len() <= 64
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    };
+    let a = &entity.attrs;
+    for (word, setting) in [
+        ("engine", &a.engine),
+        ("charset", &a.charset),
+        ("collation", &a.collation),
+    ] {
+        if let (Some(name), Some(span)) = (setting.get(), setting.span()) {
+            if !plain(name) {
+                cx.error(
+                    span,
+                    format_args!("`{word} = \"{name}\"` is not a name the server knows"),
+                    "use a plain name such as `engine = \"InnoDB\"`, `charset = \"utf8mb3\"` or `collation = \"utf8mb3_general_ci\"`",
+                );
+            }
+        }
+    }
+    for field in entity.columns() {
+        let text = field.column_type.is_some_and(|t| t.value.is_text());
+        for (word, setting) in [
+            ("charset", &field.attrs.charset),
+            ("collation", &field.attrs.collation),
+        ] {
+            let (Some(name), Some(span)) = (setting.get(), setting.span()) else {
+                continue;
+            };
+            if !plain(name) {
+                cx.error(
+                    span,
+                    format_args!("`{word} = \"{name}\"` is not a name the server knows"),
+                    "use a plain name such as `charset = \"latin1\"` or `collation = \"latin1_swedish_ci\"`",
+                );
+            } else if !text {
+                cx.error(
+                    span,
+                    format_args!(
+                        "`{word}` applies to `String` fields, not to `{}`",
+                        field.plain_name()
+                    ),
+                    "remove it: numbers and bytes have no character set",
+                );
+            }
+        }
+    }
+}
+
+/// A default is pasted into CREATE TABLE: one literal or keyword, no statement tricks.
+fn check_default(cx: &Ctxt, entity: &Entity<'_>) {
+    for field in entity.columns() {
+        let (Some(default), Some(span)) = (field.attrs.default.get(), field.attrs.default.span())
+        else {
+            continue;
+        };
+        if !is_sql_fragment(default) {
+            cx.error(
+                span,
+                format_args!("`default = \"{default}\"` is not an SQL default value"),
+                "the correct format looks like `#[bot(default = \"0\")]`, `#[bot(default = \"''\")]` or `#[bot(default = \"CURRENT_TIMESTAMP\")]`",
+            );
+        }
+        if field.attrs.auto_increment.is_set() {
+            cx.error(
+                span,
+                "an `auto_increment` column takes its value from the server, not from a default",
+                "remove `default`",
+            );
+        }
+    }
+}
+
+/// Text fit to paste into a column definition: words, numbers, parentheses, commas and
+/// single-quoted literals (`''` or `\'` inside them), and nothing that could end the
+/// statement or start a comment.
+pub(crate) fn is_sql_fragment(text: &str) -> bool {
+    if text.trim().is_empty() {
+        return false;
+    }
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' => loop {
+                match chars.next() {
+                    None => return false,
+                    Some('\\') => {
+                        if chars.next().is_none() {
+                            return false;
+                        }
+                    }
+                    Some('\'') if chars.peek() == Some(&'\'') => {
+                        chars.next();
+                    }
+                    Some('\'') => break,
+                    Some(_) => {}
+                }
+            },
+            '-' if chars.peek() == Some(&'-') => return false,
+            c if c.is_ascii_alphanumeric() => {}
+            '_' | '(' | ')' | ',' | ' ' | '.' | '-' | '+' => {}
+            _ => return false,
+        }
+    }
+    true
 }
 
 /// `auto_increment` names the server-generated id: the only key field, an integer (the
@@ -38,7 +239,7 @@ fn check_auto_increment(cx: &Ctxt, entity: &Entity<'_>) {
         let integer = field
             .column_type
             .is_some_and(|t| !t.nullable && matches!(t.value, ValueType::Int(_)));
-        if !field.attrs.key.is_set() || keys != 1 || !integer {
+        if !field.is_key || keys != 1 || !integer {
             cx.error(
                 span,
                 "`auto_increment` applies to the only key field, of an integer type",
@@ -48,14 +249,34 @@ fn check_auto_increment(cx: &Ctxt, entity: &Entity<'_>) {
     }
 }
 
-/// Every table needs a primary key: upsert, load and delete all address rows by it.
+/// Every table needs a primary key: upsert, load and delete all address rows by it. An
+/// `append_only` table has none, and says so.
 fn check_has_key(cx: &Ctxt, entity: &Entity<'_>) {
+    if let Some(span) = entity.attrs.append_only.span() {
+        if entity.keys().next().is_some() {
+            cx.error(
+                span,
+                "an `append_only` entity has no primary key, but key fields are marked",
+                "remove `append_only` to address rows by their key, or remove `key`/`primary_key(…)`",
+            );
+        }
+        if entity.attrs.partition.is_set() {
+            cx.error(
+                span,
+                "an `append_only` entity cannot be partitioned: RANGE partitions are by a key column",
+                "remove `partition(…)`",
+            );
+        }
+        return;
+    }
     if entity.keys().next().is_none() {
         cx.error(
             entity.ident.span(),
             format_args!("`{}` has no key field", entity.ident),
             "mark the primary-key field(s) with `#[bot(key)]`, such as `#[bot(key)] bot_id: u32`; \
-             several fields with `#[bot(key)]` form a composite key",
+             several fields with `#[bot(key)]` form a composite key, or name them in key order with \
+             `#[bot(primary_key(guid, slot))]` on the struct; a table with no primary key is \
+             `#[bot(append_only)]`",
         );
     }
 }
@@ -151,7 +372,15 @@ fn check_key_types(cx: &Ctxt, entity: &Entity<'_>) {
             continue;
         };
         let indexed = [
-            ("key", field.attrs.key.span()),
+            (
+                "key",
+                field.attrs.key.span().or_else(|| {
+                    field
+                        .is_key
+                        .then(|| entity.attrs.primary_key.span())
+                        .flatten()
+                }),
+            ),
             ("unique", field.attrs.unique.span()),
             ("index", field.attrs.index.span()),
         ];
@@ -195,11 +424,11 @@ fn check_max_len(cx: &Ctxt, entity: &Entity<'_>) {
         let Some(column_type) = field.column_type else {
             continue;
         };
-        if !column_type.value.takes_max_len() {
+        if !column_type.value.accepts_max_len() {
             cx.error(
                 span,
                 format_args!(
-                    "`max_len` applies to `String` and `Vec<u8>` fields, not to `{}`",
+                    "`max_len` applies to `String`, `Vec<u8>` and `by_name` fields, not to `{}`",
                     field.ident
                 ),
                 "remove `max_len`, or use `sql_type = \"...\"` to choose another SQL type",
@@ -220,7 +449,13 @@ fn check_repr_only_on_enums(cx: &Ctxt, entity: &Entity<'_>) {
         let (Some(span), Some(column_type)) = (field.attrs.repr.span(), field.column_type) else {
             continue;
         };
-        if !matches!(column_type.value, ValueType::Enum(_)) {
+        if field.attrs.by_name.is_set() {
+            cx.error(
+                span,
+                "`repr` and `by_name` cannot both apply: an enum is stored as its integer or as its name",
+                "keep `repr = u8` for an integer column, or `by_name` for an SQL ENUM column",
+            );
+        } else if !matches!(column_type.value, ValueType::Enum(_)) {
             cx.error(
                 span,
                 "`repr` applies to fields whose type is a `#[derive(BotEnum)]` enum",
@@ -238,15 +473,11 @@ fn check_sql_type(cx: &Ctxt, entity: &Entity<'_>) {
         else {
             continue;
         };
-        let valid = !sql_type.trim().is_empty()
-            && sql_type
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '(' | ')' | ',' | ' '));
-        if !valid {
+        if !is_sql_fragment(sql_type) {
             cx.error(
                 span,
                 format_args!("`sql_type = \"{sql_type}\"` is not an SQL column type"),
-                "the correct format looks like `#[bot(sql_type = \"DECIMAL(10,2)\")]`",
+                "the correct format looks like `#[bot(sql_type = \"DECIMAL(10,2)\")]` or `#[bot(sql_type = \"ENUM('a','b')\")]`",
             );
         }
     }
@@ -279,7 +510,7 @@ fn check_partitioning(cx: &Ctxt, entity: &Entity<'_>) {
                 );
             }
         }
-        if !field.attrs.key.is_set() {
+        if !field.is_key {
             cx.error(
                 span,
                 format_args!("the partition key `{}` is not part of the primary key; the server would reject the table (error 1503)", field.ident),

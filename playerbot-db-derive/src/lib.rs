@@ -28,7 +28,7 @@ pub fn derive_bot_entity(input: TokenStream) -> TokenStream {
 }
 
 /// Generates `playerbot_db::BotEnum` for a fieldless enum with an integer `#[repr]`.
-#[proc_macro_derive(BotEnum)]
+#[proc_macro_derive(BotEnum, attributes(bot))]
 pub fn derive_bot_enum(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
     expand::bot_enum::derive(&input).into()

@@ -15,6 +15,13 @@ pub(crate) const COUNT: Symbol = Symbol("count");
 pub(crate) const CACHE: Symbol = Symbol("cache");
 pub(crate) const CAPACITY: Symbol = Symbol("capacity");
 pub(crate) const TTL_SECS: Symbol = Symbol("ttl_secs");
+pub(crate) const ENGINE: Symbol = Symbol("engine");
+pub(crate) const PRIMARY_KEY: Symbol = Symbol("primary_key");
+pub(crate) const APPEND_ONLY: Symbol = Symbol("append_only");
+
+// Both levels.
+pub(crate) const CHARSET: Symbol = Symbol("charset");
+pub(crate) const COLLATION: Symbol = Symbol("collation");
 
 // Field level.
 pub(crate) const KEY: Symbol = Symbol("key");
@@ -27,6 +34,9 @@ pub(crate) const UNIQUE: Symbol = Symbol("unique");
 pub(crate) const INDEX: Symbol = Symbol("index");
 pub(crate) const AUTO_INCREMENT: Symbol = Symbol("auto_increment");
 pub(crate) const REPR: Symbol = Symbol("repr");
+pub(crate) const DEFAULT: Symbol = Symbol("default");
+pub(crate) const BY_NAME: Symbol = Symbol("by_name");
+pub(crate) const UNIX_TIME: Symbol = Symbol("unix_time");
 
 impl PartialEq<Symbol> for syn::Ident {
     fn eq(&self, word: &Symbol) -> bool {

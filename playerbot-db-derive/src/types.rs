@@ -72,11 +72,30 @@ pub(crate) enum ValueType {
     Bytes,
     /// A fieldless enum stored as its `#[repr]` integer.
     Enum(IntType),
+    /// A `BotEnum` stored by variant name (`#[bot(by_name)]`: an SQL `ENUM` column).
+    EnumName,
+    /// `chrono::NaiveDateTime` / `time::PrimitiveDateTime` (the runtime's `chrono`/`time`
+    /// feature), a DATETIME or TIMESTAMP column.
+    DateTime,
+    /// `chrono::NaiveDate` / `time::Date`, a DATE column.
+    Date,
+    /// An integer of unix seconds on a DATETIME or TIMESTAMP column (`#[bot(unix_time)]`).
+    UnixTime(IntType),
 }
 
 impl ValueType {
     pub(crate) fn takes_max_len(self) -> bool {
         matches!(self, ValueType::Text | ValueType::Bytes)
+    }
+
+    /// Whether `max_len` means something for this value: the column's length.
+    pub(crate) fn accepts_max_len(self) -> bool {
+        self.takes_max_len() || self == ValueType::EnumName
+    }
+
+    /// Whether the column holds characters (charsets and collations apply).
+    pub(crate) fn is_text(self) -> bool {
+        matches!(self, ValueType::Text | ValueType::EnumName)
     }
 
     /// The SQL type for this value, `max_len` already validated to apply.
@@ -90,6 +109,10 @@ impl ValueType {
             (ValueType::Text, None) => "TEXT".to_owned(),
             (ValueType::Bytes, Some(len)) => format!("VARBINARY({len})"),
             (ValueType::Bytes, None) => "BLOB".to_owned(),
+            // `check` asks for `sql_type = "ENUM(…)"` or a `max_len` on these.
+            (ValueType::EnumName, len) => format!("VARCHAR({})", len.unwrap_or(64)),
+            (ValueType::DateTime | ValueType::UnixTime(_), _) => "DATETIME".to_owned(),
+            (ValueType::Date, _) => "DATE".to_owned(),
         }
     }
 }
@@ -109,25 +132,53 @@ pub(crate) enum Unsupported {
     NestedOption,
     /// `usize`, `i128` and friends.
     Width(&'static str),
+    /// `#[bot(unix_time)]` on something other than an integer.
+    UnixTimeNotInteger,
 }
 
-/// Classifies a field type; `repr` is the `#[bot(repr = ..)]` given for enum fields.
-pub(crate) fn classify(ty: &Type, repr: Option<IntType>) -> Result<ColumnType, Unsupported> {
+/// What the field's attributes say about its type.
+#[derive(Copy, Clone, Default)]
+pub(crate) struct TypeHints {
+    /// `#[bot(repr = u8)]`: an enum stored as this integer.
+    pub(crate) repr: Option<IntType>,
+    /// `#[bot(by_name)]`: an enum stored by variant name.
+    pub(crate) by_name: bool,
+    /// `#[bot(unix_time)]`: an integer of unix seconds on a date-time column.
+    pub(crate) unix_time: bool,
+}
+
+/// Classifies a field type given what its attributes say.
+pub(crate) fn classify(ty: &Type, hints: TypeHints) -> Result<ColumnType, Unsupported> {
     if let Some(inner) = option_inner(ty) {
         if option_inner(inner).is_some() {
             return Err(Unsupported::NestedOption);
         }
-        let value = classify_value(inner, repr)?;
+        let value = classify_hinted(inner, hints)?;
         return Ok(ColumnType {
             value,
             nullable: true,
         });
     }
-    let value = classify_value(ty, repr)?;
+    let value = classify_hinted(ty, hints)?;
     Ok(ColumnType {
         value,
         nullable: false,
     })
+}
+
+fn classify_hinted(ty: &Type, hints: TypeHints) -> Result<ValueType, Unsupported> {
+    if hints.by_name {
+        return match last_segment(ty) {
+            Some(segment) if segment.arguments.is_none() => Ok(ValueType::EnumName),
+            _ => Err(Unsupported::Unknown),
+        };
+    }
+    let value = classify_value(ty, hints.repr)?;
+    match value {
+        ValueType::Int(int) if hints.unix_time => Ok(ValueType::UnixTime(int)),
+        _ if hints.unix_time => Err(Unsupported::UnixTimeNotInteger),
+        value => Ok(value),
+    }
 }
 
 fn classify_value(ty: &Type, repr: Option<IntType>) -> Result<ValueType, Unsupported> {
@@ -145,6 +196,8 @@ fn classify_value(ty: &Type, repr: Option<IntType>) -> Result<ValueType, Unsuppo
             "f64" => return Ok(ValueType::F64),
             "bool" => return Ok(ValueType::Bool),
             "String" => return Ok(ValueType::Text),
+            "NaiveDateTime" | "PrimitiveDateTime" => return Ok(ValueType::DateTime),
+            "NaiveDate" => return Ok(ValueType::Date),
             "usize" | "isize" | "u128" | "i128" => {
                 return Err(Unsupported::Width(if name.starts_with('u') {
                     "u64"

@@ -17,8 +17,13 @@ pub const FALLBACK_META: EntityMeta = EntityMeta {
     entity: "",
     table: "",
     columns: &[],
+    key: &[],
+    indexes: &[],
     partitioning: None,
     cache: None,
+    engine: None,
+    charset: None,
+    collation: None,
     sql: EntitySql {
         mysql: EMPTY_STATEMENTS,
         mariadb: EMPTY_STATEMENTS,
@@ -163,4 +168,108 @@ where
         Some(value) => value.to_repr().into(),
         None => Value::NULL,
     }
+}
+
+/// An enum stored by name: its variant's name as text.
+pub fn enum_name_value<E: BotEnum>(value: &E) -> Value {
+    Value::Bytes(value.name().as_bytes().to_vec())
+}
+
+pub fn optional_enum_name_value<E: BotEnum>(value: &Option<E>) -> Value {
+    value.as_ref().map_or(Value::NULL, enum_name_value)
+}
+
+/// Takes an enum stored by name: the text, then the variant with that name.
+pub fn enum_name_column<E: BotEnum>(
+    row: &mut Row,
+    index: usize,
+    meta: &'static EntityMeta,
+) -> Result<E, RowError> {
+    let name: String = column(row, index, meta)?;
+    enum_from_name(&name, index, meta)
+}
+
+pub fn optional_enum_name_column<E: BotEnum>(
+    row: &mut Row,
+    index: usize,
+    meta: &'static EntityMeta,
+) -> Result<Option<E>, RowError> {
+    let name: Option<String> = column(row, index, meta)?;
+    name.map(|name| enum_from_name(&name, index, meta))
+        .transpose()
+}
+
+fn enum_from_name<E: BotEnum>(
+    name: &str,
+    index: usize,
+    meta: &'static EntityMeta,
+) -> Result<E, RowError> {
+    E::from_name(name).ok_or_else(|| RowError {
+        entity: meta.entity,
+        column: Some(meta.columns[index].name),
+        detail: format!("{name:?} is not the name of a variant of {}", E::NAME),
+    })
+}
+
+/// Unix seconds as the date and time a DATETIME/TIMESTAMP column takes (UTC: see
+/// `unix_time`). A value past any calendar the server knows becomes a year the validation
+/// refuses.
+pub fn unix_time_value<T: Copy + TryInto<i64>>(seconds: &T) -> Value {
+    let seconds: i64 = (*seconds).try_into().unwrap_or(i64::MAX);
+    let (year, month, day, hour, minute, second) = crate::unix_time::to_civil(seconds);
+    Value::Date(year, month, day, hour, minute, second, 0)
+}
+
+pub fn optional_unix_time_value<T: Copy + TryInto<i64>>(seconds: &Option<T>) -> Value {
+    seconds.as_ref().map_or(Value::NULL, unix_time_value)
+}
+
+/// Takes a DATETIME/TIMESTAMP column as unix seconds (fractions dropped). A zero date
+/// (`0000-00-00 00:00:00`, which older tables hold) reads as 0.
+pub fn unix_time_column<T: TryFrom<i64>>(
+    row: &mut Row,
+    index: usize,
+    meta: &'static EntityMeta,
+) -> Result<T, RowError> {
+    match optional_unix_time_column(row, index, meta)? {
+        Some(seconds) => Ok(seconds),
+        None => Err(RowError {
+            entity: meta.entity,
+            column: Some(meta.columns[index].name),
+            detail: "NULL in a column that is not an Option".to_owned(),
+        }),
+    }
+}
+
+pub fn optional_unix_time_column<T: TryFrom<i64>>(
+    row: &mut Row,
+    index: usize,
+    meta: &'static EntityMeta,
+) -> Result<Option<T>, RowError> {
+    let error = |detail: String| RowError {
+        entity: meta.entity,
+        column: Some(meta.columns[index].name),
+        detail,
+    };
+    let value: Value = column(row, index, meta)?;
+    let seconds = match value {
+        Value::NULL => return Ok(None),
+        Value::Date(0, 0, 0, ..) => 0,
+        Value::Date(year, month, day, hour, minute, second, _) => {
+            crate::unix_time::from_civil(year, month, day, hour, minute, second)
+        }
+        Value::Int(seconds) => seconds,
+        // The text protocol (a plain query) sends the date as text.
+        Value::Bytes(ref text) => std::str::from_utf8(text)
+            .ok()
+            .and_then(crate::unix_time::parse)
+            .ok_or_else(|| error(format!("{value:?} is not a date and time")))?,
+        other => return Err(error(format!("{other:?} is not a date and time"))),
+    };
+    T::try_from(seconds).map(Some).map_err(|_| {
+        error(format!(
+            "{seconds} unix seconds do not fit {}",
+            std::any::type_name::<T>()
+        ))
+    })
 }

@@ -85,6 +85,13 @@ impl Db {
             };
             crate::pool::statement!(conn, context, |c| c.query_drop(sql))?;
         }
+        // Tables created after the connection opened: read their engines and charsets now.
+        self.pool.registry.schema_may_have_changed();
+        let context = || crate::error::Context {
+            statement: Some("read live tables"),
+            ..Default::default()
+        };
+        crate::pool::statement!(conn, context, |c| self.pool.registry.learn_live_tables(c))?;
         Ok(())
     }
 }

@@ -80,6 +80,18 @@ pub enum ValueProblem {
         found: u64,
         unit: &'static str,
     },
+    /// Text with a character the column's character set cannot hold (an emoji in a
+    /// utf8mb3 column, say); the server would refuse it or turn it into `?`.
+    NotInCharset {
+        charset: &'static str,
+        character: char,
+    },
+    /// A number outside what the column can represent (unix seconds past the years a
+    /// DATETIME holds, say).
+    OutOfRange {
+        value: String,
+        range: &'static str,
+    },
     /// The server refused the value (strict mode); its message says why.
     Rejected {
         code: u16,
@@ -94,6 +106,14 @@ impl fmt::Display for ValueProblem {
             ValueProblem::TooLong { max, found, unit } => {
                 write!(f, "{found} {unit}, the column holds at most {max}")
             }
+            ValueProblem::NotInCharset { charset, character } => write!(
+                f,
+                "{character:?} (U+{:04X}) cannot be stored in a {charset} column",
+                u32::from(*character)
+            ),
+            ValueProblem::OutOfRange { value, range } => {
+                write!(f, "{value} is outside {range}")
+            }
             ValueProblem::Rejected { code, message } => {
                 write!(f, "the server refused it ({code}): {message}")
             }
@@ -104,6 +124,14 @@ impl fmt::Display for ValueProblem {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
+    /// A call that addresses a row by key on an `append_only` entity (a table without a
+    /// primary key); use the entity's `by_…` lookups instead.
+    #[error("{entity} is append-only (its table has no primary key), so `{call}` has no key to go by; use insert, save_all and the by_… lookups")]
+    NoKey {
+        entity: &'static str,
+        call: &'static str,
+    },
+
     /// A value cannot be stored in its column; nothing was written.
     #[error("invalid value for {entity}.{column} (key {key}): {problem}")]
     InvalidValue {
@@ -308,7 +336,9 @@ impl Error {
             | Error::RowTooLarge { .. }
             | Error::TooManyPartitions { .. } => ErrorKind::TooLarge,
             Error::NoSuchTable { .. } | Error::NotTransactional { .. } => ErrorKind::Config,
-            Error::Config(_) | Error::NotRegistered { .. } => ErrorKind::Config,
+            Error::Config(_) | Error::NotRegistered { .. } | Error::NoKey { .. } => {
+                ErrorKind::Config
+            }
             Error::Migration { .. } => ErrorKind::Migration,
             Error::Driver { .. } => ErrorKind::Unexpected,
             Error::Embedded(_) => ErrorKind::Config,

@@ -13,7 +13,9 @@ pub mod embedded;
 mod entity;
 mod error;
 mod fnv;
+pub mod generate;
 mod ident;
+mod live_table;
 pub mod migrate;
 pub mod partitions;
 mod pool;
@@ -21,6 +23,7 @@ mod registry;
 mod repo;
 pub mod schema_check;
 pub mod session;
+mod unix_time;
 
 #[doc(hidden)]
 pub mod __private;
@@ -30,8 +33,8 @@ pub use config::{DbConfig, DbUrl};
 pub use db::{Db, DbBuilder};
 pub use dialect::{Dialect, ServerFlavor};
 pub use entity::{
-    BotEntity, BotEnum, CachePolicy, Column, ColumnMeta, EntityMeta, EntitySql, Lookup, LookupSql,
-    Partitioning, RowError, ScanSql, Statements, ValueKind,
+    BotEntity, BotEnum, CachePolicy, Column, ColumnMeta, EntityMeta, EntitySql, IndexMeta, Lookup,
+    LookupSql, Partitioning, RowError, ScanSql, Statements, ValueKind,
 };
 pub use error::{ConnectError, Context, Error, ErrorKind, ValueProblem};
 /// The driver, for code that wants to run the generated SQL by hand.

@@ -3,6 +3,12 @@
 
 use std::any::TypeId;
 
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+
+use mysql_async::Conn;
+
+use crate::live_table::LiveTable;
 use crate::{BotEntity, Dialect, EntityMeta, Error};
 
 /// Key counts `load_many` statements are prepared for. A call is split into chunks of these
@@ -19,13 +25,19 @@ pub(crate) struct EntityPlan {
     load_many: [Vec<String>; 2],
     /// `SELECT 1 … WHERE key LIMIT 1`, per dialect.
     exists: [String; 2],
-    /// The table's engine when it cannot roll back, once looked up (by the first bulk save).
-    pub(crate) non_transactional_engine: std::sync::OnceLock<Option<String>>,
+    /// The live table's engine, charsets and key collation (see `LiveTable`), with the
+    /// schema epoch it was read in.
+    live: RwLock<Option<(u64, Arc<LiveTable>)>>,
+    /// The registry's schema epoch.
+    epoch: Arc<AtomicU64>,
 }
 
 #[derive(Debug, Default)]
 pub(crate) struct Registry {
     plans: Vec<EntityPlan>,
+    /// Bumped whenever tables may have been altered (raw SQL, migrations, `create_tables`):
+    /// live tables read before are read again when next needed.
+    epoch: Arc<AtomicU64>,
 }
 
 fn dialect_index(dialect: Dialect) -> usize {
@@ -43,6 +55,9 @@ impl Registry {
         }
         let meta = E::META;
         let build = |dialect| {
+            if meta.is_append_only() {
+                return Vec::new();
+            }
             let head = meta.statements(dialect).select_head;
             LOAD_MANY_SIZES
                 .iter()
@@ -50,6 +65,9 @@ impl Registry {
                 .collect()
         };
         let exists = |dialect| {
+            if meta.is_append_only() {
+                return String::new();
+            }
             let by_key = meta.statements(dialect).select_by_key;
             let predicate = &by_key[by_key.find(" WHERE ").expect("select_by_key has a WHERE")..];
             format!("SELECT 1 FROM `{}`{predicate} LIMIT 1", meta.table)
@@ -59,7 +77,8 @@ impl Registry {
             meta,
             load_many: [build(Dialect::MySql), build(Dialect::MariaDb)],
             exists: [exists(Dialect::MySql), exists(Dialect::MariaDb)],
-            non_transactional_engine: std::sync::OnceLock::new(),
+            live: RwLock::new(None),
+            epoch: Arc::clone(&self.epoch),
         });
     }
 
@@ -73,6 +92,21 @@ impl Registry {
             .ok_or(Error::NotRegistered {
                 entity: E::META.entity,
             })
+    }
+
+    /// `E`'s entry, for a call that addresses rows by key: refused for append-only entities.
+    pub(crate) fn keyed_plan<E: BotEntity>(
+        &self,
+        call: &'static str,
+    ) -> Result<&EntityPlan, Error> {
+        let plan = self.plan::<E>()?;
+        if E::META.is_append_only() {
+            return Err(Error::NoKey {
+                entity: E::META.entity,
+                call,
+            });
+        }
+        Ok(plan)
     }
 
     /// Whether the type with `type_id` (whose metadata is `meta`) is registered.
@@ -119,6 +153,31 @@ impl Registry {
         })
     }
 
+    /// Reads the live tables not read since the schema last may have changed (those that
+    /// exist).
+    pub(crate) async fn learn_live_tables(
+        &self,
+        conn: &mut Conn,
+    ) -> Result<(), mysql_async::Error> {
+        for plan in &self.plans {
+            plan.learn_live_table(conn).await?;
+        }
+        Ok(())
+    }
+
+    /// Marks every live table as possibly out of date.
+    pub(crate) fn schema_may_have_changed(&self) {
+        self.epoch.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// The live table of the entity described by `meta`, when registered and read.
+    pub(crate) fn live_of(&self, meta: &'static EntityMeta) -> Option<Arc<LiveTable>> {
+        self.plans
+            .iter()
+            .find(|plan| std::ptr::eq(plan.meta, meta))?
+            .live()
+    }
+
     pub(crate) fn metas(&self) -> impl Iterator<Item = &'static EntityMeta> + '_ {
         self.plans.iter().map(|plan| plan.meta)
     }
@@ -141,6 +200,49 @@ impl EntityPlan {
 
     pub(crate) fn exists(&self, dialect: Dialect) -> &str {
         &self.exists[dialect_index(dialect)]
+    }
+
+    /// The live table as last read, when it has been.
+    pub(crate) fn live(&self) -> Option<Arc<LiveTable>> {
+        let live = self
+            .live
+            .read()
+            .unwrap_or_else(|poison| poison.into_inner());
+        live.as_ref().map(|(_, live)| Arc::clone(live))
+    }
+
+    /// The live table, read now unless it was read since the schema last may have changed
+    /// (`None` when it does not exist).
+    pub(crate) async fn learn_live_table(
+        &self,
+        conn: &mut Conn,
+    ) -> Result<Option<Arc<LiveTable>>, mysql_async::Error> {
+        let epoch = self.epoch.load(Ordering::Relaxed);
+        {
+            let live = self
+                .live
+                .read()
+                .unwrap_or_else(|poison| poison.into_inner());
+            if let Some((read_in, live)) = live.as_ref().filter(|(read_in, _)| *read_in == epoch) {
+                debug_assert_eq!(*read_in, epoch);
+                return Ok(Some(Arc::clone(live)));
+            }
+        }
+        let Some(live) = LiveTable::read(conn, self.meta).await?.map(Arc::new) else {
+            return Ok(None);
+        };
+        let mut slot = self
+            .live
+            .write()
+            .unwrap_or_else(|poison| poison.into_inner());
+        *slot = Some((epoch, Arc::clone(&live)));
+        Ok(Some(live))
+    }
+
+    /// Whether a returned row's key can be matched to the requested one by `==`: unknown
+    /// tables are taken to be the derive's own (binary NO PAD keys).
+    pub(crate) fn exact_keys(&self) -> bool {
+        self.live().is_none_or(|live| live.exact_keys)
     }
 }
 

@@ -4,9 +4,9 @@
 use std::fmt;
 
 use mysql_async::prelude::Queryable;
-use mysql_async::Conn;
+use mysql_async::{Conn, Row};
 
-use crate::{Dialect, EntityMeta, Error, ValueKind};
+use crate::{ColumnMeta, Dialect, EntityMeta, Error, ValueKind};
 
 /// One way the live table differs from the entity.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,11 +49,32 @@ pub enum SchemaDifference {
         expected: Vec<String>,
         found: Vec<String>,
     },
-    /// A string column's collation is not the binary NO PAD one keys need.
+    /// A text column's collation (or, when the entity names only a charset, its charset)
+    /// differs from the entity's.
     Collation {
         column: String,
         expected: String,
         found: String,
+    },
+    Engine {
+        expected: String,
+        found: String,
+    },
+    AutoIncrement {
+        column: String,
+        expected: bool,
+    },
+    Default {
+        column: String,
+        expected: Option<String>,
+        found: Option<String>,
+    },
+    /// A key over several columns (struct-level `unique(…)`/`index(…)`) that one side lacks.
+    CompositeKey {
+        columns: Vec<String>,
+        unique: bool,
+        /// The entity declares it (and the table lacks it).
+        expected: bool,
     },
 }
 
@@ -121,8 +142,49 @@ impl fmt::Display for SchemaDifference {
                 found,
             } => write!(
                 f,
-                "column `{column}` has collation {found}, the entity needs {expected}"
+                "column `{column}` has collation {found}, the entity needs {expected}: \
+                 give the field `#[bot(collation = \"{found}\")]` (or the struct, for every column), \
+                 or convert the column"
             ),
+            Self::Engine { expected, found } => write!(
+                f,
+                "the table uses {found}, the entity says {expected}: \
+                 add `#[bot(engine = \"{found}\")]` to the struct, or ALTER TABLE … ENGINE={expected}"
+            ),
+            Self::AutoIncrement { column, expected } => {
+                if *expected {
+                    write!(f, "column `{column}` is not AUTO_INCREMENT: remove `auto_increment` from the field, or ALTER the column")
+                } else {
+                    write!(f, "column `{column}` is AUTO_INCREMENT: mark the key field `#[bot(key, auto_increment)]`")
+                }
+            }
+            Self::Default {
+                column,
+                expected,
+                found,
+            } => write!(
+                f,
+                "column `{column}` defaults to {}, the entity says {}: {}",
+                found.as_deref().unwrap_or("nothing"),
+                expected.as_deref().unwrap_or("nothing"),
+                match found {
+                    Some(found) => format!("give the field `#[bot(default = \"{found}\")]`"),
+                    None => "remove `default` from the field".to_owned(),
+                }
+            ),
+            Self::CompositeKey {
+                columns,
+                unique,
+                expected,
+            } => {
+                let word = if *unique { "unique" } else { "index" };
+                let list = columns.join(", ");
+                if *expected {
+                    write!(f, "the table lacks the {word} key ({list}) the entity declares")
+                } else {
+                    write!(f, "the table has a {word} key ({list}) the entity does not declare: add `#[bot({word}({list}))]` to the struct")
+                }
+            }
             Self::Partitions { expected, found } => {
                 write!(f, "partitions are {found:?}, the entity says {expected:?}")
             }
@@ -156,9 +218,10 @@ pub async fn check_table(
     meta: &EntityMeta,
     dialect: Dialect,
 ) -> Result<Vec<SchemaDifference>, Error> {
-    let rows: Vec<(String, String, String, Option<String>)> = conn
+    let rows: Vec<Row> = conn
         .exec(
-            "SELECT COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE, COLLATION_NAME \
+            "SELECT COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE, CHARACTER_SET_NAME, COLLATION_NAME, \
+             COLUMN_DEFAULT, EXTRA \
              FROM information_schema.COLUMNS \
              WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION",
             (meta.table,),
@@ -167,13 +230,31 @@ pub async fn check_table(
     if rows.is_empty() {
         return Ok(vec![SchemaDifference::MissingTable]);
     }
+    let live: Vec<LiveColumn> = rows.into_iter().map(LiveColumn::from_row).collect();
     let mut differences = Vec::new();
-    let columns: Vec<(String, String, String)> = rows
+    let columns: Vec<(String, String, String)> = live
         .iter()
-        .map(|(name, sql_type, nullable, _)| (name.clone(), sql_type.clone(), nullable.clone()))
+        .map(|c| (c.name.clone(), c.sql_type.clone(), c.nullable.clone()))
         .collect();
     compare_columns(meta, &columns, &mut differences);
-    compare_collations(meta, &rows, dialect.string_collation(), &mut differences);
+    compare_collations(meta, &live, dialect, &mut differences);
+    compare_extras(meta, &live, &mut differences);
+    let engine: Option<Option<String>> = conn
+        .exec_first(
+            "SELECT ENGINE FROM information_schema.TABLES \
+             WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?",
+            (meta.table,),
+        )
+        .await?;
+    let expected_engine = meta.engine.unwrap_or("InnoDB");
+    if let Some(Some(found)) = engine {
+        if !found.eq_ignore_ascii_case(expected_engine) {
+            differences.push(SchemaDifference::Engine {
+                expected: expected_engine.to_owned(),
+                found,
+            });
+        }
+    }
 
     // (index name, column, non_unique) in index order.
     let indexes: Vec<(String, String, i64)> = conn
@@ -190,11 +271,68 @@ pub async fn check_table(
     Ok(differences)
 }
 
-/// Text columns must use the binary NO PAD collation (binary columns have none).
+/// One row of information_schema.COLUMNS.
+struct LiveColumn {
+    name: String,
+    sql_type: String,
+    nullable: String,
+    charset: Option<String>,
+    collation: Option<String>,
+    default: Option<String>,
+    extra: String,
+}
+
+impl LiveColumn {
+    fn from_row(row: Row) -> LiveColumn {
+        let text = |i: usize| -> Option<String> { row.get_opt::<Option<String>, _>(i)?.ok()? };
+        LiveColumn {
+            name: text(0).unwrap_or_default(),
+            sql_type: text(1).unwrap_or_default(),
+            nullable: text(2).unwrap_or_default(),
+            charset: text(3),
+            collation: text(4),
+            default: text(5),
+            extra: text(6).unwrap_or_default(),
+        }
+    }
+}
+
+/// The collation (or charset) a text column must have: its own, else the table's, else the
+/// binary NO PAD one of the derive's own tables.
+fn expected_collation(meta: &EntityMeta, column: &ColumnMeta, dialect: Dialect) -> Expected {
+    match (
+        column.collation,
+        column.charset,
+        meta.collation,
+        meta.charset,
+    ) {
+        (Some(collation), ..) => Expected::Collation(collation),
+        (None, Some(charset), ..) => Expected::Charset(charset),
+        (None, None, Some(collation), _) => Expected::Collation(collation),
+        (None, None, None, Some(charset)) => Expected::Charset(charset),
+        (None, None, None, None) => Expected::Collation(dialect.string_collation()),
+    }
+}
+
+enum Expected {
+    Collation(&'static str),
+    Charset(&'static str),
+}
+
+/// `utf8_…` is the old name of `utf8mb3_…`; servers report either.
+fn canonical_charset_name(name: &str) -> String {
+    let lower = name.to_ascii_lowercase();
+    match lower.strip_prefix("utf8_") {
+        Some(rest) => format!("utf8mb3_{rest}"),
+        None if lower == "utf8" => "utf8mb3".to_owned(),
+        None => lower,
+    }
+}
+
 fn compare_collations(
     meta: &EntityMeta,
-    live: &[(String, String, String, Option<String>)],
-    expected: &str,
+    live: &[LiveColumn],
+    dialect: Dialect,
     out: &mut Vec<SchemaDifference>,
 ) {
     for column in meta
@@ -202,11 +340,16 @@ fn compare_collations(
         .iter()
         .filter(|c| matches!(c.kind, ValueKind::Text { .. }))
     {
-        let found = live
-            .iter()
-            .find(|(name, ..)| name == column.name)
-            .and_then(|(.., collation)| collation.as_deref());
-        if let Some(found) = found.filter(|found| *found != expected) {
+        let Some(found) = live.iter().find(|c| c.name == column.name) else {
+            continue;
+        };
+        let (expected, found) = match expected_collation(meta, column, dialect) {
+            Expected::Collation(expected) => (expected, found.collation.as_deref()),
+            Expected::Charset(expected) => (expected, found.charset.as_deref()),
+        };
+        // Binary columns (a `sql_type` of VARBINARY, say) have neither.
+        let Some(found) = found else { continue };
+        if canonical_charset_name(found) != canonical_charset_name(expected) {
             out.push(SchemaDifference::Collation {
                 column: column.name.to_owned(),
                 expected: expected.to_owned(),
@@ -214,6 +357,58 @@ fn compare_collations(
             });
         }
     }
+}
+
+/// AUTO_INCREMENT and defaults.
+fn compare_extras(meta: &EntityMeta, live: &[LiveColumn], out: &mut Vec<SchemaDifference>) {
+    for column in meta.columns {
+        let Some(found) = live.iter().find(|c| c.name == column.name) else {
+            continue;
+        };
+        let numbered = found.extra.to_ascii_lowercase().contains("auto_increment");
+        if numbered != column.auto_increment {
+            out.push(SchemaDifference::AutoIncrement {
+                column: column.name.to_owned(),
+                expected: column.auto_increment,
+            });
+        }
+        let (expected, found) = (
+            column.default.and_then(normalize_default),
+            found.default.as_deref().and_then(normalize_default),
+        );
+        if expected != found {
+            out.push(SchemaDifference::Default {
+                column: column.name.to_owned(),
+                expected: column.default.map(str::to_owned),
+                found: found.map(|found| found.to_owned()),
+            });
+        }
+    }
+}
+
+/// A default in one form: MariaDB reports string literals quoted and `current_timestamp()`,
+/// MySQL reports literals bare and `CURRENT_TIMESTAMP`; `NULL` is no default at all.
+pub fn normalize_default(default: &str) -> Option<String> {
+    let trimmed = default.trim();
+    let unquoted = match trimmed
+        .strip_prefix('\'')
+        .and_then(|rest| rest.strip_suffix('\''))
+    {
+        Some(inner) => inner.replace("''", "'"),
+        None => {
+            let lower = trimmed.to_ascii_lowercase();
+            if lower == "null" {
+                return None;
+            }
+            match lower.as_str() {
+                "current_timestamp()" | "now()" | "current_timestamp" => {
+                    "current_timestamp".to_owned()
+                }
+                _ => trimmed.to_owned(),
+            }
+        }
+    };
+    Some(unquoted)
 }
 
 fn compare_columns(
@@ -291,6 +486,7 @@ fn compare_keys(
             .collect()
     };
     let (live_unique, live_indexed) = (single(true), single(false));
+    compare_composite_keys(meta, indexes, out);
     for column in meta.columns {
         let has_unique = live_unique.iter().any(|c| c == column.name);
         if has_unique != column.unique {
@@ -304,6 +500,60 @@ fn compare_keys(
             out.push(SchemaDifference::Index {
                 column: column.name.to_owned(),
                 expected: column.indexed,
+            });
+        }
+    }
+}
+
+/// Keys over several columns, compared as (columns in order, unique).
+fn compare_composite_keys(
+    meta: &EntityMeta,
+    indexes: &[(String, String, i64)],
+    out: &mut Vec<SchemaDifference>,
+) {
+    let mut live: Vec<(Vec<String>, bool)> = Vec::new();
+    let mut names: Vec<&str> = indexes
+        .iter()
+        .map(|(name, ..)| name.as_str())
+        .filter(|name| *name != "PRIMARY")
+        .collect();
+    names.dedup();
+    for name in names {
+        let columns: Vec<String> = indexes
+            .iter()
+            .filter(|(index, ..)| index == name)
+            .map(|(_, column, _)| column.clone())
+            .collect();
+        let unique = indexes
+            .iter()
+            .any(|(index, _, non_unique)| index == name && *non_unique == 0);
+        if columns.len() > 1 {
+            live.push((columns, unique));
+        }
+    }
+    let declared: Vec<(Vec<String>, bool)> = meta
+        .indexes
+        .iter()
+        .map(|index| {
+            let columns = index.columns.iter().map(|c| (*c).to_owned()).collect();
+            (columns, index.unique)
+        })
+        .collect();
+    for (columns, unique) in &declared {
+        if !live.contains(&(columns.clone(), *unique)) {
+            out.push(SchemaDifference::CompositeKey {
+                columns: columns.clone(),
+                unique: *unique,
+                expected: true,
+            });
+        }
+    }
+    for (columns, unique) in live {
+        if !declared.contains(&(columns.clone(), unique)) {
+            out.push(SchemaDifference::CompositeKey {
+                columns,
+                unique,
+                expected: false,
             });
         }
     }

@@ -7,10 +7,11 @@ use mysql_async::{Opts, OptsBuilder};
 pub const STRICT_SQL_MODE: &str =
     "STRICT_ALL_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_ZERO_DATE,NO_ZERO_IN_DATE,NO_ENGINE_SUBSTITUTION";
 
-/// Statements run on each new connection: strict SQL mode and utf8mb4 both ways.
+/// Statements run on each new connection: strict SQL mode, utf8mb4 both ways, and UTC, so a
+/// TIMESTAMP reads as the same instant whatever the server's zone (unix seconds need it).
 pub fn setup_statements() -> Vec<String> {
     vec![
-        format!("SET SESSION sql_mode = '{STRICT_SQL_MODE}'"),
+        format!("SET SESSION sql_mode = '{STRICT_SQL_MODE}', time_zone = '+00:00'"),
         "SET NAMES utf8mb4 COLLATE utf8mb4_bin".to_owned(),
     ]
 }

@@ -13,6 +13,11 @@ use playerbot_db::mysql_async::{self, Conn};
 use playerbot_db::session::connect_opts;
 use playerbot_db::{Db, DbBuilder};
 
+// What `playerbot-db entity` prints for the tables of `adopted_ddl`, byte for byte (a test
+// compares), so left as printed.
+#[rustfmt::skip]
+pub mod adopted;
+pub mod adopted_ddl;
 pub mod entities;
 pub mod fixtures;
 pub mod round_trip;
@@ -199,4 +204,19 @@ pub async fn query_number(db: &Db, sql: &str) -> u64 {
         .await
         .unwrap_or_else(|err| panic!("{sql}: {err}"));
     value.unwrap_or_else(|| panic!("{sql} returned no row"))
+}
+
+/// Creates the ten tables of [`adopted_ddl::ADOPTED_TABLES`] from their DDL and fills them.
+pub async fn create_adopted_tables(conn: &mut Conn) {
+    conn.query_drop(adopted_ddl::DIGITS)
+        .await
+        .expect("the digits view");
+    for (table, ddl, seed) in adopted_ddl::ADOPTED_TABLES {
+        conn.query_drop(ddl)
+            .await
+            .unwrap_or_else(|err| panic!("creating {table}: {err}"));
+        conn.query_drop(seed)
+            .await
+            .unwrap_or_else(|err| panic!("filling {table}: {err}"));
+    }
 }

@@ -65,6 +65,20 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
             );
         }
     }
+    let names: Vec<String> = data
+        .variants
+        .iter()
+        .map(|variant| variant_name(&cx, variant))
+        .collect();
+    for (i, name) in names.iter().enumerate() {
+        if names[..i].contains(name) {
+            cx.error(
+                data.variants[i].ident.span(),
+                format_args!("two variants are named \"{name}\""),
+                "give each variant its own `#[bot(name = \"…\")]`",
+            );
+        }
+    }
     cx.check()?;
     let repr = syn::Ident::new(repr.expect("checked").rust_name(), input.ident.span());
     let ident = &input.ident;
@@ -93,9 +107,50 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
                     )*
                     ::core::option::Option::None
                 }
+
+                #[inline]
+                fn name(&self) -> &'static str {
+                    match self {
+                        #(Self::#variants => #names,)*
+                    }
+                }
+
+                fn from_name(name: &str) -> ::core::option::Option<Self> {
+                    match name {
+                        #(#names => ::core::option::Option::Some(Self::#variants),)*
+                        _ => ::core::option::Option::None,
+                    }
+                }
             }
         };
     })
+}
+
+/// The name a variant is stored under by `#[bot(by_name)]` fields (an SQL `ENUM` value): its
+/// `#[bot(name = "…")]`, or the variant's own name.
+fn variant_name(cx: &Ctxt, variant: &syn::Variant) -> String {
+    let mut name = None;
+    for attr in variant
+        .attrs
+        .iter()
+        .filter(|attr| attr.path().is_ident("bot"))
+    {
+        let parsed = attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("name") {
+                let value: syn::LitStr = meta.value()?.parse()?;
+                name = Some(value.value());
+                Ok(())
+            } else {
+                Err(meta.error(
+                    "unknown variant attribute\nhelp: the variant attribute is `#[bot(name = \"RELEASED\")]`, the name stored in the column",
+                ))
+            }
+        });
+        if let Err(error) = parsed {
+            cx.syn_error(error);
+        }
+    }
+    name.unwrap_or_else(|| variant.ident.to_string())
 }
 
 /// The integer of `#[repr(u8)]` (also inside `#[repr(C, u8)]`-like lists).

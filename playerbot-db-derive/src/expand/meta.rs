@@ -26,6 +26,11 @@ pub(super) fn entity_meta(entity: &Entity<'_>, table: &Table) -> TokenStream {
             column.index,
             column.auto_increment,
         );
+        let (charset, collation, default) = (
+            option_str(column.charset.as_deref()),
+            option_str(column.collation.as_deref()),
+            option_str(column.default.as_deref()),
+        );
         quote! {
             ::playerbot_db::ColumnMeta {
                 name: #name,
@@ -37,9 +42,23 @@ pub(super) fn entity_meta(entity: &Entity<'_>, table: &Table) -> TokenStream {
                 unique: #unique,
                 indexed: #indexed,
                 auto_increment: #auto_increment,
+                charset: #charset,
+                collation: #collation,
+                default: #default,
             }
         }
     });
+    let key = &table.key_order;
+    let indexes = table.indexes.iter().map(|index| {
+        let names = index.columns.iter().map(|&i| &table.columns[i].name);
+        let unique = index.unique;
+        quote!(::playerbot_db::IndexMeta { columns: &[#(#names),*], unique: #unique })
+    });
+    let (engine, charset, collation) = (
+        option_str(table.engine.as_deref()),
+        option_str(table.charset.as_deref()),
+        option_str(table.collation.as_deref()),
+    );
     let partitioning = match &table.partition {
         Some(partition) => {
             let (column, width, count) = (&partition.column, partition.width, partition.count);
@@ -73,8 +92,13 @@ pub(super) fn entity_meta(entity: &Entity<'_>, table: &Table) -> TokenStream {
             entity: #entity_name,
             table: #table_name,
             columns: &[#(#columns),*],
+            key: &[#(#key),*],
+            indexes: &[#(#indexes),*],
             partitioning: #partitioning,
             cache: #cache,
+            engine: #engine,
+            charset: #charset,
+            collation: #collation,
             sql: ::playerbot_db::EntitySql {
                 mysql: #mysql,
                 mariadb: #mariadb,
@@ -102,6 +126,13 @@ pub(super) fn column_consts(entity: &Entity<'_>, vis: &syn::Visibility) -> Token
         impl #ident {
             #(#consts)*
         }
+    }
+}
+
+fn option_str(text: Option<&str>) -> TokenStream {
+    match text {
+        Some(text) => quote!(::core::option::Option::Some(#text)),
+        None => quote!(::core::option::Option::None),
     }
 }
 
@@ -194,6 +225,13 @@ fn value_kind(value: ValueType, max_len: Option<u32>) -> TokenStream {
         ValueType::F64 => quote!(#kind::F64),
         ValueType::Bool => quote!(#kind::Bool),
         ValueType::Text => quote!(#kind::Text { max_len: #max_len }),
+        ValueType::EnumName => quote!(#kind::EnumName),
+        ValueType::DateTime => quote!(#kind::DateTime),
+        ValueType::Date => quote!(#kind::Date),
+        ValueType::UnixTime(i) => {
+            let fields = int(i);
+            quote!(#kind::UnixTime { #fields })
+        }
         ValueType::Bytes => quote!(#kind::Bytes { max_len: #max_len }),
     }
 }

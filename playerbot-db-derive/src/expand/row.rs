@@ -32,6 +32,8 @@ pub(super) fn key_of_self(entity: &Entity<'_>) -> TokenStream {
         })
         .collect();
     match values.as_slice() {
+        // An append-only entity's key is `()`: an empty body returns it.
+        [] => quote!(),
         [single] => single.clone(),
         many => quote!((#(#many,)*)),
     }
@@ -95,6 +97,14 @@ pub(super) fn to_value(field: &Field<'_>, reference: TokenStream) -> TokenStream
             };
             quote_spanned!(span=> #private::#helper::<#repr, _>(#reference))
         }
+        ValueType::EnumName if column_type.nullable => {
+            quote_spanned!(span=> #private::optional_enum_name_value(#reference))
+        }
+        ValueType::EnumName => quote_spanned!(span=> #private::enum_name_value(#reference)),
+        ValueType::UnixTime(_) if column_type.nullable => {
+            quote_spanned!(span=> #private::optional_unix_time_value(#reference))
+        }
+        ValueType::UnixTime(_) => quote_spanned!(span=> #private::unix_time_value(#reference)),
         _ => quote_spanned!(span=> #private::ToValue::to_value(#reference)),
     }
 }
@@ -119,6 +129,18 @@ pub(super) fn from_row(entity: &Entity<'_>) -> TokenStream {
                     quote!(enum_column)
                 };
                 quote_spanned!(span=> #private::#helper::<#repr, _>(&mut row, #i, Self::META)?)
+            }
+            ValueType::EnumName if column_type.nullable => {
+                quote_spanned!(span=> #private::optional_enum_name_column(&mut row, #i, Self::META)?)
+            }
+            ValueType::EnumName => {
+                quote_spanned!(span=> #private::enum_name_column(&mut row, #i, Self::META)?)
+            }
+            ValueType::UnixTime(_) if column_type.nullable => {
+                quote_spanned!(span=> #private::optional_unix_time_column(&mut row, #i, Self::META)?)
+            }
+            ValueType::UnixTime(_) => {
+                quote_spanned!(span=> #private::unix_time_column(&mut row, #i, Self::META)?)
             }
             _ => quote_spanned!(span=> #private::column(&mut row, #i, Self::META)?),
         };

@@ -6,14 +6,44 @@ use super::quote::{ident, ident_list};
 use super::Dialect;
 use crate::model::Table;
 
-/// InnoDB and utf8mb4 with a binary NO PAD collation, so string keys compare exactly as
-/// Rust's `==` does: byte for byte, trailing spaces included (`utf8mb4_bin` is PAD SPACE on
-/// MariaDB, and the servers' default collations ignore case and accents).
-fn table_options(dialect: Dialect) -> String {
-    format!(
-        "ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE={}",
-        string_collation(dialect)
-    )
+/// By default InnoDB and utf8mb4 with a binary NO PAD collation, so string keys compare
+/// exactly as Rust's `==` does: byte for byte, trailing spaces included (`utf8mb4_bin` is PAD
+/// SPACE on MariaDB, and the servers' default collations ignore case and accents). An
+/// adopted table's own `engine`, `charset` and `collation` replace these.
+fn table_options(table: &Table, dialect: Dialect) -> String {
+    let engine = table.engine.as_deref().unwrap_or("InnoDB");
+    let mut options = format!("ENGINE={engine}");
+    match (&table.charset, &table.collation) {
+        (None, None) => {
+            write!(
+                options,
+                " DEFAULT CHARSET=utf8mb4 COLLATE={}",
+                string_collation(dialect)
+            )
+            .expect("write to String");
+        }
+        (charset, collation) => {
+            if let Some(charset) = charset {
+                write!(options, " DEFAULT CHARSET={charset}").expect("write to String");
+            }
+            if let Some(collation) = collation {
+                write!(options, " COLLATE={collation}").expect("write to String");
+            }
+        }
+    }
+    options
+}
+
+/// `CHARACTER SET … COLLATE …` for a text column that names its own.
+fn column_charset(charset: Option<&str>, collation: Option<&str>) -> String {
+    let mut out = String::new();
+    if let Some(charset) = charset {
+        write!(out, " CHARACTER SET {charset}").expect("write to String");
+    }
+    if let Some(collation) = collation {
+        write!(out, " COLLATE {collation}").expect("write to String");
+    }
+    out
 }
 
 /// The collation of every string column.
@@ -35,28 +65,54 @@ pub(super) fn create_table(table: &Table, dialect: Dialect) -> String {
             } else {
                 ""
             };
+            let charset = if column.text {
+                column_charset(column.charset.as_deref(), column.collation.as_deref())
+            } else {
+                String::new()
+            };
+            let default = column
+                .default
+                .as_ref()
+                .map_or_else(String::new, |default| format!(" DEFAULT {default}"));
             format!(
-                "{} {} {null}{numbered}",
+                "{} {}{charset} {null}{default}{numbered}",
                 ident(&column.name),
                 column.sql_type
             )
         })
         .collect();
-    lines.push(format!(
-        "PRIMARY KEY ({})",
-        ident_list(table.keys().map(|c| c.name.as_str()))
-    ));
+    if !table.key_order.is_empty() {
+        lines.push(format!(
+            "PRIMARY KEY ({})",
+            ident_list(table.keys().map(|c| c.name.as_str()))
+        ));
+    }
     for column in table.columns.iter().filter(|c| c.unique) {
         lines.push(format!("UNIQUE KEY {0} ({0})", ident(&column.name)));
     }
     for column in table.columns.iter().filter(|c| c.index) {
         lines.push(format!("KEY {0} ({0})", ident(&column.name)));
     }
+    for index in &table.indexes {
+        let names: Vec<&str> = index
+            .columns
+            .iter()
+            .map(|&i| table.columns[i].name.as_str())
+            .collect();
+        let kind = if index.unique { "UNIQUE KEY" } else { "KEY" };
+        // Named after its columns, within the 64 characters an identifier may have.
+        let name: String = names.join("_").chars().take(64).collect();
+        lines.push(format!(
+            "{kind} {} ({})",
+            ident(&name),
+            ident_list(names.iter().copied())
+        ));
+    }
     let mut sql = format!(
         "CREATE TABLE IF NOT EXISTS {} (\n  {}\n) {}",
         ident(&table.name),
         lines.join(",\n  "),
-        table_options(dialect)
+        table_options(table, dialect)
     );
     if let Some(partition) = &table.partition {
         write!(sql, "\nPARTITION BY RANGE ({}) (", ident(&partition.column))

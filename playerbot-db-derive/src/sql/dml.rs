@@ -15,7 +15,7 @@ pub(super) fn select_head(table: &Table) -> String {
     )
 }
 
-/// `` `a` = ? AND `b` = ? `` over the key columns in declaration order.
+/// `` `a` = ? AND `b` = ? `` over the key columns in key order.
 pub(super) fn key_predicate(table: &Table) -> String {
     table
         .keys()
@@ -50,7 +50,7 @@ pub(super) fn update_prefix(table: &Table, dialect: Dialect) -> String {
         Dialect::MySql => format!(" AS {ROW_ALIAS} ON DUPLICATE KEY UPDATE "),
         Dialect::MariaDb => " ON DUPLICATE KEY UPDATE ".to_owned(),
     };
-    if !table.columns.iter().any(|c| c.unique) {
+    if !table.has_unique() {
         return head;
     }
     let same_key = table
@@ -117,11 +117,7 @@ pub(super) fn ignore_tail(table: &Table, dialect: Dialect) -> String {
 }
 
 fn key_index(table: &Table) -> usize {
-    table
-        .columns
-        .iter()
-        .position(|c| c.key)
-        .expect("checked: a key exists")
+    *table.key_order.first().expect("checked: a key exists")
 }
 
 pub(super) fn delete_by_key(table: &Table) -> String {

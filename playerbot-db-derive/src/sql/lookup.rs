@@ -37,7 +37,9 @@ pub(super) fn lookup(table: &Table, select_head: &str, columns: &[usize]) -> Loo
             .iter()
             .map(|&i| table.columns[i].name.clone())
             .collect(),
-        select: format!("{select_head} WHERE {predicate} {}", key_order(table)),
+        select: format!("{select_head} WHERE {predicate} {}", key_order(table))
+            .trim_end()
+            .to_owned(),
         delete: format!("DELETE FROM {name} WHERE {predicate}"),
         count: format!("SELECT COUNT(*) FROM {name} WHERE {predicate}"),
     }
@@ -68,9 +70,12 @@ pub(super) fn scan(table: &Table, select_head: &str) -> ScanSql {
     }
 }
 
-/// `ORDER BY` the key columns.
+/// `ORDER BY` the key columns (nothing for an append-only table, which has none).
 fn key_order(table: &Table) -> String {
     let keys: Vec<String> = table.keys().map(|c| ident(&c.name)).collect();
+    if keys.is_empty() {
+        return String::new();
+    }
     format!("ORDER BY {}", keys.join(", "))
 }
 

@@ -39,22 +39,50 @@ pub(crate) struct Statements {
 pub(crate) fn statements(table: &Table, dialect: Dialect) -> Statements {
     let insert_head = dml::insert_head(table);
     let row_placeholders = dml::row_placeholders(table);
-    let upsert_tail = dml::upsert_tail(table, dialect);
     let select_head = dml::select_head(table);
+    let insert = format!("{insert_head}{row_placeholders}");
+    let lookups = table
+        .lookups()
+        .iter()
+        .map(|columns| lookup::lookup(table, &select_head, columns))
+        .collect();
+    if table.key_order.is_empty() {
+        // Append-only: rows are only inserted, read and deleted by column. Statements that
+        // address one row by key are empty, and a "save" is an insert.
+        return Statements {
+            select_by_key: String::new(),
+            upsert: insert.clone(),
+            insert,
+            update_prefix: String::new(),
+            assignments: Vec::new(),
+            ignore_tail: String::new(),
+            delete_by_key: String::new(),
+            create_table: ddl::create_table(table, dialect),
+            lookups,
+            count_all: lookup::count_all(table),
+            scan: ScanSql {
+                first: String::new(),
+                next: String::new(),
+                first_in_range: String::new(),
+                next_in_range: String::new(),
+            },
+            select_head,
+            insert_head,
+            row_placeholders,
+            upsert_tail: String::new(),
+        };
+    }
+    let upsert_tail = dml::upsert_tail(table, dialect);
     Statements {
         select_by_key: format!("{select_head} WHERE {}", dml::key_predicate(table)),
-        insert: format!("{insert_head}{row_placeholders}"),
-        upsert: format!("{insert_head}{row_placeholders}{upsert_tail}"),
+        upsert: format!("{insert}{upsert_tail}"),
+        insert,
         update_prefix: dml::update_prefix(table, dialect),
         assignments: dml::assignments(table, dialect),
         ignore_tail: dml::ignore_tail(table, dialect),
         delete_by_key: dml::delete_by_key(table),
         create_table: ddl::create_table(table, dialect),
-        lookups: table
-            .lookups()
-            .iter()
-            .map(|columns| lookup::lookup(table, &select_head, columns))
-            .collect(),
+        lookups,
         count_all: lookup::count_all(table),
         scan: lookup::scan(table, &select_head),
         select_head,

@@ -6,7 +6,6 @@
 //! packet); on MySQL, which has no bulk execute, through multi-row statements of a few fixed
 //! sizes, within the 65,535-placeholder limit and the server's `max_allowed_packet`.
 
-mod engine;
 mod plan;
 mod statement;
 
@@ -157,14 +156,16 @@ impl<E: BotEntity> BulkSave<'_, E> {
                 meta.entity
             )));
         }
-        let (order, duplicates, new_rows) = plan::order_rows(rows);
+        let entity_plan = self.db.pool.registry.plan::<E>()?;
+        let (order, duplicates, new_rows) = plan::order_rows(rows, entity_plan.exact_keys());
         let key_of = |position: usize| format!("{:?}", rows[order[position]].key());
         // Params are checked and measured here, then built again when sent: building is
         // several times cheaper than keeping and cloning them.
         let mut row_sizes = Vec::with_capacity(order.len());
+        let live = entity_plan.live();
         for (position, &index) in order.iter().enumerate() {
             let params = rows[index].to_params();
-            validate::check_row(meta, &params, || key_of(position))?;
+            validate::check_row(meta, live.as_deref(), &params, || key_of(position))?;
             row_sizes.push(plan::row_bytes(&params));
         }
         if order.is_empty() {
@@ -203,15 +204,15 @@ impl<E: BotEntity> BulkSave<'_, E> {
                 (BulkMode::Auto, _) => BulkMode::MultiRow,
                 (mode, _) => mode,
             };
-            // Looked up once per Db: the engine of a table does not change under a game.
+            // Read once per Db: the engine of a table does not change under a game.
             let plan = self.db.pool.registry.plan::<E>()?;
-            let engine = match plan.non_transactional_engine.get() {
-                Some(engine) => engine.clone(),
-                None => match engine::non_transactional_engine(conn.server(), meta.table).await? {
-                    Some(engine) => plan.non_transactional_engine.get_or_init(|| engine).clone(),
-                    None => None,
-                },
+            let context = || Context {
+                entity: Some(meta.entity),
+                statement: Some("table engine"),
+                ..Context::default()
             };
+            let live = statement!(conn.server(), context, |c| plan.learn_live_table(c))?;
+            let engine = live.and_then(|live| live.non_transactional_engine().map(str::to_owned));
             if let Some(engine) = &engine {
                 if !self.partial {
                     return Err(Error::NotTransactional {
@@ -520,17 +521,15 @@ impl<E: BotEntity, K: Fn(usize) -> String> Job<'_, E, K> {
     /// Whether the row at ordered `position` is new (its `auto_increment` key is 0).
     fn is_new(&self, position: usize) -> bool {
         let row = &self.rows[self.order[position]];
-        matches!(
-            E::key_params(&row.key()).first(),
-            Some(Value::Int(0) | Value::UInt(0))
-        )
+        E::META.is_new_key(&E::key_params(&row.key()))
     }
 
     /// After a statement of `chunk`: the ids of its new rows, from the first one the server
     /// reports, when it numbers one statement's rows consecutively (multi-row statements
     /// under `innodb_autoinc_lock_mode` 0 or 1); unknown otherwise.
     fn note_ids(&self, conn: &ServerConn, chunk: &Chunk, reported: bool) {
-        if !self.new_rows {
+        // Rows of an append-only entity are all new, but nobody numbers them.
+        if !self.new_rows || E::META.auto_increment().is_none() {
             return;
         }
         let new = chunk.range.clone().filter(|&p| self.is_new(p)).count();

@@ -25,15 +25,13 @@ const PACKET_HEADROOM: usize = 4_096;
 ///
 /// New rows of an `auto_increment` entity (key 0) are all kept, in the order given: each is
 /// a row of its own that the server numbers. The third value counts them.
-pub(super) fn order_rows<E: BotEntity>(rows: &[E]) -> (Vec<usize>, usize, usize) {
-    let numbered = E::META.auto_increment().is_some();
-    let is_new = |row: &E| {
-        numbered
-            && matches!(
-                E::key_params(&row.key()).first(),
-                Some(Value::Int(0) | Value::UInt(0))
-            )
-    };
+///
+/// When the table's key collation is not exact (`exact_keys` false: an adopted table whose
+/// keys ignore case or trailing spaces), keys that differ in bytes may be one row to the
+/// server, so rows keep the caller's order within a partition: the last of them wins, as
+/// separate saves would have it.
+pub(super) fn order_rows<E: BotEntity>(rows: &[E], exact_keys: bool) -> (Vec<usize>, usize, usize) {
+    let is_new = |row: &E| E::META.is_new_key(&E::key_params(&row.key()));
     let mut last: HashMap<E::Key, usize> = HashMap::with_capacity(rows.len());
     let mut new_rows = 0;
     for (index, row) in rows.iter().enumerate() {
@@ -55,7 +53,11 @@ pub(super) fn order_rows<E: BotEntity>(rows: &[E]) -> (Vec<usize>, usize, usize)
         })
         .collect();
     let duplicates = rows.len() - kept.len();
-    kept.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| compare_keys(&a.1, &b.1)));
+    if exact_keys {
+        kept.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| compare_keys(&a.1, &b.1)));
+    } else {
+        kept.sort_by_key(|row| row.0);
+    }
     (
         kept.into_iter().map(|(_, _, index)| index).collect(),
         duplicates,

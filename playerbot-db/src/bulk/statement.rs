@@ -67,6 +67,8 @@ fn build(
 ) -> String {
     let sql = meta.statements(dialect);
     let tail = match (conflict, only) {
+        // No key, so no conflict to settle: an append-only entity's rows are inserted.
+        _ if meta.is_append_only() => String::new(),
         (Conflict::Ignore, _) => sql.ignore_tail.to_owned(),
         (Conflict::Update, None) => sql.upsert_tail.to_owned(),
         (Conflict::Update, Some(columns)) => {

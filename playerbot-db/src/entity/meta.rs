@@ -12,9 +12,26 @@ pub struct EntityMeta {
     pub table: &'static str,
     /// Stored columns in declaration order (skipped fields are absent).
     pub columns: &'static [ColumnMeta],
+    /// Positions in `columns` of the primary key, in key order (the order of `E::Key`).
+    pub key: &'static [usize],
+    /// Keys over several columns, from `unique(…)`/`index(…)` on the struct.
+    pub indexes: &'static [IndexMeta],
     pub partitioning: Option<Partitioning>,
     pub cache: Option<CachePolicy>,
+    /// The table's `engine`, `charset` and `collation` as declared; `None` means the
+    /// project's default (InnoDB, utf8mb4, binary NO PAD collation).
+    pub engine: Option<&'static str>,
+    pub charset: Option<&'static str>,
+    pub collation: Option<&'static str>,
     pub sql: EntitySql,
+}
+
+/// A key over several columns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IndexMeta {
+    /// Column names in index order.
+    pub columns: &'static [&'static str],
+    pub unique: bool,
 }
 
 impl EntityMeta {
@@ -26,8 +43,14 @@ impl EntityMeta {
         }
     }
 
+    /// The primary-key columns in key order.
     pub fn key_columns(&self) -> impl Iterator<Item = &ColumnMeta> {
-        self.columns.iter().filter(|column| column.key)
+        self.key.iter().map(|&i| &self.columns[i])
+    }
+
+    /// Whether a row can conflict with another row on a key other than the primary key.
+    pub fn has_unique(&self) -> bool {
+        self.columns.iter().any(|c| c.unique) || self.indexes.iter().any(|i| i.unique)
     }
 
     /// The position of the `auto_increment` key column, if the entity has one.
@@ -35,15 +58,33 @@ impl EntityMeta {
         self.columns.iter().position(|column| column.auto_increment)
     }
 
+    /// An `append_only` entity: no primary key, rows are only inserted, read and deleted by
+    /// column.
+    pub fn is_append_only(&self) -> bool {
+        self.key.is_empty()
+    }
+
     /// Whether a row with these params (in column order) is new: its `auto_increment` key is
-    /// 0, so the server gives it the next id.
+    /// 0, so the server gives it the next id; every row of an append-only entity is.
     pub fn is_new_row(&self, params: &[mysql_async::Value]) -> bool {
-        self.auto_increment().is_some_and(|i| {
-            matches!(
-                params.get(i),
-                Some(mysql_async::Value::Int(0) | mysql_async::Value::UInt(0))
-            )
-        })
+        self.is_append_only()
+            || self.auto_increment().is_some_and(|i| {
+                matches!(
+                    params.get(i),
+                    Some(mysql_async::Value::Int(0) | mysql_async::Value::UInt(0))
+                )
+            })
+    }
+
+    /// [`is_new_row`](Self::is_new_row) from the key's params (`E::key_params`): an
+    /// `auto_increment` key is the only key column.
+    pub fn is_new_key(&self, key_params: &[mysql_async::Value]) -> bool {
+        self.is_append_only()
+            || (self.auto_increment().is_some()
+                && matches!(
+                    key_params.first(),
+                    Some(mysql_async::Value::Int(0) | mysql_async::Value::UInt(0))
+                ))
     }
 
     pub fn column(&self, name: &str) -> Option<&ColumnMeta> {
@@ -67,6 +108,11 @@ pub struct ColumnMeta {
     pub indexed: bool,
     /// The server numbers new rows: a row whose key is 0 is new and gets the next id.
     pub auto_increment: bool,
+    /// A text column's own `charset` and `collation`, as declared.
+    pub charset: Option<&'static str>,
+    pub collation: Option<&'static str>,
+    /// The column's `DEFAULT` clause as declared.
+    pub default: Option<&'static str>,
 }
 
 /// What a column holds on the Rust side; validation and schema checks work from this.
@@ -89,6 +135,17 @@ pub enum ValueKind {
     },
     /// A `BotEnum` stored as its `#[repr]` integer.
     Enum {
+        signed: bool,
+        bits: u8,
+    },
+    /// A `BotEnum` stored by variant name (an SQL `ENUM` column).
+    EnumName,
+    /// A date and time (`chrono::NaiveDateTime`, `time::PrimitiveDateTime`).
+    DateTime,
+    /// A date (`chrono::NaiveDate`).
+    Date,
+    /// An integer of unix seconds on a DATETIME or TIMESTAMP column.
+    UnixTime {
         signed: bool,
         bits: u8,
     },

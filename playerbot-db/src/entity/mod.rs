@@ -15,7 +15,8 @@ use mysql_async::{Row, Value};
 pub use column::Column;
 pub use lookup::Lookup;
 pub use meta::{
-    CachePolicy, ColumnMeta, EntityMeta, EntitySql, LookupSql, ScanSql, Statements, ValueKind,
+    CachePolicy, ColumnMeta, EntityMeta, EntitySql, IndexMeta, LookupSql, ScanSql, Statements,
+    ValueKind,
 };
 pub use partition::Partitioning;
 pub use row_error::RowError;
@@ -84,4 +85,11 @@ pub trait BotEnum: Sized + Send + Sync + 'static {
 
     /// `None` when no variant has that discriminant.
     fn from_repr(repr: Self::Repr) -> Option<Self>;
+
+    /// The name a `#[bot(by_name)]` field stores (an SQL `ENUM` value): the variant's
+    /// `#[bot(name = "…")]`, or its Rust name.
+    fn name(&self) -> &'static str;
+
+    /// `None` when no variant has that name (compared exactly).
+    fn from_name(name: &str) -> Option<Self>;
 }

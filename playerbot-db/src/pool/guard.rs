@@ -31,6 +31,11 @@ impl PooledConn {
     }
 
     /// The connection for the crate's own routines, which keep its state up to date.
+    /// The entities of the pool this connection belongs to.
+    pub(crate) fn registry(&self) -> &crate::registry::Registry {
+        &self.pool.registry
+    }
+
     pub(crate) fn server(&mut self) -> &mut ServerConn {
         self.conn.as_mut().expect("present until drop")
     }
@@ -83,6 +88,8 @@ impl DerefMut for PooledConn {
     /// reset when it comes back; and a statement may be under way whenever the guard is
     /// dropped, so one dropped with a reply unread is closed.
     fn deref_mut(&mut self) -> &mut mysql_async::Conn {
+        // Raw SQL may also alter tables: their engines and charsets are read again.
+        self.pool.registry.schema_may_have_changed();
         let server = self.server();
         server.state.enter(Busy::Session);
         server.state.enter(Busy::Statement);

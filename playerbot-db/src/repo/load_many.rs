@@ -17,6 +17,11 @@ impl Db {
     /// Keys are sent in `IN (…)` lists of a few prepared sizes (up to 256 keys a statement;
     /// the last list is padded by repeating a key), so a call of any length uses statements
     /// prepared when the connection opened. Repeated keys get the same row.
+    ///
+    /// On a table whose key collation ignores case, accents or trailing spaces (an adopted
+    /// `utf8mb3_general_ci` key, say), the server finds a row by any key it considers equal,
+    /// as [`load`](Self::load) does; a requested key that is not byte-equal to a returned
+    /// row's key is then asked for with the point select, so both calls always agree.
     pub async fn load_many<E: BotEntity + Clone>(
         &self,
         keys: &[E::Key],
@@ -25,7 +30,7 @@ impl Db {
             return Ok(Vec::new());
         }
         let meta = E::META;
-        let plan = self.pool.registry.plan::<E>()?;
+        let plan = self.pool.registry.keyed_plan::<E>("load_many")?;
         let key_columns = meta.key_columns().count();
         let found: HashMap<E::Key, E> = with_retry!(self, true, |conn| {
             let dialect = conn.dialect();
@@ -51,6 +56,21 @@ impl Db {
                     found.insert(entity.key(), entity);
                 }
                 offset += taken;
+            }
+            // Keys the server may have matched to a differently spelled stored key.
+            if !plan.exact_keys() && !found.is_empty() {
+                let mut asked: HashMap<E::Key, Option<E>> = HashMap::new();
+                for key in keys.iter().filter(|key| !found.contains_key(*key)) {
+                    if asked.contains_key(key) {
+                        continue;
+                    }
+                    let sql = meta.statements(dialect).select_by_key;
+                    let row: Option<Row> =
+                        statement!(conn, || context(meta, key, "load_many"), |c| c
+                            .exec_first(sql, Params::Positional(E::key_params(key))))?;
+                    asked.insert(key.clone(), row.map(E::from_row).transpose()?);
+                }
+                found.extend(asked.into_iter().filter_map(|(key, row)| Some((key, row?))));
             }
             Ok(found)
         })?;

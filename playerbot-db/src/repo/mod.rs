@@ -86,11 +86,11 @@ impl Db {
         upsert: bool,
     ) -> Result<Option<u64>, Error> {
         let meta = E::META;
-        self.pool.registry.plan::<E>()?;
+        let plan = self.pool.registry.plan::<E>()?;
         let key = || format!("{:?}", entity.key());
         let mut params = Some(entity.to_params());
         let checked = params.as_deref().expect("just built");
-        validate::check_row(meta, checked, key)?;
+        validate::check_row(meta, plan.live().as_deref(), checked, key)?;
         // A new row is numbered by the server: written twice it would be two rows, so it is
         // never run again after a lost connection (its outcome is unknown).
         let new = meta.is_new_row(checked);
@@ -118,7 +118,7 @@ impl Db {
                     lost |= !upsert && err.kind() == crate::ErrorKind::ConnectionLost;
                     Err(validate::map_rejection(err, meta, key))
                 }
-                Ok(()) if new => Ok(conn.conn.last_insert_id()),
+                Ok(()) if new && meta.auto_increment().is_some() => Ok(conn.conn.last_insert_id()),
                 Ok(()) => Ok(given_id),
             }
         })
@@ -127,7 +127,7 @@ impl Db {
     /// The row with `key`, or `None`.
     pub async fn load<E: BotEntity>(&self, key: &E::Key) -> Result<Option<E>, Error> {
         let meta = E::META;
-        self.pool.registry.plan::<E>()?;
+        self.pool.registry.keyed_plan::<E>("load")?;
         let row: Option<Row> = with_retry!(self, true, |conn| {
             let sql = meta.statements(conn.dialect()).select_by_key;
             statement!(conn, || context(meta, key, "select_by_key"), |c| c
@@ -139,7 +139,7 @@ impl Db {
     /// Deletes the row with `key`; `true` when there was one.
     pub async fn delete<E: BotEntity>(&self, key: &E::Key) -> Result<bool, Error> {
         let meta = E::META;
-        self.pool.registry.plan::<E>()?;
+        self.pool.registry.keyed_plan::<E>("delete")?;
         with_retry!(self, true, |conn| {
             let sql = meta.statements(conn.dialect()).delete_by_key;
             statement!(conn, || context(meta, key, "delete_by_key"), |c| c
@@ -151,7 +151,7 @@ impl Db {
     /// Whether a row with `key` exists, without reading it.
     pub async fn exists<E: BotEntity>(&self, key: &E::Key) -> Result<bool, Error> {
         let meta = E::META;
-        let plan = self.pool.registry.plan::<E>()?;
+        let plan = self.pool.registry.keyed_plan::<E>("exists")?;
         with_retry!(self, true, |conn| {
             let sql = plan.exists(conn.dialect());
             let found: Option<u8> = statement!(conn, || context(meta, key, "exists"), |c| c

@@ -90,10 +90,19 @@ impl TxBatch<'_> {
     /// Runs every write in order inside one transaction; on any error nothing is applied.
     pub async fn commit(self) -> Result<(), Error> {
         for op in self.ops.iter().filter(|op| op.kind != OpKind::Delete) {
-            validate::check_row(op.meta, &op.params, || format!("{:?}", op.key))?;
+            let live = self.db.pool.registry.live_of(op.meta);
+            validate::check_row(op.meta, live.as_deref(), &op.params, || {
+                format!("{:?}", op.key)
+            })?;
         }
         for op in &self.ops {
             self.db.pool.registry.check(op.entity, op.meta)?;
+            if op.kind == OpKind::Delete && op.meta.is_append_only() {
+                return Err(Error::NoKey {
+                    entity: op.meta.entity,
+                    call: "delete",
+                });
+            }
         }
         // Inserts and new rows of an `auto_increment` entity must not run twice.
         let idempotent = self
@@ -198,7 +207,8 @@ impl Transaction {
         let meta = E::META;
         let key = || format!("{:?}", entity.key());
         let params = entity.to_params();
-        validate::check_row(meta, &params, key)?;
+        let live = self.conn.registry().live_of(meta);
+        validate::check_row(meta, live.as_deref(), &params, key)?;
         let conn = self.conn.server();
         let sql = meta.statements(conn.dialect());
         let (sql, name) = if kind == OpKind::Upsert {
@@ -215,6 +225,7 @@ impl Transaction {
     /// Reads a row inside the transaction (`SELECT … FOR UPDATE` is not implied).
     pub async fn load<E: BotEntity>(&mut self, key: &E::Key) -> Result<Option<E>, Error> {
         self.check_alive()?;
+        self.conn.registry().keyed_plan::<E>("load")?;
         let conn = self.conn.server();
         let sql = E::META.statements(conn.dialect()).select_by_key;
         let row: Option<Row> = statement!(conn, || context(E::META, key, "select_by_key"), |c| c
@@ -225,6 +236,7 @@ impl Transaction {
 
     pub async fn delete<E: BotEntity>(&mut self, key: &E::Key) -> Result<bool, Error> {
         self.check_alive()?;
+        self.conn.registry().keyed_plan::<E>("delete")?;
         let conn = self.conn.server();
         let sql = E::META.statements(conn.dialect()).delete_by_key;
         let done = statement!(conn, || context(E::META, key, "delete_by_key"), |c| c

@@ -7,19 +7,34 @@
 use mysql_async::Value;
 
 use crate::error::{code, column_in_message, is_value_rejection, ValueProblem};
+use crate::live_table::LiveTable;
 use crate::{EntityMeta, Error, ValueKind};
 
 /// TEXT and BLOB hold at most this many bytes.
 const TEXT_BLOB_BYTES: usize = 65_535;
 
-/// Checks one row's params (in column order) against the entity's columns.
+/// Checks one row's params (in column order) against the entity's columns and, once it has
+/// been read, the live table's character sets.
 pub(crate) fn check_row(
     meta: &'static EntityMeta,
+    live: Option<&LiveTable>,
     params: &[Value],
     key: impl FnOnce() -> String,
 ) -> Result<(), Error> {
-    for (column, value) in meta.columns.iter().zip(params) {
-        if let Some(problem) = problem(column.kind, column.sql_type, value) {
+    for (index, (column, value)) in meta.columns.iter().zip(params).enumerate() {
+        let problem = problem(column.kind, column.sql_type, value).or_else(|| {
+            let charset = live?.charset(index)?;
+            let Value::Bytes(bytes) = value else {
+                return None;
+            };
+            let text = std::str::from_utf8(bytes).ok()?;
+            let character = charset.first_unstorable(text)?;
+            Some(ValueProblem::NotInCharset {
+                charset: charset.name(),
+                character,
+            })
+        });
+        if let Some(problem) = problem {
             return Err(Error::InvalidValue {
                 entity: meta.entity,
                 key: key(),
@@ -55,6 +70,14 @@ fn problem(kind: ValueKind, sql_type: &str, value: &Value) -> Option<ValueProble
                 unit: "bytes",
             })
         }
+        (ValueKind::UnixTime { .. }, Value::Date(year, month, day, hour, minute, second, _))
+            if !(1000..=9999).contains(year) =>
+        {
+            Some(ValueProblem::OutOfRange {
+                value: format!("{year:04}-{month:02}-{day:02} {hour:02}:{minute:02}:{second:02}"),
+                range: "the years 1000 to 9999 a DATETIME holds",
+            })
+        }
         (
             ValueKind::Text { max_len: None } | ValueKind::Bytes { max_len: None },
             Value::Bytes(bytes),
@@ -85,13 +108,7 @@ pub(crate) fn map_rejection(
             Error::UniqueConflict {
                 entity: meta.entity,
                 key: key(),
-                columns: meta
-                    .columns
-                    .iter()
-                    .filter(|c| c.unique)
-                    .map(|c| c.name)
-                    .collect::<Vec<_>>()
-                    .join(" or "),
+                columns: unique_columns(meta),
             }
         }
         Error::Server { code, message, .. } if is_value_rejection(code) => Error::InvalidValue {
@@ -106,7 +123,22 @@ pub(crate) fn map_rejection(
 
 /// Whether `message` (a 1048) names a key column of an entity that has a unique column.
 fn names_key_of_unique_entity(meta: &EntityMeta, message: &str) -> bool {
-    meta.columns.iter().any(|c| c.unique)
+    meta.has_unique()
         && column_in_message(message)
             .is_some_and(|named| meta.columns.iter().any(|c| c.key && c.name == named))
+}
+
+/// The unique keys other than the primary key, as `a or (b, c)`.
+pub(crate) fn unique_columns(meta: &EntityMeta) -> String {
+    let single = meta
+        .columns
+        .iter()
+        .filter(|c| c.unique)
+        .map(|c| c.name.to_owned());
+    let composite = meta
+        .indexes
+        .iter()
+        .filter(|i| i.unique)
+        .map(|i| format!("({})", i.columns.join(", ")));
+    single.chain(composite).collect::<Vec<_>>().join(" or ")
 }
