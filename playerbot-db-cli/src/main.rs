@@ -1,6 +1,7 @@
 //! `playerbot-db`: the command-line tool.
 
 mod bench;
+mod entity;
 mod migrate;
 mod partitions;
 mod target;
@@ -31,6 +32,19 @@ enum Command {
     /// List a partitioned bot table's partitions with row counts; optionally add partitions
     /// ahead of the highest id first.
     Partitions(PartitionsArgs),
+    /// Print the Rust entity (`#[derive(BotEntity)]` struct) for existing tables, read from
+    /// information_schema: every table of the URL's database, or those named.
+    Entity(EntityArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct EntityArgs {
+    /// Database URL (mysql://user:pass@host:port/database).
+    #[arg(long, env = "PLAYERBOT_DB_URL")]
+    url: String,
+    /// A table to print (repeat for several); default: every table.
+    #[arg(long)]
+    table: Vec<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -119,6 +133,7 @@ fn main() -> ExitCode {
             }
             Command::Migrate(args) => migrate::run(args.url, args.dir, args.check).await,
             Command::Partitions(args) => partitions::run(args.url, &args.table, args.ensure).await,
+            Command::Entity(args) => entity::run(args.url, args.table).await,
         }
     });
     match result {

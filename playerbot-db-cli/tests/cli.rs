@@ -106,3 +106,81 @@ fn migrate_then_partitions_on_the_bot_schema() {
     );
     mysql(&format!("DROP DATABASE {database}"));
 }
+
+#[test]
+fn entity_prints_the_struct_of_an_existing_table() {
+    use playerbot_db::embedded::EmbeddedServer;
+    let _server;
+    let base = match std::env::var("PLAYERBOT_DB_URL").ok() {
+        Some(url) => url,
+        None => {
+            let server = EmbeddedServer::start().expect("embedded server");
+            let url = server.url();
+            _server = server;
+            url
+        }
+    };
+    let database = format!("entity_cli_{}", std::process::id());
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        use playerbot_db::mysql_async::prelude::Queryable;
+        let opts = playerbot_db::session::connect_opts(&base, None).unwrap();
+        let mut conn = playerbot_db::mysql_async::Conn::new(opts).await.unwrap();
+        conn.query_drop(format!("CREATE DATABASE {database}"))
+            .await
+            .unwrap();
+        conn.query_drop(format!(
+            "CREATE TABLE {database}.`character_pet` (
+               `id` int(10) unsigned NOT NULL AUTO_INCREMENT,
+               `owner` int(10) unsigned NOT NULL DEFAULT 0,
+               `name` varchar(21) DEFAULT 'Pet',
+               `type` tinyint(3) unsigned NOT NULL DEFAULT 0,
+               PRIMARY KEY (`id`), KEY `owner` (`owner`)
+             ) ENGINE=MyISAM DEFAULT CHARSET=utf8mb3 COLLATE=utf8mb3_general_ci"
+        ))
+        .await
+        .unwrap();
+    });
+    let url = format!("{}/{database}", base.trim_end_matches('/'));
+    let run = |tables: &[&str]| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_playerbot-db"));
+        command.args(["entity", "--url", &url]);
+        for table in tables {
+            command.args(["--table", table]);
+        }
+        let output = command
+            .env_remove("PLAYERBOT_DB_URL")
+            .output()
+            .expect("run playerbot-db");
+        (
+            output.status.success(),
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    };
+    let (ok, printed, errors) = run(&[]);
+    assert!(ok, "{errors}");
+    for expected in [
+        "#[bot(table = \"character_pet\", engine = \"MyISAM\", charset = \"utf8mb3\", collation = \"utf8mb3_general_ci\")]",
+        "pub struct CharacterPet {",
+        "    #[bot(key, auto_increment)]\n    pub id: u32,",
+        "    #[bot(index, default = \"0\")]\n    pub owner: u32,",
+        "    #[bot(max_len = 21, default = \"'Pet'\")]\n    pub name: Option<String>,",
+        "    pub r#type: u8,",
+    ] {
+        assert!(printed.contains(expected), "missing {expected:?} in:\n{printed}");
+    }
+    let (ok, _, errors) = run(&["no_such_table"]);
+    assert!(!ok && errors.contains("no_such_table"), "{errors}");
+    runtime.block_on(async {
+        use playerbot_db::mysql_async::prelude::Queryable;
+        let opts = playerbot_db::session::connect_opts(&base, None).unwrap();
+        let mut conn = playerbot_db::mysql_async::Conn::new(opts).await.unwrap();
+        conn.query_drop(format!("DROP DATABASE {database}"))
+            .await
+            .unwrap();
+    });
+}

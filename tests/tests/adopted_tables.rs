@@ -361,3 +361,119 @@ async fn struct_level_keys_follow_the_table() {
         .unwrap();
     assert_eq!(found, vec![first]);
 }
+
+/// A module's own names for an `ENUM` column's values.
+#[derive(playerbot_db::BotEnum, Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+enum UpdateState {
+    #[bot(name = "RELEASED")]
+    Released,
+    #[bot(name = "CUSTOM")]
+    Custom,
+    // No variant for MODULE: rows in that state cannot be read as this enum.
+    #[bot(name = "ARCHIVED")]
+    Archived,
+}
+
+/// `updates` with its ENUM as a `BotEnum` by name and its TIMESTAMP as chrono's date-time
+/// (the `chrono` feature), beside a unix-seconds view of the same column.
+#[derive(BotEntity, Debug, Clone, PartialEq)]
+#[bot(
+    table = "updates",
+    charset = "utf8mb3",
+    collation = "utf8mb3_general_ci"
+)]
+struct TypedUpdate {
+    #[bot(key, max_len = 200)]
+    name: String,
+    #[bot(
+        by_name,
+        sql_type = "ENUM('RELEASED','CUSTOM','MODULE','ARCHIVED')",
+        default = "'RELEASED'"
+    )]
+    state: UpdateState,
+    #[bot(sql_type = "CHAR(40)", default = "''")]
+    hash: String,
+}
+
+#[derive(BotEntity, Debug, Clone, PartialEq)]
+#[bot(table = "bot_logins")]
+struct BotLogin {
+    #[bot(key)]
+    bot: u32,
+    at: chrono::NaiveDateTime,
+    #[bot(unix_time, sql_type = "TIMESTAMP")]
+    stamp: i64,
+    day: Option<chrono::NaiveDate>,
+}
+
+#[tokio::test]
+async fn enums_by_name_and_date_times_round_trip() {
+    let test = TestDb::new("adopted_typed").await;
+    let db = adopted(&test, &[UPDATES_DDL], |b| {
+        b.register::<TypedUpdate>().register::<BotLogin>()
+    })
+    .await;
+    db.create_tables().await.unwrap();
+    let row = TypedUpdate {
+        name: "typed.sql".into(),
+        state: UpdateState::Archived,
+        hash: "abc".into(),
+    };
+    db.save(&row).await.unwrap();
+    assert_eq!(
+        db.load::<TypedUpdate>(&"typed.sql".into()).await.unwrap(),
+        Some(row)
+    );
+    // Stored as the name, so other programs read the ENUM as they always did.
+    let stored: Option<String> = test
+        .conn()
+        .await
+        .query_first("SELECT state FROM updates WHERE name = 'typed.sql'")
+        .await
+        .unwrap();
+    assert_eq!(stored.as_deref(), Some("ARCHIVED"));
+    // A value this enum does not know is refused on load, naming the column.
+    test.conn()
+        .await
+        .query_drop("INSERT INTO updates (name, state) VALUES ('other.sql', 'MODULE')")
+        .await
+        .unwrap();
+    let err = db
+        .load::<TypedUpdate>(&"other.sql".into())
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("state"), "{err}");
+
+    let at = chrono::NaiveDate::from_ymd_opt(2026, 11, 26)
+        .unwrap()
+        .and_hms_opt(12, 30, 15)
+        .unwrap();
+    let login = BotLogin {
+        bot: 1,
+        at,
+        stamp: 1_795_696_215,
+        day: chrono::NaiveDate::from_ymd_opt(1999, 12, 31),
+    };
+    db.save(&login).await.unwrap();
+    assert_eq!(db.load::<BotLogin>(&1).await.unwrap(), Some(login.clone()));
+    // The TIMESTAMP holds that instant whatever the server's zone: sessions run in UTC.
+    let text: Option<String> = test
+        .conn()
+        .await
+        .query_first("SELECT CAST(stamp AS CHAR) FROM bot_logins WHERE bot = 1")
+        .await
+        .unwrap();
+    assert_eq!(text.as_deref(), Some("2026-11-26 12:30:15"));
+    // Past the years a DATETIME holds: refused before sending, naming the column.
+    let far = BotLogin {
+        bot: 2,
+        stamp: i64::MAX,
+        ..login
+    };
+    let err = db.save(&far).await.unwrap_err();
+    assert!(
+        matches!(&err, Error::InvalidValue { column, problem: ValueProblem::OutOfRange { .. }, .. } if column == "stamp"),
+        "{err:?}"
+    );
+}

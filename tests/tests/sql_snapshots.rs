@@ -3,6 +3,7 @@
 
 use playerbot_db::bots::{AiValue, BotEvent, BotState, BotStrategy, Equipment};
 use playerbot_db::{BotEntity, Dialect, EntityMeta};
+use playerbot_db_tests::adopted;
 use playerbot_db_tests::entities::{AllTypes, BotAccount, ItemInstance, KnownSpell};
 
 fn snapshot_all(meta: &EntityMeta) {
@@ -37,6 +38,12 @@ fn snapshot_all(meta: &EntityMeta) {
         reads.push(format!("scan first in range: {}", sql.scan.first_in_range));
         reads.push(format!("scan next in range: {}", sql.scan.next_in_range));
         insta::assert_snapshot!(format!("{table}__{tag}__reads"), reads.join("\n"));
+        if meta.is_append_only() {
+            // No key: a save is an insert, and nothing addresses one row.
+            assert_eq!(sql.upsert, sql.insert);
+            assert!(sql.select_by_key.is_empty() && sql.delete_by_key.is_empty());
+            continue;
+        }
         assert_eq!(sql.assignments.len(), meta.columns.len());
         let non_key: Vec<&str> = meta
             .columns
@@ -134,4 +141,25 @@ fn each_dialect_uses_only_its_own_upsert_form() {
 #[test]
 fn auto_increment_sql() {
     snapshot_all(ItemInstance::META);
+}
+
+/// The entities `playerbot-db entity` printed for tables bot modules already have: their own
+/// engines, charsets, collations, defaults, ENUMs, reordered and composite keys, and a table
+/// without a primary key.
+#[test]
+fn adopted_tables_sql() {
+    for meta in [
+        adopted::Account::META,
+        adopted::CharacterAura::META,
+        adopted::CharacterInventory::META,
+        adopted::GuildMember::META,
+        adopted::PlayerbotsDbStore::META,
+        adopted::PlayerbotsEquipCache::META,
+        adopted::PlayerbotsGuildTasks::META,
+        adopted::PlayerbotsPreferredMounts::META,
+        adopted::PlayerbotsRandomBots::META,
+        adopted::Updates::META,
+    ] {
+        snapshot_all(meta);
+    }
 }
