@@ -98,6 +98,9 @@ pub(crate) struct FieldAttrs {
     pub(crate) collation: Setting<String>,
     /// The column's `DEFAULT` clause as SQL text (`"''"`, `"0"`, `"CURRENT_TIMESTAMP"`).
     pub(crate) default: Setting<String>,
+    /// A NOT NULL column the server fills: the field is an `Option`, `None` meaning "not
+    /// set" (inserts take the default, updates keep the stored value).
+    pub(crate) server_default: Setting<String>,
 }
 
 const ENTITY_FORMS: &str = "the struct attributes look like `#[bot(table = \"bot_state\")]`, \
@@ -106,7 +109,8 @@ const ENTITY_FORMS: &str = "the struct attributes look like `#[bot(table = \"bot
     `#[bot(primary_key(guid, slot))]`, `#[bot(unique(account, name))]`, `#[bot(index(map, zone))]` and `#[bot(append_only)]`";
 const FIELD_FORMS: &str = "the field attributes are `key`, `partition_key`, `column = \"name\"`, \
     `max_len = 32`, `sql_type = \"DECIMAL(10,2)\"`, `skip`, `unique`, `index`, `auto_increment`, `repr = u8`, `by_name`, `unix_time`, \
-    `charset = \"latin1\"`, `collation = \"latin1_swedish_ci\"` and `default = \"0\"`";
+    `charset = \"latin1\"`, `collation = \"latin1_swedish_ci\"`, `default = \"0\"` and \
+    `server_default = \"CURRENT_TIMESTAMP\"`";
 const PARTITION_EXAMPLE: &str = "`#[bot(partition(width = 10000, count = 16))]`";
 const CACHE_EXAMPLE: &str = "`#[bot(cache(capacity = 10000, ttl_secs = 60))]`";
 
@@ -208,6 +212,7 @@ impl FieldAttrs {
             charset: Setting::new(CHARSET),
             collation: Setting::new(COLLATION),
             default: Setting::new(DEFAULT),
+            server_default: Setting::new(SERVER_DEFAULT),
         };
         for_each_bot_item(cx, attrs, |meta| {
             let span = meta.path.span();
@@ -258,6 +263,11 @@ impl FieldAttrs {
                     "`#[bot(collation = \"latin1_swedish_ci\")]`",
                 ),
                 (DEFAULT, &mut out.default, "`#[bot(default = \"''\")]`"),
+                (
+                    SERVER_DEFAULT,
+                    &mut out.server_default,
+                    "`#[bot(server_default = \"CURRENT_TIMESTAMP\")]`",
+                ),
             ]
             .into_iter()
             .find(|(word, ..)| meta.path == *word)

@@ -170,8 +170,30 @@ fn check_storage_names(cx: &Ctxt, entity: &Entity<'_>) {
     }
 }
 
-/// A default is pasted into CREATE TABLE: one literal or keyword, no statement tricks.
+/// A default is pasted into CREATE TABLE: one literal or keyword, no statement tricks. A
+/// `server_default` field is an `Option` (`None`: not set), among the first 128 columns.
 fn check_default(cx: &Ctxt, entity: &Entity<'_>) {
+    for (index, field) in entity.columns().enumerate() {
+        let Some(span) = field.attrs.server_default.span() else {
+            continue;
+        };
+        let text = field.attrs.server_default.get().expect("set");
+        if !is_sql_fragment(text) {
+            cx.error(
+                span,
+                format_args!("`server_default = \"{text}\"` is not an SQL default value"),
+                "the correct format looks like `#[bot(server_default = \"CURRENT_TIMESTAMP\")]`",
+            );
+        }
+        let optional = field.column_type.is_some_and(|t| t.nullable);
+        if !optional || field.is_key || field.attrs.default.is_set() || index >= 128 {
+            cx.error(
+                span,
+                "`server_default` applies to an `Option` field that is not a key, has no `default`, and is among the first 128 columns",
+                "write the field as `Option<T>`: `None` leaves the column to the server on insert and unchanged on update",
+            );
+        }
+    }
     for field in entity.columns() {
         let (Some(default), Some(span)) = (field.attrs.default.get(), field.attrs.default.span())
         else {

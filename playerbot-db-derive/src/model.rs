@@ -39,6 +39,8 @@ pub(crate) struct Column {
     pub(crate) collation: Option<String>,
     /// The `DEFAULT` clause's SQL text.
     pub(crate) default: Option<String>,
+    /// `server_default`: NOT NULL, and a NULL param means "leave it to the server".
+    pub(crate) unset_when_null: bool,
     /// A `String` column (charsets and collations apply).
     pub(crate) text: bool,
 }
@@ -66,14 +68,21 @@ impl Table {
                         .get()
                         .map(|custom| custom.trim().to_owned())
                         .unwrap_or_else(|| column_type.value.sql_type(max_len)),
-                    nullable: column_type.nullable,
+                    // A `server_default` field is an `Option` over a NOT NULL column.
+                    nullable: column_type.nullable && !field.attrs.server_default.is_set(),
                     key: field.is_key,
                     unique: field.attrs.unique.is_set(),
                     index: field.attrs.index.is_set(),
                     auto_increment: field.attrs.auto_increment.is_set(),
                     charset: field.attrs.charset.get().cloned(),
                     collation: field.attrs.collation.get().cloned(),
-                    default: field.attrs.default.get().map(|text| text.trim().to_owned()),
+                    default: field
+                        .attrs
+                        .default
+                        .get()
+                        .or(field.attrs.server_default.get())
+                        .map(|text| text.trim().to_owned()),
+                    unset_when_null: field.attrs.server_default.is_set(),
                     text: column_type.value.is_text(),
                 }
             })

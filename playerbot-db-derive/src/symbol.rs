@@ -35,6 +35,7 @@ pub(crate) const INDEX: Symbol = Symbol("index");
 pub(crate) const AUTO_INCREMENT: Symbol = Symbol("auto_increment");
 pub(crate) const REPR: Symbol = Symbol("repr");
 pub(crate) const DEFAULT: Symbol = Symbol("default");
+pub(crate) const SERVER_DEFAULT: Symbol = Symbol("server_default");
 pub(crate) const BY_NAME: Symbol = Symbol("by_name");
 pub(crate) const UNIX_TIME: Symbol = Symbol("unix_time");
 

@@ -24,6 +24,7 @@ mod repo;
 pub mod schema_check;
 pub mod session;
 mod unix_time;
+mod unset;
 
 #[doc(hidden)]
 pub mod __private;

@@ -18,8 +18,8 @@ pub struct Account {
     pub verifier: Vec<u8>,
     #[bot(max_len = 255, default = "''")]
     pub email: String,
-    #[bot(unix_time, sql_type = "timestamp", default = "current_timestamp()")]
-    pub joindate: i64,
+    #[bot(unix_time, sql_type = "timestamp", server_default = "current_timestamp()")]
+    pub joindate: Option<i64>,
     #[bot(max_len = 15, default = "'127.0.0.1'")]
     pub last_ip: String,
     #[bot(default = "0")]
@@ -186,8 +186,8 @@ pub struct Updates {
     pub hash: Option<String>,
     #[bot(sql_type = "enum('RELEASED','CUSTOM','MODULE','ARCHIVED','PENDING')", default = "'RELEASED'")]
     pub state: String,
-    #[bot(unix_time, sql_type = "timestamp", default = "current_timestamp()")]
-    pub timestamp: i64,
+    #[bot(unix_time, sql_type = "timestamp", server_default = "current_timestamp()")]
+    pub timestamp: Option<i64>,
     #[bot(default = "0")]
     pub speed: u32,
 }

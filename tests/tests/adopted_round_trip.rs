@@ -194,3 +194,187 @@ async fn append_only_tables_insert_every_row_and_refuse_keyed_calls() {
         .unwrap();
     assert_eq!(deleted, by_guid.len() as u64);
 }
+
+/// A column the server fills (`joindate … DEFAULT current_timestamp()`) is read on load and
+/// written only when set: `None` takes the default on insert and keeps the stored value on
+/// update, in single saves, transactions and bulk saves alike.
+#[tokio::test]
+async fn server_filled_columns_are_written_only_when_set() {
+    let (_test, db, mut conn, dialect) = adopted("adopted_server_default").await;
+    let template: Account = all_rows(&mut conn, dialect).await.remove(0);
+    let fresh = |name: &str| Account {
+        id: 0,
+        username: name.into(),
+        joindate: None,
+        ..template.clone()
+    };
+    let now: i64 = conn
+        .query_first("SELECT UNIX_TIMESTAMP()")
+        .await
+        .unwrap()
+        .unwrap();
+    let id = db.insert(&fresh("fresh1")).await.unwrap().unwrap();
+    let stored = db.load::<Account>(&(id as u32)).await.unwrap().unwrap();
+    let joined = stored.joindate.expect("the server filled it");
+    assert!((joined - now).abs() < 60, "{joined} vs {now}");
+
+    // Saved again without it: the stored value stays.
+    let later = Account {
+        email: "changed@example.org".into(),
+        joindate: None,
+        ..stored.clone()
+    };
+    db.save(&later).await.unwrap();
+    let again = db.load::<Account>(&(id as u32)).await.unwrap().unwrap();
+    assert_eq!(
+        (again.email.as_str(), again.joindate),
+        ("changed@example.org", Some(joined))
+    );
+    // Set: written.
+    db.save(&Account {
+        joindate: Some(1_000_000_000),
+        ..again.clone()
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        db.load::<Account>(&(id as u32))
+            .await
+            .unwrap()
+            .unwrap()
+            .joindate,
+        Some(1_000_000_000)
+    );
+
+    // Bulk: set and unset rows mixed, new and existing.
+    let mut rows = vec![
+        Account {
+            email: "bulk@example.org".into(),
+            joindate: None,
+            ..again.clone()
+        },
+        fresh("fresh2"),
+        Account {
+            joindate: Some(1_500_000_000),
+            ..fresh("fresh3")
+        },
+    ];
+    rows.push(fresh("fresh4"));
+    let report = db.save_all(&rows).await.unwrap();
+    let ids = report.new_ids.expect("ids");
+    let reloaded = db.load::<Account>(&(id as u32)).await.unwrap().unwrap();
+    assert_eq!(
+        (reloaded.email.as_str(), reloaded.joindate),
+        ("bulk@example.org", Some(1_000_000_000))
+    );
+    let loaded: Vec<Account> = db
+        .load_many::<Account>(&ids.iter().map(|&id| id as u32).collect::<Vec<_>>())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(Option::unwrap)
+        .collect();
+    assert!(loaded[0].joindate.is_some_and(|t| (t - now).abs() < 60));
+    assert_eq!(loaded[1].joindate, Some(1_500_000_000));
+    assert!(loaded[2].joindate.is_some());
+
+    // In a transaction too.
+    let mut tx = db.begin().await.unwrap();
+    tx.save(&Account {
+        last_ip: "10.9.9.9".into(),
+        joindate: None,
+        ..reloaded.clone()
+    })
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let after = db.load::<Account>(&(id as u32)).await.unwrap().unwrap();
+    assert_eq!(
+        (after.last_ip.as_str(), after.joindate),
+        ("10.9.9.9", Some(1_000_000_000))
+    );
+}
+
+/// The paths adopted tables add — `load_many` asking the server again on a case-insensitive
+/// key, statements without unset columns, append-only inserts, bulk saves that read the
+/// table's engine — cancelled at random points: every later read is exact.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancelled_calls_on_adopted_tables_leave_nothing_behind() {
+    let (_test, db, mut conn, dialect) = adopted("adopted_cancel").await;
+    let updates: Vec<Updates> = all_rows(&mut conn, dialect).await;
+    let updates = &updates[..200];
+    let accounts: Vec<Account> = all_rows(&mut conn, dialect).await;
+    let accounts = &accounts[..200];
+    let store_before = db.count::<PlayerbotsDbStore>().await.unwrap();
+    let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+    let mut next = |n: u64| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed % n
+    };
+    let cancel = |micros: u64| std::time::Duration::from_micros(micros);
+    let mut store_attempts = 0u64;
+    for _ in 0..600 {
+        let i = next(200) as usize;
+        let deadline = cancel(next(3_000));
+        match next(5) {
+            0 => {
+                // Upper-case spellings: the server finds them, so must load_many.
+                let keys: Vec<String> = (0..20)
+                    .map(|k| updates[(i + k) % 200].name.to_uppercase())
+                    .collect();
+                let _ = tokio::time::timeout(deadline, db.load_many::<Updates>(&keys)).await;
+            }
+            1 => {
+                // Same values, creation time left to the server: nothing changes.
+                let row = Account {
+                    joindate: None,
+                    ..accounts[i].clone()
+                };
+                let _ = tokio::time::timeout(deadline, db.save(&row)).await;
+            }
+            2 => {
+                let rows: Vec<Account> = accounts[i..(i + 30).min(200)]
+                    .iter()
+                    .map(|a| Account {
+                        joindate: if a.id % 2 == 0 { None } else { a.joindate },
+                        ..a.clone()
+                    })
+                    .collect();
+                let _ = tokio::time::timeout(deadline, db.save_all(&rows)).await;
+            }
+            3 => {
+                store_attempts += 1;
+                let row = PlayerbotsDbStore {
+                    guid: 9_000_000,
+                    key: "cancel".into(),
+                    value: None,
+                };
+                let _ = tokio::time::timeout(deadline, db.save(&row)).await;
+            }
+            _ => {
+                let rows = &updates[i..(i + 25).min(200)];
+                let _ = tokio::time::timeout(deadline, db.save_all(rows)).await;
+            }
+        }
+        let k = next(200) as usize;
+        let upper = updates[k].name.to_uppercase();
+        let many = db
+            .load_many::<Updates>(&[upper.clone(), updates[k].name.clone()])
+            .await
+            .unwrap();
+        assert_eq!(many[0].as_ref(), Some(&updates[k]), "load_many of {upper}");
+        assert_eq!(many[1].as_ref(), Some(&updates[k]));
+        assert_eq!(
+            db.load::<Account>(&accounts[k].id).await.unwrap().as_ref(),
+            Some(&accounts[k])
+        );
+    }
+    // An insert cut off may or may not have landed, but never twice.
+    let added = db.count::<PlayerbotsDbStore>().await.unwrap() - store_before;
+    assert!(
+        added <= store_attempts,
+        "{added} rows from {store_attempts} saves"
+    );
+}

@@ -19,12 +19,13 @@ pub(super) fn entity_meta(entity: &Entity<'_>, table: &Table) -> TokenStream {
             field.column_type.expect("checked").value,
             field.attrs.max_len.get().copied(),
         );
-        let (nullable, key, unique, indexed, auto_increment) = (
+        let (nullable, key, unique, indexed, auto_increment, unset_when_null) = (
             column.nullable,
             column.key,
             column.unique,
             column.index,
             column.auto_increment,
+            column.unset_when_null,
         );
         let (charset, collation, default) = (
             option_str(column.charset.as_deref()),
@@ -45,6 +46,7 @@ pub(super) fn entity_meta(entity: &Entity<'_>, table: &Table) -> TokenStream {
                 charset: #charset,
                 collation: #collation,
                 default: #default,
+                unset_when_null: #unset_when_null,
             }
         }
     });

@@ -17,6 +17,7 @@ use crate::ident::quoted;
 use crate::pool::{statement, ServerConn};
 use crate::repo::transaction::{begin_on, commit_on, roll_back};
 use crate::repo::{validate, with_retry};
+use crate::unset::{unset_columns, without_unset};
 use crate::{BotEntity, Column, Db, Error};
 use plan::Chunk;
 pub use statement::Conflict;
@@ -363,13 +364,25 @@ impl<E: BotEntity, K: Fn(usize) -> String> Job<'_, E, K> {
         let rows = self.order[chunk.range.clone()]
             .iter()
             .map(|&index| &self.rows[index]);
+        let conflict = Some(self.save.conflict);
+        // A chunk's rows all leave the same columns to the server (see `partition_groups`).
+        let first = &self.rows[self.order[chunk.range.start]];
+        let unset = if E::META.columns.iter().any(|c| c.unset_when_null) {
+            unset_columns(E::META, &first.to_params())
+        } else {
+            0
+        };
         match mode {
             BulkMode::MultiRow => {
-                let sql = texts.upsert::<E>(dialect, self.save.conflict, only, chunk.size);
+                let sql = texts.upsert::<E>(dialect, conflict, only, chunk.size, unset);
                 let last = &self.rows[self.order[chunk.range.end - 1]];
                 let mut flat = Vec::with_capacity(chunk.size * E::META.columns.len());
                 for row in rows.chain(std::iter::repeat(last)).take(chunk.size) {
-                    row.write_params(&mut flat);
+                    if unset == 0 {
+                        row.write_params(&mut flat);
+                    } else {
+                        flat.extend(without_unset(row.to_params(), unset));
+                    }
                 }
                 statement!(conn, context, |c| c
                     .exec_drop(&*sql, Params::Positional(flat)))
@@ -378,8 +391,9 @@ impl<E: BotEntity, K: Fn(usize) -> String> Job<'_, E, K> {
                 Ok(())
             }
             _ => {
-                let sql = texts.upsert::<E>(dialect, self.save.conflict, only, 1);
-                let params = rows.map(|row| Params::Positional(row.to_params()));
+                let sql = texts.upsert::<E>(dialect, conflict, only, 1, unset);
+                let params =
+                    rows.map(|row| Params::Positional(without_unset(row.to_params(), unset)));
                 statement!(conn, context, |c| c.exec_batch(&*sql, params)).map_err(named)?;
                 // Bulk execute does not report the ids it generated.
                 self.note_ids(conn, chunk, false);

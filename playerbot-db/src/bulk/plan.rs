@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use mysql_async::Value;
 
 use crate::chunking::{chunk_sizes, exact_chunk_sizes};
+use crate::unset::{unset_columns, Unset};
 use crate::BotEntity;
 
 /// Row counts multi-row statements are prepared for.
@@ -107,11 +108,21 @@ pub(super) fn partition_groups<E: BotEntity>(
     rows: &[E],
     order: &[usize],
 ) -> Vec<std::ops::Range<usize>> {
+    // Rows that leave different columns to the server need different statements.
+    let unset: Vec<Unset> = if E::META.columns.iter().any(|c| c.unset_when_null) {
+        order
+            .iter()
+            .map(|&i| unset_columns(E::META, &rows[i].to_params()))
+            .collect()
+    } else {
+        vec![0; order.len()]
+    };
     let mut groups = Vec::new();
     let mut start = 0;
     for i in 1..=order.len() {
-        let boundary =
-            i == order.len() || rows[order[i]].partition() != rows[order[start]].partition();
+        let boundary = i == order.len()
+            || rows[order[i]].partition() != rows[order[start]].partition()
+            || unset[i] != unset[start];
         if boundary {
             groups.push(start..i);
             start = i;

@@ -4,6 +4,8 @@ use std::any::TypeId;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+use crate::ident::quoted;
+use crate::unset::{is_unset, written_columns, Unset};
 use crate::{BotEntity, Dialect, EntityMeta};
 
 /// What happens to a row whose key already exists.
@@ -15,16 +17,19 @@ pub enum Conflict {
     Ignore,
 }
 
-/// Identifies one statement text: entity, dialect, conflict clause and row count.
+/// Identifies one statement text: entity, dialect, conflict clause, row count and the
+/// columns left to the server.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 struct TextKey {
     /// The entity's Rust type: two types over one table have texts of their own.
     entity: TypeId,
     dialect: Dialect,
-    conflict: Conflict,
+    /// `None`: a plain insert.
+    conflict: Option<Conflict>,
     /// The updated columns (indices), when not all non-key columns.
     only: Option<Vec<usize>>,
     rows: usize,
+    unset: Unset,
 }
 
 /// Statement texts built so far; a handful per entity, so a lock per chunk is cheap.
@@ -34,26 +39,64 @@ pub(crate) struct StatementTexts {
 }
 
 impl StatementTexts {
-    /// `INSERT … VALUES (…), … (rows times) ON DUPLICATE KEY UPDATE …`.
-    pub(super) fn upsert<E: BotEntity>(
+    /// `INSERT … VALUES (…), … (rows times) ON DUPLICATE KEY UPDATE …`, without the
+    /// `unset` columns; `conflict` `None` is a plain insert.
+    pub(crate) fn upsert<E: BotEntity>(
         &self,
         dialect: Dialect,
-        conflict: Conflict,
+        conflict: Option<Conflict>,
         only: Option<&[usize]>,
         rows: usize,
+        unset: Unset,
     ) -> Arc<str> {
-        let meta = E::META;
+        self.text(
+            TypeId::of::<E>(),
+            E::META,
+            dialect,
+            conflict,
+            only,
+            rows,
+            unset,
+        )
+    }
+
+    /// The single-row insert (`upsert` false) or upsert of the entity `entity` (described by
+    /// `meta`) for a row that leaves `unset` columns to the server.
+    pub(crate) fn single_row(
+        &self,
+        entity: TypeId,
+        meta: &'static EntityMeta,
+        dialect: Dialect,
+        upsert: bool,
+        unset: Unset,
+    ) -> Arc<str> {
+        let conflict = upsert.then_some(Conflict::Update);
+        self.text(entity, meta, dialect, conflict, None, 1, unset)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn text(
+        &self,
+        entity: TypeId,
+        meta: &'static EntityMeta,
+        dialect: Dialect,
+        conflict: Option<Conflict>,
+        only: Option<&[usize]>,
+        rows: usize,
+        unset: Unset,
+    ) -> Arc<str> {
         let key = TextKey {
-            entity: TypeId::of::<E>(),
+            entity,
             dialect,
             conflict,
             only: only.map(<[usize]>::to_vec),
             rows,
+            unset,
         };
         let mut texts = self.texts.lock().expect("statement texts lock");
         texts
             .entry(key)
-            .or_insert_with(|| build(meta, dialect, conflict, only, rows).into())
+            .or_insert_with(|| build(meta, dialect, conflict, only, rows, unset).into())
             .clone()
     }
 }
@@ -61,30 +104,57 @@ impl StatementTexts {
 fn build(
     meta: &'static EntityMeta,
     dialect: Dialect,
-    conflict: Conflict,
+    conflict: Option<Conflict>,
     only: Option<&[usize]>,
     rows: usize,
+    unset: Unset,
 ) -> String {
     let sql = meta.statements(dialect);
     let tail = match (conflict, only) {
         // No key, so no conflict to settle: an append-only entity's rows are inserted.
         _ if meta.is_append_only() => String::new(),
-        (Conflict::Ignore, _) => sql.ignore_tail.to_owned(),
-        (Conflict::Update, None) => sql.upsert_tail.to_owned(),
-        (Conflict::Update, Some(columns)) => {
-            let assignments: Vec<&str> = columns.iter().map(|&i| sql.assignments[i]).collect();
-            format!("{}{}", sql.update_prefix, assignments.join(", "))
+        (None, _) => String::new(),
+        (Some(Conflict::Ignore), _) => sql.ignore_tail.to_owned(),
+        (Some(Conflict::Update), None) if unset == 0 => sql.upsert_tail.to_owned(),
+        (Some(Conflict::Update), only) => {
+            // The chosen columns (or every non-key one), less those left unset: an upsert
+            // that finds the row keeps what they hold.
+            let updated: Vec<&str> = (0..meta.columns.len())
+                .filter(|&i| only.map_or(!meta.columns[i].key, |only| only.contains(&i)))
+                .filter(|&i| !is_unset(unset, i))
+                .map(|i| sql.assignments[i])
+                .collect();
+            if updated.is_empty() {
+                sql.ignore_tail.to_owned()
+            } else {
+                format!("{}{}", sql.update_prefix, updated.join(", "))
+            }
         }
     };
-    let mut text = String::with_capacity(
-        sql.insert_head.len() + rows * (sql.row_placeholders.len() + 2) + tail.len(),
-    );
-    text.push_str(sql.insert_head);
+    let (head, placeholders) = if unset == 0 {
+        (sql.insert_head.to_owned(), sql.row_placeholders.to_owned())
+    } else {
+        let written: Vec<usize> = written_columns(meta, unset).collect();
+        let names: Vec<String> = written
+            .iter()
+            .map(|&i| quoted(meta.columns[i].name))
+            .collect();
+        (
+            format!(
+                "INSERT INTO {} ({}) VALUES ",
+                quoted(meta.table),
+                names.join(", ")
+            ),
+            format!("({})", vec!["?"; written.len()].join(", ")),
+        )
+    };
+    let mut text = String::with_capacity(head.len() + rows * (placeholders.len() + 2) + tail.len());
+    text.push_str(&head);
     for row in 0..rows {
         if row > 0 {
             text.push_str(", ");
         }
-        text.push_str(sql.row_placeholders);
+        text.push_str(&placeholders);
     }
     text.push_str(&tail);
     text

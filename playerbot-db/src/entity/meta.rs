@@ -113,6 +113,9 @@ pub struct ColumnMeta {
     pub collation: Option<&'static str>,
     /// The column's `DEFAULT` clause as declared.
     pub default: Option<&'static str>,
+    /// A `server_default` column: NOT NULL, and a NULL param (the field's `None`) means
+    /// "not set": an insert leaves it to the server's default, an update keeps it.
+    pub unset_when_null: bool,
 }
 
 /// What a column holds on the Rust side; validation and schema checks work from this.

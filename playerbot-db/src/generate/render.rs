@@ -94,13 +94,21 @@ pub fn render_entity(table: &TableInfo, dialect: Dialect) -> String {
         if let Some(collation) = text_collation(table, column) {
             leading.extend(collation);
         }
+        // A NOT NULL column the server fills by itself (a creation time) is an `Option`:
+        // `None` leaves it to the server on insert and unchanged on update.
+        let server_filled = !column.nullable && is_expression_default(column);
         if let Some(default) = default_clause(column, dialect) {
-            leading.push(format!("default = {default:?}"));
+            let word = if server_filled {
+                "server_default"
+            } else {
+                "default"
+            };
+            leading.push(format!("{word} = {default:?}"));
         }
         if !leading.is_empty() {
             writeln!(out, "    #[bot({})]", leading.join(", ")).expect("write to String");
         }
-        let rust_type = if column.nullable {
+        let rust_type = if column.nullable || server_filled {
             format!("Option<{rust_type}>")
         } else {
             rust_type
@@ -254,6 +262,19 @@ fn text_collation(table: &TableInfo, column: &ColumnInfo) -> Option<Vec<String>>
     }
     items.push(format!("collation = {collation:?}"));
     Some(items)
+}
+
+/// A default the server computes (`current_timestamp()`, or an expression in parentheses),
+/// not a literal a program would write itself.
+fn is_expression_default(column: &ColumnInfo) -> bool {
+    let Some(default) = column.default.as_deref() else {
+        return false;
+    };
+    let lower = default.to_ascii_lowercase();
+    lower.starts_with("current_timestamp")
+        || lower.starts_with("now(")
+        || lower.starts_with('(')
+        || column.extra.contains("default_generated")
 }
 
 /// The column's default as SQL text: MariaDB reports it so (`'RELEASED'`, `0`,

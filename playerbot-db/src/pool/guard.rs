@@ -36,6 +36,11 @@ impl PooledConn {
         &self.pool.registry
     }
 
+    /// The pool this connection belongs to.
+    pub(crate) fn pool(&self) -> &PoolInner {
+        &self.pool
+    }
+
     pub(crate) fn server(&mut self) -> &mut ServerConn {
         self.conn.as_mut().expect("present until drop")
     }

@@ -19,6 +19,7 @@ use mysql_async::{Params, Row};
 
 use crate::error::Context;
 use crate::pool::statement;
+use crate::unset::{unset_columns, without_unset};
 use crate::{BotEntity, Db, EntityMeta, Error};
 
 pub use scan::Scan;
@@ -102,10 +103,24 @@ impl Db {
         // it may have, so the loss is reported instead (never a false success or a false
         // duplicate).
         let mut lost = false;
+        // `server_default` fields that are `None` are left out of the statement.
+        let unset = unset_columns(meta, checked);
         with_retry!(self, !new, |conn| {
-            let sql = meta.statements(conn.dialect());
-            let sql = if upsert { sql.upsert } else { sql.insert };
-            let params = params.take().unwrap_or_else(|| entity.to_params());
+            let dialect = conn.dialect();
+            let text;
+            let sql = match (unset, meta.statements(dialect)) {
+                (0, sql) if upsert => sql.upsert,
+                (0, sql) => sql.insert,
+                _ => {
+                    let entity = std::any::TypeId::of::<E>();
+                    text = self
+                        .pool
+                        .texts
+                        .single_row(entity, meta, dialect, upsert, unset);
+                    &*text
+                }
+            };
+            let params = without_unset(params.take().unwrap_or_else(|| entity.to_params()), unset);
             let context = || context(meta, &entity.key(), statement);
             match statement!(conn, context, |c| c
                 .exec_drop(sql, Params::Positional(params)))

@@ -6,8 +6,10 @@ use mysql_async::prelude::Queryable;
 use mysql_async::{Params, Row, Value};
 
 use super::{context, validate, with_retry};
+use crate::bulk::StatementTexts;
 use crate::error::{code, Context};
 use crate::pool::{statement, Busy, PooledConn, ServerConn};
+use crate::unset::{unset_columns, without_unset};
 use crate::{BotEntity, Db, EntityMeta, Error};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -110,7 +112,12 @@ impl TxBatch<'_> {
             .iter()
             .all(|op| op.kind != OpKind::Insert && !op.meta.is_new_row(&op.params));
         let ops = &self.ops;
-        with_retry!(self.db, idempotent, |conn| run_ops(conn, ops).await)
+        with_retry!(self.db, idempotent, |conn| run_ops(
+            conn,
+            &self.db.pool.texts,
+            ops
+        )
+        .await)
     }
 }
 
@@ -153,17 +160,27 @@ pub(crate) async fn roll_back(conn: &mut ServerConn, cause: &Error) {
     }
 }
 
-async fn run_ops(conn: &mut ServerConn, ops: &[TxOp]) -> Result<(), Error> {
+async fn run_ops(conn: &mut ServerConn, texts: &StatementTexts, ops: &[TxOp]) -> Result<(), Error> {
     begin_on(conn, "transaction").await?;
     let dialect = conn.dialect();
     for op in ops {
         let sql = op.meta.statements(dialect);
+        let unset = match op.kind {
+            OpKind::Delete => 0,
+            _ => unset_columns(op.meta, &op.params),
+        };
+        let text;
         let (sql, name) = match op.kind {
+            OpKind::Upsert | OpKind::Insert if unset != 0 => {
+                let upsert = op.kind == OpKind::Upsert;
+                text = texts.single_row(op.entity, op.meta, dialect, upsert, unset);
+                (&*text, if upsert { "upsert" } else { "insert" })
+            }
             OpKind::Upsert => (sql.upsert, "upsert"),
             OpKind::Insert => (sql.insert, "insert"),
             OpKind::Delete => (sql.delete_by_key, "delete_by_key"),
         };
-        let params = Params::Positional(op.params.clone());
+        let params = Params::Positional(without_unset(op.params.clone(), unset));
         let done = statement!(conn, || context(op.meta, &op.key, name), |c| c
             .exec_drop(sql, params));
         if let Err(err) = done {
@@ -209,9 +226,26 @@ impl Transaction {
         let params = entity.to_params();
         let live = self.conn.registry().live_of(meta);
         validate::check_row(meta, live.as_deref(), &params, key)?;
+        let unset = unset_columns(meta, &params);
+        let params = without_unset(params, unset);
+        let text = (unset != 0).then(|| {
+            let dialect = self.conn.dialect();
+            let upsert = kind == OpKind::Upsert;
+            let texts = &self.conn.pool().texts;
+            texts.single_row(std::any::TypeId::of::<E>(), meta, dialect, upsert, unset)
+        });
         let conn = self.conn.server();
         let sql = meta.statements(conn.dialect());
-        let (sql, name) = if kind == OpKind::Upsert {
+        let (sql, name) = if let Some(text) = &text {
+            (
+                &**text,
+                if kind == OpKind::Upsert {
+                    "upsert"
+                } else {
+                    "insert"
+                },
+            )
+        } else if kind == OpKind::Upsert {
             (sql.upsert, "upsert")
         } else {
             (sql.insert, "insert")
