@@ -58,6 +58,8 @@ pub(crate) struct PartitionAttr {
 pub(crate) struct CacheAttr {
     pub(crate) capacity: u64,
     pub(crate) ttl_secs: Option<u64>,
+    /// A type implementing `CacheHooks<Self>` and `Default`.
+    pub(crate) hooks: Option<syn::Path>,
 }
 
 /// A struct-level `unique(a, b)` or `index(a, b)`: a key over several fields.
@@ -112,7 +114,8 @@ const FIELD_FORMS: &str = "the field attributes are `key`, `partition_key`, `col
     `charset = \"latin1\"`, `collation = \"latin1_swedish_ci\"`, `default = \"0\"` and \
     `server_default = \"CURRENT_TIMESTAMP\"`";
 const PARTITION_EXAMPLE: &str = "`#[bot(partition(width = 10000, count = 16))]`";
-const CACHE_EXAMPLE: &str = "`#[bot(cache(capacity = 10000, ttl_secs = 60))]`";
+const CACHE_EXAMPLE: &str =
+    "`#[bot(cache(capacity = 10000, ttl_secs = 60))]` (optionally `hooks = MyHooks`)";
 
 fn correct_format(example: &str) -> String {
     format!("the correct format looks like {example}")
@@ -474,20 +477,47 @@ fn parse_partition(
 }
 
 fn parse_cache(cx: &Ctxt, meta: &syn::meta::ParseNestedMeta<'_>) -> syn::Result<Option<CacheAttr>> {
-    let expects = "a capacity";
-    let Some([capacity, ttl_secs]) = parse_int_group(
-        cx,
-        meta,
-        CACHE,
-        expects,
-        CACHE_EXAMPLE,
-        [CAPACITY, TTL_SECS],
-    )?
-    else {
+    if !meta.input.peek(syn::token::Paren) {
+        cx.error(
+            meta.path.span(),
+            "`cache` expects a capacity",
+            correct_format(CACHE_EXAMPLE),
+        );
+        skip_rest(meta.input)?;
         return Ok(None);
-    };
+    }
+    let mut capacity = Setting::new(CAPACITY);
+    let mut ttl_secs = Setting::new(TTL_SECS);
+    let mut hooks: Setting<syn::Path> = Setting::new(HOOKS);
+    meta.parse_nested_meta(|inner| {
+        let span = inner.path.span();
+        if inner.path == CAPACITY {
+            if let Some(n) = parse_int::<u64>(cx, &inner, CAPACITY, CACHE_EXAMPLE)? {
+                capacity.set(cx, span, n);
+            }
+        } else if inner.path == TTL_SECS {
+            if let Some(n) = parse_int::<u64>(cx, &inner, TTL_SECS, CACHE_EXAMPLE)? {
+                ttl_secs.set(cx, span, n);
+            }
+        } else if inner.path == HOOKS {
+            let path: syn::Path = inner.value()?.parse()?;
+            hooks.set(cx, span, path);
+        } else {
+            unknown(cx, &inner, "cache", correct_format(CACHE_EXAMPLE))?;
+        }
+        Ok(())
+    })?;
+    let (capacity, ttl_secs, hooks) = (
+        capacity.get().copied(),
+        ttl_secs.get().copied(),
+        hooks.value.map(|(_, path)| path),
+    );
     match capacity {
-        Some(capacity) => Ok(Some(CacheAttr { capacity, ttl_secs })),
+        Some(capacity) => Ok(Some(CacheAttr {
+            capacity,
+            ttl_secs,
+            hooks,
+        })),
         None => {
             cx.error(
                 meta.path.span(),

@@ -15,6 +15,7 @@ pub(crate) const COUNT: Symbol = Symbol("count");
 pub(crate) const CACHE: Symbol = Symbol("cache");
 pub(crate) const CAPACITY: Symbol = Symbol("capacity");
 pub(crate) const TTL_SECS: Symbol = Symbol("ttl_secs");
+pub(crate) const HOOKS: Symbol = Symbol("hooks");
 pub(crate) const ENGINE: Symbol = Symbol("engine");
 pub(crate) const PRIMARY_KEY: Symbol = Symbol("primary_key");
 pub(crate) const APPEND_ONLY: Symbol = Symbol("append_only");

@@ -8,6 +8,7 @@ pub use std::vec::Vec;
 use std::fmt::Debug;
 
 use mysql_async::prelude::FromValue;
+pub use std::sync::Arc;
 
 use crate::{BotEnum, EntityMeta, EntitySql, RowError, Statements};
 

@@ -6,7 +6,7 @@ use std::time::Duration;
 use crate::config::DbConfig;
 use crate::pool::{PoolInner, PoolStats, PooledConn};
 use crate::registry::Registry;
-use crate::{BotEntity, Error, ServerFlavor};
+use crate::{BotEntity, CacheHooks, CachePolicy, CacheStats, Error, ServerFlavor};
 
 /// Idle time after which a connection lent for raw access is pinged first.
 const RAW_VALIDATE_AFTER: Duration = Duration::from_millis(100);
@@ -64,6 +64,26 @@ impl Db {
 
     pub fn stats(&self) -> PoolStats {
         self.pool.stats()
+    }
+
+    /// The L1 caches' counters, one entry per cached entity type.
+    pub fn cache_stats(&self) -> Vec<CacheStats> {
+        self.pool.registry.cache_stats()
+    }
+
+    /// Drops `key` from `E`'s cache: for a row changed another way (raw SQL, another
+    /// process), which the cache cannot see.
+    pub fn invalidate<E: BotEntity>(&self, key: &E::Key) -> Result<(), Error> {
+        if let Some(cache) = self.pool.registry.plan::<E>()?.cache::<E>() {
+            cache.invalidate(key);
+        }
+        Ok(())
+    }
+
+    /// Drops every value from `E`'s cache.
+    pub fn clear_cache<E: BotEntity>(&self) -> Result<(), Error> {
+        self.pool.registry.plan::<E>()?.clear_cache();
+        Ok(())
     }
 
     pub fn config(&self) -> &DbConfig {
@@ -160,6 +180,19 @@ impl DbBuilder {
     /// Every call needs its entity registered ([`Error::NotRegistered`] otherwise).
     pub fn register<E: BotEntity>(mut self) -> Self {
         self.registry.register::<E>();
+        self
+    }
+
+    /// Sets `E`'s L1 cache, in place of its `cache(...)` attribute: `Some(policy)` caches it
+    /// (an entity without the attribute too), `None` turns caching off.
+    pub fn cache<E: BotEntity + Clone>(mut self, policy: Option<CachePolicy>) -> Self {
+        self.registry.set_cache::<E>(Some(policy), None);
+        self
+    }
+
+    /// Attaches hooks to `E`'s cache, in place of `cache(hooks = …)`.
+    pub fn cache_hooks<E: BotEntity + Clone>(mut self, hooks: impl CacheHooks<E>) -> Self {
+        self.registry.set_cache::<E>(None, Some(Arc::new(hooks)));
         self
     }
 

@@ -5,6 +5,7 @@ extern crate self as playerbot_db;
 
 pub mod bots;
 mod bulk;
+mod cache;
 mod chunking;
 mod config;
 mod db;
@@ -30,6 +31,7 @@ mod unset;
 pub mod __private;
 
 pub use bulk::{BulkMode, BulkReport, BulkSave, Conflict, TxScope, MAX_ROWS_PER_CALL};
+pub use cache::{CacheHooks, CacheStats};
 pub use config::{DbConfig, DbUrl};
 pub use db::{Db, DbBuilder};
 pub use dialect::{Dialect, ServerFlavor};

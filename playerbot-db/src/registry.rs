@@ -3,13 +3,14 @@
 
 use std::any::TypeId;
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use mysql_async::Conn;
 
+use crate::cache::{AnyCache, CacheHooks, CacheStats, EntityCache};
 use crate::live_table::LiveTable;
-use crate::{BotEntity, Dialect, EntityMeta, Error};
+use crate::{BotEntity, CachePolicy, Dialect, EntityMeta, Error};
 
 /// Key counts `load_many` statements are prepared for. A call is split into chunks of these
 /// sizes (the last chunk padded with repeated keys), so each size is prepared once per
@@ -28,8 +29,13 @@ pub(crate) struct EntityPlan {
     /// The live table's engine, charsets and key collation (see `LiveTable`), with the
     /// schema epoch it was read in.
     live: RwLock<Option<(u64, Arc<LiveTable>)>>,
+    /// `live`'s `exact_keys` (true until read), where every call can see it without a lock.
+    exact_keys: AtomicBool,
     /// The registry's schema epoch.
     epoch: Arc<AtomicU64>,
+    /// The L1 cache (an `EntityCache<E>`), for entities with a cache policy.
+    cache: Option<Box<dyn AnyCache>>,
+    cache_policy: Option<CachePolicy>,
 }
 
 #[derive(Debug, Default)]
@@ -72,14 +78,53 @@ impl Registry {
             let predicate = &by_key[by_key.find(" WHERE ").expect("select_by_key has a WHERE")..];
             format!("SELECT 1 FROM `{}`{predicate} LIMIT 1", meta.table)
         };
-        self.plans.push(EntityPlan {
+        let mut plan = EntityPlan {
             type_id,
             meta,
             load_many: [build(Dialect::MySql), build(Dialect::MariaDb)],
             exists: [exists(Dialect::MySql), exists(Dialect::MariaDb)],
             live: RwLock::new(None),
+            exact_keys: AtomicBool::new(true),
             epoch: Arc::clone(&self.epoch),
-        });
+            cache: None,
+            cache_policy: None,
+        };
+        if let Some(clone) = E::__cache_clone() {
+            plan.install_cache::<E>(meta.cache, clone, E::__cache_hooks());
+        }
+        self.plans.push(plan);
+    }
+
+    /// Sets `E`'s cache: `policy` `None` turns it off; `hooks` `None` keeps the ones it has
+    /// (the derive's, or none). Registers `E` first when needed.
+    pub(crate) fn set_cache<E: BotEntity + Clone>(
+        &mut self,
+        policy: Option<Option<CachePolicy>>,
+        hooks: Option<Arc<dyn CacheHooks<E>>>,
+    ) {
+        self.register::<E>();
+        let type_id = TypeId::of::<E>();
+        let plan = self
+            .plans
+            .iter_mut()
+            .find(|plan| plan.type_id == type_id)
+            .expect("just registered");
+        let current_hooks = plan
+            .cache
+            .as_ref()
+            .and_then(|cache| cache.as_any().downcast_ref::<EntityCache<E>>())
+            .and_then(EntityCache::hooks);
+        let policy = policy.unwrap_or(plan.cache_policy);
+        let hooks = hooks.or(current_hooks).or_else(E::__cache_hooks);
+        plan.install_cache::<E>(policy, <E as Clone>::clone, hooks);
+    }
+
+    /// Every cache's counters.
+    pub(crate) fn cache_stats(&self) -> Vec<CacheStats> {
+        self.plans
+            .iter()
+            .filter_map(|plan| Some(plan.cache.as_ref()?.stats(plan.meta.entity)))
+            .collect()
     }
 
     /// `E`'s entry. Every call needs its entity registered, so that every statement a call
@@ -194,6 +239,44 @@ impl Registry {
 }
 
 impl EntityPlan {
+    fn install_cache<E: BotEntity>(
+        &mut self,
+        policy: Option<CachePolicy>,
+        clone: fn(&E) -> E,
+        hooks: Option<Arc<dyn CacheHooks<E>>>,
+    ) {
+        // An append-only entity has no key to cache by.
+        let policy = policy.filter(|_| !E::META.is_append_only());
+        self.cache_policy = policy;
+        self.cache = policy.map(|policy| {
+            Box::new(EntityCache::<E>::new(policy, clone, hooks)) as Box<dyn AnyCache>
+        });
+    }
+
+    /// `E`'s cache, when it has one and calls may use it: keys that the server compares
+    /// loosely (an adopted case-insensitive key) would have several spellings in memory, so
+    /// such tables are not cached.
+    pub(crate) fn cache<E: BotEntity>(&self) -> Option<&EntityCache<E>> {
+        if !self.exact_keys() {
+            return None;
+        }
+        self.cache.as_ref()?.as_any().downcast_ref()
+    }
+
+    /// Drops every cached value (`Db::clear_cache`).
+    pub(crate) fn clear_cache(&self) {
+        if let Some(cache) = &self.cache {
+            cache.clear();
+        }
+    }
+
+    /// For a change to rows the cache cannot name (deletes by column, dropped partitions):
+    /// clears the cache now and again when the guard is dropped, after the change.
+    pub(crate) fn clear_cache_around(&self) -> ClearOnDrop<'_> {
+        self.clear_cache();
+        ClearOnDrop(self)
+    }
+
     pub(crate) fn load_many(&self, dialect: Dialect, size_index: usize) -> &str {
         &self.load_many[dialect_index(dialect)][size_index]
     }
@@ -235,6 +318,7 @@ impl EntityPlan {
             .live
             .write()
             .unwrap_or_else(|poison| poison.into_inner());
+        self.exact_keys.store(live.exact_keys, Ordering::Relaxed);
         *slot = Some((epoch, Arc::clone(&live)));
         Ok(Some(live))
     }
@@ -242,7 +326,7 @@ impl EntityPlan {
     /// Whether a returned row's key can be matched to the requested one by `==`: unknown
     /// tables are taken to be the derive's own (binary NO PAD keys).
     pub(crate) fn exact_keys(&self) -> bool {
-        self.live().is_none_or(|live| live.exact_keys)
+        self.exact_keys.load(Ordering::Relaxed)
     }
 }
 
@@ -257,4 +341,13 @@ fn key_in_list(meta: &EntityMeta, n: usize) -> String {
     }
     let group = format!("({})", vec!["?"; keys.len()].join(", "));
     format!("({}) IN ({})", keys.join(", "), vec![group; n].join(", "))
+}
+
+/// See [`EntityPlan::clear_cache_around`].
+pub(crate) struct ClearOnDrop<'a>(&'a EntityPlan);
+
+impl Drop for ClearOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.clear_cache();
+    }
 }

@@ -53,6 +53,8 @@ async fn a_killed_server_gives_connection_errors_until_it_is_back() {
     let url = format!("{}fault", server.url());
     let db = Db::builder(url)
         .register::<BotState>()
+        // Loads must reach the (killed) server, not the L1 cache.
+        .cache::<BotState>(None)
         .max_connections(4)
         .max_retries(1)
         .max_reconnect_delay(Duration::from_millis(100))

@@ -101,8 +101,10 @@ async fn the_bound_holds_under_200_concurrent_tasks() {
     let test = TestDb::new("bound_holds").await;
     let db = test
         .db_with(|b| {
+            // Every load must reach the server: no L1 cache in front.
             b.max_connections(MAX)
                 .checkout_timeout(Duration::from_secs(30))
+                .cache::<BotState>(None)
         })
         .await;
     for bot_id in 0..50 {
@@ -220,7 +222,11 @@ async fn an_idle_connection_is_validated_and_a_dead_one_replaced_before_use() {
     let test = TestDb::new("idle_validation").await;
     // Every idle connection counts as stale, so each checkout pings first.
     let db = test
-        .db_with(|b| b.max_connections(1).validate_after_idle(Duration::ZERO))
+        .db_with(|b| {
+            b.max_connections(1)
+                .validate_after_idle(Duration::ZERO)
+                .cache::<BotState>(None)
+        })
         .await;
     db.save(&bot_state(1)).await.unwrap();
     let id = query_number(&db, "SELECT CONNECTION_ID()").await;

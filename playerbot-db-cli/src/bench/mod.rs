@@ -2,6 +2,7 @@
 //! in the same process, on the same server and table, and reports both and their ratio.
 
 mod baseline;
+mod cache;
 mod measure;
 mod report;
 mod scenarios;
@@ -27,7 +28,10 @@ pub(crate) struct Options {
 
 /// What every scenario shares: a Db on a seeded `bot_state` and its URL.
 pub(crate) struct Setup {
+    /// Our side of the scenarios that measure the path to the server: no L1 cache.
     pub(crate) db: Db,
+    /// The same database with `BotState`'s cache on, for the cache scenarios.
+    pub(crate) cached: Db,
     pub(crate) url: DbUrl,
     pub(crate) bots: usize,
     /// Bots seeded with `scenarios::EVENTS_PER_BOT` events each.
@@ -36,7 +40,7 @@ pub(crate) struct Setup {
     pub(crate) bulk_mode: BulkMode,
 }
 
-pub(crate) const SCENARIOS: [&str; 7] = [
+pub(crate) const SCENARIOS: [&str; 9] = [
     "point_load",
     "single_save",
     "load_many_100",
@@ -44,6 +48,8 @@ pub(crate) const SCENARIOS: [&str; 7] = [
     "pool_checkout",
     "bulk_save_5000_insert",
     "bulk_save_5000_update",
+    "cache_hit_load",
+    "zipf_hit_rate",
 ];
 
 /// Bots seeded before the scenarios run.
@@ -55,6 +61,8 @@ pub(crate) struct Result_ {
     pub(crate) name: &'static str,
     pub(crate) ours: Summary,
     pub(crate) baseline: Summary,
+    /// A figure of our side beyond latency (`hit_rate`), reported with it.
+    pub(crate) extra: Option<(&'static str, f64)>,
 }
 
 pub(crate) fn seed_state(bot_id: u32) -> BotState {
@@ -95,6 +103,12 @@ pub(crate) async fn run(options: Options) -> Result<(), Error> {
     let db = Db::builder(url.expose())
         .register::<BotState>()
         .register::<BotEvent>()
+        .cache::<BotState>(None)
+        .build()
+        .await?;
+    let cached = Db::builder(url.expose())
+        .register::<BotState>()
+        .max_connections(4)
         .build()
         .await?;
     db.create_tables().await?;
@@ -125,6 +139,7 @@ pub(crate) async fn run(options: Options) -> Result<(), Error> {
     );
     let setup = Setup {
         db,
+        cached,
         url: url.clone(),
         bots: SEEDED_BOTS,
         event_bots: EVENT_BOTS,
@@ -138,6 +153,7 @@ pub(crate) async fn run(options: Options) -> Result<(), Error> {
             "running {name} ({} operations per side)…",
             options.iterations
         );
+        let mut extra = None;
         let mut outcome = match name {
             "point_load" => {
                 scenarios::point_load(&setup, &mut baseline, options.iterations).await?
@@ -169,12 +185,20 @@ pub(crate) async fn run(options: Options) -> Result<(), Error> {
                 )
                 .await?
             }
+            "cache_hit_load" => cache::cache_hit_load(&setup, options.iterations * 5).await?,
+            "zipf_hit_rate" => {
+                let (outcome, rate) =
+                    cache::zipf_hit_rate(&setup, &mut baseline, options.iterations * 5).await?;
+                extra = Some(("hit_rate", rate));
+                outcome
+            }
             _ => unreachable!("validated above"),
         };
         results.push(Result_ {
             name,
             ours: outcome.ours.summary(),
             baseline: outcome.baseline.summary(),
+            extra,
         });
     }
     drop(baseline);

@@ -26,6 +26,9 @@ pub(crate) fn table(server: &str, results: &[Result_]) -> String {
     )
     .expect("write to String");
     for r in results {
+        if let Some((name, value)) = r.extra {
+            writeln!(out, "{:<16} ours {name}: {value:.4}", r.name).expect("write to String");
+        }
         writeln!(
             out,
             "{:<16} {:>8.1}µs {:>8.1}µs {:>12.0} | {:>8.1}µs {:>8.1}µs {:>12.0} | {:>9.3} {:>9.2}×",
@@ -45,9 +48,12 @@ pub(crate) fn table(server: &str, results: &[Result_]) -> String {
 }
 
 pub(crate) fn json(server: &str, results: &[Result_]) -> String {
-    let side = |s: &super::Summary| {
+    let side = |s: &super::Summary, extra: Option<(&str, f64)>| {
+        let extra = extra.map_or_else(String::new, |(name, value)| {
+            format!(", {}: {value:.4}", quote(name))
+        });
         format!(
-            "{{\"p50_us\": {:.3}, \"p99_us\": {:.3}, \"ops_per_s\": {:.1}}}",
+            "{{\"p50_us\": {:.3}, \"p99_us\": {:.3}, \"ops_per_s\": {:.1}{extra}}}",
             s.p50_us, s.p99_us, s.ops_per_s
         )
     };
@@ -57,8 +63,8 @@ pub(crate) fn json(server: &str, results: &[Result_]) -> String {
             format!(
                 "    {{\"name\": {}, \"ours\": {}, \"baseline\": {}, \"ratio_p50\": {:.4}}}",
                 quote(r.name),
-                side(&r.ours),
-                side(&r.baseline),
+                side(&r.ours, r.extra),
+                side(&r.baseline, None),
                 ratio_p50(r)
             )
         })
@@ -109,6 +115,7 @@ mod tests {
                 name: "point_load",
                 ours: s,
                 baseline: b,
+                extra: Some(("hit_rate", 0.5)),
             }],
         );
         assert!(
@@ -120,5 +127,9 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("\"ratio_p50\": 1.0526"), "{text}");
+        assert!(
+            text.contains("\"ops_per_s\": 12000.0, \"hit_rate\": 0.5000}"),
+            "{text}"
+        );
     }
 }

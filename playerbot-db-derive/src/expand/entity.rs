@@ -57,6 +57,7 @@ fn expand(input: &DeriveInput, entity: &Entity<'_>) -> TokenStream {
     let private = quote!(::playerbot_db::__private);
     let column_consts = meta::column_consts(entity, &input.vis);
     let lookup_fns = meta::lookup_fns(entity, &table, &input.vis);
+    let cache_fns = cache_fns(entity);
 
     quote! {
         #column_consts
@@ -95,7 +96,32 @@ fn expand(input: &DeriveInput, entity: &Entity<'_>) -> TokenStream {
                 fn key_partition_key(key: &Self::Key) -> ::core::option::Option<u64> {
                     #key_partition_key
                 }
+
+                #cache_fns
             }
         };
+    }
+}
+
+/// For a cached entity: how the cache copies values (`Clone`, which a cached entity must
+/// have) and the hooks attached with `hooks = …`.
+fn cache_fns(entity: &Entity<'_>) -> TokenStream {
+    let Some(cache) = entity.attrs.cache.get() else {
+        return quote!();
+    };
+    let private = quote!(::playerbot_db::__private);
+    let hooks = cache.hooks.as_ref().map(|hooks| {
+        quote! {
+            fn __cache_hooks() -> ::core::option::Option<#private::Arc<dyn ::playerbot_db::CacheHooks<Self>>> {
+                ::core::option::Option::Some(#private::Arc::new(<#hooks as ::core::default::Default>::default()))
+            }
+        }
+    });
+    quote! {
+        fn __cache_clone() -> ::core::option::Option<fn(&Self) -> Self> {
+            ::core::option::Option::Some(<Self as ::core::clone::Clone>::clone)
+        }
+
+        #hooks
     }
 }

@@ -11,6 +11,7 @@ mod statement;
 
 use mysql_async::prelude::Queryable;
 use mysql_async::{Params, Row, Value};
+use std::collections::HashMap;
 
 use crate::error::Context;
 use crate::ident::quoted;
@@ -142,6 +143,38 @@ impl<E: BotEntity> BulkSave<'_, E> {
     }
 
     pub async fn save(self, rows: &[E]) -> Result<BulkReport, Error> {
+        let plan = self.db.pool.registry.plan::<E>()?;
+        let Some(cache) = plan.cache::<E>() else {
+            return self.write(rows).await;
+        };
+        // Memory takes each saved row once the call is through — all of it when the row
+        // replaced the stored one, else (conflicts ignored, some columns updated, columns
+        // left to the server) the key is dropped; a failed or cancelled call drops them all.
+        let whole_rows = self.conflict == Conflict::Update && self.only.is_none();
+        let mut last: HashMap<E::Key, &E> = HashMap::with_capacity(rows.len());
+        for row in rows {
+            if !E::META.is_new_key(&E::key_params(&row.key())) {
+                last.insert(row.key(), row);
+            }
+        }
+        let pending = cache.begin_writes(last.keys().cloned().collect());
+        let report = match self.write(rows).await {
+            Ok(report) => report,
+            Err(err) => {
+                pending.fail(&err);
+                return Err(err);
+            }
+        };
+        let has_unset = E::META.columns.iter().any(|c| c.unset_when_null);
+        pending.finish(|key| {
+            let row = *last.get(key)?;
+            let whole = whole_rows && (!has_unset || unset_columns(E::META, &row.to_params()) == 0);
+            whole.then_some(row)
+        });
+        Ok(report)
+    }
+
+    async fn write(&self, rows: &[E]) -> Result<BulkReport, Error> {
         let meta = E::META;
         self.db.pool.registry.plan::<E>()?;
         if rows.len() > MAX_ROWS_PER_CALL {
@@ -180,7 +213,7 @@ impl<E: BotEntity> BulkSave<'_, E> {
         }
         let groups = plan::partition_groups(rows, &order);
         let job = Job {
-            save: &self,
+            save: self,
             rows,
             order: &order,
             row_sizes: &row_sizes,

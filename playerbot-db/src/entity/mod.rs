@@ -58,6 +58,19 @@ pub trait BotEntity: Sized + Send + Sync + 'static {
         Some(Self::META.partitioning?.partition_of(self.partition_key()?))
     }
 
+    /// How the L1 cache copies values: `Clone::clone`, generated for entities with
+    /// `cache(...)`. `None`: the type is not cached unless `DbBuilder::cache` says so.
+    #[doc(hidden)]
+    fn __cache_clone() -> Option<fn(&Self) -> Self> {
+        None
+    }
+
+    /// The hooks named by `cache(hooks = …)`.
+    #[doc(hidden)]
+    fn __cache_hooks() -> Option<std::sync::Arc<dyn crate::CacheHooks<Self>>> {
+        None
+    }
+
     /// The RANGE partition a key lives in.
     fn key_partition(key: &Self::Key) -> Option<u64> {
         Some(

@@ -6,9 +6,10 @@ use mysql_async::prelude::Queryable;
 use mysql_async::{Params, Row};
 
 use super::{context, with_retry};
+use crate::cache::Ticket;
 use crate::chunking::chunk_sizes;
 use crate::pool::statement;
-use crate::registry::LOAD_MANY_SIZES;
+use crate::registry::{EntityPlan, LOAD_MANY_SIZES};
 use crate::{BotEntity, Db, Error};
 
 impl Db {
@@ -29,10 +30,40 @@ impl Db {
         if keys.is_empty() {
             return Ok(Vec::new());
         }
-        let meta = E::META;
         let plan = self.pool.registry.keyed_plan::<E>("load_many")?;
+        let Some(cache) = plan.cache::<E>() else {
+            let found = self.load_many_from_server::<E>(plan, keys).await?;
+            return Ok(keys.iter().map(|key| found.get(key).cloned()).collect());
+        };
+        // Hits from memory; only the misses go to the server, each with its ticket.
+        let mut loaded: Vec<Option<E>> = keys.iter().map(|key| cache.get(key)).collect();
+        let missing: Vec<usize> = (0..keys.len()).filter(|&i| loaded[i].is_none()).collect();
+        if missing.is_empty() {
+            return Ok(loaded);
+        }
+        let missing_keys: Vec<E::Key> = missing.iter().map(|&i| keys[i].clone()).collect();
+        let tickets: Vec<Ticket> = missing_keys.iter().map(|key| cache.ticket(key)).collect();
+        let found = self.load_many_from_server::<E>(plan, &missing_keys).await?;
+        for (key, ticket) in missing_keys.iter().zip(tickets) {
+            if let Some(value) = found.get(key) {
+                cache.fill(key, value, ticket);
+            }
+        }
+        for (&i, key) in missing.iter().zip(&missing_keys) {
+            loaded[i] = found.get(key).cloned();
+        }
+        Ok(loaded)
+    }
+
+    /// The rows with `keys` as the server has them, by requested key.
+    async fn load_many_from_server<E: BotEntity + Clone>(
+        &self,
+        plan: &EntityPlan,
+        keys: &[E::Key],
+    ) -> Result<HashMap<E::Key, E>, Error> {
+        let meta = E::META;
         let key_columns = meta.key_columns().count();
-        let found: HashMap<E::Key, E> = with_retry!(self, true, |conn| {
+        with_retry!(self, true, |conn| {
             let dialect = conn.dialect();
             let mut found = HashMap::with_capacity(keys.len());
             let mut offset = 0;
@@ -73,7 +104,6 @@ impl Db {
                 found.extend(asked.into_iter().filter_map(|(key, row)| Some((key, row?))));
             }
             Ok(found)
-        })?;
-        Ok(keys.iter().map(|key| found.get(key).cloned()).collect())
+        })
     }
 }

@@ -42,7 +42,8 @@ impl Db {
 
     /// Deletes every row the lookup finds; returns how many.
     pub async fn delete_by<E: BotEntity>(&self, lookup: &Lookup<E>) -> Result<u64, Error> {
-        self.pool.registry.plan::<E>()?;
+        // The deleted keys are not known here: the entity's cache is cleared.
+        let _clear = self.pool.registry.plan::<E>()?.clear_cache_around();
         with_retry!(self, true, |conn| {
             let sql = sql(lookup, conn.dialect()).delete;
             let params = Params::Positional(lookup.params().to_vec());

@@ -105,7 +105,13 @@ impl Db {
         let mut lost = false;
         // `server_default` fields that are `None` are left out of the statement.
         let unset = unset_columns(meta, checked);
-        with_retry!(self, !new, |conn| {
+        // The cache learns the saved row once the write is through; a new row's id is not
+        // known before, and a row with columns left to the server differs from `entity`.
+        let pending = plan
+            .cache::<E>()
+            .filter(|_| !new)
+            .map(|cache| cache.begin_writes(vec![entity.key()]));
+        let written = with_retry!(self, !new, |conn| {
             let dialect = conn.dialect();
             let text;
             let sql = match (unset, meta.statements(dialect)) {
@@ -136,31 +142,58 @@ impl Db {
                 Ok(()) if new && meta.auto_increment().is_some() => Ok(conn.conn.last_insert_id()),
                 Ok(()) => Ok(given_id),
             }
-        })
+        });
+        match (&written, pending) {
+            (Ok(_), Some(pending)) => pending.finish(|_| (unset == 0).then_some(entity)),
+            (Err(err), Some(pending)) => pending.fail(err),
+            _ => {}
+        }
+        written
     }
 
     /// The row with `key`, or `None`.
     pub async fn load<E: BotEntity>(&self, key: &E::Key) -> Result<Option<E>, Error> {
         let meta = E::META;
-        self.pool.registry.keyed_plan::<E>("load")?;
+        let plan = self.pool.registry.keyed_plan::<E>("load")?;
+        let cache = plan.cache::<E>();
+        if let Some(cache) = cache {
+            if let Some(hit) = cache.get(key) {
+                return Ok(Some(hit));
+            }
+        }
+        // Taken before the read: a save that starts meanwhile keeps this row out of memory.
+        let ticket = cache.map(|cache| cache.ticket(key));
         let row: Option<Row> = with_retry!(self, true, |conn| {
             let sql = meta.statements(conn.dialect()).select_by_key;
             statement!(conn, || context(meta, key, "select_by_key"), |c| c
                 .exec_first(sql, Params::Positional(E::key_params(key))))
         })?;
-        Ok(row.map(E::from_row).transpose()?)
+        let loaded = row.map(E::from_row).transpose()?;
+        if let (Some(cache), Some(ticket), Some(value)) = (cache, ticket, &loaded) {
+            cache.fill(key, value, ticket);
+        }
+        Ok(loaded)
     }
 
     /// Deletes the row with `key`; `true` when there was one.
     pub async fn delete<E: BotEntity>(&self, key: &E::Key) -> Result<bool, Error> {
         let meta = E::META;
-        self.pool.registry.keyed_plan::<E>("delete")?;
-        with_retry!(self, true, |conn| {
+        let plan = self.pool.registry.keyed_plan::<E>("delete")?;
+        let pending = plan
+            .cache::<E>()
+            .map(|cache| cache.begin_writes(vec![key.clone()]));
+        let deleted = with_retry!(self, true, |conn| {
             let sql = meta.statements(conn.dialect()).delete_by_key;
             statement!(conn, || context(meta, key, "delete_by_key"), |c| c
                 .exec_drop(sql, Params::Positional(E::key_params(key))))?;
             Ok(conn.conn.affected_rows() > 0)
-        })
+        });
+        match (&deleted, pending) {
+            (Ok(_), Some(pending)) => pending.finish(|_| None),
+            (Err(err), Some(pending)) => pending.fail(err),
+            _ => {}
+        }
+        deleted
     }
 
     /// Whether a row with `key` exists, without reading it.

@@ -7,6 +7,7 @@ use mysql_async::{Params, Row, Value};
 
 use super::{context, validate, with_retry};
 use crate::bulk::StatementTexts;
+use crate::cache::{InvalidateOnDrop, Invalidations};
 use crate::error::{code, Context};
 use crate::pool::{statement, Busy, PooledConn, ServerConn};
 use crate::unset::{unset_columns, without_unset};
@@ -36,6 +37,8 @@ struct TxOp {
 pub struct TxBatch<'db> {
     db: &'db Db,
     ops: Vec<TxOp>,
+    /// The cached keys the batch writes.
+    cached: Invalidations,
 }
 
 impl Db {
@@ -44,6 +47,7 @@ impl Db {
         TxBatch {
             db: self,
             ops: Vec::new(),
+            cached: Invalidations::default(),
         }
     }
 
@@ -53,7 +57,11 @@ impl Db {
     pub async fn begin(&self) -> Result<Transaction, Error> {
         let mut conn = self.lease().await?;
         begin_on(conn.server(), "begin").await?;
-        Ok(Transaction { conn, ended: None })
+        Ok(Transaction {
+            conn,
+            ended: None,
+            cached: Invalidations::default(),
+        })
     }
 }
 
@@ -79,6 +87,7 @@ impl TxBatch<'_> {
     }
 
     fn push<E: BotEntity>(&mut self, kind: OpKind, params: Vec<Value>, key: E::Key) -> &mut Self {
+        self.cached.note::<E>(&self.db.pool.registry, &key);
         self.ops.push(TxOp {
             entity: std::any::TypeId::of::<E>(),
             meta: E::META,
@@ -112,6 +121,11 @@ impl TxBatch<'_> {
             .iter()
             .all(|op| op.kind != OpKind::Insert && !op.meta.is_new_row(&op.params));
         let ops = &self.ops;
+        // Memory forgets the keys again once the batch is over, however it ends.
+        let _forget = InvalidateOnDrop {
+            invalidations: &self.cached,
+            registry: &self.db.pool.registry,
+        };
         with_retry!(self.db, idempotent, |conn| run_ops(
             conn,
             &self.db.pool.texts,
@@ -208,6 +222,14 @@ pub struct Transaction {
     conn: PooledConn,
     /// Set once the server has rolled the transaction back: the error code that did it.
     ended: Option<u16>,
+    /// The cached keys it writes, forgotten by memory again when it ends.
+    cached: Invalidations,
+}
+
+impl Drop for Transaction {
+    fn drop(&mut self) {
+        self.cached.run(self.conn.registry());
+    }
 }
 
 impl Transaction {
@@ -226,6 +248,7 @@ impl Transaction {
         let params = entity.to_params();
         let live = self.conn.registry().live_of(meta);
         validate::check_row(meta, live.as_deref(), &params, key)?;
+        self.cached.note::<E>(self.conn.registry(), &entity.key());
         let unset = unset_columns(meta, &params);
         let params = without_unset(params, unset);
         let text = (unset != 0).then(|| {
@@ -271,6 +294,7 @@ impl Transaction {
     pub async fn delete<E: BotEntity>(&mut self, key: &E::Key) -> Result<bool, Error> {
         self.check_alive()?;
         self.conn.registry().keyed_plan::<E>("delete")?;
+        self.cached.note::<E>(self.conn.registry(), key);
         let conn = self.conn.server();
         let sql = E::META.statements(conn.dialect()).delete_by_key;
         let done = statement!(conn, || context(E::META, key, "delete_by_key"), |c| c
