@@ -6,7 +6,9 @@ use std::time::Duration;
 use crate::config::DbConfig;
 use crate::pool::{PoolInner, PoolStats, PooledConn};
 use crate::registry::Registry;
-use crate::{BotEntity, CacheHooks, CachePolicy, CacheStats, Error, ServerFlavor};
+use crate::{
+    BotEntity, CacheHooks, CachePolicy, CacheStats, Error, ServerFlavor, WriteBehindConfig,
+};
 
 /// Idle time after which a connection lent for raw access is pinged first.
 const RAW_VALIDATE_AFTER: Duration = Duration::from_millis(100);
@@ -53,7 +55,17 @@ impl Db {
     /// Closes every connection: idle ones now, ones in use when they come back. Calls made
     /// afterwards, on this handle or any clone, fail at once with [`Error::Closed`].
     /// Dropping the last handle closes the idle connections too, without waiting.
+    ///
+    /// Deferred writes are drained first ([`shutdown`](Self::shutdown)): `close` returns once
+    /// the server has every accepted row. A drain that fails (the server gone for good) is
+    /// logged and the rows still queued are lost; bound `close` with a timeout if the
+    /// server may be away.
     pub async fn close(&self) {
+        if self.pool.registry.queues().next().is_some() {
+            if let Err(err) = self.shutdown().await {
+                tracing::error!(error = %err, "deferred writes could not be drained before closing");
+            }
+        }
         self.pool.close().await;
     }
 
@@ -193,6 +205,13 @@ impl DbBuilder {
     /// Attaches hooks to `E`'s cache, in place of `cache(hooks = …)`.
     pub fn cache_hooks<E: BotEntity + Clone>(mut self, hooks: impl CacheHooks<E>) -> Self {
         self.registry.set_cache::<E>(None, Some(Arc::new(hooks)));
+        self
+    }
+
+    /// Write-behind settings: flush interval and threshold, the bound on dirty rows and what
+    /// a deferred write does when it is reached.
+    pub fn write_behind(mut self, config: WriteBehindConfig) -> Self {
+        self.registry.set_write_behind(config);
         self
     }
 

@@ -132,6 +132,15 @@ pub enum Error {
         call: &'static str,
     },
 
+    /// The write-behind queue holds its bound of dirty rows and made no room in time; the
+    /// write was not accepted (nothing was dropped).
+    #[error("{entity}: the write-behind queue is full ({max_dirty} dirty rows), so the deferred write of key {key} was not accepted")]
+    QueueFull {
+        entity: &'static str,
+        key: String,
+        max_dirty: usize,
+    },
+
     /// A value cannot be stored in its column; nothing was written.
     #[error("invalid value for {entity}.{column} (key {key}): {problem}")]
     InvalidValue {
@@ -328,6 +337,7 @@ impl Error {
             Error::Connect(connect) if connect.is_permanent() => ErrorKind::ConnectRejected,
             Error::Connect(_) => ErrorKind::ServerUnavailable,
             Error::PoolTimeout { .. } => ErrorKind::PoolTimeout,
+            Error::QueueFull { .. } => ErrorKind::QueueFull,
             Error::StatementTimeout { .. } => ErrorKind::StatementTimeout,
             Error::TransactionRolledBack { .. } => ErrorKind::TransactionRolledBack,
             Error::Closed => ErrorKind::Closed,
@@ -410,6 +420,8 @@ pub enum ErrorKind {
     ConnectRejected,
     PoolTimeout,
     StatementTimeout,
+    /// The write-behind queue is full.
+    QueueFull,
     TransactionRolledBack,
     Closed,
     InvalidValue,

@@ -3,6 +3,7 @@
 // Lets the derive's absolute `::playerbot_db::` paths work inside this crate (`bots`).
 extern crate self as playerbot_db;
 
+mod behind;
 pub mod bots;
 mod bulk;
 mod cache;
@@ -30,6 +31,7 @@ mod unset;
 #[doc(hidden)]
 pub mod __private;
 
+pub use behind::{WhenFull, WriteBehindConfig, WriteBehindStats};
 pub use bulk::{BulkMode, BulkReport, BulkSave, Conflict, TxScope, MAX_ROWS_PER_CALL};
 pub use cache::{CacheHooks, CacheStats};
 pub use config::{DbConfig, DbUrl};

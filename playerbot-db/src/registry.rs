@@ -4,10 +4,11 @@
 use std::any::TypeId;
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, OnceLock, RwLock};
 
 use mysql_async::Conn;
 
+use crate::behind::{AnyQueue, Behind, Queue, WriteBehindConfig};
 use crate::cache::{AnyCache, CacheHooks, CacheStats, EntityCache};
 use crate::live_table::LiveTable;
 use crate::{BotEntity, CachePolicy, Dialect, EntityMeta, Error};
@@ -36,11 +37,15 @@ pub(crate) struct EntityPlan {
     /// The L1 cache (an `EntityCache<E>`), for entities with a cache policy.
     cache: Option<Box<dyn AnyCache>>,
     cache_policy: Option<CachePolicy>,
+    /// The write-behind queue (a `Queue<E>`), made on the first deferred write.
+    queue: OnceLock<Box<dyn AnyQueue>>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct Registry {
     plans: Vec<EntityPlan>,
+    /// The write-behind queues' shared state and settings.
+    pub(crate) behind: Behind,
     /// Bumped whenever tables may have been altered (raw SQL, migrations, `create_tables`):
     /// live tables read before are read again when next needed.
     epoch: Arc<AtomicU64>,
@@ -53,7 +58,28 @@ fn dialect_index(dialect: Dialect) -> usize {
     }
 }
 
+impl Default for Registry {
+    fn default() -> Self {
+        Registry {
+            plans: Vec::new(),
+            behind: Behind::new(WriteBehindConfig::default()),
+            epoch: Arc::default(),
+        }
+    }
+}
+
 impl Registry {
+    pub(crate) fn set_write_behind(&mut self, config: WriteBehindConfig) {
+        self.behind = Behind::new(config);
+    }
+
+    /// Every write-behind queue made so far.
+    pub(crate) fn queues(&self) -> impl Iterator<Item = &dyn AnyQueue> {
+        self.plans
+            .iter()
+            .filter_map(|plan| plan.queue.get().map(|queue| &**queue))
+    }
+
     pub(crate) fn register<E: BotEntity>(&mut self) {
         let type_id = TypeId::of::<E>();
         if self.plans.iter().any(|plan| plan.type_id == type_id) {
@@ -88,6 +114,7 @@ impl Registry {
             epoch: Arc::clone(&self.epoch),
             cache: None,
             cache_policy: None,
+            queue: OnceLock::new(),
         };
         if let Some(clone) = E::__cache_clone() {
             plan.install_cache::<E>(meta.cache, clone, E::__cache_hooks());
@@ -251,6 +278,20 @@ impl EntityPlan {
         self.cache = policy.map(|policy| {
             Box::new(EntityCache::<E>::new(policy, clone, hooks)) as Box<dyn AnyCache>
         });
+    }
+
+    /// `E`'s write-behind queue, when a deferred write made one.
+    pub(crate) fn queue<E: BotEntity>(&self) -> Option<&Queue<E>> {
+        self.queue.get()?.as_any().downcast_ref()
+    }
+
+    /// `E`'s write-behind queue, made now if needed.
+    pub(crate) fn queue_or_make<E: BotEntity + Clone>(&self) -> &Queue<E> {
+        self.queue
+            .get_or_init(|| Box::new(Queue::<E>::new(<E as Clone>::clone)))
+            .as_any()
+            .downcast_ref()
+            .expect("a plan's queue is of its entity type")
     }
 
     /// `E`'s cache, when it has one and calls may use it: keys that the server compares

@@ -40,7 +40,7 @@ pub(crate) struct Setup {
     pub(crate) bulk_mode: BulkMode,
 }
 
-pub(crate) const SCENARIOS: [&str; 9] = [
+pub(crate) const SCENARIOS: [&str; 10] = [
     "point_load",
     "single_save",
     "load_many_100",
@@ -50,6 +50,7 @@ pub(crate) const SCENARIOS: [&str; 9] = [
     "bulk_save_5000_update",
     "cache_hit_load",
     "zipf_hit_rate",
+    "write_behind_enqueue",
 ];
 
 /// Bots seeded before the scenarios run.
@@ -186,6 +187,9 @@ pub(crate) async fn run(options: Options) -> Result<(), Error> {
                 .await?
             }
             "cache_hit_load" => cache::cache_hit_load(&setup, options.iterations * 5).await?,
+            "write_behind_enqueue" => {
+                cache::write_behind_enqueue(&setup, options.iterations * 5).await?
+            }
             "zipf_hit_rate" => {
                 let (outcome, rate) =
                     cache::zipf_hit_rate(&setup, &mut baseline, options.iterations * 5).await?;

@@ -73,6 +73,8 @@ pub struct BulkSave<'db, E> {
     scope: TxScope,
     mode: BulkMode,
     partial: bool,
+    /// The flusher's own save: it must not wait for (supersede) the queue's writes.
+    from_queue: bool,
     entity: std::marker::PhantomData<fn() -> E>,
 }
 
@@ -97,6 +99,7 @@ impl Db {
             scope: TxScope::PerCall,
             mode: BulkMode::Auto,
             partial: false,
+            from_queue: false,
             entity: std::marker::PhantomData,
         }
     }
@@ -142,8 +145,24 @@ impl<E: BotEntity> BulkSave<'_, E> {
         self
     }
 
+    /// A save by the write-behind flusher, of rows the queue holds.
+    pub(crate) fn for_flusher(mut self) -> Self {
+        self.from_queue = true;
+        // Rows of a table that cannot roll back are written as they can be; each row keeps
+        // its place in the queue until written.
+        self.partial = true;
+        self
+    }
+
     pub async fn save(self, rows: &[E]) -> Result<BulkReport, Error> {
         let plan = self.db.pool.registry.plan::<E>()?;
+        // A direct save supersedes deferred writes of its keys.
+        if let (false, Some(queue)) = (self.from_queue, plan.queue::<E>()) {
+            let seq = self.db.pool.registry.behind.last_seq();
+            for row in rows {
+                queue.supersede(&row.key(), seq).await;
+            }
+        }
         let Some(cache) = plan.cache::<E>() else {
             return self.write(rows).await;
         };

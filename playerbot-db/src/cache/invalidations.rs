@@ -5,7 +5,9 @@
 use crate::registry::Registry;
 use crate::BotEntity;
 
-type Invalidate = Box<dyn Fn(&Registry) + Send + Sync>;
+/// Drops a key; with `true`, also keeps it out of memory while a write of unknown outcome
+/// may still land.
+type Invalidate = Box<dyn Fn(&Registry, bool) + Send + Sync>;
 
 #[derive(Default)]
 pub(crate) struct Invalidations(Vec<Invalidate>);
@@ -19,17 +21,22 @@ impl Invalidations {
         };
         cache.invalidate(key);
         let key = key.clone();
-        self.0.push(Box::new(move |registry: &Registry| {
-            if let Some(cache) = registry.plan::<E>().ok().and_then(|plan| plan.cache::<E>()) {
-                cache.invalidate(&key);
-            }
-        }));
+        self.0
+            .push(Box::new(move |registry: &Registry, unsettled: bool| {
+                if let Some(cache) = registry.plan::<E>().ok().and_then(|plan| plan.cache::<E>()) {
+                    if unsettled {
+                        cache.unsettle(&key);
+                    }
+                    cache.invalidate(&key);
+                }
+            }));
     }
 
-    /// Drops every noted key.
-    pub(crate) fn run(&self, registry: &Registry) {
+    /// Drops every noted key; `unsettled` when the writes' outcome is unknown (cancelled,
+    /// connection lost), so the keys also stay out of memory for a while.
+    pub(crate) fn run(&self, registry: &Registry, unsettled: bool) {
         for invalidate in &self.0 {
-            invalidate(registry);
+            invalidate(registry, unsettled);
         }
     }
 }
@@ -40,14 +47,16 @@ impl std::fmt::Debug for Invalidations {
     }
 }
 
-/// Runs the invalidations when dropped: at the end of a commit, also a cancelled one.
+/// Runs the invalidations when dropped: at the end of a commit, also a cancelled one (then
+/// with `unsettled`, which stays set unless the commit's outcome became known).
 pub(crate) struct InvalidateOnDrop<'a> {
     pub(crate) invalidations: &'a Invalidations,
     pub(crate) registry: &'a Registry,
+    pub(crate) unsettled: bool,
 }
 
 impl Drop for InvalidateOnDrop<'_> {
     fn drop(&mut self) {
-        self.invalidations.run(self.registry);
+        self.invalidations.run(self.registry, self.unsettled);
     }
 }

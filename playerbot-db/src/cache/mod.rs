@@ -162,7 +162,7 @@ impl<E: BotEntity> EntityCache<E> {
         unsettled.contains_key(key)
     }
 
-    fn unsettle(&self, key: &E::Key) {
+    pub(crate) fn unsettle(&self, key: &E::Key) {
         let mut unsettled = self.unsettled.lock().unwrap_or_else(|p| p.into_inner());
         unsettled.insert(key.clone(), Instant::now() + SETTLE);
         self.any_unsettled.store(true, Ordering::Release);
@@ -313,10 +313,7 @@ impl<E: BotEntity> PendingWrites<'_, E> {
     /// keys; when their outcome is unknown (a lost connection, a timeout), the keys also stay
     /// out of memory for a while.
     pub(crate) fn fail(mut self, error: &crate::Error) {
-        let unknown = matches!(
-            error.kind(),
-            crate::ErrorKind::ConnectionLost | crate::ErrorKind::StatementTimeout
-        );
+        let unknown = crate::repo::transaction::outcome_unknown(error);
         for (key, began) in std::mem::take(&mut self.writes) {
             if unknown {
                 self.cache.unsettle(&key);

@@ -31,6 +31,18 @@ impl Db {
             return Ok(Vec::new());
         }
         let plan = self.pool.registry.keyed_plan::<E>("load_many")?;
+        if let Some(queue) = plan.queue::<E>() {
+            return self.load_many_queued(plan, queue, keys).await;
+        }
+        self.load_many_unqueued(plan, keys).await
+    }
+
+    /// `load_many` from memory and the server.
+    async fn load_many_unqueued<E: BotEntity + Clone>(
+        &self,
+        plan: &EntityPlan,
+        keys: &[E::Key],
+    ) -> Result<Vec<Option<E>>, Error> {
         let Some(cache) = plan.cache::<E>() else {
             let found = self.load_many_from_server::<E>(plan, keys).await?;
             return Ok(keys.iter().map(|key| found.get(key).cloned()).collect());
@@ -53,6 +65,33 @@ impl Db {
             loaded[i] = found.get(key).cloned();
         }
         Ok(loaded)
+    }
+
+    /// `load_many` when deferred writes may be queued: keys with one get it, the others are
+    /// loaded as usual.
+    async fn load_many_queued<E: BotEntity + Clone>(
+        &self,
+        plan: &EntityPlan,
+        queue: &crate::behind::Queue<E>,
+        keys: &[E::Key],
+    ) -> Result<Vec<Option<E>>, Error> {
+        let queued: Vec<Option<Option<E>>> = keys.iter().map(|key| queue.lookup(key)).collect();
+        let rest: Vec<E::Key> = keys
+            .iter()
+            .zip(&queued)
+            .filter(|(_, queued)| queued.is_none())
+            .map(|(key, _)| key.clone())
+            .collect();
+        let mut loaded = if rest.is_empty() {
+            Vec::new()
+        } else {
+            self.load_many_unqueued::<E>(plan, &rest).await?
+        }
+        .into_iter();
+        Ok(queued
+            .into_iter()
+            .map(|queued| queued.unwrap_or_else(|| loaded.next().flatten()))
+            .collect())
     }
 
     /// The rows with `keys` as the server has them, by requested key.

@@ -5,6 +5,7 @@
 //! wait timeouts and lost connections are retried a bounded number of times with jittered
 //! backoff, except that a plain INSERT is not retried after a lost connection.
 
+mod deferred;
 mod load_many;
 mod lookup;
 pub(crate) mod retry;
@@ -103,6 +104,12 @@ impl Db {
         // it may have, so the loss is reported instead (never a false success or a false
         // duplicate).
         let mut lost = false;
+        // A direct write supersedes a deferred one of the same key.
+        if let Some(queue) = plan.queue::<E>() {
+            queue
+                .supersede(&entity.key(), self.pool.registry.behind.last_seq())
+                .await;
+        }
         // `server_default` fields that are `None` are left out of the statement.
         let unset = unset_columns(meta, checked);
         // The cache learns the saved row once the write is through; a new row's id is not
@@ -155,6 +162,10 @@ impl Db {
     pub async fn load<E: BotEntity>(&self, key: &E::Key) -> Result<Option<E>, Error> {
         let meta = E::META;
         let plan = self.pool.registry.keyed_plan::<E>("load")?;
+        // A deferred write not yet in the server is what the key holds.
+        if let Some(queued) = plan.queue::<E>().and_then(|queue| queue.lookup(key)) {
+            return Ok(queued);
+        }
         let cache = plan.cache::<E>();
         if let Some(cache) = cache {
             if let Some(hit) = cache.get(key) {
@@ -177,6 +188,20 @@ impl Db {
 
     /// Deletes the row with `key`; `true` when there was one.
     pub async fn delete<E: BotEntity>(&self, key: &E::Key) -> Result<bool, Error> {
+        let plan = self.pool.registry.keyed_plan::<E>("delete")?;
+        if let Some(queue) = plan.queue::<E>() {
+            queue
+                .supersede(key, self.pool.registry.behind.last_seq())
+                .await;
+        }
+        self.delete_from_queue::<E>(key).await
+    }
+
+    /// A delete that does not wait for the write-behind queue (the flusher's own).
+    pub(crate) async fn delete_from_queue<E: BotEntity>(
+        &self,
+        key: &E::Key,
+    ) -> Result<bool, Error> {
         let meta = E::META;
         let plan = self.pool.registry.keyed_plan::<E>("delete")?;
         let pending = plan
@@ -200,6 +225,9 @@ impl Db {
     pub async fn exists<E: BotEntity>(&self, key: &E::Key) -> Result<bool, Error> {
         let meta = E::META;
         let plan = self.pool.registry.keyed_plan::<E>("exists")?;
+        if let Some(queued) = plan.queue::<E>().and_then(|queue| queue.lookup(key)) {
+            return Ok(queued.is_some());
+        }
         with_retry!(self, true, |conn| {
             let sql = plan.exists(conn.dialect());
             let found: Option<u8> = statement!(conn, || context(meta, key, "exists"), |c| c

@@ -61,6 +61,7 @@ impl Db {
             conn,
             ended: None,
             cached: Invalidations::default(),
+            committing: false,
         })
     }
 }
@@ -122,16 +123,19 @@ impl TxBatch<'_> {
             .all(|op| op.kind != OpKind::Insert && !op.meta.is_new_row(&op.params));
         let ops = &self.ops;
         // Memory forgets the keys again once the batch is over, however it ends.
-        let _forget = InvalidateOnDrop {
+        let mut forget = InvalidateOnDrop {
             invalidations: &self.cached,
             registry: &self.db.pool.registry,
+            unsettled: true,
         };
-        with_retry!(self.db, idempotent, |conn| run_ops(
+        let committed = with_retry!(self.db, idempotent, |conn| run_ops(
             conn,
             &self.db.pool.texts,
             ops
         )
-        .await)
+        .await);
+        forget.unsettled = committed.as_ref().is_err_and(outcome_unknown);
+        committed
     }
 }
 
@@ -224,11 +228,15 @@ pub struct Transaction {
     ended: Option<u16>,
     /// The cached keys it writes, forgotten by memory again when it ends.
     cached: Invalidations,
+    /// A COMMIT was sent and has not come back with a known outcome.
+    committing: bool,
 }
 
 impl Drop for Transaction {
+    /// Memory forgets what the transaction wrote; when a COMMIT was sent and its outcome is
+    /// unknown (cancelled, connection lost), also for a while after.
     fn drop(&mut self) {
-        self.cached.run(self.conn.registry());
+        self.cached.run(self.conn.registry(), self.committing);
     }
 }
 
@@ -312,7 +320,9 @@ impl Transaction {
 
     pub async fn commit(mut self) -> Result<(), Error> {
         self.check_alive()?;
+        self.committing = true;
         let result = commit_on(self.conn.server(), "COMMIT").await;
+        self.committing = result.as_ref().is_err_and(outcome_unknown);
         if result.is_err() {
             // The outcome is unknown on this connection; never reuse it.
             self.conn.discard();
@@ -357,4 +367,12 @@ impl Transaction {
         }
         result
     }
+}
+
+/// Whether a failed write may still have landed (its connection was lost or timed out).
+pub(crate) fn outcome_unknown(error: &Error) -> bool {
+    matches!(
+        error.kind(),
+        crate::ErrorKind::ConnectionLost | crate::ErrorKind::StatementTimeout
+    )
 }

@@ -1,0 +1,215 @@
+//! The write-behind queue: `save_deferred` and `delete_deferred` return at once; a named
+//! background flusher writes the newest value of each dirty key through the bulk path, on an
+//! interval or when enough rows wait, and keeps every row until the server has it.
+//!
+//! Ordering rules, per key: a newer deferred write replaces an older one; a write being
+//! flushed is never overtaken by an older one (a failed flush puts a row back only when no
+//! newer one was accepted meanwhile); a direct save or delete drops the pending deferred
+//! write and waits for one being flushed, so the direct write lands last.
+
+pub(crate) mod flusher;
+mod queue;
+mod stats;
+
+pub use stats::WriteBehindStats;
+
+pub(crate) use queue::{Full, Op, Queue, Taken};
+
+use std::any::Any;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use tokio::sync::{watch, Notify};
+
+use crate::{BotEntity, Db, Error};
+
+/// When the queue holds its bound of dirty rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WhenFull {
+    /// Wait up to this long for the flusher to make room, then fail with
+    /// [`Error::QueueFull`].
+    Wait(Duration),
+    /// Fail at once with [`Error::QueueFull`].
+    Reject,
+}
+
+/// Write-behind settings (`DbBuilder::write_behind`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WriteBehindConfig {
+    /// The longest a row waits before a flush starts (default 1 s).
+    pub interval: Duration,
+    /// Pending rows of one entity type that start a flush at once (default 10,000).
+    pub threshold: usize,
+    /// The most dirty rows one entity type holds (pending and being written; default
+    /// 1,000,000): past it, `when_full` decides.
+    pub max_dirty: usize,
+    pub when_full: WhenFull,
+}
+
+impl Default for WriteBehindConfig {
+    fn default() -> Self {
+        WriteBehindConfig {
+            interval: Duration::from_secs(1),
+            threshold: 10_000,
+            max_dirty: 1_000_000,
+            when_full: WhenFull::Wait(Duration::from_secs(5)),
+        }
+    }
+}
+
+/// A queue of some entity type, as the registry keeps it.
+pub(crate) trait AnyQueue: Send + Sync {
+    fn as_any(&self) -> &dyn Any;
+    /// Writes everything pending now; `Ok(rows)` when all of it landed.
+    fn flush_round<'a>(
+        &'a self,
+        db: &'a Db,
+    ) -> Pin<Box<dyn Future<Output = Result<usize, Error>> + Send + 'a>>;
+    fn min_seq(&self) -> Option<u64>;
+    fn depth(&self) -> (usize, Option<Instant>);
+    fn has_pending(&self) -> bool;
+}
+
+impl std::fmt::Debug for dyn AnyQueue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Queue({} rows)", self.depth().0)
+    }
+}
+
+/// What every queue of one Db shares: settings, the acceptance order, the flusher.
+#[derive(Debug)]
+pub(crate) struct Behind {
+    pub(crate) config: WriteBehindConfig,
+    seq: AtomicU64,
+    /// Wakes the flusher (threshold reached, flush asked for, shutdown).
+    pub(crate) wake: Arc<Notify>,
+    /// Counts finished flush rounds; `flush` waits on it.
+    pub(crate) rounds: watch::Sender<u64>,
+    pub(crate) flusher: Mutex<Option<tokio::task::JoinHandle<()>>>,
+    pub(crate) stopping: AtomicBool,
+    pub(crate) counters: stats::Counters,
+}
+
+impl Behind {
+    pub(crate) fn new(config: WriteBehindConfig) -> Behind {
+        Behind {
+            config,
+            seq: AtomicU64::new(0),
+            wake: Arc::new(Notify::new()),
+            rounds: watch::channel(0).0,
+            flusher: Mutex::new(None),
+            stopping: AtomicBool::new(false),
+            counters: stats::Counters::default(),
+        }
+    }
+
+    pub(crate) fn next_seq(&self) -> u64 {
+        self.seq.fetch_add(1, Ordering::Relaxed) + 1
+    }
+
+    pub(crate) fn last_seq(&self) -> u64 {
+        self.seq.load(Ordering::Relaxed)
+    }
+}
+
+pub(crate) fn count_coalesced(behind: &Behind) {
+    stats::Counters::add(&behind.counters.coalesced, 1);
+}
+
+pub(crate) fn count_rejected(behind: &Behind) {
+    stats::Counters::add(&behind.counters.rejected, 1);
+}
+
+impl<E: BotEntity> AnyQueue for Queue<E> {
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+
+    fn flush_round<'a>(
+        &'a self,
+        db: &'a Db,
+    ) -> Pin<Box<dyn Future<Output = Result<usize, Error>> + Send + 'a>> {
+        Box::pin(flush_queue(self, db))
+    }
+
+    fn min_seq(&self) -> Option<u64> {
+        Queue::min_seq(self)
+    }
+
+    fn depth(&self) -> (usize, Option<Instant>) {
+        Queue::depth(self)
+    }
+
+    fn has_pending(&self) -> bool {
+        Queue::has_pending(self)
+    }
+}
+
+/// Puts in-flight rows back when a round is dropped half way (its runtime shutting down).
+/// Rows already settled are not in flight any more, so settling all of them again is safe.
+struct SettleOnDrop<'a, E: BotEntity> {
+    queue: &'a Queue<E>,
+    taken: &'a [Taken<E>],
+    armed: bool,
+}
+
+impl<E: BotEntity> Drop for SettleOnDrop<'_, E> {
+    fn drop(&mut self) {
+        if self.armed {
+            self.queue.settle(self.taken.iter(), false);
+        }
+    }
+}
+
+/// One round for one queue: the saves in one bulk save (grouped by partition, one
+/// transaction), then the deletes. Rows whose write failed go back to pending.
+async fn flush_queue<E: BotEntity>(queue: &Queue<E>, db: &Db) -> Result<usize, Error> {
+    let mut taken = queue.take();
+    if taken.is_empty() {
+        return Ok(0);
+    }
+    let is_save: Vec<bool> = taken.iter().map(|taken| taken.row.is_some()).collect();
+    let rows: Vec<E> = taken
+        .iter_mut()
+        .filter_map(|taken| taken.row.take())
+        .collect();
+    let mut guard = SettleOnDrop {
+        queue,
+        taken: &taken,
+        armed: true,
+    };
+    let of_kind = |save: bool| {
+        taken
+            .iter()
+            .zip(&is_save)
+            .filter(move |(_, is_save)| **is_save == save)
+            .map(|(taken, _)| taken)
+    };
+    let saved = if rows.is_empty() {
+        Ok(())
+    } else {
+        db.bulk::<E>().for_flusher().save(&rows).await.map(drop)
+    };
+    queue.settle(of_kind(true), saved.is_ok());
+    let mut deleted = Ok(());
+    let mut deletes = 0;
+    for taken in of_kind(false) {
+        let outcome = db.delete_from_queue::<E>(&taken.key).await;
+        let ok = outcome.is_ok();
+        queue.settle(std::iter::once(taken), ok);
+        if let Err(err) = outcome {
+            deleted = Err(err);
+            break;
+        }
+        deletes += 1;
+    }
+    // Deletes not tried after a failure go back to pending.
+    queue.settle(of_kind(false), false);
+    guard.armed = false;
+    saved?;
+    deleted?;
+    Ok(rows.len() + deletes)
+}

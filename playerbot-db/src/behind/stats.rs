@@ -1,0 +1,81 @@
+//! What the write-behind queue has done, and holds, at one moment.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+#[derive(Debug, Default)]
+pub(crate) struct Counters {
+    pub(crate) flushes: AtomicU64,
+    pub(crate) rows_written: AtomicU64,
+    pub(crate) coalesced: AtomicU64,
+    pub(crate) retries: AtomicU64,
+    pub(crate) rejected: AtomicU64,
+    pub(crate) last_flush_nanos: AtomicU64,
+    pub(crate) max_flush_nanos: AtomicU64,
+}
+
+impl Counters {
+    pub(crate) fn add(counter: &AtomicU64, n: u64) {
+        counter.fetch_add(n, Ordering::Relaxed);
+    }
+
+    pub(crate) fn flushed(&self, rows: u64, took: Duration) {
+        let nanos = u64::try_from(took.as_nanos()).unwrap_or(u64::MAX);
+        Counters::add(&self.flushes, 1);
+        Counters::add(&self.rows_written, rows);
+        self.last_flush_nanos.store(nanos, Ordering::Relaxed);
+        self.max_flush_nanos.fetch_max(nanos, Ordering::Relaxed);
+    }
+}
+
+/// The write-behind queue, summed over entity types.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WriteBehindStats {
+    /// Rows accepted and not yet in the server (pending and being written).
+    pub depth: usize,
+    /// How long the oldest of them has waited.
+    pub oldest_unflushed: Duration,
+    /// Flush rounds that wrote rows.
+    pub flushes: u64,
+    pub last_flush: Duration,
+    pub max_flush: Duration,
+    pub rows_written: u64,
+    /// Deferred writes replaced by a newer one of the same key before they were written.
+    pub rows_coalesced: u64,
+    /// Flush rounds that failed and were run again.
+    pub retries: u64,
+    /// Deferred writes refused because the queue was full.
+    pub rejected: u64,
+}
+
+impl WriteBehindStats {
+    pub(crate) fn from_counters(counters: &Counters, depth: usize, oldest: Duration) -> Self {
+        let load = |counter: &AtomicU64| counter.load(Ordering::Relaxed);
+        WriteBehindStats {
+            depth,
+            oldest_unflushed: oldest,
+            flushes: load(&counters.flushes),
+            last_flush: Duration::from_nanos(load(&counters.last_flush_nanos)),
+            max_flush: Duration::from_nanos(load(&counters.max_flush_nanos)),
+            rows_written: load(&counters.rows_written),
+            rows_coalesced: load(&counters.coalesced),
+            retries: load(&counters.retries),
+            rejected: load(&counters.rejected),
+        }
+    }
+
+    /// Publishes the snapshot through the `metrics` facade.
+    pub fn export_metrics(&self) {
+        metrics::gauge!("playerbot_db_write_behind_depth").set(self.depth as f64);
+        metrics::gauge!("playerbot_db_write_behind_oldest_seconds")
+            .set(self.oldest_unflushed.as_secs_f64());
+        metrics::counter!("playerbot_db_write_behind_flushes_total").absolute(self.flushes);
+        metrics::counter!("playerbot_db_write_behind_rows_total").absolute(self.rows_written);
+        metrics::counter!("playerbot_db_write_behind_coalesced_total")
+            .absolute(self.rows_coalesced);
+        metrics::counter!("playerbot_db_write_behind_retries_total").absolute(self.retries);
+        metrics::counter!("playerbot_db_write_behind_rejected_total").absolute(self.rejected);
+        metrics::gauge!("playerbot_db_write_behind_last_flush_seconds")
+            .set(self.last_flush.as_secs_f64());
+    }
+}
