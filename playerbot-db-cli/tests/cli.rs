@@ -27,6 +27,7 @@ fn bench_runs_every_scenario_and_writes_json() {
         "cache_hit_load",
         "zipf_hit_rate",
         "write_behind_enqueue",
+        "sustained_bots",
     ] {
         assert!(
             stdout.contains(scenario),
@@ -38,9 +39,10 @@ fn bench_runs_every_scenario_and_writes_json() {
         text.contains("\"server\": \"MariaDB") || text.contains("\"server\": \"MySQL"),
         "{text}"
     );
-    assert_eq!(text.matches("\"ratio_p50\": ").count(), 10, "{text}");
-    assert_eq!(text.matches("\"p50_us\": ").count(), 20, "{text}");
+    assert_eq!(text.matches("\"ratio_p50\": ").count(), 11, "{text}");
+    assert_eq!(text.matches("\"p50_us\": ").count(), 22, "{text}");
     assert_eq!(text.matches("\"hit_rate\": ").count(), 1, "{text}");
+    assert_eq!(text.matches("\"bots\": ").count(), 1, "{text}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

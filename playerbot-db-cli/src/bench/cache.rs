@@ -123,31 +123,3 @@ impl Zipf {
             .min(self.cumulative.len() - 1)
     }
 }
-
-/// `save_deferred` while the flusher runs, beside an insert of the same row into a
-/// `Mutex<HashMap>` (the least a queue coalescing by key can do).
-pub(crate) async fn write_behind_enqueue(setup: &Setup, n: usize) -> Result<Outcome, Error> {
-    let db = &setup.cached;
-    let plain: std::sync::Mutex<std::collections::HashMap<u32, BotState>> =
-        std::sync::Mutex::new(std::collections::HashMap::new());
-    let (mut ours, mut theirs) = (Samples::with_capacity(n), Samples::with_capacity(n));
-    for i in 0..n {
-        let mut row = super::seed_state((i % setup.bots) as u32);
-        row.updated_at += i as i64;
-        let copy = row.clone();
-        let started = Instant::now();
-        db.save_deferred(&row).await?;
-        ours.record(started);
-        let started = Instant::now();
-        plain
-            .lock()
-            .expect("baseline map")
-            .insert(copy.bot_id, copy);
-        theirs.record(started);
-    }
-    db.flush().await?;
-    Ok(Outcome {
-        ours,
-        baseline: theirs,
-    })
-}

@@ -24,6 +24,20 @@ impl Samples {
         }
     }
 
+    /// Records a duration measured another way (a lag sampled from stats).
+    pub(crate) fn push(&mut self, value: Duration) {
+        self.nanos
+            .push(u64::try_from(value.as_nanos()).unwrap_or(u64::MAX));
+        self.busy += value;
+    }
+
+    pub(crate) fn clone_samples(&self) -> Samples {
+        Samples {
+            nanos: self.nanos.clone(),
+            busy: self.busy,
+        }
+    }
+
     pub(crate) fn record(&mut self, started: Instant) {
         let elapsed = started.elapsed();
         self.nanos

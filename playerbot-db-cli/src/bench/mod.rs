@@ -2,6 +2,7 @@
 //! in the same process, on the same server and table, and reports both and their ratio.
 
 mod baseline;
+mod behind;
 mod cache;
 mod measure;
 mod report;
@@ -40,7 +41,7 @@ pub(crate) struct Setup {
     pub(crate) bulk_mode: BulkMode,
 }
 
-pub(crate) const SCENARIOS: [&str; 10] = [
+pub(crate) const SCENARIOS: [&str; 11] = [
     "point_load",
     "single_save",
     "load_many_100",
@@ -51,6 +52,7 @@ pub(crate) const SCENARIOS: [&str; 10] = [
     "cache_hit_load",
     "zipf_hit_rate",
     "write_behind_enqueue",
+    "sustained_bots",
 ];
 
 /// Bots seeded before the scenarios run.
@@ -188,7 +190,13 @@ pub(crate) async fn run(options: Options) -> Result<(), Error> {
             }
             "cache_hit_load" => cache::cache_hit_load(&setup, options.iterations * 5).await?,
             "write_behind_enqueue" => {
-                cache::write_behind_enqueue(&setup, options.iterations * 5).await?
+                behind::write_behind_enqueue(&setup, options.iterations * 5).await?
+            }
+            "sustained_bots" => {
+                let quick = options.iterations < 1_000;
+                let (outcome, bots) = behind::sustained_bots(&setup, quick).await?;
+                extra = Some(("bots", bots));
+                outcome
             }
             "zipf_hit_rate" => {
                 let (outcome, rate) =
