@@ -73,6 +73,12 @@ impl Registry {
         self.behind = Behind::new(config);
     }
 
+    /// The write-behind queue of the entity type `type_id`, when one was made.
+    pub(crate) fn queue_by_type(&self, type_id: TypeId) -> Option<&dyn AnyQueue> {
+        let plan = self.plans.iter().find(|plan| plan.type_id == type_id)?;
+        plan.queue.get().map(|queue| &**queue)
+    }
+
     /// Every write-behind queue made so far.
     pub(crate) fn queues(&self) -> impl Iterator<Item = &dyn AnyQueue> {
         self.plans

@@ -101,11 +101,20 @@ async fn a_direct_write_supersedes_a_deferred_one() {
     db.delete::<BotState>(&2).await.unwrap();
     db.save_deferred(&at_version(3, 1)).await.unwrap();
     db.save_all(&[at_version(3, 2)]).await.unwrap();
+    db.save_deferred(&at_version(4, 1)).await.unwrap();
+    db.save_deferred(&at_version(5, 1)).await.unwrap();
+    let mut batch = db.transaction();
+    batch.save(&at_version(4, 2)).delete::<BotState>(&5);
+    batch.commit().await.unwrap();
+    db.save_deferred(&at_version(6, 1)).await.unwrap();
+    let mut tx = db.begin().await.unwrap();
+    tx.save(&at_version(6, 2)).await.unwrap();
+    tx.commit().await.unwrap();
     db.flush().await.unwrap();
     // The older deferred values never reached the table.
     assert_eq!(
         table_versions(&mut raw).await,
-        HashMap::from([(1, 2), (3, 2)])
+        HashMap::from([(1, 2), (3, 2), (4, 2), (6, 2)])
     );
     assert_eq!(db.write_behind_stats().rows_written, 0);
 }

@@ -71,6 +71,13 @@ pub(crate) trait AnyQueue: Send + Sync {
     fn min_seq(&self) -> Option<u64>;
     fn depth(&self) -> (usize, Option<Instant>);
     fn has_pending(&self) -> bool;
+    /// [`Queue::supersede`] with the key as `Any` (a transaction batch's ops are untyped);
+    /// a key of another type supersedes nothing.
+    fn supersede_any<'a>(
+        &'a self,
+        key: &'a (dyn Any + Send + Sync),
+        seq: u64,
+    ) -> Pin<Box<dyn Future<Output = ()> + Send + 'a>>;
 }
 
 impl std::fmt::Debug for dyn AnyQueue {
@@ -145,6 +152,18 @@ impl<E: BotEntity> AnyQueue for Queue<E> {
 
     fn has_pending(&self) -> bool {
         Queue::has_pending(self)
+    }
+
+    fn supersede_any<'a>(
+        &'a self,
+        key: &'a (dyn Any + Send + Sync),
+        seq: u64,
+    ) -> Pin<Box<dyn Future<Output = ()> + Send + 'a>> {
+        Box::pin(async move {
+            if let Some(key) = key.downcast_ref::<E::Key>() {
+                self.supersede(key, seq).await;
+            }
+        })
     }
 }
 

@@ -27,6 +27,8 @@ struct TxOp {
     kind: OpKind,
     params: Vec<Value>,
     key: Box<dyn Debug + Send + Sync>,
+    /// The same key, for the write-behind queue of its entity.
+    any_key: Box<dyn std::any::Any + Send + Sync>,
 }
 
 /// Writes collected first and committed as one transaction by [`TxBatch::commit`]. Because
@@ -94,7 +96,8 @@ impl TxBatch<'_> {
             meta: E::META,
             kind,
             params,
-            key: Box::new(key),
+            key: Box::new(key.clone()),
+            any_key: Box::new(key),
         });
         self
     }
@@ -106,6 +109,13 @@ impl TxBatch<'_> {
             validate::check_row(op.meta, live.as_deref(), &op.params, || {
                 format!("{:?}", op.key)
             })?;
+        }
+        // Direct writes supersede deferred ones of their keys (see `Db::save_deferred`).
+        let seq = self.db.pool.registry.behind.last_seq();
+        for op in &self.ops {
+            if let Some(queue) = self.db.pool.registry.queue_by_type(op.entity) {
+                queue.supersede_any(&*op.any_key, seq).await;
+            }
         }
         for op in &self.ops {
             self.db.pool.registry.check(op.entity, op.meta)?;
@@ -256,6 +266,7 @@ impl Transaction {
         let params = entity.to_params();
         let live = self.conn.registry().live_of(meta);
         validate::check_row(meta, live.as_deref(), &params, key)?;
+        self.supersede::<E>(&entity.key()).await;
         self.cached.note::<E>(self.conn.registry(), &entity.key());
         let unset = unset_columns(meta, &params);
         let params = without_unset(params, unset);
@@ -302,6 +313,7 @@ impl Transaction {
     pub async fn delete<E: BotEntity>(&mut self, key: &E::Key) -> Result<bool, Error> {
         self.check_alive()?;
         self.conn.registry().keyed_plan::<E>("delete")?;
+        self.supersede::<E>(key).await;
         self.cached.note::<E>(self.conn.registry(), key);
         let conn = self.conn.server();
         let sql = E::META.statements(conn.dialect()).delete_by_key;
@@ -343,6 +355,15 @@ impl Transaction {
             Err(_) => conn.broken = true,
         }
         result
+    }
+
+    /// A write in the transaction supersedes a deferred write of its key.
+    async fn supersede<E: BotEntity>(&self, key: &E::Key) {
+        let registry = self.conn.registry();
+        let Some(queue) = registry.plan::<E>().ok().and_then(|plan| plan.queue::<E>()) else {
+            return;
+        };
+        queue.supersede(key, registry.behind.last_seq()).await;
     }
 
     fn check_alive(&self) -> Result<(), Error> {
