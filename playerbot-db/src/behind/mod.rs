@@ -47,6 +47,9 @@ pub struct WriteBehindConfig {
     /// 1,000,000): past it, `when_full` decides.
     pub max_dirty: usize,
     pub when_full: WhenFull,
+    /// Connections one flush of an entity type writes over at once, each taking a
+    /// contiguous range of (partition, key) in a transaction of its own (default 2).
+    pub connections: usize,
 }
 
 impl Default for WriteBehindConfig {
@@ -56,6 +59,7 @@ impl Default for WriteBehindConfig {
             threshold: 10_000,
             max_dirty: 1_000_000,
             when_full: WhenFull::Wait(Duration::from_secs(5)),
+            connections: 2,
         }
     }
 }
@@ -178,19 +182,25 @@ struct SettleOnDrop<'a, E: BotEntity> {
 impl<E: BotEntity> Drop for SettleOnDrop<'_, E> {
     fn drop(&mut self) {
         if self.armed {
-            self.queue.settle(self.taken.iter(), false);
+            self.queue
+                .settle(self.taken.iter().map(|taken| &taken.key), false);
         }
     }
 }
 
-/// One round for one queue: the saves in one bulk save (grouped by partition, one
-/// transaction), then the deletes. Rows whose write failed go back to pending.
+/// One round for one queue: the saves through the bulk path — split over up to
+/// `connections` connections by contiguous ranges of (partition, key), each part one
+/// transaction — then the deletes. Rows whose write failed go back to pending.
 async fn flush_queue<E: BotEntity>(queue: &Queue<E>, db: &Db) -> Result<usize, Error> {
     let mut taken = queue.take();
     if taken.is_empty() {
         return Ok(0);
     }
-    let is_save: Vec<bool> = taken.iter().map(|taken| taken.row.is_some()).collect();
+    let deletes: Vec<E::Key> = taken
+        .iter()
+        .filter(|taken| taken.row.is_none())
+        .map(|taken| taken.key.clone())
+        .collect();
     let rows: Vec<E> = taken
         .iter_mut()
         .filter_map(|taken| taken.row.take())
@@ -200,35 +210,61 @@ async fn flush_queue<E: BotEntity>(queue: &Queue<E>, db: &Db) -> Result<usize, E
         taken: &taken,
         armed: true,
     };
-    let of_kind = |save: bool| {
-        taken
-            .iter()
-            .zip(&is_save)
-            .filter(move |(_, is_save)| **is_save == save)
-            .map(|(taken, _)| taken)
-    };
-    let saved = if rows.is_empty() {
-        Ok(())
-    } else {
-        db.bulk::<E>().for_flusher().save(&rows).await.map(drop)
-    };
-    queue.settle(of_kind(true), saved.is_ok());
-    let mut deleted = Ok(());
-    let mut deletes = 0;
-    for taken in of_kind(false) {
-        let outcome = db.delete_from_queue::<E>(&taken.key).await;
-        let ok = outcome.is_ok();
-        queue.settle(std::iter::once(taken), ok);
-        if let Err(err) = outcome {
-            deleted = Err(err);
-            break;
+    let written = rows.len();
+    let mut failure = None;
+    if !rows.is_empty() {
+        let exact = db
+            .pool
+            .registry
+            .plan::<E>()
+            .is_ok_and(|plan| plan.exact_keys());
+        // Keys the server compares loosely could meet in two parts: one connection then.
+        let connections = if exact {
+            db.pool.registry.behind.config.connections.max(1)
+        } else {
+            1
+        };
+        let parts = crate::bulk::ordered_parts(rows, connections);
+        let mut running = Vec::with_capacity(parts.len());
+        for part in parts {
+            let db = db.clone();
+            running.push(tokio::spawn(async move {
+                let saved = db.bulk::<E>().for_flusher().save(&part).await.map(drop);
+                (part, saved)
+            }));
         }
-        deletes += 1;
+        for task in running {
+            match task.await {
+                Ok((part, saved)) => {
+                    let keys: Vec<E::Key> = part.iter().map(BotEntity::key).collect();
+                    queue.settle(keys.iter(), saved.is_ok());
+                    if let Err(err) = saved {
+                        failure = Some(err);
+                    }
+                }
+                // A part's task died (its runtime is going away): its rows stay in flight
+                // until the guard below puts them back.
+                Err(_) => failure = Some(Error::Closed),
+            }
+        }
     }
-    // Deletes not tried after a failure go back to pending.
-    queue.settle(of_kind(false), false);
+    let mut deleted = 0;
+    for key in &deletes {
+        let outcome = db.delete_from_queue::<E>(key).await;
+        queue.settle(std::iter::once(key), outcome.is_ok());
+        match outcome {
+            Ok(_) => deleted += 1,
+            Err(err) => {
+                failure = Some(err);
+                break;
+            }
+        }
+    }
+    // Anything not written (deletes after a failure, a dead part) goes back to pending.
+    queue.settle(taken.iter().map(|taken| &taken.key), false);
     guard.armed = false;
-    saved?;
-    deleted?;
-    Ok(rows.len() + deletes)
+    match failure {
+        Some(err) => Err(err),
+        None => Ok(written + deleted),
+    }
 }

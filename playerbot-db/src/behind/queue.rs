@@ -141,17 +141,17 @@ impl<E: BotEntity> Queue<E> {
 
     /// The writes of `taken` are over: written (`ok`) or not, in which case each goes back
     /// to pending unless a newer write of its key was accepted meanwhile.
-    pub(crate) fn settle<'a>(&self, taken: impl Iterator<Item = &'a Taken<E>>, ok: bool)
+    pub(crate) fn settle<'a>(&self, keys: impl Iterator<Item = &'a E::Key>, ok: bool)
     where
         E: 'a,
     {
         let mut state = self.state();
-        for taken in taken {
-            let Some(entry) = state.in_flight.remove(&taken.key) else {
+        for key in keys {
+            let Some(entry) = state.in_flight.remove(key) else {
                 continue;
             };
-            if !ok && !state.pending.contains_key(&taken.key) {
-                state.pending.insert(taken.key.clone(), entry);
+            if !ok && !state.pending.contains_key(key) {
+                state.pending.insert(key.clone(), entry);
             }
         }
         drop(state);

@@ -20,6 +20,7 @@ use crate::repo::transaction::{begin_on, commit_on, roll_back};
 use crate::repo::{validate, with_retry};
 use crate::unset::{unset_columns, without_unset};
 use crate::{BotEntity, Column, Db, Error};
+pub(crate) use plan::ordered_parts;
 use plan::Chunk;
 pub use statement::Conflict;
 pub(crate) use statement::StatementTexts;

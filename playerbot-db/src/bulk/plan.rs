@@ -223,6 +223,30 @@ pub(super) fn row_bytes(params: &[Value]) -> usize {
         .sum()
 }
 
+/// `rows` (distinct keys) in partition, then key order, cut into up to `parts` contiguous
+/// runs of about equal size: disjoint ranges two transactions can write side by side
+/// without waiting on each other's rows. Small batches stay whole.
+pub(crate) fn ordered_parts<E: BotEntity>(rows: Vec<E>, parts: usize) -> Vec<Vec<E>> {
+    /// Below this many rows a part is not worth a connection of its own.
+    const MIN_PART: usize = 1_000;
+    let parts = parts.min(rows.len() / MIN_PART).max(1);
+    if parts == 1 {
+        return vec![rows];
+    }
+    let (order, _, _) = order_rows(&rows, true);
+    let mut slots: Vec<Option<E>> = rows.into_iter().map(Some).collect();
+    let size = order.len().div_ceil(parts);
+    order
+        .chunks(size)
+        .map(|chunk| {
+            chunk
+                .iter()
+                .map(|&i| slots[i].take().expect("each row once"))
+                .collect()
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
