@@ -384,3 +384,42 @@ async fn cancelled_flushes_and_deferred_writes_lose_nothing() {
     let mut raw = test.conn().await;
     assert_eq!(table_versions(&mut raw).await, *last.lock().unwrap());
 }
+
+/// The waiting policy: a deferred write at the bound waits for the flusher to make room and
+/// is accepted; with the server away it gives up after its wait with `QueueFull`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_queue_waits_for_room_then_gives_up() {
+    let mut server = EmbeddedServer::start().expect("embedded server");
+    let config = WriteBehindConfig {
+        interval: Duration::from_millis(20),
+        max_dirty: 50,
+        when_full: WhenFull::Wait(Duration::from_millis(300)),
+        ..WriteBehindConfig::default()
+    };
+    let (db, url) = server_db(&server, config).await;
+    // Server up: 500 distinct keys through a queue of 50, each waiting its turn.
+    for id in 0..500 {
+        db.save_deferred(&at_version(id, 1)).await.unwrap();
+    }
+    db.flush().await.unwrap();
+    let mut raw = Conn::new(connect_opts(&url, None).unwrap()).await.unwrap();
+    assert_eq!(table_versions(&mut raw).await.len(), 500);
+    drop(raw);
+    // Server away: the bound is reached and the wait runs out.
+    server.kill();
+    for id in 1_000..1_050 {
+        db.save_deferred(&at_version(id, 1)).await.unwrap();
+    }
+    let started = Instant::now();
+    let err = db.save_deferred(&at_version(2_000, 1)).await.unwrap_err();
+    assert!(matches!(err, Error::QueueFull { .. }), "{err:?}");
+    assert!(started.elapsed() >= Duration::from_millis(300));
+    server.restart().expect("restart");
+    tokio::time::timeout(Duration::from_secs(60), db.flush())
+        .await
+        .expect("flush after the restart")
+        .unwrap();
+    let mut raw = Conn::new(connect_opts(&url, None).unwrap()).await.unwrap();
+    assert_eq!(table_versions(&mut raw).await.len(), 550);
+    db.close().await;
+}

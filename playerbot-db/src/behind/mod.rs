@@ -43,8 +43,8 @@ pub struct WriteBehindConfig {
     pub interval: Duration,
     /// Pending rows of one entity type that start a flush at once (default 10,000).
     pub threshold: usize,
-    /// The most dirty rows one entity type holds (pending and being written; default
-    /// 1,000,000): past it, `when_full` decides.
+    /// The most dirty keys one entity type holds (pending or being written; default
+    /// 1,000,000): a write of another key past it is decided by `when_full`.
     pub max_dirty: usize,
     pub when_full: WhenFull,
     /// Connections one flush of an entity type writes over at once, each taking a

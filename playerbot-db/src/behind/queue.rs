@@ -63,8 +63,8 @@ impl<E: BotEntity> Queue<E> {
             .unwrap_or_else(|poison| poison.into_inner())
     }
 
-    /// Takes `op` for `key` unless the queue holds `max` rows and `key` is not among them
-    /// (then `op` comes back). Returns whether it replaced a pending write (coalesced) and
+    /// Takes `op` for `key` unless the queue holds `max` dirty keys and `key` is not among
+    /// them (then `op` comes back). Returns whether it replaced a pending write (coalesced) and
     /// how many are pending.
     pub(crate) fn accept_or_return(
         &self,
@@ -74,8 +74,11 @@ impl<E: BotEntity> Queue<E> {
         max: usize,
     ) -> Result<(bool, usize), (Full, Op<E>)> {
         let mut state = self.state();
+        // The bound is on dirty keys: a key already queued or being written takes a newer
+        // value without counting again.
         let dirty = state.pending.len() + state.in_flight.len();
-        if dirty >= max && !state.pending.contains_key(&key) {
+        let known = state.pending.contains_key(&key) || state.in_flight.contains_key(&key);
+        if dirty >= max && !known {
             return Err((Full, op));
         }
         let entry = Entry {
