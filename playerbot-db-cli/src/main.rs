@@ -4,7 +4,9 @@ mod bench;
 mod entity;
 mod migrate;
 mod partitions;
+mod simulate;
 mod target;
+mod zipf;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -24,6 +26,10 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Simulate bots saving and loading through the cache and write-behind queue, then
+    /// report and verify the table holds every bot's last state. Runs on a private embedded
+    /// server unless --url names one. Example: `playerbot-db simulate --bots 5000 --seconds 60`
+    Simulate(SimulateArgs),
     /// Measure our path beside hand-written mysql_async code, in the same process.
     Bench(BenchArgs),
     /// Apply pending migrations (the built-in bot schema, or a folder of NNNN_name.sql files)
@@ -35,6 +41,25 @@ enum Command {
     /// Print the Rust entity (`#[derive(BotEntity)]` struct) for existing tables, read from
     /// information_schema: every table of the URL's database, or those named.
     Entity(EntityArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct SimulateArgs {
+    /// Server to use (mysql://user:pass@host:port/); default: a private embedded server.
+    #[arg(long, env = "PLAYERBOT_DB_URL")]
+    url: Option<String>,
+    /// Bots to simulate.
+    #[arg(long, default_value_t = 5_000)]
+    bots: u32,
+    /// How long to run.
+    #[arg(long, default_value_t = 60)]
+    seconds: u64,
+    /// Saves per bot per second.
+    #[arg(long, default_value_t = 1)]
+    hz: u32,
+    /// Also write the report as JSON to this file.
+    #[arg(long)]
+    json: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -120,6 +145,16 @@ fn main() -> ExitCode {
         .expect("tokio runtime");
     let result = runtime.block_on(async {
         match cli.command {
+            Command::Simulate(args) => {
+                simulate::run(simulate::Options {
+                    url: args.url,
+                    bots: args.bots,
+                    seconds: args.seconds,
+                    hz: args.hz,
+                    json: args.json,
+                })
+                .await
+            }
             Command::Bench(args) => {
                 bench::run(bench::Options {
                     url: args.url,

@@ -190,3 +190,52 @@ fn entity_prints_the_struct_of_an_existing_table() {
             .unwrap();
     });
 }
+
+/// The main job as a new user runs it, small: on a private embedded server, it exits 0 and
+/// its JSON report says every bot's row is its last state.
+#[test]
+fn simulate_runs_on_an_embedded_server_and_verifies_the_table() {
+    let dir = std::env::temp_dir().join(format!("playerbot-sim-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let json = dir.join("report.json");
+    let output = Command::new(env!("CARGO_BIN_EXE_playerbot-db"))
+        .args([
+            "simulate",
+            "--bots",
+            "300",
+            "--seconds",
+            "3",
+            "--hz",
+            "2",
+            "--json",
+        ])
+        .arg(&json)
+        .env_remove("PLAYERBOT_DB_URL")
+        .output()
+        .expect("run playerbot-db");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "simulate failed:\n{stdout}\n{stderr}"
+    );
+    assert!(stdout.contains("verified: true"), "{stdout}");
+    let text = std::fs::read_to_string(&json).unwrap();
+    for key in [
+        "\"bots\": 300",
+        "\"seconds\": ",
+        "\"saves_per_s\": ",
+        "\"flush_lag_p99_ms\": ",
+        "\"cache_hit_rate\": ",
+        "\"verified\": true",
+    ] {
+        assert!(text.contains(key), "{key} missing in {text}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+    // Bad arguments: one line, non-zero exit.
+    let output = Command::new(env!("CARGO_BIN_EXE_playerbot-db"))
+        .args(["simulate", "--bots", "0", "--url", "mysql://127.0.0.1:1/"])
+        .output()
+        .expect("run playerbot-db");
+    assert!(!output.status.success());
+}

@@ -2,6 +2,7 @@
 
 use std::time::Instant;
 
+use crate::zipf::Zipf;
 use playerbot_db::bots::BotState;
 use playerbot_db::Error;
 
@@ -95,31 +96,4 @@ fn cache_counts(db: &playerbot_db::Db) -> (u64, u64) {
         .iter()
         .find(|stats| stats.entity == "BotState")
         .map_or((0, 0), |stats| (stats.hits, stats.misses))
-}
-
-/// Ranks 0..n drawn with probability proportional to 1 / (rank + 1)^s.
-struct Zipf {
-    cumulative: Vec<f64>,
-}
-
-impl Zipf {
-    fn new(n: usize, s: f64) -> Zipf {
-        let mut total = 0.0;
-        let mut cumulative = Vec::with_capacity(n);
-        for rank in 0..n {
-            total += 1.0 / ((rank + 1) as f64).powf(s);
-            cumulative.push(total);
-        }
-        for value in &mut cumulative {
-            *value /= total;
-        }
-        Zipf { cumulative }
-    }
-
-    /// The rank for a uniform draw in [0, 1).
-    fn sample(&self, uniform: f64) -> usize {
-        self.cumulative
-            .partition_point(|&c| c < uniform)
-            .min(self.cumulative.len() - 1)
-    }
 }

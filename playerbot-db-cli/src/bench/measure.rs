@@ -31,6 +31,10 @@ impl Samples {
         self.busy += value;
     }
 
+    pub(crate) fn len(&self) -> usize {
+        self.nanos.len()
+    }
+
     pub(crate) fn clone_samples(&self) -> Samples {
         Samples {
             nanos: self.nanos.clone(),

@@ -4,7 +4,7 @@
 mod baseline;
 mod behind;
 mod cache;
-mod measure;
+pub(crate) mod measure;
 mod report;
 mod scenarios;
 
