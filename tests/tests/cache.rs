@@ -436,3 +436,22 @@ async fn cancelled_calls_leave_memory_agreeing_with_the_table() {
         assert_eq!(loaded.map(|row| row.updated_at), in_table, "key {key}");
     }
 }
+
+/// A bulk save puts every saved row in memory, also rows whose keys share a stripe of the
+/// no-stale-fill bookkeeping (before, such rows counted as racing writes and were dropped).
+#[tokio::test]
+async fn every_row_of_a_bulk_save_is_in_memory_after_it() {
+    let test = TestDb::new("cache_bulk_fill").await;
+    let db = test.db().await;
+    let bots: Vec<BotState> = (0..3_000).map(bot_state).collect();
+    db.save_all(&bots).await.unwrap();
+    assert_eq!(stats_of(&db, "BotState").len, 3_000);
+    let keys: Vec<u32> = (0..3_000).collect();
+    let loaded = db.load_many::<BotState>(&keys).await.unwrap();
+    assert!(loaded
+        .iter()
+        .zip(&bots)
+        .all(|(row, bot)| row.as_ref() == Some(bot)));
+    let stats = stats_of(&db, "BotState");
+    assert_eq!((stats.hits, stats.misses), (3_000, 0), "{stats:?}");
+}

@@ -242,33 +242,6 @@ impl<E: BotEntity> EntityCache<E> {
         self.items.insert(key, entry);
     }
 
-    /// Marks a write of `key` as begun: loads under way will not fill. Returns the
-    /// generation the write's end compares with.
-    fn begin_write(&self, key: &E::Key) -> u64 {
-        let mut generation = self.generation(self.stripe(key));
-        *generation += 1;
-        *generation
-    }
-
-    /// A write of `key` that began at `began` has ended: `value` (the saved row) goes in when
-    /// no other write to the stripe began since, else the key is dropped; `None` (a delete,
-    /// a failure) drops it.
-    fn end_write(&self, key: &E::Key, began: u64, value: Option<&E>) {
-        let mut generation = self.generation(self.stripe(key));
-        match value {
-            Some(value) if *generation == began && !self.is_unsettled(key) => {
-                self.insert(key.clone(), value);
-                if let Some(hooks) = &self.hooks {
-                    hooks.on_save(value);
-                }
-            }
-            _ => {
-                self.items.remove(key);
-            }
-        }
-        *generation += 1;
-    }
-
     /// Drops `key` (a change made around the cache, by SQL or another process).
     pub(crate) fn invalidate(&self, key: &E::Key) {
         let mut generation = self.generation(self.stripe(key));
@@ -276,26 +249,68 @@ impl<E: BotEntity> EntityCache<E> {
         *generation += 1;
     }
 
-    /// Writes of `keys` about to be sent; dropped without `finish`, each key is invalidated.
+    /// Writes of `keys` about to be sent: each stripe they fall in is bumped once, so loads
+    /// under way do not fill. Dropped without `finish`, each key is invalidated.
     pub(crate) fn begin_writes(&self, keys: Vec<E::Key>) -> PendingWrites<'_, E> {
-        let writes = keys
-            .into_iter()
-            .map(|key| {
-                let began = self.begin_write(&key);
-                (key, began)
-            })
-            .collect();
+        let mut by_stripe: std::collections::BTreeMap<usize, (u64, Vec<E::Key>)> =
+            std::collections::BTreeMap::new();
+        for key in keys {
+            by_stripe
+                .entry(self.stripe(&key))
+                .or_insert_with(|| (0, Vec::new()))
+                .1
+                .push(key);
+        }
+        for (&stripe, (began, _)) in by_stripe.iter_mut() {
+            let mut generation = self.generation(stripe);
+            *generation += 1;
+            *began = *generation;
+        }
         PendingWrites {
             cache: self,
-            writes,
+            stripes: by_stripe,
         }
+    }
+
+    /// The writes of one stripe, begun at `began`, have ended: each key's saved value goes in
+    /// when no other write to the stripe began since, else the keys are dropped; `None` (a
+    /// delete, a failure) drops a key. One bump for the stripe, after.
+    fn end_writes<'v>(
+        &self,
+        stripe: usize,
+        began: u64,
+        keys: &[E::Key],
+        saved: &impl Fn(&E::Key) -> Option<&'v E>,
+        unsettled: bool,
+    ) where
+        E: 'v,
+    {
+        let mut generation = self.generation(stripe);
+        for key in keys {
+            if unsettled {
+                self.unsettle(key);
+            }
+            match saved(key) {
+                Some(value) if *generation == began && !self.is_unsettled(key) => {
+                    self.insert(key.clone(), value);
+                    if let Some(hooks) = &self.hooks {
+                        hooks.on_save(value);
+                    }
+                }
+                _ => {
+                    self.items.remove(key);
+                }
+            }
+        }
+        *generation += 1;
     }
 }
 
-/// Writes under way; see [`EntityCache::begin_writes`].
+/// Writes under way, by stripe: the generation each stripe had once the writes began, and
+/// their keys; see [`EntityCache::begin_writes`].
 pub(crate) struct PendingWrites<'a, E: BotEntity> {
     cache: &'a EntityCache<E>,
-    writes: Vec<(E::Key, u64)>,
+    stripes: std::collections::BTreeMap<usize, (u64, Vec<E::Key>)>,
 }
 
 impl<E: BotEntity> PendingWrites<'_, E> {
@@ -304,8 +319,8 @@ impl<E: BotEntity> PendingWrites<'_, E> {
     where
         E: 'v,
     {
-        for (key, began) in std::mem::take(&mut self.writes) {
-            self.cache.end_write(&key, began, saved(&key));
+        for (stripe, (began, keys)) in std::mem::take(&mut self.stripes) {
+            self.cache.end_writes(stripe, began, &keys, &saved, false);
         }
     }
 
@@ -314,11 +329,14 @@ impl<E: BotEntity> PendingWrites<'_, E> {
     /// out of memory for a while.
     pub(crate) fn fail(mut self, error: &crate::Error) {
         let unknown = crate::repo::transaction::outcome_unknown(error);
-        for (key, began) in std::mem::take(&mut self.writes) {
-            if unknown {
-                self.cache.unsettle(&key);
-            }
-            self.cache.end_write(&key, began, None);
+        self.drop_all(unknown);
+    }
+
+    fn drop_all(&mut self, unsettled: bool) {
+        let none = |_: &E::Key| -> Option<&E> { None };
+        for (stripe, (began, keys)) in std::mem::take(&mut self.stripes) {
+            self.cache
+                .end_writes(stripe, began, &keys, &none, unsettled);
         }
     }
 }
@@ -327,10 +345,7 @@ impl<E: BotEntity> Drop for PendingWrites<'_, E> {
     /// Dropped unfinished: the call was cancelled with its writes maybe still running on the
     /// server, so memory holds neither value until they are surely over.
     fn drop(&mut self) {
-        for (key, began) in std::mem::take(&mut self.writes) {
-            self.cache.unsettle(&key);
-            self.cache.end_write(&key, began, None);
-        }
+        self.drop_all(true);
     }
 }
 
