@@ -205,7 +205,7 @@ async fn simulate(db: &Db, options: &Options) -> Result<Report, Error> {
             let hit = tally.memory_rate(db);
             eprint!(
                 "\r{elapsed:>6.1} s  saves/s {:>9.0}  flush lag {:>7.1} ms  queue {:>7}  hit rate {:.3}   ",
-                tally.saves_count() as f64 / elapsed.max(f64::MIN_POSITIVE),
+                tally.saves.len() as f64 / elapsed.max(f64::MIN_POSITIVE),
                 stats.oldest_unflushed.as_secs_f64() * 1e3,
                 stats.depth,
                 hit,
@@ -225,10 +225,6 @@ async fn simulate(db: &Db, options: &Options) -> Result<Report, Error> {
 }
 
 impl Tally {
-    fn saves_count(&self) -> usize {
-        self.saves.len()
-    }
-
     /// Loads answered from memory — the write-behind queue or the cache — over all loads of
     /// the game loop (relogins, which skip the cache on purpose, left out).
     fn memory_rate(&self, db: &Db) -> f64 {

@@ -96,6 +96,20 @@ pub(crate) fn is_exact_collation(collation: &str) -> bool {
     collation == "binary" || collation.ends_with("_nopad_bin") || collation.ends_with("_0900_bin")
 }
 
+/// The engine of `table` in the connection's current database: `None` when the table does
+/// not exist, `Some(None)` for a view (no engine of its own).
+pub(crate) async fn table_engine(
+    conn: &mut Conn,
+    table: &str,
+) -> Result<Option<Option<String>>, mysql_async::Error> {
+    conn.exec_first(
+        "SELECT ENGINE FROM information_schema.TABLES \
+         WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?",
+        (table,),
+    )
+    .await
+}
+
 impl LiveTable {
     /// The character set of column `index` when it is checked before sending.
     pub(crate) fn charset(&self, index: usize) -> Option<Charset> {
@@ -115,14 +129,7 @@ impl LiveTable {
         conn: &mut Conn,
         meta: &EntityMeta,
     ) -> Result<Option<LiveTable>, mysql_async::Error> {
-        let engine: Option<Option<String>> = conn
-            .exec_first(
-                "SELECT ENGINE FROM information_schema.TABLES \
-                 WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?",
-                (meta.table,),
-            )
-            .await?;
-        let Some(engine) = engine else {
+        let Some(engine) = table_engine(conn, meta.table).await? else {
             return Ok(None);
         };
         let columns: Vec<(String, Option<String>, Option<String>)> = conn

@@ -239,13 +239,7 @@ pub async fn check_table(
     compare_columns(meta, &columns, &mut differences);
     compare_collations(meta, &live, dialect, &mut differences);
     compare_extras(meta, &live, &mut differences);
-    let engine: Option<Option<String>> = conn
-        .exec_first(
-            "SELECT ENGINE FROM information_schema.TABLES \
-             WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?",
-            (meta.table,),
-        )
-        .await?;
+    let engine = crate::live_table::table_engine(conn, meta.table).await?;
     let expected_engine = meta.engine.unwrap_or("InnoDB");
     if let Some(Some(found)) = engine {
         if !found.eq_ignore_ascii_case(expected_engine) {

@@ -42,10 +42,14 @@ async fn run(pool: Weak<PoolInner>) {
         let (wake, interval) = (behind.wake.clone(), behind.config.interval);
         let stopping = behind.stopping.load(std::sync::atomic::Ordering::Acquire);
         drop(strong);
-        if !stopping {
-            let wait = if backoff.is_zero() { interval } else { backoff };
-            // Woken early by a full batch, a flush or a shutdown.
-            let _ = tokio::time::timeout(wait, wake.notified()).await;
+        if !backoff.is_zero() {
+            // After a failure nothing wakes it early (not `flush`, not a shutdown): a server
+            // that is away is not asked again and again.
+            tokio::time::sleep(backoff).await;
+        } else if !stopping {
+            // Woken early by a full batch, a flush or a shutdown; draining for a shutdown
+            // goes round at once.
+            let _ = tokio::time::timeout(interval, wake.notified()).await;
         }
         let Some(strong) = pool.upgrade() else { return };
         let db = Db { pool: strong };

@@ -171,20 +171,19 @@ impl<E: BotEntity> AnyQueue for Queue<E> {
     }
 }
 
-/// Puts in-flight rows back when a round is dropped half way (its runtime shutting down).
-/// Rows already settled are not in flight any more, so settling all of them again is safe.
+/// Puts every row of a round that is still in flight back to pending when the round ends:
+/// rows not tried after a failure, and all of them when the round is dropped half way (its
+/// runtime shutting down). Rows already settled are not in flight, so they are left as they
+/// are.
 struct SettleOnDrop<'a, E: BotEntity> {
     queue: &'a Queue<E>,
     taken: &'a [Taken<E>],
-    armed: bool,
 }
 
 impl<E: BotEntity> Drop for SettleOnDrop<'_, E> {
     fn drop(&mut self) {
-        if self.armed {
-            self.queue
-                .settle(self.taken.iter().map(|taken| &taken.key), false);
-        }
+        self.queue
+            .settle(self.taken.iter().map(|taken| &taken.key), false);
     }
 }
 
@@ -205,10 +204,9 @@ async fn flush_queue<E: BotEntity>(queue: &Queue<E>, db: &Db) -> Result<usize, E
         .iter_mut()
         .filter_map(|taken| taken.row.take())
         .collect();
-    let mut guard = SettleOnDrop {
+    let _unsettled_back = SettleOnDrop {
         queue,
         taken: &taken,
-        armed: true,
     };
     let written = rows.len();
     let mut failure = None;
@@ -260,9 +258,6 @@ async fn flush_queue<E: BotEntity>(queue: &Queue<E>, db: &Db) -> Result<usize, E
             }
         }
     }
-    // Anything not written (deletes after a failure, a dead part) goes back to pending.
-    queue.settle(taken.iter().map(|taken| &taken.key), false);
-    guard.armed = false;
     match failure {
         Some(err) => Err(err),
         None => Ok(written + deleted),

@@ -173,7 +173,7 @@ impl<E: BotEntity> BulkSave<'_, E> {
         let whole_rows = self.conflict == Conflict::Update && self.only.is_none();
         let mut last: HashMap<E::Key, &E> = HashMap::with_capacity(rows.len());
         for row in rows {
-            if !E::META.is_new_key(&E::key_params(&row.key())) {
+            if !row.is_new() {
                 last.insert(row.key(), row);
             }
         }
@@ -588,7 +588,7 @@ impl<E: BotEntity, K: Fn(usize) -> String> Job<'_, E, K> {
     /// Whether the row at ordered `position` is new (its `auto_increment` key is 0).
     fn is_new(&self, position: usize) -> bool {
         let row = &self.rows[self.order[position]];
-        E::META.is_new_key(&E::key_params(&row.key()))
+        row.is_new()
     }
 
     /// After a statement of `chunk`: the ids of its new rows, from the first one the server

@@ -32,7 +32,7 @@ const PACKET_HEADROOM: usize = 4_096;
 /// server, so rows keep the caller's order within a partition: the last of them wins, as
 /// separate saves would have it.
 pub(super) fn order_rows<E: BotEntity>(rows: &[E], exact_keys: bool) -> (Vec<usize>, usize, usize) {
-    let is_new = |row: &E| E::META.is_new_key(&E::key_params(&row.key()));
+    let is_new = |row: &E| row.is_new();
     let mut last: HashMap<E::Key, usize> = HashMap::with_capacity(rows.len());
     let mut new_rows = 0;
     for (index, row) in rows.iter().enumerate() {

@@ -197,18 +197,17 @@ impl<E: BotEntity> EntityCache<E> {
             }
             _ => Some(entry.value),
         });
-        match (&found, &self.hooks) {
-            (Some(_), hooks) => {
-                self.hits.fetch_add(1, Ordering::Relaxed);
-                if let Some(hooks) = hooks {
-                    hooks.on_hit(key);
-                }
-            }
-            (None, hooks) => {
-                self.misses.fetch_add(1, Ordering::Relaxed);
-                if let Some(hooks) = hooks {
-                    hooks.on_miss(key);
-                }
+        let counter = if found.is_some() {
+            &self.hits
+        } else {
+            &self.misses
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+        if let Some(hooks) = &self.hooks {
+            if found.is_some() {
+                hooks.on_hit(key);
+            } else {
+                hooks.on_miss(key);
             }
         }
         found

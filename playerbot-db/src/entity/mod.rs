@@ -53,6 +53,15 @@ pub trait BotEntity: Sized + Send + Sync + 'static {
         params
     }
 
+    /// Whether this row is new — every row of an append-only entity, a row whose
+    /// `auto_increment` key is 0 — so it is never merged with another. Builds the key's params
+    /// only for entities that can have new rows.
+    fn is_new(&self) -> bool {
+        let meta = Self::META;
+        meta.is_append_only()
+            || (meta.auto_increment().is_some() && meta.is_new_key(&Self::key_params(&self.key())))
+    }
+
     /// The RANGE partition this row lives in (`None` when the table is not partitioned).
     fn partition(&self) -> Option<u64> {
         Some(Self::META.partitioning?.partition_of(self.partition_key()?))

@@ -112,6 +112,9 @@ impl Db {
         behind
             .stopping
             .store(true, std::sync::atomic::Ordering::Release);
+        // Done or dropped half way, the flag goes back down: a later deferred write starts a
+        // flusher that waits its interval again.
+        let _lowered = StoppingFlag(behind);
         let flushed = self.flush().await;
         behind.wake.notify_one();
         let task = behind
@@ -139,5 +142,16 @@ impl Db {
         }
         let age = oldest.map_or(std::time::Duration::ZERO, |at| at.elapsed());
         WriteBehindStats::from_counters(&self.pool.registry.behind.counters, depth, age)
+    }
+}
+
+/// Lowers `Behind::stopping` when dropped.
+struct StoppingFlag<'a>(&'a crate::behind::Behind);
+
+impl Drop for StoppingFlag<'_> {
+    fn drop(&mut self) {
+        self.0
+            .stopping
+            .store(false, std::sync::atomic::Ordering::Release);
     }
 }
