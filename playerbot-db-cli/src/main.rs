@@ -2,6 +2,7 @@
 
 mod bench;
 mod entity;
+mod error;
 mod migrate;
 mod partitions;
 mod simulate;

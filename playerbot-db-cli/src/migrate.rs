@@ -2,8 +2,9 @@
 
 use std::path::PathBuf;
 
+use crate::error::Error;
 use playerbot_db::migrate::Migrator;
-use playerbot_db::{Db, Error};
+use playerbot_db::Db;
 
 pub(crate) async fn run(url: String, dir: Option<PathBuf>, check_only: bool) -> Result<(), Error> {
     let db = Db::builder(url)
@@ -42,7 +43,7 @@ pub(crate) async fn run(url: String, dir: Option<PathBuf>, check_only: bool) -> 
             println!("{entity}: {difference}");
         }
     }
-    Err(Error::Config(format!(
+    Err(Error::Failed(format!(
         "{} tables differ from their entities",
         differences.len()
     )))

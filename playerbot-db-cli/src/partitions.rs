@@ -1,7 +1,8 @@
 //! `playerbot-db partitions`: show (and extend) a bot table's RANGE partitions.
 
+use crate::error::Error;
 use playerbot_db::bots::{BotEvent, BotState, Equipment};
-use playerbot_db::{BotEntity, Db, Error};
+use playerbot_db::{BotEntity, Db};
 
 pub(crate) async fn run(url: String, table: &str, ensure: Option<u64>) -> Result<(), Error> {
     let db = Db::builder(url)
@@ -13,7 +14,7 @@ pub(crate) async fn run(url: String, table: &str, ensure: Option<u64>) -> Result
         "bot_state" => show::<BotState>(&db, ensure).await,
         "bot_event" => show::<BotEvent>(&db, ensure).await,
         "bot_equipment" => show::<Equipment>(&db, ensure).await,
-        other => Err(Error::Config(format!(
+        other => Err(Error::Usage(format!(
             "{other} is not a partitioned bot table; use bot_state, bot_event or bot_equipment"
         ))),
     }

@@ -9,11 +9,12 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use crate::error::Error;
 use crate::zipf::Zipf;
 use playerbot_db::bots::{AiValue, BotEvent, BotState};
 use playerbot_db::migrate::Migrator;
 use playerbot_db::mysql_async::prelude::Queryable;
-use playerbot_db::{Db, Error};
+use playerbot_db::Db;
 
 use crate::bench::measure::Samples;
 use crate::target::Target;
@@ -45,11 +46,12 @@ struct Tally {
 
 pub(crate) async fn run(options: Options) -> Result<(), Error> {
     if options.bots == 0 || options.hz == 0 {
-        return Err(Error::Config("--bots and --hz must be at least 1".into()));
+        return Err(Error::Usage("--bots and --hz must be at least 1".into()));
     }
-    let target = Target::open(options.url.clone())?;
-    let url = target.fresh_database(DATABASE).await?;
-    let db = Db::builder(url.expose())
+    let target = Target::open(options.url.clone()).await?;
+    target.fresh_database(DATABASE).await?;
+    let db = target
+        .builder(DATABASE)
         .register_bot_schema()
         .max_connections(8)
         .build()
@@ -68,13 +70,16 @@ pub(crate) async fn run(options: Options) -> Result<(), Error> {
     let text = outcome?;
     drop_result?;
     if let Some(path) = &options.json {
-        std::fs::write(path, &text.json)
-            .map_err(|err| Error::Config(format!("writing {}: {err}", path.display())))?;
+        std::fs::write(path, &text.json).map_err(|err| Error::Io {
+            action: "writing",
+            path: path.clone(),
+            source: err,
+        })?;
         eprintln!("wrote {}", path.display());
     }
     println!("{}", text.table);
     if !text.verified {
-        return Err(Error::Config(
+        return Err(Error::Failed(
             "verification failed: the table does not hold the last state of every bot".into(),
         ));
     }
@@ -183,7 +188,7 @@ async fn simulate(db: &Db, options: &Options) -> Result<Report, Error> {
             let loaded = db.load::<BotState>(&bot_id).await?;
             tally.loads.record(at);
             if loaded.as_ref() != last.get(&bot_id) {
-                return Err(Error::Config(format!(
+                return Err(Error::Failed(format!(
                     "bot {bot_id} loaded {loaded:?}, its last save was {:?}",
                     last.get(&bot_id)
                 )));

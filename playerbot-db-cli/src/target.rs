@@ -1,10 +1,13 @@
 //! The server a command works on: the one `--url` names, or a private embedded one.
 
-use playerbot_db::embedded::EmbeddedServer;
 use playerbot_db::mysql_async::prelude::Queryable;
 use playerbot_db::mysql_async::Conn;
 use playerbot_db::session::connect_opts;
-use playerbot_db::{DbUrl, Error};
+use playerbot_db::sql::{admin, Name};
+use playerbot_db::{DbBuilder, DbUrl};
+use playerbot_db_embedded::EmbeddedServer;
+
+use crate::error::Error;
 
 #[derive(Debug)]
 pub(crate) struct Target {
@@ -15,14 +18,14 @@ pub(crate) struct Target {
 }
 
 impl Target {
-    pub(crate) fn open(url: Option<String>) -> Result<Target, Error> {
+    pub(crate) async fn open(url: Option<String>) -> Result<Target, Error> {
         match url {
             Some(url) => Ok(Target {
                 server_url: DbUrl::new(url),
                 _embedded: None,
             }),
             None => {
-                let server = EmbeddedServer::start()?;
+                let server = EmbeddedServer::start().await?;
                 eprintln!("started an embedded server on 127.0.0.1:{}", server.port());
                 Ok(Target {
                     server_url: DbUrl::new(server.url()),
@@ -32,29 +35,26 @@ impl Target {
         }
     }
 
-    /// Creates (or empties) `database` and returns a URL that selects it.
-    pub(crate) async fn fresh_database(&self, database: &str) -> Result<DbUrl, Error> {
-        check_name(database)?;
-        self.admin(&[
-            format!("DROP DATABASE IF EXISTS `{database}`"),
-            format!("CREATE DATABASE `{database}` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"),
-        ])
-        .await?;
-        Ok(DbUrl::new(with_database(
-            self.server_url.expose(),
-            database,
-        )))
+    /// A builder for a [`playerbot_db::Db`] on `database` of this server.
+    pub(crate) fn builder(&self, database: &str) -> DbBuilder {
+        playerbot_db::Db::builder(self.server_url.expose()).database(database)
+    }
+
+    /// Creates (or empties) `database`.
+    pub(crate) async fn fresh_database(&self, database: &str) -> Result<(), Error> {
+        let name = database_name(database)?;
+        self.admin(&[admin::drop_database(&name), admin::create_database(&name)])
+            .await
     }
 
     pub(crate) async fn drop_database(&self, database: &str) -> Result<(), Error> {
-        check_name(database)?;
-        self.admin(&[format!("DROP DATABASE IF EXISTS `{database}`")])
-            .await
+        let name = database_name(database)?;
+        self.admin(&[admin::drop_database(&name)]).await
     }
 
     async fn admin(&self, statements: &[String]) -> Result<(), Error> {
         let opts = connect_opts(self.server_url.expose(), None)
-            .map_err(|err| Error::Config(err.to_string()))?;
+            .map_err(playerbot_db::mysql_async::Error::from)?;
         let mut conn = Conn::new(opts).await?;
         for statement in statements {
             conn.query_drop(statement).await?;
@@ -64,52 +64,6 @@ impl Target {
     }
 }
 
-/// `mysql://u@h:1/old?x=1` → `mysql://u@h:1/<database>?x=1`.
-fn with_database(url: &str, database: &str) -> String {
-    let (base, query) = url
-        .split_once('?')
-        .map_or((url, None), |(b, q)| (b, Some(q)));
-    let authority_start = base.find("://").map_or(0, |i| i + 3);
-    let path_start = base[authority_start..]
-        .find('/')
-        .map_or(base.len(), |i| authority_start + i);
-    let mut out = format!("{}/{database}", &base[..path_start]);
-    if let Some(query) = query {
-        out.push('?');
-        out.push_str(query);
-    }
-    out
-}
-
-fn check_name(database: &str) -> Result<(), Error> {
-    let plain = !database.is_empty()
-        && database.len() <= 64
-        && database
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_');
-    if plain {
-        Ok(())
-    } else {
-        Err(Error::Config(format!(
-            "database name {database:?} must be letters, digits and `_`"
-        )))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::with_database;
-
-    #[test]
-    fn replaces_the_database_and_keeps_the_rest() {
-        assert_eq!(
-            with_database("mysql://root@127.0.0.1:3306/", "b"),
-            "mysql://root@127.0.0.1:3306/b"
-        );
-        assert_eq!(
-            with_database("mysql://u:p@h/old?x=1", "b"),
-            "mysql://u:p@h/b?x=1"
-        );
-        assert_eq!(with_database("mysql://h:3306", "b"), "mysql://h:3306/b");
-    }
+fn database_name(database: &str) -> Result<Name, Error> {
+    Name::new("database", database).map_err(|err| Error::Usage(err.to_string()))
 }

@@ -48,13 +48,12 @@ fn bench_runs_every_scenario_and_writes_json() {
 
 #[test]
 fn migrate_then_partitions_on_the_bot_schema() {
-    use playerbot_db::embedded::EmbeddedServer;
     let url = std::env::var("PLAYERBOT_DB_URL").ok();
     let _server;
     let base = match url {
         Some(url) => url,
         None => {
-            let server = EmbeddedServer::start().expect("embedded server");
+            let server = start_server();
             let url = server.url();
             _server = server;
             url
@@ -115,12 +114,11 @@ fn migrate_then_partitions_on_the_bot_schema() {
 
 #[test]
 fn entity_prints_the_struct_of_an_existing_table() {
-    use playerbot_db::embedded::EmbeddedServer;
     let _server;
     let base = match std::env::var("PLAYERBOT_DB_URL").ok() {
         Some(url) => url,
         None => {
-            let server = EmbeddedServer::start().expect("embedded server");
+            let server = start_server();
             let url = server.url();
             _server = server;
             url
@@ -238,4 +236,14 @@ fn simulate_runs_on_an_embedded_server_and_verifies_the_table() {
         .output()
         .expect("run playerbot-db");
     assert!(!output.status.success());
+}
+
+/// An embedded server for a test that runs the binary (the tests here are not async).
+fn start_server() -> playerbot_db_embedded::EmbeddedServer {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(playerbot_db_embedded::EmbeddedServer::start())
+        .expect("embedded server")
 }

@@ -5,6 +5,8 @@
 //! reported at once; when any is found, `fallback` emits a stub impl so the user sees only the
 //! errors that matter.
 
+#![warn(missing_docs)]
+
 mod ast;
 mod attr;
 mod check;

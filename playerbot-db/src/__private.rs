@@ -33,6 +33,7 @@ pub const FALLBACK_META: EntityMeta = EntityMeta {
 
 const EMPTY_STATEMENTS: Statements = Statements {
     select_by_key: "",
+    exists: "",
     select_head: "",
     insert: "",
     insert_head: "",

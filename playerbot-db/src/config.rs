@@ -14,6 +14,7 @@ use crate::Error;
 pub struct DbUrl(String);
 
 impl DbUrl {
+    /// Wraps a `mysql://user:password@host:port/database` URL.
     pub fn new(url: impl Into<String>) -> DbUrl {
         DbUrl(url.into())
     }
@@ -104,7 +105,10 @@ fn weakening_tls_params(url: &str) -> Vec<String> {
 /// Pool and retry settings; see [`DbBuilder`](crate::DbBuilder) for how to set them.
 #[derive(Debug, Clone)]
 pub struct DbConfig {
+    /// The server (and, unless `database` is set, the default database) to connect to.
     pub url: DbUrl,
+    /// The default database of every connection, in place of the URL's (default: the URL's).
+    pub database: Option<String>,
     /// Connections open at once across all threads (default 64).
     pub max_connections: usize,
     /// How long a checkout waits for a free connection before failing (default 5 s).
@@ -133,9 +137,11 @@ pub struct DbConfig {
 }
 
 impl DbConfig {
+    /// The defaults for the server at `url`.
     pub fn new(url: impl Into<String>) -> DbConfig {
         DbConfig {
             url: DbUrl::new(url),
+            database: None,
             max_connections: 64,
             checkout_timeout: Duration::from_secs(5),
             validate_after_idle: Duration::from_secs(30),
@@ -153,10 +159,16 @@ impl DbConfig {
     /// Driver options: session setup (strict mode, utf8mb4), a statement cache big enough
     /// for every prepared statement, and no silent move from TCP to the unix socket.
     pub(crate) fn driver_opts(&self, statements: usize) -> Result<Opts, Error> {
-        let opts = Opts::from_url(self.url.expose()).map_err(|err| {
-            Error::Config(format!("bad database URL {}: {err}", self.url.redacted()))
+        let opts = Opts::from_url(self.url.expose()).map_err(|source| Error::BadUrl {
+            url: self.url.redacted(),
+            source,
         })?;
-        let builder = OptsBuilder::from_opts(opts)
+        let mut builder = OptsBuilder::from_opts(opts);
+        if let Some(database) = &self.database {
+            let name = playerbot_db_sql::Name::new("database", database.as_str())?;
+            builder = builder.db_name(Some(name.as_str()));
+        }
+        let builder = builder
             .prefer_socket(false)
             .setup(setup_statements())
             .stmt_cache_size(statements + 64)
@@ -187,20 +199,16 @@ impl DbConfig {
         if weakening.is_empty() {
             return Ok(());
         }
-        Err(Error::Config(format!(
-            "TLS is required with full certificate and host name checks, but the URL {} asks \
-             for {}; remove those parameters",
-            self.url.redacted(),
-            weakening.join(" and ")
-        )))
+        Err(Error::WeakenedTls {
+            url: self.url.redacted(),
+            params: weakening,
+        })
     }
 
     #[cfg(not(feature = "tls"))]
     fn apply_tls(&self, builder: OptsBuilder) -> Result<OptsBuilder, Error> {
         if self.tls {
-            return Err(Error::Config(
-                "TLS was requested but playerbot-db was built without the `tls` feature".into(),
-            ));
+            return Err(Error::TlsUnavailable);
         }
         Ok(builder)
     }

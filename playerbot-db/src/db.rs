@@ -28,6 +28,7 @@ pub struct DbBuilder {
 }
 
 impl Db {
+    /// A builder for a `Db` on the server at `url`, with the default settings.
     pub fn builder(url: impl Into<String>) -> DbBuilder {
         DbBuilder {
             config: DbConfig::new(url),
@@ -74,6 +75,7 @@ impl Db {
         Ok(self.conn().await?.flavor())
     }
 
+    /// The pool's counters at this moment.
     pub fn stats(&self) -> PoolStats {
         self.pool.stats()
     }
@@ -98,6 +100,7 @@ impl Db {
         Ok(())
     }
 
+    /// The settings the `Db` was opened with.
     pub fn config(&self) -> &DbConfig {
         &self.pool.config
     }
@@ -129,6 +132,13 @@ impl Db {
 }
 
 impl DbBuilder {
+    /// Uses `database` as every connection's default database, in place of the one the URL
+    /// names (if any): `Db::builder("mysql://u:p@host/").database("characters")`.
+    pub fn database(mut self, database: impl Into<String>) -> Self {
+        self.config.database = Some(database.into());
+        self
+    }
+
     /// Connections open at once across all threads (default 64).
     pub fn max_connections(mut self, max: usize) -> Self {
         self.config.max_connections = max;
@@ -164,6 +174,19 @@ impl DbBuilder {
     /// Retries after deadlocks, lock wait timeouts and lost connections (default 3).
     pub fn max_retries(mut self, retries: u32) -> Self {
         self.config.max_retries = retries;
+        self
+    }
+
+    /// First pause before a retry; it doubles each attempt, with jitter (default 5 ms).
+    pub fn retry_base_delay(mut self, delay: Duration) -> Self {
+        self.config.retry_base_delay = delay;
+        self
+    }
+
+    /// Connections a thread keeps on its own free list before returning them to the shared
+    /// queue (default 4).
+    pub fn local_idle_per_thread(mut self, connections: usize) -> Self {
+        self.config.local_idle_per_thread = connections;
         self
     }
 

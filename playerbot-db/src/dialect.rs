@@ -2,32 +2,21 @@
 
 use std::fmt;
 
-/// The two statement forms the derive generates.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Dialect {
-    /// MySQL ≥ 8.0.19: upserts name the incoming row with a row alias (`AS new`).
-    MySql,
-    /// MariaDB (and MySQL before 8.0.19): upserts use `VALUES(col)`.
-    MariaDb,
-}
-
-impl Dialect {
-    /// The collation of string columns: binary and NO PAD, so keys compare as Rust's `==`
-    /// (trailing spaces, case and accents all count). The derive's CREATE TABLE and the
-    /// built-in migrations use the same.
-    pub fn string_collation(self) -> &'static str {
-        match self {
-            Dialect::MySql => "utf8mb4_0900_bin",
-            Dialect::MariaDb => "utf8mb4_nopad_bin",
-        }
-    }
-}
+pub use playerbot_db_sql::Dialect;
 
 /// A server's product and version, parsed from `SELECT VERSION()`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ServerFlavor {
-    MariaDb { version: (u16, u16, u16) },
-    MySql { version: (u16, u16, u16) },
+    /// MariaDB.
+    MariaDb {
+        /// Major, minor and patch version.
+        version: (u16, u16, u16),
+    },
+    /// MySQL.
+    MySql {
+        /// Major, minor and patch version.
+        version: (u16, u16, u16),
+    },
 }
 
 impl ServerFlavor {
@@ -67,15 +56,17 @@ impl ServerFlavor {
     /// Asks an open connection for `VERSION()` and parses the answer.
     pub async fn detect(conn: &mut mysql_async::Conn) -> Result<ServerFlavor, crate::Error> {
         use mysql_async::prelude::Queryable;
-        let version: Option<String> = conn.query_first("SELECT VERSION()").await?;
+        let version: Option<String> = conn.query_first(playerbot_db_sql::session::VERSION).await?;
         let version = version.unwrap_or_default();
         ServerFlavor::parse(&version).ok_or(crate::Error::UnknownServer(version))
     }
 
+    /// Whether the server is MariaDB.
     pub fn is_mariadb(self) -> bool {
         matches!(self, ServerFlavor::MariaDb { .. })
     }
 
+    /// Major, minor and patch version.
     pub fn version(self) -> (u16, u16, u16) {
         match self {
             ServerFlavor::MariaDb { version } | ServerFlavor::MySql { version } => version,

@@ -5,7 +5,6 @@
 use std::fmt;
 use std::time::Duration;
 
-use crate::embedded::EmbeddedError;
 use crate::RowError;
 
 /// Server error codes the crate acts on.
@@ -39,6 +38,7 @@ pub(crate) mod code {
 /// Where an error happened: which entity, which key, which statement.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Context {
+    /// The entity's name.
     pub entity: Option<&'static str>,
     /// The key, formatted with `Debug`.
     pub key: Option<String>,
@@ -74,27 +74,38 @@ impl fmt::Display for Context {
 /// Why a value was refused before it reached the server (or by the server in strict mode).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ValueProblem {
+    /// A NaN or infinite float: the server cannot store it.
     NotFinite,
+    /// Text or bytes longer than the column holds.
     TooLong {
+        /// The most the column holds, in `unit`.
         max: u64,
+        /// The value's length, in `unit`.
         found: u64,
+        /// What was counted: `"characters"` or `"bytes"`.
         unit: &'static str,
     },
     /// Text with a character the column's character set cannot hold (an emoji in a
     /// utf8mb3 column, say); the server would refuse it or turn it into `?`.
     NotInCharset {
+        /// The column's character set.
         charset: &'static str,
+        /// The first character it cannot hold.
         character: char,
     },
     /// A number outside what the column can represent (unix seconds past the years a
     /// DATETIME holds, say).
     OutOfRange {
+        /// The value, formatted.
         value: String,
+        /// The range the column holds, in words.
         range: &'static str,
     },
     /// The server refused the value (strict mode); its message says why.
     Rejected {
+        /// The server's error code (1406 data too long, 1264 out of range, …).
         code: u16,
+        /// The server's message.
         message: String,
     },
 }
@@ -121,6 +132,8 @@ impl fmt::Display for ValueProblem {
     }
 }
 
+/// The crate's error: what failed, with the entity, key and statement where they apply. Use
+/// [`Error::kind`] and the `is_*` checks to decide what to do, not the message text.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -128,7 +141,9 @@ pub enum Error {
     /// primary key); use the entity's `by_…` lookups instead.
     #[error("{entity} is append-only (its table has no primary key), so `{call}` has no key to go by; use insert, save_all and the by_… lookups")]
     NoKey {
+        /// The entity's name.
         entity: &'static str,
+        /// The call that needs a key.
         call: &'static str,
     },
 
@@ -136,34 +151,47 @@ pub enum Error {
     /// write was not accepted (nothing was dropped).
     #[error("{entity}: the write-behind queue is full ({max_dirty} dirty rows), so the deferred write of key {key} was not accepted")]
     QueueFull {
+        /// The entity's name.
         entity: &'static str,
+        /// The key of the write that was refused, formatted with `Debug`.
         key: String,
+        /// The queue's bound on dirty rows.
         max_dirty: usize,
     },
 
     /// A value cannot be stored in its column; nothing was written.
     #[error("invalid value for {entity}.{column} (key {key}): {problem}")]
     InvalidValue {
+        /// The entity's name.
         entity: &'static str,
+        /// The row's key, formatted with `Debug`.
         key: String,
+        /// The column the value was for.
         column: String,
+        /// Why the value does not fit.
         problem: ValueProblem,
     },
 
     /// The server returned an error for a statement.
     #[error("server error {code} ({state}): {message}{context}")]
     Server {
+        /// The server's error code.
         code: u16,
+        /// The SQLSTATE.
         state: String,
+        /// The server's message.
         message: String,
+        /// Where it happened.
         context: Box<Context>,
     },
 
     /// The connection broke while a statement was running or being sent.
     #[error("connection to the server lost: {source}{context}")]
     ConnectionLost {
+        /// The driver's error.
         #[source]
         source: mysql_async::Error,
+        /// Where it happened.
         context: Box<Context>,
     },
 
@@ -176,14 +204,19 @@ pub enum Error {
     /// (a write's outcome is unknown: the server may still apply it).
     #[error("statement did not finish within {after:?}{context}")]
     StatementTimeout {
+        /// The statement timeout that ran out.
         after: Duration,
+        /// Where it happened.
         context: Box<Context>,
     },
 
     /// The server rolled the transaction back (deadlock, or a lock wait timeout with
     /// `innodb_rollback_on_timeout`); nothing of it was applied and it accepts no more calls.
     #[error("the server rolled this transaction back after error {code}; start a new one")]
-    TransactionRolledBack { code: u16 },
+    TransactionRolledBack {
+        /// The server error that rolled it back (1213 deadlock, 1205 lock wait timeout).
+        code: u16,
+    },
 
     /// [`Db::close`](crate::Db::close) was called: the pool opens and lends no connections.
     #[error("the database handle was closed")]
@@ -191,13 +224,19 @@ pub enum Error {
 
     /// The entity was not registered with the [`DbBuilder`](crate::DbBuilder).
     #[error("entity {entity} is not registered with this Db; add `.register::<{entity}>()` to the builder")]
-    NotRegistered { entity: &'static str },
+    NotRegistered {
+        /// The entity's name.
+        entity: &'static str,
+    },
 
     /// No connection became free within the checkout timeout.
     #[error("no connection available within {waited:?} ({in_use} of {max} in use)")]
     PoolTimeout {
+        /// How long the call waited.
         waited: Duration,
+        /// Connections lent out when it gave up.
         in_use: usize,
+        /// The pool's `max_connections`.
         max: usize,
     },
 
@@ -205,22 +244,28 @@ pub enum Error {
     /// save changed nothing: an upsert never overwrites a row of another key.
     #[error("{entity} (key {key}): the value of unique column {columns} is another row's; nothing was changed")]
     UniqueConflict {
+        /// The entity's name.
         entity: &'static str,
+        /// The key of the row that was not saved, formatted with `Debug`.
         key: String,
         /// The entity's unique column, or its unique columns joined with " or ".
         columns: String,
     },
 
-    /// A [`TxScope::PerChunk`](crate::TxScope::PerChunk) bulk save failed after some of its
+    /// A [`Atomicity::PerChunk`](crate::Atomicity::PerChunk) bulk save failed after some of its
     /// chunks were committed: those stay saved, the failing chunk and the rest are not.
     /// Rows are written in partition, then primary-key order, so the saved rows are the
     /// first `saved_rows` of the call's distinct rows in that order. `kind()` and the `is_*`
     /// checks answer for `source`.
     #[error("bulk save stopped after {saved_chunks} of {chunks} chunks ({saved_rows} rows saved): {source}")]
     PartlySaved {
+        /// Chunks committed before the failure.
         saved_chunks: usize,
+        /// Chunks the call had in all.
         chunks: usize,
+        /// Rows committed before the failure.
         saved_rows: usize,
+        /// The error that stopped the save.
         source: Box<Error>,
     },
 
@@ -231,26 +276,37 @@ pub enum Error {
     /// More rows or keys than one call accepts.
     #[error("{what}: {count} exceeds the limit of {limit}")]
     TooLarge {
+        /// What was counted (`"rows in one bulk save"`, …).
         what: &'static str,
+        /// How many the call had.
         count: usize,
+        /// How many one call accepts; split the work into smaller calls.
         limit: usize,
     },
 
     /// One row alone is larger than the server accepts in a packet (`max_allowed_packet`).
     #[error("{entity} row with key {key} needs {bytes} bytes, more than the server's max_allowed_packet of {max_allowed_packet}")]
     RowTooLarge {
+        /// The entity's name.
         entity: &'static str,
+        /// The row's key, formatted with `Debug`.
         key: String,
+        /// The size the row's statement needs.
         bytes: usize,
+        /// The server's `max_allowed_packet`; raise it to save this row.
         max_allowed_packet: usize,
     },
 
     /// Partition maintenance would take the table past the partitions a table may have.
     #[error("table {table} would need {needed} partitions to cover id {id}, more than the server's limit of {limit}; nothing was changed")]
     TooManyPartitions {
+        /// The table.
         table: &'static str,
+        /// The id the partitions were to cover (the highest id plus headroom).
         id: u64,
+        /// The partitions the table would have in all.
         needed: u64,
+        /// The most partitions a table may have.
         limit: u64,
     },
 
@@ -258,37 +314,145 @@ pub enum Error {
     /// with `allow_partial_writes(true)`, or move the table to InnoDB.
     #[error("{entity}: table {table} uses {engine}, which cannot roll back, so a bulk save cannot be all or nothing; allow it with allow_partial_writes(true) or convert the table to InnoDB")]
     NotTransactional {
+        /// The entity's name.
         entity: &'static str,
+        /// The entity's table.
         table: &'static str,
+        /// The table's storage engine (MyISAM, Aria, …).
         engine: String,
     },
 
     /// The entity's table does not exist in the database (create it, or run the migrations).
     #[error("table {table} of {entity} does not exist in this database")]
     NoSuchTable {
+        /// The entity's name.
         entity: &'static str,
+        /// The missing table.
         table: &'static str,
     },
 
     /// A migration could not be applied, or an applied one has changed.
     #[error("migration {name}: {message}")]
-    Migration { name: String, message: String },
+    Migration {
+        /// The migration's name; empty when the failure concerns no one migration.
+        name: String,
+        /// What went wrong.
+        message: String,
+    },
 
-    /// A configuration mistake (bad URL, unregistered entity, …).
-    #[error("configuration: {0}")]
-    Config(String),
+    /// The database URL could not be parsed (the URL is shown without its password).
+    #[error("bad database URL {url}: {source}")]
+    BadUrl {
+        /// The URL, without its password.
+        url: String,
+        /// The parser's error.
+        #[source]
+        source: mysql_async::UrlError,
+    },
+
+    /// A setting has a value the pool cannot work with.
+    #[error("{setting}: {problem}")]
+    InvalidSetting {
+        /// The setting's name.
+        setting: &'static str,
+        /// What is wrong with its value.
+        problem: &'static str,
+    },
+
+    /// TLS was asked for in code and the URL turns some of its checks off.
+    #[error(
+        "TLS is required with full certificate and host name checks, but the URL {url} asks \
+         for {}; remove those parameters",
+        params.join(" and ")
+    )]
+    WeakenedTls {
+        /// The URL, without its password.
+        url: String,
+        /// The URL parameters that weaken the checks; remove them.
+        params: Vec<String>,
+    },
+
+    /// TLS was asked for and this build has no TLS.
+    #[error("TLS was requested but playerbot-db was built without the `tls` feature")]
+    TlsUnavailable,
+
+    /// A database or partition name the server could not hold.
+    #[error(transparent)]
+    BadName(#[from] playerbot_db_sql::NameError),
+
+    /// A partition call on an entity without `#[bot(partition(...))]`.
+    #[error(
+        "{entity} is not partitioned; add #[bot(partition(...))], or scan it with `scan(None, …)`"
+    )]
+    NotPartitioned {
+        /// The entity's name.
+        entity: &'static str,
+    },
+
+    /// The server reports a partition bound that is not a bot id (the table was partitioned
+    /// by hand).
+    #[error("partition {partition} of {table} has the bound {bound:?}, which is not an id")]
+    BadPartitionBound {
+        /// The table.
+        table: &'static str,
+        /// The partition's name.
+        partition: String,
+        /// The bound as the server reports it.
+        bound: String,
+    },
+
+    /// Another process held a lock this call needs (partition maintenance of the table)
+    /// for longer than the call waits.
+    #[error("another process held the lock {lock} for {waited:?}; nothing was changed")]
+    LockTimeout {
+        /// The lock's name.
+        lock: String,
+        /// How long the call waited.
+        waited: Duration,
+    },
+
+    /// `update_only` named no column outside the key, so the save would change nothing.
+    #[error("update_only for {entity} names no non-key column")]
+    EmptyUpdate {
+        /// The entity's name.
+        entity: &'static str,
+    },
+
+    /// A deferred save of a new row (AUTO_INCREMENT id 0): it has no key to be coalesced by.
+    #[error("{entity}: a new row (id 0) has no id to be coalesced by; insert it with `insert` or `save_all`")]
+    NoIdYet {
+        /// The entity's name.
+        entity: &'static str,
+    },
+
+    /// A file (a migration) could not be read.
+    #[error("{action} {}: {source}", path.display())]
+    Io {
+        /// What was being done (`"reading"`, …).
+        action: &'static str,
+        /// The file or directory.
+        path: std::path::PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// A table asked for by name does not exist in the current database.
+    #[error("table `{table}` does not exist in the current database")]
+    UnknownTable {
+        /// The name asked for.
+        table: String,
+    },
 
     /// Any other driver error.
     #[error("driver error: {source}{context}")]
     Driver {
+        /// The driver's error.
         #[source]
         source: mysql_async::Error,
+        /// Where it happened.
         context: Box<Context>,
     },
-
-    /// The embedded server could not be started.
-    #[error(transparent)]
-    Embedded(#[from] EmbeddedError),
 
     /// `SELECT VERSION()` returned something that is neither MariaDB nor MySQL.
     #[error("unrecognised server version {0:?}")]
@@ -346,12 +510,22 @@ impl Error {
             | Error::RowTooLarge { .. }
             | Error::TooManyPartitions { .. } => ErrorKind::TooLarge,
             Error::NoSuchTable { .. } | Error::NotTransactional { .. } => ErrorKind::Config,
-            Error::Config(_) | Error::NotRegistered { .. } | Error::NoKey { .. } => {
-                ErrorKind::Config
-            }
+            Error::BadUrl { .. }
+            | Error::InvalidSetting { .. }
+            | Error::WeakenedTls { .. }
+            | Error::TlsUnavailable
+            | Error::BadName(_)
+            | Error::NotPartitioned { .. }
+            | Error::EmptyUpdate { .. }
+            | Error::NoIdYet { .. }
+            | Error::UnknownTable { .. }
+            | Error::NotRegistered { .. }
+            | Error::NoKey { .. } => ErrorKind::Config,
+            Error::BadPartitionBound { .. } => ErrorKind::Unexpected,
+            Error::LockTimeout { .. } => ErrorKind::Busy,
+            Error::Io { .. } => ErrorKind::Io,
             Error::Migration { .. } => ErrorKind::Migration,
             Error::Driver { .. } => ErrorKind::Unexpected,
-            Error::Embedded(_) => ErrorKind::Config,
         }
     }
 
@@ -365,6 +539,7 @@ impl Error {
         self.kind() == ErrorKind::LockWaitTimeout
     }
 
+    /// Duplicate key (1062), or a unique value that belongs to another row.
     pub fn is_duplicate_key(&self) -> bool {
         self.kind() == ErrorKind::DuplicateKey
     }
@@ -418,16 +593,28 @@ pub enum ErrorKind {
     /// The server refused the login or the database (1044, 1045, 1049, …): retrying with the
     /// same settings cannot succeed.
     ConnectRejected,
+    /// No pooled connection became free in time.
     PoolTimeout,
+    /// A statement ran past the statement timeout; a write's outcome is unknown.
     StatementTimeout,
     /// The write-behind queue is full.
     QueueFull,
+    /// The transaction was rolled back by the server; start a new one.
     TransactionRolledBack,
+    /// The `Db` was closed.
     Closed,
+    /// A value does not fit its column; retrying the same values cannot succeed.
     InvalidValue,
+    /// Too many rows, keys or partitions for one call, or a row too large for a packet.
     TooLarge,
+    /// The code, settings or schema are wrong for the call; fix them rather than retry.
     Config,
+    /// A migration failed or an applied one changed.
     Migration,
+    /// Another process held a lock the call needs.
+    Busy,
+    /// A local file could not be read.
+    Io,
     /// Any other server error.
     Server,
     /// A driver failure or a reply this crate did not expect.
@@ -435,6 +622,7 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
+    /// Running the same work again may succeed (see [`Error::is_retryable`]).
     pub fn is_retryable(self) -> bool {
         matches!(
             self,
@@ -464,6 +652,7 @@ pub struct ConnectError {
     /// The server's error code when the server refused (1045 access denied, 1049 unknown
     /// database, 1040 too many connections, …); `None` for network failures and timeouts.
     pub code: Option<u16>,
+    /// The driver's or server's message.
     pub message: String,
     /// Set while the pool waits before its next attempt; the error is then the last
     /// attempt's, returned without contacting the server.

@@ -1,4 +1,35 @@
-#![doc = include_str!("../../README.md")]
+//! Fast, safe, batched MySQL/MariaDB persistence for MMO player bots.
+//!
+//! Annotate a bot struct with [`#[derive(BotEntity)]`](macro@BotEntity) and get, at compile
+//! time, every statement it needs in both dialects (MariaDB, MySQL ≥ 8.0.19), row mapping,
+//! a typed key and partition routing. At run time a [`Db`] holds a pool of prepared
+//! connections and offers the repository calls: [`Db::save`], [`Db::load`],
+//! [`Db::load_many`], [`Db::delete`], bulk saves ([`Db::bulk`]), batches of writes committed
+//! together ([`Db::batch`]), live transactions ([`Db::begin`]), a read-through L1 cache and a
+//! write-behind queue ([`Db::save_deferred`]).
+//!
+//! ```no_run
+//! use playerbot_db::bots::BotState;
+//! use playerbot_db::Db;
+//!
+//! # async fn run() -> playerbot_db::Result<()> {
+//! let db = Db::builder("mysql://bots:secret@127.0.0.1:3306/")
+//!     .database("characters")
+//!     .register_bot_schema()
+//!     .build()
+//!     .await?;
+//! if let Some(mut bot) = db.load::<BotState>(&42).await? {
+//!     bot.health -= 10;
+//!     db.save(&bot).await?;
+//! }
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! The project's README (the quick start, every attribute, the guarantees and the measured
+//! numbers) is compiled and run as a doctest by the `playerbot-db-tests` crate, where an
+//! embedded server is at hand.
+#![warn(missing_docs)]
 
 // Lets the derive's absolute `::playerbot_db::` paths work inside this crate (`bots`).
 extern crate self as playerbot_db;
@@ -11,12 +42,10 @@ mod chunking;
 mod config;
 mod db;
 mod dialect;
-pub mod embedded;
 mod entity;
 mod error;
 mod fnv;
 pub mod generate;
-mod ident;
 mod live_table;
 pub mod migrate;
 pub mod partitions;
@@ -32,7 +61,7 @@ mod unset;
 pub mod __private;
 
 pub use behind::{WhenFull, WriteBehindConfig, WriteBehindStats};
-pub use bulk::{BulkMode, BulkReport, BulkSave, Conflict, TxScope, MAX_ROWS_PER_CALL};
+pub use bulk::{Atomicity, BulkMode, BulkReport, BulkSave, Conflict, MAX_ROWS_PER_CALL};
 pub use cache::{CacheHooks, CacheStats};
 pub use config::{DbConfig, DbUrl};
 pub use db::{Db, DbBuilder};
@@ -42,9 +71,14 @@ pub use entity::{
     LookupSql, Partitioning, RowError, ScanSql, Statements, ValueKind,
 };
 pub use error::{ConnectError, Context, Error, ErrorKind, ValueProblem};
+
+/// The result of every fallible call of this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// The driver, for code that wants to run the generated SQL by hand.
 pub use mysql_async;
 /// The derives live in the macro namespace beside the traits of the same name.
 pub use playerbot_db_derive::{BotEntity, BotEnum};
+/// The text of every statement this crate sends, for code that wants to see or reuse it.
+pub use playerbot_db_sql as sql;
 pub use pool::{PoolStats, PooledConn};
-pub use repo::{Scan, Transaction, TxBatch};
+pub use repo::{Scan, Transaction, WriteBatch};

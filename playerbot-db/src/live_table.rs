@@ -102,12 +102,8 @@ pub(crate) async fn table_engine(
     conn: &mut Conn,
     table: &str,
 ) -> Result<Option<Option<String>>, mysql_async::Error> {
-    conn.exec_first(
-        "SELECT ENGINE FROM information_schema.TABLES \
-         WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?",
-        (table,),
-    )
-    .await
+    conn.exec_first(playerbot_db_sql::catalog::ENGINE, (table,))
+        .await
 }
 
 impl LiveTable {
@@ -132,14 +128,17 @@ impl LiveTable {
         let Some(engine) = table_engine(conn, meta.table).await? else {
             return Ok(None);
         };
-        let columns: Vec<(String, Option<String>, Option<String>)> = conn
-            .exec(
-                "SELECT COLUMN_NAME, CHARACTER_SET_NAME, COLLATION_NAME \
-                 FROM information_schema.COLUMNS \
-                 WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?",
-                (meta.table,),
-            )
+        let rows: Vec<mysql_async::Row> = conn
+            .exec(playerbot_db_sql::catalog::COLUMNS, (meta.table,))
             .await?;
+        // (COLUMN_NAME, CHARACTER_SET_NAME, COLLATION_NAME) of each column.
+        let columns: Vec<(String, Option<String>, Option<String>)> = rows
+            .iter()
+            .map(|row| {
+                let text = |i: usize| row.get_opt::<Option<String>, _>(i)?.ok()?;
+                (text(0).unwrap_or_default(), text(5), text(6))
+            })
+            .collect();
         let live = |name: &str| columns.iter().find(|(column, ..)| column == name);
         let charsets = meta
             .columns

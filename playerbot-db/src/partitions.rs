@@ -6,28 +6,36 @@
 //! `pmax` into the new partitions under a metadata lock: writes wait for it, nothing is lost.
 
 use std::ops::Range;
+use std::time::Duration;
 
 use mysql_async::prelude::Queryable;
 use mysql_async::Row;
 
-use crate::ident::quoted;
+use playerbot_db_sql::partition as sql;
+use playerbot_db_sql::{catalog, Name};
+
 use crate::pool::{Busy, ServerConn};
-use crate::{BotEntity, Db, Dialect, EntityMeta, Error, Partitioning};
+use crate::{BotEntity, Db, EntityMeta, Error, Partitioning};
 
 /// One partition of a table: `[lower, upper)` ids, and its exact row count.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PartitionInfo {
+    /// The partition's name (`p0`, …, `pmax`).
     pub name: String,
+    /// The lowest id it holds.
     pub lower: u64,
     /// `None` for the MAXVALUE partition.
     pub upper: Option<u64>,
+    /// Rows in it, counted.
     pub rows: u64,
 }
 
 /// Which partitions a statement reads, as the server's EXPLAIN reports them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeyPlan {
+    /// Partitions the load by key reads.
     pub select_by_key: Vec<String>,
+    /// Partitions the delete by key reads.
     pub delete_by_key: Vec<String>,
 }
 
@@ -36,13 +44,12 @@ pub const MAX_PARTITIONS: u64 = 8_192;
 
 /// Serializes partition maintenance across processes.
 const MAINTENANCE_LOCK: &str = "playerbot_db_partitions";
+/// How long maintenance waits for another process's maintenance of the same table.
+const MAINTENANCE_LOCK_WAIT: Duration = Duration::from_secs(60);
 
 fn partitioning(meta: &EntityMeta) -> Result<Partitioning, Error> {
-    meta.partitioning.ok_or_else(|| {
-        Error::Config(format!(
-            "{} is not partitioned; add #[bot(partition(...))]",
-            meta.entity
-        ))
+    meta.partitioning.ok_or(Error::NotPartitioned {
+        entity: meta.entity,
     })
 }
 
@@ -65,21 +72,18 @@ impl Db {
         let mut lower = 0;
         for (name, bound) in listed {
             let upper = bound
-                .filter(|b| b != "MAXVALUE")
+                .as_deref()
+                .filter(|b| *b != "MAXVALUE")
                 .map(|b| b.parse::<u64>())
                 .transpose()
-                .map_err(|err| {
-                    Error::Config(format!(
-                        "partition {name} of {} has a bound that is not an id: {err}",
-                        meta.table
-                    ))
+                .map_err(|_| Error::BadPartitionBound {
+                    table: meta.table,
+                    partition: name.clone(),
+                    bound: bound.clone().unwrap_or_default(),
                 })?;
+            let partition = Name::new("partition", name.as_str())?;
             let rows: Option<u64> = conn
-                .query_first(format!(
-                    "SELECT COUNT(*) FROM {} PARTITION ({})",
-                    quoted(meta.table),
-                    quoted(&name)
-                ))
+                .query_first(sql::count_rows(meta.table, &partition))
                 .await?;
             partitions.push(PartitionInfo {
                 name,
@@ -104,11 +108,7 @@ impl Db {
         let mut guard = self.conn().await?;
         with_lock(guard.server(), meta.table, async |conn| {
             let highest: Option<u64> = conn
-                .query_first(format!(
-                    "SELECT MAX({}) FROM {}",
-                    quoted(layout.column),
-                    quoted(meta.table)
-                ))
+                .query_first(sql::max_of(meta.table, layout.column))
                 .await?
                 .flatten();
             let listed = live_partitions(conn, meta.table).await?;
@@ -134,7 +134,7 @@ impl Db {
             while bound <= wanted {
                 let number = bound / layout.width;
                 bound = layout.upper_bound(number);
-                added.push((format!("p{number}"), bound));
+                added.push((Name::new("partition", format!("p{number}"))?, bound));
                 if bound == u64::MAX {
                     break;
                 }
@@ -142,26 +142,18 @@ impl Db {
             if added.is_empty() {
                 return Ok(Vec::new());
             }
-            let parts: Vec<String> = added
-                .iter()
-                .map(|(name, bound)| format!("PARTITION `{name}` VALUES LESS THAN ({bound})"))
-                .chain(std::iter::once(
-                    "PARTITION `pmax` VALUES LESS THAN MAXVALUE".to_owned(),
-                ))
-                .collect();
-            let sql = format!(
-                "ALTER TABLE {} REORGANIZE PARTITION `pmax` INTO ({})",
-                quoted(meta.table),
-                parts.join(", ")
-            );
-            conn.query_drop(sql).await?;
+            conn.query_drop(sql::reorganize_pmax(meta.table, &added))
+                .await?;
             tracing::info!(
                 table = meta.table,
                 added = added.len(),
                 up_to = bound,
                 "partitions added"
             );
-            Ok(added.into_iter().map(|(name, _)| name).collect())
+            Ok(added
+                .into_iter()
+                .map(|(name, _)| name.to_string())
+                .collect())
         })
         .await
     }
@@ -172,7 +164,7 @@ impl Db {
         &self,
         ids: Range<u64>,
     ) -> Result<Vec<String>, Error> {
-        self.alter_partitions::<E>(ids, "TRUNCATE").await
+        self.alter_partitions::<E>(ids, sql::Action::Truncate).await
     }
 
     /// Drops every partition that lies wholly inside `ids`, rows and all (never `pmax`); ids
@@ -181,13 +173,13 @@ impl Db {
         &self,
         ids: Range<u64>,
     ) -> Result<Vec<String>, Error> {
-        self.alter_partitions::<E>(ids, "DROP").await
+        self.alter_partitions::<E>(ids, sql::Action::Drop).await
     }
 
     async fn alter_partitions<E: BotEntity>(
         &self,
         ids: Range<u64>,
-        action: &str,
+        action: sql::Action,
     ) -> Result<Vec<String>, Error> {
         let meta = E::META;
         partitioning(meta)?;
@@ -203,17 +195,13 @@ impl Db {
             return Ok(inside);
         }
         let mut guard = self.conn().await?;
-        let list = inside
+        let names = inside
             .iter()
-            .map(|name| quoted(name))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let sql = format!(
-            "ALTER TABLE {} {action} PARTITION {list}",
-            quoted(meta.table)
-        );
+            .map(|name| Name::new("partition", name.as_str()))
+            .collect::<Result<Vec<_>, _>>()?;
+        let statement = sql::alter(meta.table, action, &names);
         with_lock(guard.server(), meta.table, async |conn| {
-            Ok(conn.query_drop(sql).await?)
+            Ok(conn.query_drop(statement).await?)
         })
         .await?;
         Ok(inside)
@@ -225,14 +213,10 @@ impl Db {
         let mut guard = self.conn().await?;
         let dialect = guard.dialect();
         let conn = &mut guard.routine().conn;
-        let sql = E::META.statements(dialect);
-        let explain = match dialect {
-            Dialect::MariaDb => "EXPLAIN PARTITIONS ",
-            Dialect::MySql => "EXPLAIN ",
-        };
+        let statements = E::META.statements(dialect);
         let mut partitions_of = async |statement: &str| -> Result<Vec<String>, Error> {
             let rows: Vec<Row> = conn
-                .exec(format!("{explain}{statement}"), E::key_params(key))
+                .exec(sql::explain(dialect, statement), E::key_params(key))
                 .await?;
             let mut names = Vec::new();
             for row in rows {
@@ -252,8 +236,8 @@ impl Db {
             }
             Ok(names)
         };
-        let select_by_key = partitions_of(sql.select_by_key).await?;
-        let delete_by_key = partitions_of(sql.delete_by_key).await?;
+        let select_by_key = partitions_of(statements.select_by_key).await?;
+        let delete_by_key = partitions_of(statements.delete_by_key).await?;
         guard.routine_done();
         Ok(KeyPlan {
             select_by_key,
@@ -268,13 +252,7 @@ pub(crate) async fn live_partitions(
     conn: &mut mysql_async::Conn,
     table: &str,
 ) -> Result<Vec<(String, Option<String>)>, Error> {
-    let rows: Vec<(Option<String>, Option<String>)> = conn
-        .exec(
-            "SELECT PARTITION_NAME, PARTITION_DESCRIPTION FROM information_schema.PARTITIONS \
-             WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? ORDER BY PARTITION_ORDINAL_POSITION",
-            (table,),
-        )
-        .await?;
+    let rows: Vec<(Option<String>, Option<String>)> = conn.exec(sql::LIST, (table,)).await?;
     // An unpartitioned table has one row with a NULL name.
     Ok(rows
         .into_iter()
@@ -284,13 +262,7 @@ pub(crate) async fn live_partitions(
 
 /// Whether `table` exists in the current database.
 async fn table_exists(conn: &mut mysql_async::Conn, table: &str) -> Result<bool, Error> {
-    let found: Option<u64> = conn
-        .exec_first(
-            "SELECT COUNT(*) FROM information_schema.TABLES \
-             WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?",
-            (table,),
-        )
-        .await?;
+    let found: Option<u64> = conn.exec_first(catalog::TABLE_EXISTS, (table,)).await?;
     Ok(found.unwrap_or(0) > 0)
 }
 
@@ -312,28 +284,25 @@ async fn with_lock<T>(
     table: &str,
     work: impl AsyncFnOnce(&mut mysql_async::Conn) -> Result<T, Error>,
 ) -> Result<T, Error> {
-    let name = "CONCAT(?, '.', DATABASE(), '.', ?)";
     server.state.enter(Busy::NamedLock);
     server.state.enter(Busy::Statement);
     let got: Option<Option<i64>> = server
         .conn
         .exec_first(
-            format!("SELECT GET_LOCK({name}, 60)"),
-            (MAINTENANCE_LOCK, table),
+            sql::LOCK,
+            (MAINTENANCE_LOCK, table, MAINTENANCE_LOCK_WAIT.as_secs()),
         )
         .await?;
     if got.flatten() != Some(1) {
-        return Err(Error::Config(format!(
-            "timed out waiting for the partition maintenance lock of {table}"
-        )));
+        return Err(Error::LockTimeout {
+            lock: format!("{MAINTENANCE_LOCK}.{table}"),
+            waited: MAINTENANCE_LOCK_WAIT,
+        });
     }
     let result = work(&mut server.conn).await;
     let _: Option<Option<i64>> = server
         .conn
-        .exec_first(
-            format!("SELECT RELEASE_LOCK({name})"),
-            (MAINTENANCE_LOCK, table),
-        )
+        .exec_first(sql::UNLOCK, (MAINTENANCE_LOCK, table))
         .await?;
     server.state.leave(Busy::NamedLock);
     server.state.leave(Busy::Statement);

@@ -26,7 +26,6 @@ pub(crate) struct EntityPlan {
     /// `SELECT … WHERE key IN (…)` per size in `LOAD_MANY_SIZES`, per dialect.
     load_many: [Vec<String>; 2],
     /// `SELECT 1 … WHERE key LIMIT 1`, per dialect.
-    exists: [String; 2],
     /// The live table's engine, charsets and key collation (see `LiveTable`), with the
     /// schema epoch it was read in.
     live: RwLock<Option<(u64, Arc<LiveTable>)>>,
@@ -97,24 +96,16 @@ impl Registry {
                 return Vec::new();
             }
             let head = meta.statements(dialect).select_head;
+            let keys: Vec<&str> = meta.key_columns().map(|c| c.name).collect();
             LOAD_MANY_SIZES
                 .iter()
-                .map(|&n| format!("{head} WHERE {}", key_in_list(meta, n)))
+                .map(|&n| playerbot_db_sql::rows::select_by_keys(head, &keys, n))
                 .collect()
-        };
-        let exists = |dialect| {
-            if meta.is_append_only() {
-                return String::new();
-            }
-            let by_key = meta.statements(dialect).select_by_key;
-            let predicate = &by_key[by_key.find(" WHERE ").expect("select_by_key has a WHERE")..];
-            format!("SELECT 1 FROM `{}`{predicate} LIMIT 1", meta.table)
         };
         let mut plan = EntityPlan {
             type_id,
             meta,
             load_many: [build(Dialect::MySql), build(Dialect::MariaDb)],
-            exists: [exists(Dialect::MySql), exists(Dialect::MariaDb)],
             live: RwLock::new(None),
             exact_keys: AtomicBool::new(true),
             epoch: Arc::clone(&self.epoch),
@@ -206,28 +197,33 @@ impl Registry {
     ) -> impl Iterator<Item = (&'static str, &str)> {
         self.plans.iter().flat_map(move |plan| {
             let sql = plan.meta.statements(dialect);
-            [sql.select_by_key, sql.insert, sql.upsert, sql.delete_by_key]
-                .into_iter()
-                .chain(std::iter::once(plan.exists(dialect)))
-                .chain(
-                    plan.load_many[dialect_index(dialect)]
-                        .iter()
-                        .map(String::as_str),
-                )
-                .chain(
-                    sql.lookups
-                        .iter()
-                        .flat_map(|lookup| [lookup.select, lookup.delete, lookup.count]),
-                )
-                .chain([
-                    sql.count_all,
-                    sql.scan.first,
-                    sql.scan.next,
-                    sql.scan.first_in_range,
-                    sql.scan.next_in_range,
-                ])
-                .filter(|sql| !sql.is_empty())
-                .map(|sql| (plan.meta.entity, sql))
+            [
+                sql.select_by_key,
+                sql.exists,
+                sql.insert,
+                sql.upsert,
+                sql.delete_by_key,
+            ]
+            .into_iter()
+            .chain(
+                plan.load_many[dialect_index(dialect)]
+                    .iter()
+                    .map(String::as_str),
+            )
+            .chain(
+                sql.lookups
+                    .iter()
+                    .flat_map(|lookup| [lookup.select, lookup.delete, lookup.count]),
+            )
+            .chain([
+                sql.count_all,
+                sql.scan.first,
+                sql.scan.next,
+                sql.scan.first_in_range,
+                sql.scan.next_in_range,
+            ])
+            .filter(|sql| !sql.is_empty())
+            .map(|sql| (plan.meta.entity, sql))
         })
     }
 
@@ -328,10 +324,6 @@ impl EntityPlan {
         &self.load_many[dialect_index(dialect)][size_index]
     }
 
-    pub(crate) fn exists(&self, dialect: Dialect) -> &str {
-        &self.exists[dialect_index(dialect)]
-    }
-
     /// The live table as last read, when it has been.
     pub(crate) fn live(&self) -> Option<Arc<LiveTable>> {
         let live = self
@@ -375,19 +367,6 @@ impl EntityPlan {
     pub(crate) fn exact_keys(&self) -> bool {
         self.exact_keys.load(Ordering::Relaxed)
     }
-}
-
-/// `` `k` IN (?, ?) `` or `` (`a`, `b`) IN ((?, ?), (?, ?)) `` for `n` keys.
-fn key_in_list(meta: &EntityMeta, n: usize) -> String {
-    let keys: Vec<String> = meta
-        .key_columns()
-        .map(|c| format!("`{}`", c.name))
-        .collect();
-    if keys.len() == 1 {
-        return format!("{} IN ({})", keys[0], vec!["?"; n].join(", "));
-    }
-    let group = format!("({})", vec!["?"; keys.len()].join(", "));
-    format!("({}) IN ({})", keys.join(", "), vec![group; n].join(", "))
 }
 
 /// See [`EntityPlan::clear_cache_around`].

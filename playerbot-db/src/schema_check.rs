@@ -5,73 +5,116 @@ use std::fmt;
 
 use mysql_async::prelude::Queryable;
 use mysql_async::{Conn, Row};
+use playerbot_db_sql::catalog;
 
 use crate::{ColumnMeta, Dialect, EntityMeta, Error, ValueKind};
 
 /// One way the live table differs from the entity.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SchemaDifference {
+    /// The table does not exist.
     MissingTable,
+    /// The entity has a column the table lacks.
     MissingColumn {
+        /// The column's name.
         column: String,
     },
+    /// The table has a column the entity lacks.
     ExtraColumn {
+        /// The column's name.
         column: String,
     },
     /// Columns are in another order than the struct's fields; the generated SQL names its
     /// columns, so this only matters to people reading the table.
     ColumnOrder {
+        /// The entity's column names, in order.
         expected: Vec<String>,
+        /// The table's column names, in order.
         found: Vec<String>,
     },
+    /// A column's SQL type differs (compared after [`normalize_type`]).
     ColumnType {
+        /// The column's name.
         column: String,
+        /// The entity's type, normalized.
         expected: String,
+        /// The table's type, normalized.
         found: String,
     },
+    /// A column allows NULL on one side only.
     Nullability {
+        /// The column's name.
         column: String,
+        /// Whether the entity's column allows NULL.
         expected_nullable: bool,
     },
+    /// The primary key has other columns, or another order.
     PrimaryKey {
+        /// The entity's key columns, in key order.
         expected: Vec<String>,
+        /// The table's key columns, in key order.
         found: Vec<String>,
     },
+    /// A column has a unique key of its own on one side only.
     UniqueKey {
+        /// The column's name.
         column: String,
+        /// The entity declares it (and the table lacks it).
         expected: bool,
     },
+    /// A column has an index of its own on one side only.
     Index {
+        /// The column's name.
         column: String,
+        /// The entity declares it (and the table lacks it).
         expected: bool,
     },
+    /// The RANGE partitions differ (partitions that maintenance added before `pmax` are not
+    /// a difference).
     Partitions {
+        /// The entity's partitions, as `name < bound`.
         expected: Vec<String>,
+        /// The table's partitions, as `name < bound`.
         found: Vec<String>,
     },
     /// A text column's collation (or, when the entity names only a charset, its charset)
     /// differs from the entity's.
     Collation {
+        /// The column's name.
         column: String,
+        /// The collation (or charset) the entity needs.
         expected: String,
+        /// The table's.
         found: String,
     },
+    /// The table's storage engine differs.
     Engine {
+        /// The entity's engine (InnoDB unless declared).
         expected: String,
+        /// The table's engine.
         found: String,
     },
+    /// A column is AUTO_INCREMENT on one side only.
     AutoIncrement {
+        /// The column's name.
         column: String,
+        /// The entity declares it `auto_increment` (and the table's column is not).
         expected: bool,
     },
+    /// A column's default differs (compared after [`normalize_default`]).
     Default {
+        /// The column's name.
         column: String,
+        /// The entity's `DEFAULT` clause as declared; `None` for none.
         expected: Option<String>,
+        /// The table's default, normalized; `None` for none.
         found: Option<String>,
     },
     /// A key over several columns (struct-level `unique(…)`/`index(…)`) that one side lacks.
     CompositeKey {
+        /// The key's columns, in order.
         columns: Vec<String>,
+        /// A UNIQUE key rather than a plain index.
         unique: bool,
         /// The entity declares it (and the table lacks it).
         expected: bool,
@@ -218,15 +261,7 @@ pub async fn check_table(
     meta: &EntityMeta,
     dialect: Dialect,
 ) -> Result<Vec<SchemaDifference>, Error> {
-    let rows: Vec<Row> = conn
-        .exec(
-            "SELECT COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE, CHARACTER_SET_NAME, COLLATION_NAME, \
-             COLUMN_DEFAULT, EXTRA \
-             FROM information_schema.COLUMNS \
-             WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION",
-            (meta.table,),
-        )
-        .await?;
+    let rows: Vec<Row> = conn.exec(catalog::COLUMNS, (meta.table,)).await?;
     if rows.is_empty() {
         return Ok(vec![SchemaDifference::MissingTable]);
     }
@@ -251,13 +286,8 @@ pub async fn check_table(
     }
 
     // (index name, column, non_unique) in index order.
-    let indexes: Vec<(String, String, i64)> = conn
-        .exec(
-            "SELECT INDEX_NAME, COLUMN_NAME, NON_UNIQUE FROM information_schema.STATISTICS \
-             WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? ORDER BY INDEX_NAME, SEQ_IN_INDEX",
-            (meta.table,),
-        )
-        .await?;
+    let indexes: Vec<(String, String, i64)> =
+        conn.exec(catalog::INDEX_COLUMNS, (meta.table,)).await?;
     compare_keys(meta, &indexes, &mut differences);
 
     let partitions = crate::partitions::live_partitions(conn, meta.table).await?;
@@ -279,14 +309,15 @@ struct LiveColumn {
 impl LiveColumn {
     fn from_row(row: Row) -> LiveColumn {
         let text = |i: usize| -> Option<String> { row.get_opt::<Option<String>, _>(i)?.ok()? };
+        // In the order of `catalog::COLUMNS`.
         LiveColumn {
             name: text(0).unwrap_or_default(),
-            sql_type: text(1).unwrap_or_default(),
-            nullable: text(2).unwrap_or_default(),
-            charset: text(3),
-            collation: text(4),
-            default: text(5),
-            extra: text(6).unwrap_or_default(),
+            sql_type: text(2).unwrap_or_default(),
+            nullable: text(3).unwrap_or_default(),
+            charset: text(5),
+            collation: text(6),
+            default: text(7),
+            extra: text(8).unwrap_or_default(),
         }
     }
 }

@@ -2,19 +2,7 @@
 //! server's configuration says.
 
 use mysql_async::{Opts, OptsBuilder};
-
-/// Strict mode on every session: a bad value is an error, never a silent truncation.
-pub const STRICT_SQL_MODE: &str =
-    "STRICT_ALL_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_ZERO_DATE,NO_ZERO_IN_DATE,NO_ENGINE_SUBSTITUTION";
-
-/// Statements run on each new connection: strict SQL mode, utf8mb4 both ways, and UTC, so a
-/// TIMESTAMP reads as the same instant whatever the server's zone (unix seconds need it).
-pub fn setup_statements() -> Vec<String> {
-    vec![
-        format!("SET SESSION sql_mode = '{STRICT_SQL_MODE}', time_zone = '+00:00'"),
-        "SET NAMES utf8mb4 COLLATE utf8mb4_bin".to_owned(),
-    ]
-}
+pub use playerbot_db_sql::session::{setup_statements, STRICT_SQL_MODE};
 
 /// Driver options for `url` with the session setup applied and, when given, a default database.
 ///
@@ -31,11 +19,9 @@ pub fn connect_opts(url: &str, database: Option<&str>) -> Result<Opts, mysql_asy
     Ok(builder.into())
 }
 
-/// `USE` for a database name from the configuration: at most 64 characters, no NUL, any
-/// backtick doubled. `None` for a name the server could not have.
+/// `USE` for a database name from the configuration. `None` for a name the server could not
+/// have.
 pub(crate) fn use_database_sql(name: &str) -> Option<String> {
-    if name.is_empty() || name.chars().count() > 64 || name.contains('\0') {
-        return None;
-    }
-    Some(format!("USE {}", crate::ident::quoted(name)))
+    let name = playerbot_db_sql::Name::new("database", name).ok()?;
+    Some(playerbot_db_sql::session::use_database(&name))
 }

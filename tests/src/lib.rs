@@ -5,13 +5,14 @@
 //! fails and says what to install.
 
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::LazyLock;
 
-use playerbot_db::embedded::EmbeddedServer;
 use playerbot_db::mysql_async::prelude::Queryable;
 use playerbot_db::mysql_async::{self, Conn};
 use playerbot_db::session::connect_opts;
+use playerbot_db::DbUrl;
 use playerbot_db::{Db, DbBuilder};
+use playerbot_db_embedded::EmbeddedServer;
+use tokio::sync::OnceCell;
 
 // What `playerbot-db entity` prints for the tables of `adopted_ddl`, byte for byte (a test
 // compares), so left as printed.
@@ -22,6 +23,11 @@ pub mod entities;
 pub mod fixtures;
 pub mod round_trip;
 
+/// The README's examples, run as doctests here, where an embedded server is at hand.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;
+
 /// Names a running server to test against instead of an embedded one.
 pub const URL_ENV: &str = "PLAYERBOT_DB_URL";
 
@@ -30,19 +36,25 @@ enum Server {
     Embedded(EmbeddedServer),
 }
 
-static SERVER: LazyLock<Server> = LazyLock::new(|| match std::env::var(URL_ENV) {
-    Ok(url) if !url.is_empty() => Server::External(url),
-    _ => match EmbeddedServer::start() {
-        Ok(server) => Server::Embedded(server),
-        Err(err) => {
-            panic!("the tests need a MariaDB or MySQL server and none could be started: {err}")
-        }
-    },
-});
+static SERVER: OnceCell<Server> = OnceCell::const_new();
 
-/// The URL of the server under test, without a database.
-pub fn server_url() -> String {
-    match &*SERVER {
+/// The URL of the server under test, without a database. The first call starts the
+/// embedded server when `PLAYERBOT_DB_URL` names none.
+pub async fn server_url() -> String {
+    let server = SERVER
+        .get_or_init(|| async {
+            match std::env::var(URL_ENV) {
+                Ok(url) if !url.is_empty() => Server::External(url),
+                _ => match EmbeddedServer::start().await {
+                    Ok(server) => Server::Embedded(server),
+                    Err(err) => panic!(
+                        "the tests need a MariaDB or MySQL server and none could be started: {err}"
+                    ),
+                },
+            }
+        })
+        .await;
+    match server {
         Server::External(url) => url.clone(),
         Server::Embedded(server) => server.url(),
     }
@@ -60,7 +72,7 @@ impl TestDb {
     /// Creates a fresh, empty database named after `test`.
     pub async fn new(test: &str) -> TestDb {
         static NEXT: AtomicU32 = AtomicU32::new(0);
-        let server_url = server_url();
+        let server_url = server_url().await;
         let mut slug: String = test
             .chars()
             .map(|c| {
@@ -162,12 +174,15 @@ impl Drop for TestDb {
 }
 
 async fn connect(url: &str, database: Option<&str>) -> Conn {
-    let opts =
-        connect_opts(url, database).unwrap_or_else(|err| panic!("bad server URL {url:?}: {err}"));
+    let opts = connect_opts(url, database)
+        .unwrap_or_else(|err| panic!("bad server URL {}: {err}", DbUrl::new(url).redacted()));
     Conn::new(opts)
         .await
         .unwrap_or_else(|err: mysql_async::Error| {
-            panic!("connecting to the test server at {url}: {err}")
+            panic!(
+                "connecting to the test server at {}: {err}",
+                DbUrl::new(url).redacted()
+            )
         })
 }
 

@@ -100,7 +100,7 @@ async fn insert_returns_the_id_and_save_of_a_new_row_adds_one() {
     assert_eq!(db.insert(&given).await.unwrap(), Some(90_000));
     db.save(&new_item(4)).await.unwrap();
     assert_eq!(db.count::<Item>().await.unwrap(), 4);
-    let mut batch = db.transaction();
+    let mut batch = db.batch();
     batch.save(&new_item(5)).save(&new_item(6));
     batch.commit().await.unwrap();
     assert_eq!(db.count::<Item>().await.unwrap(), 6);

@@ -119,7 +119,7 @@ async fn values_the_server_rejects_in_strict_mode_name_the_column() {
     );
 
     // In a batch, the bad row rolls back the whole transaction.
-    let mut batch = db.transaction();
+    let mut batch = db.batch();
     batch.save(&bot_state(1)).save(&row);
     let err4 = batch.commit().await.unwrap_err();
     let (_, key, column, _) = invalid(&err4);
@@ -131,7 +131,7 @@ async fn values_the_server_rejects_in_strict_mode_name_the_column() {
 async fn a_bad_row_in_a_batch_is_found_before_anything_is_sent() {
     let test = TestDb::new("batch_validation").await;
     let db = test.db().await;
-    let mut batch = db.transaction();
+    let mut batch = db.batch();
     batch.save(&bot_state(1)).save(&BotState {
         z: f32::NAN,
         ..bot_state(2)
@@ -145,7 +145,10 @@ async fn a_bad_row_in_a_batch_is_found_before_anything_is_sent() {
 #[tokio::test]
 async fn passwords_stay_out_of_debug_display_and_errors() {
     let test = TestDb::new("password_redaction").await;
-    let url = test.url().replacen("://root@", "://root:hunter2secret@", 1);
+    let server_url = test.url();
+    let (scheme, rest) = server_url.split_once("://").unwrap();
+    let host = rest.rsplit_once('@').map_or(rest, |(_, host)| host);
+    let url = format!("{scheme}://root:hunter2secret@{host}");
     let err = playerbot_db::Db::builder(&url).build().await.unwrap_err();
     for printed in [err.to_string(), format!("{err:?}")] {
         assert!(!printed.contains("hunter2secret"), "{printed}");

@@ -4,7 +4,7 @@
 
 use playerbot_db::bots::{BotEvent, BotState};
 use playerbot_db::mysql_async::prelude::Queryable;
-use playerbot_db::{BulkMode, Conflict, Db, Error, TxScope};
+use playerbot_db::{Atomicity, BulkMode, Conflict, Db, Error};
 use playerbot_db_tests::entities::AllTypes;
 use playerbot_db_tests::fixtures::{bot_event, bot_state};
 use playerbot_db_tests::{query_number, TestDb};
@@ -258,7 +258,7 @@ async fn a_failing_chunk_rolls_back_the_whole_call_and_names_chunk_and_key() {
         let err = db
             .bulk::<AllTypes>()
             .mode(mode)
-            .transaction(TxScope::PerCall)
+            .atomicity(Atomicity::WholeCall)
             .save(&rows)
             .await
             .unwrap_err();
@@ -300,7 +300,7 @@ async fn per_chunk_transactions_keep_the_chunks_before_a_failure() {
     let err = db
         .bulk::<AllTypes>()
         .mode(BulkMode::MultiRow)
-        .transaction(TxScope::PerChunk)
+        .atomicity(Atomicity::PerChunk)
         .save(&rows)
         .await
         .unwrap_err();
@@ -370,14 +370,16 @@ async fn bad_rows_are_refused_before_anything_is_sent() {
         .save(&rows)
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::Config(_)), "{err:?}");
+    assert!(matches!(err, Error::EmptyUpdate { .. }), "{err:?}");
 }
 
 #[tokio::test]
 async fn multi_row_statements_are_prepared_once_per_size() {
     // One connection, on a private server whose global counter of prepares counts this
     // pool's and nobody else's (raw access through the pool would reset a session counter).
-    let server = playerbot_db::embedded::EmbeddedServer::start().expect("embedded server");
+    let server = playerbot_db_embedded::EmbeddedServer::start()
+        .await
+        .expect("embedded server");
     let db = playerbot_db_tests::private_game_db(&server, |b| b.max_connections(1)).await;
     let mut admin = playerbot_db::mysql_async::Conn::new(
         playerbot_db::session::connect_opts(&server.url(), None).unwrap(),

@@ -217,7 +217,7 @@ async fn every_kind_of_write_keeps_memory_true() {
     db.save_all(&bots).await.unwrap();
     // A batch.
     bots[1].level = 11;
-    let mut batch = db.transaction();
+    let mut batch = db.batch();
     batch.save(&bots[1]).delete::<BotState>(&2);
     batch.commit().await.unwrap();
     assert_eq!(db.load::<BotState>(&1).await.unwrap().unwrap().level, 11);
@@ -391,7 +391,7 @@ async fn cancelled_calls_leave_memory_agreeing_with_the_table() {
             }
             3 => {
                 tokio::time::timeout(deadline, async {
-                    let mut batch = db.transaction();
+                    let mut batch = db.batch();
                     batch.save(&row).delete::<BotState>(&((key + 1) % 50));
                     batch.commit().await
                 })

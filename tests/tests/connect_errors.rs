@@ -21,8 +21,8 @@ use playerbot_db_tests::{server_url, TestDb};
 const HOSTS: [&str; 3] = ["%", "localhost", "127.0.0.1"];
 
 /// `host:port` of the server under test.
-fn server_address() -> String {
-    let url = server_url();
+async fn server_address() -> String {
+    let url = server_url().await;
     let rest = url.split_once("://").map_or(url.as_str(), |(_, rest)| rest);
     let authority = rest.split(['/', '?']).next().unwrap_or(rest);
     authority
@@ -57,11 +57,11 @@ impl TempUser {
     }
 
     /// A URL logging in as this user; `password` goes into the URL as given.
-    fn url(&self, password: &str, database: &str) -> String {
+    async fn url(&self, password: &str, database: &str) -> String {
         format!(
             "mysql://{}:{password}@{}/{database}",
             self.name,
-            server_address()
+            server_address().await
         )
     }
 }
@@ -74,7 +74,7 @@ impl Drop for TempUser {
                 .enable_all()
                 .build()?;
             runtime.block_on(async {
-                let opts = connect_opts(&server_url(), None).map_err(io::Error::other)?;
+                let opts = connect_opts(&server_url().await, None).map_err(io::Error::other)?;
                 let mut conn = Conn::new(opts).await.map_err(io::Error::other)?;
                 for host in HOSTS {
                     conn.query_drop(format!("DROP USER IF EXISTS '{name}'@'{host}'"))
@@ -146,7 +146,7 @@ async fn a_wrong_password_is_permanent_and_keeps_the_server_code() {
     let grant = format!("ALL ON `{}`.*", test.name());
     let user = TempUser::create(&test, "wrong", "right", &grant).await;
 
-    let err = Db::builder(user.url("wrong", test.name()))
+    let err = Db::builder(user.url("wrong", test.name()).await)
         .build()
         .await
         .unwrap_err();
@@ -159,7 +159,7 @@ async fn a_wrong_password_is_permanent_and_keeps_the_server_code() {
     );
 
     // The user exists and the right password gets in: it was the password that was refused.
-    let db = Db::builder(user.url("right", test.name()))
+    let db = Db::builder(user.url("right", test.name()).await)
         .build()
         .await
         .unwrap();
@@ -171,7 +171,7 @@ async fn an_unknown_database_is_permanent() {
     let _test = TestDb::new("unknown_database").await;
     let url = format!(
         "{}/no_such_database_{}",
-        server_url().trim_end_matches('/'),
+        server_url().await.trim_end_matches('/'),
         std::process::id()
     );
     let err = Db::builder(url).build().await.unwrap_err();
@@ -191,7 +191,7 @@ async fn a_statement_refused_for_one_table_does_not_fail_the_pool() {
     );
     let user = TempUser::create(&test, "one_table", "right", &grant).await;
 
-    let db = Db::builder(user.url("right", test.name()))
+    let db = Db::builder(user.url("right", test.name()).await)
         .register::<BotState>()
         .register::<AllTypes>()
         .build()
@@ -221,7 +221,7 @@ async fn a_statement_refused_for_one_table_does_not_fail_the_pool() {
 #[tokio::test]
 async fn passwords_never_print_whatever_their_characters() {
     let _test = TestDb::new("odd_passwords").await;
-    let address = server_address();
+    let address = server_address().await;
     let mut leaks = Vec::new();
     // (the password as written in the URL, the password it means, whether the URL parses
     // and so reaches the server, where `bot2` does not exist). Each prefix and the common
@@ -290,7 +290,7 @@ async fn passwords_never_print_whatever_their_characters() {
     let user = TempUser::create(&test, "odd_pw", "p@ss/w#rd", &grant).await;
     let secrets = ["p@ss/w#rd", "p%40ss%2Fw%23rd"];
     let (result, logs) =
-        build_capturing_logs(Db::builder(user.url("p%40ss%2Fw%23rd", test.name()))).await;
+        build_capturing_logs(Db::builder(user.url("p%40ss%2Fw%23rd", test.name()).await)).await;
     let db = result.expect("the encoded password logs in");
     for line in logs.lines() {
         check_hidden(&mut leaks, "log while building", line, &secrets);
@@ -347,9 +347,11 @@ async fn tls_cannot_be_weakened_by_url_parameters() {
             .build()
             .await
             .unwrap_err();
-        let Error::Config(message) = &err else {
-            panic!("{url} with TLS: expected a configuration error, got {err:?}");
+        let Error::WeakenedTls { params: found, .. } = &err else {
+            panic!("{url} with TLS: expected a refusal of weakened TLS, got {err:?}");
         };
+        assert_eq!(found.len(), named.len(), "{found:?}");
+        let message = err.to_string();
         assert!(message.contains("TLS"), "{message}");
         for param in named {
             assert!(message.contains(param), "{message} names {param}");
@@ -450,7 +452,7 @@ async fn an_unregistered_entity_is_a_clear_error() {
         db.save_all(std::slice::from_ref(&row)).await.unwrap_err(),
     );
 
-    let mut batch = db.transaction();
+    let mut batch = db.batch();
     batch.save(&bot_state(1)).save(&row);
     assert_not_registered("transaction commit", batch.commit().await.unwrap_err());
     assert_eq!(

@@ -5,12 +5,12 @@ use std::time::{Duration, Instant};
 
 use playerbot_db::bots::BotEvent;
 use playerbot_db::bots::BotState;
-use playerbot_db::embedded::EmbeddedServer;
 use playerbot_db::migrate::Migrator;
 use playerbot_db::mysql_async::prelude::Queryable;
 use playerbot_db::mysql_async::Conn;
 use playerbot_db::session::connect_opts;
 use playerbot_db::Db;
+use playerbot_db_embedded::EmbeddedServer;
 use playerbot_db_tests::fixtures::bot_state;
 use playerbot_db_tests::{private_game_db, query_number, TestDb};
 
@@ -42,7 +42,7 @@ async fn a_killed_connection_is_replaced_and_the_next_call_succeeds() {
 
 #[tokio::test]
 async fn a_killed_server_gives_connection_errors_until_it_is_back() {
-    let mut server = EmbeddedServer::start().expect("embedded server");
+    let mut server = EmbeddedServer::start().await.expect("embedded server");
     {
         let mut setup = Conn::new(connect_opts(&server.url(), None).unwrap())
             .await
@@ -73,7 +73,7 @@ async fn a_killed_server_gives_connection_errors_until_it_is_back() {
     }
     assert!(db.stats().connect_failures >= 1);
 
-    server.restart().expect("restart");
+    server.restart().await.expect("restart");
     // Within the reconnect backoff (100 ms at most) the pool connects again.
     let deadline = Instant::now() + Duration::from_secs(10);
     let loaded = loop {
@@ -120,7 +120,7 @@ async fn a_real_deadlock_is_retried() {
     let ours = {
         let db = db.clone();
         tokio::spawn(async move {
-            let mut batch = db.transaction();
+            let mut batch = db.batch();
             batch
                 .save(&BotState {
                     health: 7,
@@ -233,7 +233,7 @@ async fn wait_until_up(server: &EmbeddedServer) {
 /// loads and plain inserts alike.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_warm_pool_loses_no_call_to_a_restart() {
-    let mut server = EmbeddedServer::start().expect("embedded server");
+    let mut server = EmbeddedServer::start().await.expect("embedded server");
     let db = private_db(&server, 16).await;
     let warm: Vec<_> = (0..16u32)
         .map(|key| {
@@ -244,7 +244,7 @@ async fn a_warm_pool_loses_no_call_to_a_restart() {
     for task in warm {
         task.await.unwrap().unwrap();
     }
-    server.restart().expect("restart");
+    server.restart().await.expect("restart");
     wait_until_up(&server).await;
     for key in 0..64 {
         db.save(&bot_state(key)).await.unwrap();
@@ -260,7 +260,7 @@ async fn a_warm_pool_loses_no_call_to_a_restart() {
 /// bulk, transactions, raw connections, partition maintenance and migrations.
 #[tokio::test]
 async fn every_path_recovers_on_its_next_call_after_a_restart() {
-    let mut server = EmbeddedServer::start().expect("embedded server");
+    let mut server = EmbeddedServer::start().await.expect("embedded server");
     let db = private_db(&server, 4).await;
     db.save(&bot_state(1)).await.unwrap();
     // Every kind of call leaves a connection idle in the pool first.
@@ -269,7 +269,7 @@ async fn every_path_recovers_on_its_next_call_after_a_restart() {
     drop(db.conn().await.unwrap());
 
     server.kill();
-    server.restart().expect("restart");
+    server.restart().await.expect("restart");
     wait_until_up(&server).await;
 
     raw_select(&db).await;
@@ -278,7 +278,7 @@ async fn every_path_recovers_on_its_next_call_after_a_restart() {
     Migrator::builtin().run(&db).await.unwrap();
     assert_eq!(db.load::<BotState>(&1).await.unwrap(), Some(bot_state(1)));
     db.save_all(&[bot_state(2), bot_state(3)]).await.unwrap();
-    let mut batch = db.transaction();
+    let mut batch = db.batch();
     batch.save(&bot_state(4));
     batch.commit().await.unwrap();
     let mut tx = db.begin().await.unwrap();

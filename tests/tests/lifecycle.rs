@@ -4,10 +4,10 @@
 use std::time::{Duration, Instant};
 
 use playerbot_db::bots::BotState;
-use playerbot_db::embedded::EmbeddedServer;
 use playerbot_db::mysql_async::prelude::Queryable;
 use playerbot_db::mysql_async::Conn;
 use playerbot_db::{Db, Error, ErrorKind};
+use playerbot_db_embedded::EmbeddedServer;
 use playerbot_db_tests::fixtures::bot_state;
 use playerbot_db_tests::{private_game_db, TestDb};
 
@@ -283,7 +283,7 @@ async fn a_server_that_never_answers_fails_within_the_timeouts() {
 /// with "2 of 2 in use").
 #[tokio::test]
 async fn opens_given_up_on_give_their_place_back() {
-    let mut server = EmbeddedServer::start().expect("embedded server");
+    let mut server = EmbeddedServer::start().await.expect("embedded server");
     // One idle connection (the build's); the first call below takes it and is given up on
     // in the middle of its statement, the second while opening a connection.
     let db = private_game_db(&server, |b| {
@@ -293,13 +293,13 @@ async fn opens_given_up_on_give_their_place_back() {
             .max_reconnect_delay(Duration::from_millis(50))
     })
     .await;
-    server.pause().unwrap();
+    server.pause().await.unwrap();
     let (first, second) = tokio::join!(
         tokio::time::timeout(Duration::from_millis(50), db.load::<BotState>(&0)),
         tokio::time::timeout(Duration::from_millis(50), db.load::<BotState>(&1)),
     );
     assert!(first.is_err() && second.is_err(), "the server is stopped");
-    server.resume().unwrap();
+    server.resume().await.unwrap();
     let mut recovered = None;
     for _ in 0..100 {
         match db.save(&bot_state(1)).await {
@@ -324,7 +324,7 @@ async fn opens_given_up_on_give_their_place_back() {
 /// every call returns within its timeouts, and the pool recovers once the server goes on.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn calls_on_a_stopped_server_return_within_their_timeouts() {
-    let mut server = EmbeddedServer::start().expect("embedded server");
+    let mut server = EmbeddedServer::start().await.expect("embedded server");
     let checkout = Duration::from_millis(1_000);
     let statement = Duration::from_millis(500);
     let db = private_game_db(&server, |b| {
@@ -338,7 +338,7 @@ async fn calls_on_a_stopped_server_return_within_their_timeouts() {
     for key in 0..64 {
         db.save(&bot_state(key)).await.unwrap();
     }
-    server.pause().unwrap();
+    server.pause().await.unwrap();
     let until = Instant::now() + Duration::from_secs(3);
     let tasks: Vec<_> = (0..64u32)
         .map(|task| {
@@ -378,7 +378,7 @@ async fn calls_on_a_stopped_server_return_within_their_timeouts() {
         "a call waited {longest:?}"
     );
 
-    server.resume().unwrap();
+    server.resume().await.unwrap();
     let mut recovered = false;
     for _ in 0..100 {
         if db.save(&bot_state(0)).await.is_ok() {

@@ -256,7 +256,7 @@ fn files_that_are_not_migrations_are_reported() {
 
 #[tokio::test]
 async fn a_url_without_a_database_names_the_cause() {
-    let db = Db::builder(playerbot_db_tests::server_url())
+    let db = Db::builder(playerbot_db_tests::server_url().await)
         .build()
         .await
         .unwrap();

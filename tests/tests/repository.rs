@@ -200,7 +200,7 @@ async fn batch_commits_all_or_nothing() {
     let db = test.db().await;
     db.save(&bot_state(3)).await.unwrap();
 
-    let mut batch = db.transaction();
+    let mut batch = db.batch();
     batch
         .save(&bot_state(1))
         .save(&bot_event(1, "x", 1))
@@ -212,7 +212,7 @@ async fn batch_commits_all_or_nothing() {
     assert!(!db.exists::<BotState>(&3).await.unwrap());
 
     // The third write fails (duplicate insert): the first two are rolled back.
-    let mut batch = db.transaction();
+    let mut batch = db.batch();
     batch
         .save(&bot_state(2))
         .save(&bot_event(2, "y", 1))

@@ -55,7 +55,7 @@ async fn every_call_works_on_reserved_names() {
     let keys: Vec<(u32, u32)> = (0..300).map(|i| (i, i % 7)).collect();
     let loaded = db.load_many::<Member>(&keys).await.unwrap();
     assert!(loaded.iter().all(Option::is_some));
-    let mut batch = db.transaction();
+    let mut batch = db.batch();
     batch.save(&member(5, 50)).delete::<Member>(&(0, 0));
     batch.commit().await.unwrap();
     assert!(db.delete::<Member>(&(5, 50)).await.unwrap());

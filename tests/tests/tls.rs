@@ -2,14 +2,16 @@
 //! private CA: verified, not blindly accepted.
 
 use playerbot_db::bots::BotState;
-use playerbot_db::embedded::EmbeddedServer;
 use playerbot_db::mysql_async::prelude::Queryable;
 use playerbot_db::{Db, ErrorKind};
+use playerbot_db_embedded::EmbeddedServer;
 use playerbot_db_tests::fixtures::bot_state;
 
 #[tokio::test]
 async fn connections_are_encrypted_and_the_certificate_is_verified() {
-    let server = EmbeddedServer::start_tls().expect("TLS embedded server");
+    let server = EmbeddedServer::start_tls()
+        .await
+        .expect("TLS embedded server");
     let ca = server.tls_ca().unwrap().to_path_buf();
 
     let plain = Db::builder(server.url()).build().await.unwrap_err();

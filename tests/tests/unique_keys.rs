@@ -110,7 +110,7 @@ async fn transactions_refuse_another_rows_unique_value() {
     let alice = account(1, "alice", 10);
     db.insert(&alice).await.unwrap();
 
-    let mut batch = db.transaction();
+    let mut batch = db.batch();
     batch
         .save(&account(5, "eve", 50))
         .save(&account(6, "alice", 60));

@@ -7,11 +7,11 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use playerbot_db::bots::BotState;
-use playerbot_db::embedded::EmbeddedServer;
 use playerbot_db::mysql_async::prelude::Queryable;
 use playerbot_db::mysql_async::Conn;
 use playerbot_db::session::connect_opts;
 use playerbot_db::{Db, Error, WhenFull, WriteBehindConfig};
+use playerbot_db_embedded::EmbeddedServer;
 use playerbot_db_tests::fixtures::bot_state;
 use playerbot_db_tests::TestDb;
 
@@ -103,7 +103,7 @@ async fn a_direct_write_supersedes_a_deferred_one() {
     db.save_all(&[at_version(3, 2)]).await.unwrap();
     db.save_deferred(&at_version(4, 1)).await.unwrap();
     db.save_deferred(&at_version(5, 1)).await.unwrap();
-    let mut batch = db.transaction();
+    let mut batch = db.batch();
     batch.save(&at_version(4, 2)).delete::<BotState>(&5);
     batch.commit().await.unwrap();
     db.save_deferred(&at_version(6, 1)).await.unwrap();
@@ -275,7 +275,7 @@ async fn server_db(server: &EmbeddedServer, config: WriteBehindConfig) -> (Db, S
 /// seconds later: saves are accepted all along, and after `flush` every one is there.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_killed_server_loses_no_accepted_write() {
-    let mut server = EmbeddedServer::start().expect("embedded server");
+    let mut server = EmbeddedServer::start().await.expect("embedded server");
     let (db, url) = server_db(&server, fast_flushes()).await;
     let mut last = HashMap::new();
     let mut version = 0;
@@ -295,7 +295,7 @@ async fn a_killed_server_loses_no_accepted_write() {
     tokio::time::sleep(Duration::from_secs(2)).await;
     save_some(&db, &mut last).await;
     assert!(db.write_behind_stats().depth > 0);
-    server.restart().expect("restart");
+    server.restart().await.expect("restart");
     save_some(&db, &mut last).await;
     tokio::time::timeout(Duration::from_secs(60), db.flush())
         .await
@@ -313,7 +313,7 @@ async fn a_killed_server_loses_no_accepted_write() {
 /// and every accepted write lands after recovery.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_full_queue_refuses_and_keeps_everything_it_accepted() {
-    let mut server = EmbeddedServer::start().expect("embedded server");
+    let mut server = EmbeddedServer::start().await.expect("embedded server");
     let config = WriteBehindConfig {
         interval: Duration::from_millis(50),
         max_dirty: 100,
@@ -335,7 +335,7 @@ async fn a_full_queue_refuses_and_keeps_everything_it_accepted() {
     db.save_deferred(&at_version(7, 2)).await.unwrap();
     assert_eq!(db.write_behind_stats().rejected, 1);
     // Waiting policy: a bounded wait, then the same error.
-    server.restart().expect("restart");
+    server.restart().await.expect("restart");
     tokio::time::timeout(Duration::from_secs(60), db.flush())
         .await
         .expect("flush after the restart")
@@ -389,7 +389,7 @@ async fn cancelled_flushes_and_deferred_writes_lose_nothing() {
 /// is accepted; with the server away it gives up after its wait with `QueueFull`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_full_queue_waits_for_room_then_gives_up() {
-    let mut server = EmbeddedServer::start().expect("embedded server");
+    let mut server = EmbeddedServer::start().await.expect("embedded server");
     let config = WriteBehindConfig {
         interval: Duration::from_millis(20),
         max_dirty: 50,
@@ -414,7 +414,7 @@ async fn a_full_queue_waits_for_room_then_gives_up() {
     let err = db.save_deferred(&at_version(2_000, 1)).await.unwrap_err();
     assert!(matches!(err, Error::QueueFull { .. }), "{err:?}");
     assert!(started.elapsed() >= Duration::from_millis(300));
-    server.restart().expect("restart");
+    server.restart().await.expect("restart");
     tokio::time::timeout(Duration::from_secs(60), db.flush())
         .await
         .expect("flush after the restart")

@@ -4,6 +4,8 @@
 use playerbot_db::bots::{BotEvent, BotState};
 use playerbot_db::mysql_async::prelude::{FromValue, Queryable};
 use playerbot_db::mysql_async::{Conn, Error, Params, Row, Statement, Value};
+
+use super::Setup;
 use playerbot_db::session::connect_opts;
 use playerbot_db::{BotEntity, Dialect};
 
@@ -20,8 +22,9 @@ pub(crate) struct Baseline {
 }
 
 impl Baseline {
-    pub(crate) async fn connect(url: &str, dialect: Dialect) -> Result<Baseline, Error> {
-        let mut conn = Conn::new(connect_opts(url, None)?).await?;
+    pub(crate) async fn connect(setup: &Setup, dialect: Dialect) -> Result<Baseline, Error> {
+        let opts = connect_opts(setup.url.expose(), Some(&setup.database))?;
+        let mut conn = Conn::new(opts).await?;
         let sql = BotState::META.statements(dialect);
         let select = conn.prep(sql.select_by_key).await?;
         let upsert = conn.prep(sql.upsert).await?;

@@ -3,8 +3,9 @@
 
 use std::time::{Duration, Instant};
 
+use crate::error::Error;
 use playerbot_db::bots::BotState;
-use playerbot_db::{Db, Error, WriteBehindConfig};
+use playerbot_db::{Db, WriteBehindConfig};
 
 use super::measure::Samples;
 use super::scenarios::Outcome;
@@ -76,6 +77,7 @@ async fn sustained_with(
     connections: usize,
 ) -> Result<(Outcome, f64), Error> {
     let db = Db::builder(setup.url.expose())
+        .database(&setup.database)
         .register::<BotState>()
         .cache::<BotState>(None)
         .max_connections(connections + 2)

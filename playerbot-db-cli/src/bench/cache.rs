@@ -2,9 +2,9 @@
 
 use std::time::Instant;
 
+use crate::error::Error;
 use crate::zipf::Zipf;
 use playerbot_db::bots::BotState;
-use playerbot_db::Error;
 
 use super::baseline::Baseline;
 use super::measure::Samples;

@@ -11,8 +11,9 @@ mod scenarios;
 use std::path::PathBuf;
 use std::time::Instant;
 
+use crate::error::Error;
 use playerbot_db::bots::{BotEvent, BotState};
-use playerbot_db::{BulkMode, Db, DbUrl, Error};
+use playerbot_db::{BulkMode, Db, DbUrl};
 
 use crate::target::Target;
 use baseline::Baseline;
@@ -33,7 +34,10 @@ pub(crate) struct Setup {
     pub(crate) db: Db,
     /// The same database with `BotState`'s cache on, for the cache scenarios.
     pub(crate) cached: Db,
+    /// The server, without a database.
     pub(crate) url: DbUrl,
+    /// The database the run created.
+    pub(crate) database: String,
     pub(crate) bots: usize,
     /// Bots seeded with `scenarios::EVENTS_PER_BOT` events each.
     pub(crate) event_bots: usize,
@@ -93,7 +97,7 @@ pub(crate) async fn run(options: Options) -> Result<(), Error> {
         for name in &options.scenarios {
             let known = SCENARIOS.iter().find(|known| *known == name);
             chosen.push(*known.ok_or_else(|| {
-                Error::Config(format!(
+                Error::Usage(format!(
                     "unknown scenario {name:?}; known: {}",
                     SCENARIOS.join(", ")
                 ))
@@ -101,15 +105,17 @@ pub(crate) async fn run(options: Options) -> Result<(), Error> {
         }
         chosen
     };
-    let target = Target::open(options.url)?;
-    let url = target.fresh_database(&options.database).await?;
-    let db = Db::builder(url.expose())
+    let target = Target::open(options.url).await?;
+    target.fresh_database(&options.database).await?;
+    let db = target
+        .builder(&options.database)
         .register::<BotState>()
         .register::<BotEvent>()
         .cache::<BotState>(None)
         .build()
         .await?;
-    let cached = Db::builder(url.expose())
+    let cached = target
+        .builder(&options.database)
         .register::<BotState>()
         .max_connections(4)
         .build()
@@ -118,7 +124,7 @@ pub(crate) async fn run(options: Options) -> Result<(), Error> {
     let flavor = db.flavor().await?;
     let seeding = Instant::now();
     for chunk in (0..SEEDED_BOTS as u32).collect::<Vec<_>>().chunks(500) {
-        let mut batch = db.transaction();
+        let mut batch = db.batch();
         for &bot_id in chunk {
             batch.save(&seed_state(bot_id));
         }
@@ -143,12 +149,13 @@ pub(crate) async fn run(options: Options) -> Result<(), Error> {
     let setup = Setup {
         db,
         cached,
-        url: url.clone(),
+        url: target.server_url.clone(),
+        database: options.database.clone(),
         bots: SEEDED_BOTS,
         event_bots: EVENT_BOTS,
         bulk_mode: options.bulk_mode,
     };
-    let mut baseline = Baseline::connect(url.expose(), flavor.dialect()).await?;
+    let mut baseline = Baseline::connect(&setup, flavor.dialect()).await?;
 
     let mut results = Vec::new();
     for name in chosen {
@@ -219,8 +226,11 @@ pub(crate) async fn run(options: Options) -> Result<(), Error> {
     let server = flavor.to_string();
     println!("{}", report::table(&server, &results));
     if let Some(path) = options.json {
-        std::fs::write(&path, report::json(&server, &results))
-            .map_err(|err| Error::Config(format!("writing {}: {err}", path.display())))?;
+        std::fs::write(&path, report::json(&server, &results)).map_err(|err| Error::Io {
+            action: "writing",
+            path: path.clone(),
+            source: err,
+        })?;
         eprintln!("wrote {}", path.display());
     }
     Ok(())

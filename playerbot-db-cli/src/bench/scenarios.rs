@@ -10,6 +10,8 @@ use playerbot_db::mysql_async::{self, PoolConstraints, PoolOpts};
 use playerbot_db::session::connect_opts;
 use playerbot_db::Error;
 
+use crate::error::Error as CliError;
+
 use super::baseline::Baseline;
 use super::measure::Samples;
 use super::Setup;
@@ -242,15 +244,15 @@ const CHECKOUT_THREADS: usize = 8;
 
 /// Our pool against mysql_async's `Pool` (connection reset off, same bound), 8 worker
 /// threads each running one task that checks out and returns `n` times.
-pub(crate) async fn pool_checkout(setup: &Setup, n: usize) -> Result<Outcome, Error> {
+pub(crate) async fn pool_checkout(setup: &Setup, n: usize) -> Result<Outcome, CliError> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(CHECKOUT_THREADS)
         .enable_all()
         .build()
-        .map_err(|err| Error::Config(format!("checkout runtime: {err}")))?;
+        .map_err(CliError::Runtime)?;
     let db = setup.db.clone();
-    let opts =
-        connect_opts(setup.url.expose(), None).map_err(|err| Error::Config(err.to_string()))?;
+    let opts = connect_opts(setup.url.expose(), Some(&setup.database))
+        .map_err(playerbot_db::mysql_async::Error::from)?;
     let bound = db.config().max_connections;
     let pool_opts = PoolOpts::new()
         .with_constraints(PoolConstraints::new(CHECKOUT_THREADS, bound).expect("valid constraints"))
@@ -287,14 +289,13 @@ pub(crate) async fn pool_checkout(setup: &Setup, n: usize) -> Result<Outcome, Er
                 their_wall += wall;
             }
             their_pool.disconnect().await?;
-            Ok::<_, Error>(Outcome {
+            Ok::<_, CliError>(Outcome {
                 ours: Samples::merge_parallel(our_parts, our_wall),
                 baseline: Samples::merge_parallel(their_parts, their_wall),
             })
         })
     })
-    .await
-    .map_err(|err| Error::Config(format!("checkout benchmark panicked: {err}")))??;
+    .await??;
     Ok(outcome)
 }
 
@@ -303,7 +304,7 @@ pub(crate) async fn pool_checkout(setup: &Setup, n: usize) -> Result<Outcome, Er
 async fn checkout_round<F, Fut>(
     per_task: usize,
     checkout: F,
-) -> Result<(Vec<Samples>, Duration), Error>
+) -> Result<(Vec<Samples>, Duration), CliError>
 where
     F: Fn() -> Fut + Clone + Send + 'static,
     Fut: Future<Output = Result<(), Error>> + Send,
@@ -325,10 +326,7 @@ where
         .collect();
     let mut parts = Vec::with_capacity(tasks.len());
     for task in tasks {
-        parts.push(
-            task.await
-                .map_err(|err| Error::Config(format!("checkout task panicked: {err}")))??,
-        );
+        parts.push(task.await??);
     }
     Ok((parts, started.elapsed()))
 }

@@ -9,7 +9,6 @@ use crate::ast::Entity;
 use crate::check::check;
 use crate::ctxt::Ctxt;
 use crate::fallback;
-use crate::model::Table;
 use crate::types::ValueType;
 
 pub(crate) fn derive(input: &DeriveInput) -> TokenStream {
@@ -43,7 +42,7 @@ fn usable_key(entity: &Entity<'_>) -> bool {
 }
 
 fn expand(input: &DeriveInput, entity: &Entity<'_>) -> TokenStream {
-    let table = Table::from_entity(entity);
+    let table = crate::model::table_of(entity);
 
     let ident = entity.ident;
     let meta = meta::entity_meta(entity, &table);

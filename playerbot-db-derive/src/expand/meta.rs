@@ -4,9 +4,9 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use crate::ast::Entity;
-use crate::model::Table;
 use crate::sql::{statements, Dialect, Statements};
 use crate::types::{IntType, ValueType};
+use playerbot_db_sql::entity::Table;
 
 pub(super) fn entity_meta(entity: &Entity<'_>, table: &Table) -> TokenStream {
     let entity_name = entity.ident.to_string();
@@ -141,6 +141,7 @@ fn option_str(text: Option<&str>) -> TokenStream {
 fn statement_tokens(s: &Statements) -> TokenStream {
     let Statements {
         select_by_key,
+        exists,
         select_head,
         insert,
         insert_head,
@@ -181,6 +182,7 @@ fn statement_tokens(s: &Statements) -> TokenStream {
     quote! {
         ::playerbot_db::Statements {
             select_by_key: #select_by_key,
+            exists: #exists,
             select_head: #select_head,
             insert: #insert,
             insert_head: #insert_head,

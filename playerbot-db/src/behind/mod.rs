@@ -46,6 +46,7 @@ pub struct WriteBehindConfig {
     /// The most dirty keys one entity type holds (pending or being written; default
     /// 1,000,000): a write of another key past it is decided by `when_full`.
     pub max_dirty: usize,
+    /// What a write does when the queue is full (default: wait up to 5 s).
     pub when_full: WhenFull,
     /// Connections one flush of an entity type writes over at once, each taking a
     /// contiguous range of (partition, key) in a transaction of its own (default 2).

@@ -37,8 +37,11 @@ pub struct WriteBehindStats {
     pub oldest_unflushed: Duration,
     /// Flush rounds that wrote rows.
     pub flushes: u64,
+    /// How long the last flush round that wrote rows took.
     pub last_flush: Duration,
+    /// The longest such flush round.
     pub max_flush: Duration,
+    /// Rows written by flush rounds.
     pub rows_written: u64,
     /// Deferred writes replaced by a newer one of the same key before they were written.
     pub rows_coalesced: u64,

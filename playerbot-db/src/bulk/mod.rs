@@ -14,7 +14,6 @@ use mysql_async::{Params, Row, Value};
 use std::collections::HashMap;
 
 use crate::error::Context;
-use crate::ident::quoted;
 use crate::pool::{statement, ServerConn};
 use crate::repo::transaction::{begin_on, commit_on, roll_back};
 use crate::repo::{validate, with_retry};
@@ -38,9 +37,9 @@ pub enum BulkMode {
 
 /// How much one transaction covers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TxScope {
+pub enum Atomicity {
     /// One transaction for the whole call: all rows or none.
-    PerCall,
+    WholeCall,
     /// One transaction per chunk: a failure after the first chunk leaves the earlier chunks
     /// saved and says so ([`Error::PartlySaved`]: rows are written in partition, then key
     /// order, so the saved ones are the first `saved_rows` of that order).
@@ -56,6 +55,7 @@ pub struct BulkReport {
     pub duplicates: usize,
     /// Statements (multi-row) or bulk-execute calls made.
     pub chunks: usize,
+    /// How the rows were sent (bulk execute or multi-row statements).
     pub mode: BulkMode,
     /// For new rows of an `auto_increment` entity (key 0, each written as a row of its own):
     /// the ids the server gave them, in the order given. `None` when the call had none, or
@@ -71,7 +71,7 @@ pub struct BulkSave<'db, E> {
     db: &'db Db,
     only: Option<Vec<usize>>,
     conflict: Conflict,
-    scope: TxScope,
+    scope: Atomicity,
     mode: BulkMode,
     partial: bool,
     /// The flusher's own save: it must not wait for (supersede) the queue's writes.
@@ -97,7 +97,7 @@ impl Db {
             db: self,
             only: None,
             conflict: Conflict::Update,
-            scope: TxScope::PerCall,
+            scope: Atomicity::WholeCall,
             mode: BulkMode::Auto,
             partial: false,
             from_queue: false,
@@ -121,16 +121,19 @@ impl<E: BotEntity> BulkSave<'_, E> {
         self
     }
 
+    /// What an existing row of the same key gets: updated (default) or kept.
     pub fn on_conflict(mut self, conflict: Conflict) -> Self {
         self.conflict = conflict;
         self
     }
 
-    pub fn transaction(mut self, scope: TxScope) -> Self {
+    /// One transaction for the whole call (default, all or nothing) or one per chunk.
+    pub fn atomicity(mut self, scope: Atomicity) -> Self {
         self.scope = scope;
         self
     }
 
+    /// How rows are sent: `Auto` picks bulk execute on MariaDB, multi-row statements elsewhere.
     pub fn mode(mut self, mode: BulkMode) -> Self {
         self.mode = mode;
         self
@@ -155,6 +158,7 @@ impl<E: BotEntity> BulkSave<'_, E> {
         self
     }
 
+    /// Saves `rows` (at most [`MAX_ROWS_PER_CALL`]); a later row of the same key wins.
     pub async fn save(self, rows: &[E]) -> Result<BulkReport, Error> {
         let plan = self.db.pool.registry.plan::<E>()?;
         // A direct save supersedes deferred writes of its keys.
@@ -205,10 +209,9 @@ impl<E: BotEntity> BulkSave<'_, E> {
             });
         }
         if self.only.as_ref().is_some_and(Vec::is_empty) {
-            return Err(Error::Config(format!(
-                "update_only for {} names no non-key column",
-                meta.entity
-            )));
+            return Err(Error::EmptyUpdate {
+                entity: meta.entity,
+            });
         }
         let entity_plan = self.db.pool.registry.plan::<E>()?;
         let (order, duplicates, new_rows) = plan::order_rows(rows, entity_plan.exact_keys());
@@ -293,12 +296,12 @@ impl<E: BotEntity> BulkSave<'_, E> {
             });
         }
         match self.scope {
-            TxScope::PerCall => {
+            Atomicity::WholeCall => {
                 with_retry!(self.db, idempotent, |conn| job
                     .run(conn, mode, &chunks, 0, chunks.len())
                     .await)?;
             }
-            TxScope::PerChunk => {
+            Atomicity::PerChunk => {
                 let mut saved_rows = 0;
                 for (i, chunk) in chunks.iter().enumerate() {
                     let one = std::slice::from_ref(chunk);
@@ -530,12 +533,7 @@ impl<E: BotEntity, K: Fn(usize) -> String> Job<'_, E, K> {
         let keys: Vec<usize> = (0..meta.columns.len())
             .filter(|&i| meta.columns[i].key)
             .collect();
-        let column = |i: usize| quoted(meta.columns[i].name);
-        let key_list = keys
-            .iter()
-            .map(|&i| column(i))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let key_names: Vec<&str> = keys.iter().map(|&i| meta.columns[i].name).collect();
         let literal = |value: &Value| value.as_sql(true);
         let positions = chunk.range.clone();
         let rows: Vec<(usize, Vec<Value>)> = positions
@@ -551,12 +549,11 @@ impl<E: BotEntity, K: Fn(usize) -> String> Job<'_, E, K> {
                 if values.is_empty() {
                     continue;
                 }
-                let sql = format!(
-                    "SELECT {key_list}, {} FROM {} WHERE {} IN ({})",
-                    column(unique),
-                    quoted(meta.table),
-                    column(unique),
-                    vec!["?"; values.len()].join(", ")
+                let sql = playerbot_db_sql::rows::unique_holders(
+                    meta.table,
+                    &key_names,
+                    meta.columns[unique].name,
+                    values.len(),
                 );
                 let context = || Context {
                     entity: Some(meta.entity),

@@ -4,7 +4,8 @@ use std::any::TypeId;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use crate::ident::quoted;
+use playerbot_db_sql::rows as many_rows;
+
 use crate::unset::{is_unset, written_columns, Unset};
 use crate::{BotEntity, Dialect, EntityMeta};
 
@@ -127,35 +128,19 @@ fn build(
             if updated.is_empty() {
                 sql.ignore_tail.to_owned()
             } else {
-                format!("{}{}", sql.update_prefix, updated.join(", "))
+                many_rows::update_clause(sql.update_prefix, &updated)
             }
         }
     };
-    let (head, placeholders) = if unset == 0 {
-        (sql.insert_head.to_owned(), sql.row_placeholders.to_owned())
-    } else {
-        let written: Vec<usize> = written_columns(meta, unset).collect();
-        let names: Vec<String> = written
-            .iter()
-            .map(|&i| quoted(meta.columns[i].name))
-            .collect();
-        (
-            format!(
-                "INSERT INTO {} ({}) VALUES ",
-                quoted(meta.table),
-                names.join(", ")
-            ),
-            format!("({})", vec!["?"; written.len()].join(", ")),
-        )
-    };
-    let mut text = String::with_capacity(head.len() + rows * (placeholders.len() + 2) + tail.len());
-    text.push_str(&head);
-    for row in 0..rows {
-        if row > 0 {
-            text.push_str(", ");
-        }
-        text.push_str(&placeholders);
+    if unset == 0 {
+        return many_rows::repeat_rows(sql.insert_head, sql.row_placeholders, rows, &tail);
     }
-    text.push_str(&tail);
-    text
+    let written: Vec<usize> = written_columns(meta, unset).collect();
+    let head = many_rows::insert_head(meta.table, written.iter().map(|&i| meta.columns[i].name));
+    many_rows::repeat_rows(
+        &head,
+        &many_rows::row_placeholders(written.len()),
+        rows,
+        &tail,
+    )
 }

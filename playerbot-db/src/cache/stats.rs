@@ -3,10 +3,13 @@
 /// One entity type's L1 cache: size and what it answered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CacheStats {
+    /// The entity's name.
     pub entity: &'static str,
     /// The most values it holds.
     pub capacity: u64,
+    /// Values it holds now.
     pub len: usize,
+    /// Loads it answered from memory.
     pub hits: u64,
     /// Loads it could not answer (expired values included).
     pub misses: u64,

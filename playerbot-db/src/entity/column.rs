@@ -28,10 +28,12 @@ impl<E> Column<E> {
 }
 
 impl<E: BotEntity> Column<E> {
+    /// The column's description in `E::META`.
     pub fn meta(&self) -> &'static ColumnMeta {
         &E::META.columns[self.index]
     }
 
+    /// The SQL column name.
     pub fn name(&self) -> &'static str {
         self.meta().name
     }

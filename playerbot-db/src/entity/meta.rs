@@ -5,10 +5,13 @@ use std::time::Duration;
 use super::Partitioning;
 use crate::Dialect;
 
+/// Everything the runtime knows about an entity: its table, columns, keys, partitioning,
+/// cache policy and generated statements.
 #[derive(Debug)]
 pub struct EntityMeta {
     /// The Rust struct's name.
     pub entity: &'static str,
+    /// The table name.
     pub table: &'static str,
     /// Stored columns in declaration order (skipped fields are absent).
     pub columns: &'static [ColumnMeta],
@@ -16,13 +19,18 @@ pub struct EntityMeta {
     pub key: &'static [usize],
     /// Keys over several columns, from `unique(…)`/`index(…)` on the struct.
     pub indexes: &'static [IndexMeta],
+    /// RANGE partitioning, when the entity is partitioned.
     pub partitioning: Option<Partitioning>,
+    /// The L1 cache policy from `cache(...)`, if any.
     pub cache: Option<CachePolicy>,
     /// The table's `engine`, `charset` and `collation` as declared; `None` means the
     /// project's default (InnoDB, utf8mb4, binary NO PAD collation).
     pub engine: Option<&'static str>,
+    /// The table's declared default character set.
     pub charset: Option<&'static str>,
+    /// The table's declared default collation.
     pub collation: Option<&'static str>,
+    /// The generated statements, for both dialects.
     pub sql: EntitySql,
 }
 
@@ -31,6 +39,7 @@ pub struct EntityMeta {
 pub struct IndexMeta {
     /// Column names in index order.
     pub columns: &'static [&'static str],
+    /// A UNIQUE key rather than a plain index.
     pub unique: bool,
 }
 
@@ -87,11 +96,13 @@ impl EntityMeta {
                 ))
     }
 
+    /// The stored column with this SQL name.
     pub fn column(&self, name: &str) -> Option<&ColumnMeta> {
         self.columns.iter().find(|column| column.name == name)
     }
 }
 
+/// One stored column of an entity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ColumnMeta {
     /// The SQL column name.
@@ -100,16 +111,21 @@ pub struct ColumnMeta {
     pub field: &'static str,
     /// The SQL type as written in CREATE TABLE.
     pub sql_type: &'static str,
+    /// What the field holds on the Rust side.
     pub kind: ValueKind,
+    /// NULL allowed.
     pub nullable: bool,
     /// Part of the primary key.
     pub key: bool,
+    /// A UNIQUE key of its own.
     pub unique: bool,
+    /// An index of its own.
     pub indexed: bool,
     /// The server numbers new rows: a row whose key is 0 is new and gets the next id.
     pub auto_increment: bool,
     /// A text column's own `charset` and `collation`, as declared.
     pub charset: Option<&'static str>,
+    /// The column's own collation, as declared.
     pub collation: Option<&'static str>,
     /// The column's `DEFAULT` clause as declared.
     pub default: Option<&'static str>,
@@ -121,24 +137,34 @@ pub struct ColumnMeta {
 /// What a column holds on the Rust side; validation and schema checks work from this.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ValueKind {
+    /// A Rust integer.
     Int {
+        /// A signed type (`i32`) rather than unsigned (`u32`).
         signed: bool,
+        /// The type's width in bits.
         bits: u8,
     },
+    /// An `f32`.
     F32,
+    /// An `f64`.
     F64,
+    /// A `bool`.
     Bool,
     /// A `String`; `max_len` in characters (VARCHAR), `None` for TEXT.
     Text {
+        /// The most characters it holds; `None` for TEXT.
         max_len: Option<u32>,
     },
     /// A `Vec<u8>`; `max_len` in bytes (VARBINARY), `None` for BLOB.
     Bytes {
+        /// The most bytes it holds; `None` for BLOB.
         max_len: Option<u32>,
     },
     /// A `BotEnum` stored as its `#[repr]` integer.
     Enum {
+        /// A signed `#[repr]`.
         signed: bool,
+        /// The `#[repr]`'s width in bits.
         bits: u8,
     },
     /// A `BotEnum` stored by variant name (an SQL `ENUM` column).
@@ -149,7 +175,9 @@ pub enum ValueKind {
     Date,
     /// An integer of unix seconds on a DATETIME or TIMESTAMP column.
     UnixTime {
+        /// A signed integer type.
         signed: bool,
+        /// The integer type's width in bits.
         bits: u8,
     },
 }
@@ -157,14 +185,18 @@ pub enum ValueKind {
 /// The entity's L1 cache settings from `#[bot(cache(...))]`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CachePolicy {
+    /// The most values the cache holds.
     pub capacity: u64,
+    /// How long a value stays; `None` keeps it until evicted or invalidated.
     pub ttl: Option<Duration>,
 }
 
 /// The statements of both dialects; the runtime picks one per server.
 #[derive(Debug)]
 pub struct EntitySql {
+    /// For MySQL.
     pub mysql: Statements,
+    /// For MariaDB.
     pub mariadb: Statements,
 }
 
@@ -172,14 +204,19 @@ pub struct EntitySql {
 /// in column order (rows) or key-column order (by-key statements).
 #[derive(Debug)]
 pub struct Statements {
+    /// `SELECT <all columns> FROM <table> WHERE <key> = ?…`.
     pub select_by_key: &'static str,
+    /// `SELECT 1 … LIMIT 1` by key: whether the key has a row.
+    pub exists: &'static str,
     /// `SELECT <all columns> FROM <table>`: add a WHERE clause for other lookups.
     pub select_head: &'static str,
+    /// A one-row INSERT.
     pub insert: &'static str,
     /// `INSERT INTO <table> (<columns>) VALUES `: multi-row statements start with this…
     pub insert_head: &'static str,
     /// …repeat this group once per row, separated by commas…
     pub row_placeholders: &'static str,
+    /// A one-row upsert: every non-key column updated on a duplicate key.
     pub upsert: &'static str,
     /// …and end upserts with this duplicate-key clause (every non-key column updated).
     pub upsert_tail: &'static str,
@@ -193,23 +230,29 @@ pub struct Statements {
     pub assignments: &'static [&'static str],
     /// A duplicate-key clause that leaves existing rows unchanged (conflicts ignored).
     pub ignore_tail: &'static str,
+    /// `DELETE FROM <table> WHERE <key> = ?…`.
     pub delete_by_key: &'static str,
+    /// CREATE TABLE, with its keys, options and RANGE partitions.
     pub create_table: &'static str,
     /// Reads by a proper prefix of a composite key, then by each `index` or `unique`
     /// column, in that order (the generated `by_…` functions refer to them by position).
     pub lookups: &'static [LookupSql],
     /// `SELECT COUNT(*)` of the whole table.
     pub count_all: &'static str,
+    /// A scan in key order, in batches.
     pub scan: ScanSql,
 }
 
 /// The statements of one lookup: rows whose `columns` equal the given values.
 #[derive(Debug)]
 pub struct LookupSql {
+    /// The looked-up columns, in order (the order of the params).
     pub columns: &'static [&'static str],
     /// The rows, in key order.
     pub select: &'static str,
+    /// Deletes the rows.
     pub delete: &'static str,
+    /// Counts the rows.
     pub count: &'static str,
 }
 
@@ -218,8 +261,12 @@ pub struct LookupSql {
 /// they are empty for an entity that is not partitioned.
 #[derive(Debug)]
 pub struct ScanSql {
+    /// The first batch.
     pub first: &'static str,
+    /// The batch after a key.
     pub next: &'static str,
+    /// The first batch within a partition-key range.
     pub first_in_range: &'static str,
+    /// The batch after a key, within a partition-key range.
     pub next_in_range: &'static str,
 }

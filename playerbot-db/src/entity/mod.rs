@@ -29,6 +29,7 @@ pub trait BotEntity: Sized + Send + Sync + 'static {
     /// Table, columns, partitioning, cache policy and every generated statement.
     const META: &'static EntityMeta;
 
+    /// The row's primary key.
     fn key(&self) -> Self::Key;
 
     /// The key as positional params, in the order of the key columns.
@@ -98,11 +99,13 @@ pub trait BotEntity: Sized + Send + Sync + 'static {
     note = "help: add `#[derive(BotEnum)]` and an integer `#[repr(u8)]` to the enum"
 )]
 pub trait BotEnum: Sized + Send + Sync + 'static {
+    /// The `#[repr]` integer type.
     type Repr: Copy + Debug + Into<Value> + FromValue + Send + Sync + 'static;
 
     /// The enum's Rust name, for error messages.
     const NAME: &'static str;
 
+    /// The variant's discriminant.
     fn to_repr(&self) -> Self::Repr;
 
     /// `None` when no variant has that discriminant.

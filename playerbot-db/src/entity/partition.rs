@@ -1,6 +1,7 @@
 //! RANGE partitions by a numeric id: `p0` holds `[0, width)`, `p1` holds `[width, 2·width)`, …,
 //! and `pmax` catches everything past the partitions created so far.
 
+/// How an entity's table is RANGE-partitioned, from `#[bot(partition(...))]`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Partitioning {
     /// The partition-key column.

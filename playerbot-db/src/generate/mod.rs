@@ -30,11 +30,11 @@ pub async fn entities_source(
          //! with the tables.\n\nuse playerbot_db::BotEntity;\n",
     );
     for name in names {
-        let table = read_table(conn, &name).await?.ok_or_else(|| {
-            Error::Config(format!(
-                "table `{name}` does not exist in the current database"
-            ))
-        })?;
+        let table = read_table(conn, &name)
+            .await?
+            .ok_or_else(|| Error::UnknownTable {
+                table: name.clone(),
+            })?;
         out.push('\n');
         out.push_str(&render_entity(&table, dialect));
     }

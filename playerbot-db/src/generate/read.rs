@@ -2,14 +2,20 @@
 
 use mysql_async::prelude::Queryable;
 use mysql_async::{Conn, Row};
+use playerbot_db_sql::catalog;
 
 /// One table, as much of it as an entity can describe.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TableInfo {
+    /// The table name.
     pub name: String,
+    /// Its storage engine.
     pub engine: String,
+    /// Its default character set.
     pub charset: Option<String>,
+    /// Its default collation.
     pub collation: Option<String>,
+    /// Its columns, in order.
     pub columns: Vec<ColumnInfo>,
     /// Keys other than the primary key, and the primary key (named `PRIMARY`).
     pub indexes: Vec<IndexInfo>,
@@ -18,17 +24,22 @@ pub struct TableInfo {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
+/// One column as information_schema describes it.
 pub struct ColumnInfo {
+    /// The column name.
     pub name: String,
     /// `DATA_TYPE`, lower case: `int`, `varchar`, `enum`.
     pub data_type: String,
     /// `COLUMN_TYPE` as reported: `int(10) unsigned`, `enum('RELEASED','CUSTOM')` (the
     /// servers write the type in lower case and the values as declared).
     pub column_type: String,
+    /// NULL allowed.
     pub nullable: bool,
     /// `CHARACTER_MAXIMUM_LENGTH` of string columns.
     pub max_len: Option<u64>,
+    /// The column's character set (text columns).
     pub charset: Option<String>,
+    /// The column's collation (text columns).
     pub collation: Option<String>,
     /// `COLUMN_DEFAULT` as reported (`NULL` counts as none).
     pub default: Option<String>,
@@ -36,15 +47,19 @@ pub struct ColumnInfo {
     pub extra: String,
 }
 
+/// One key of the table.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IndexInfo {
+    /// The key's name (`PRIMARY` for the primary key).
     pub name: String,
+    /// A UNIQUE key.
     pub unique: bool,
     /// Column names in index order.
     pub columns: Vec<String>,
 }
 
 impl TableInfo {
+    /// The primary key, when the table has one.
     pub fn primary_key(&self) -> Option<&IndexInfo> {
         self.indexes.iter().find(|index| index.name == "PRIMARY")
     }
@@ -60,11 +75,7 @@ type TableHead = (
 
 /// Base tables of the connection's current database, by name.
 pub async fn table_names(conn: &mut Conn) -> Result<Vec<String>, mysql_async::Error> {
-    conn.query(
-        "SELECT TABLE_NAME FROM information_schema.TABLES \
-         WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME",
-    )
-    .await
+    conn.query(catalog::BASE_TABLES).await
 }
 
 /// Reads `table` of the connection's current database; `None` when it does not exist.
@@ -72,37 +83,15 @@ pub async fn read_table(
     conn: &mut Conn,
     table: &str,
 ) -> Result<Option<TableInfo>, mysql_async::Error> {
-    let head: Option<TableHead> = conn
-        .exec_first(
-            "SELECT t.ENGINE, t.TABLE_COLLATION, c.CHARACTER_SET_NAME, t.CREATE_OPTIONS \
-             FROM information_schema.TABLES t \
-             LEFT JOIN information_schema.COLLATIONS c ON c.COLLATION_NAME = t.TABLE_COLLATION \
-             WHERE t.TABLE_SCHEMA = DATABASE() AND t.TABLE_NAME = ?",
-            (table,),
-        )
-        .await?;
+    let head: Option<TableHead> = conn.exec_first(catalog::TABLE_OPTIONS, (table,)).await?;
     let Some((engine, collation, charset, options)) = head else {
         return Ok(None);
     };
-    let rows: Vec<Row> = conn
-        .exec(
-            "SELECT COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, IS_NULLABLE, CHARACTER_MAXIMUM_LENGTH, \
-             CHARACTER_SET_NAME, COLLATION_NAME, COLUMN_DEFAULT, EXTRA \
-             FROM information_schema.COLUMNS \
-             WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION",
-            (table,),
-        )
-        .await?;
+    let rows: Vec<Row> = conn.exec(catalog::COLUMNS, (table,)).await?;
     let columns = rows.into_iter().map(column_info).collect();
-    let stats: Vec<(String, i64, String)> = conn
-        .exec(
-            "SELECT INDEX_NAME, NON_UNIQUE, COLUMN_NAME FROM information_schema.STATISTICS \
-             WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? ORDER BY INDEX_NAME, SEQ_IN_INDEX",
-            (table,),
-        )
-        .await?;
+    let stats: Vec<(String, String, i64)> = conn.exec(catalog::INDEX_COLUMNS, (table,)).await?;
     let mut indexes: Vec<IndexInfo> = Vec::new();
-    for (name, non_unique, column) in stats {
+    for (name, column, non_unique) in stats {
         match indexes.last_mut().filter(|index| index.name == name) {
             Some(index) => index.columns.push(column),
             None => indexes.push(IndexInfo {

@@ -10,10 +10,12 @@ const VARIANTS: [(&str, Dialect); 2] = [
     (".mysql.sql", Dialect::MySql),
 ];
 
+/// One versioned SQL file to apply.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Migration {
     /// `NNNN_name.sql`: the file name, without the server part of a variant's name.
     pub name: String,
+    /// The file's text: statements separated by `;` at the end of a line.
     pub sql: String,
     /// For a variant for one kind of server (`NNNN_name.mariadb.sql`,
     /// `NNNN_name.mysql.sql`): that server's dialect. Where SQL must differ between the two
@@ -85,14 +87,19 @@ pub(super) type Skipped = (String, String);
 
 /// The migrations in `dir`, and the files that are not, each with the reason.
 pub(super) fn read_dir(dir: &Path) -> Result<(Vec<Migration>, Vec<Skipped>), Error> {
-    let entries = std::fs::read_dir(dir)
-        .map_err(|err| Error::Config(format!("reading {}: {err}", dir.display())))?;
+    let reading = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| Error::Io {
+            action: "reading",
+            path,
+            source,
+        }
+    };
+    let entries = std::fs::read_dir(dir).map_err(reading(dir))?;
     let mut migrations = Vec::new();
     let mut skipped = Vec::new();
     for entry in entries {
-        let path = entry
-            .map_err(|err| Error::Config(format!("reading {}: {err}", dir.display())))?
-            .path();
+        let path = entry.map_err(reading(dir))?.path();
         let Some(name) = path.file_name().and_then(|n| n.to_str()).map(str::to_owned) else {
             skipped.push((
                 path.display().to_string(),
@@ -110,12 +117,12 @@ pub(super) fn read_dir(dir: &Path) -> Result<(Vec<Migration>, Vec<Skipped>), Err
             continue;
         }
         if !Migration::is_well_named(&name) {
-            return Err(Error::Config(format!(
-                "migration file {name} is not named NNNN_name.sql"
-            )));
+            return Err(Error::Migration {
+                name,
+                message: "the file is not named NNNN_name.sql".to_owned(),
+            });
         }
-        let sql = std::fs::read_to_string(&path)
-            .map_err(|err| Error::Config(format!("reading {}: {err}", path.display())))?;
+        let sql = std::fs::read_to_string(&path).map_err(reading(&path))?;
         migrations.push(Migration::new(name, sql));
     }
     skipped.sort();

@@ -5,19 +5,14 @@ use std::time::Duration;
 use mysql_async::prelude::Queryable;
 use mysql_async::Conn;
 
+use playerbot_db_sql::history;
+
 use super::Migration;
 use crate::Error;
 
-const TABLE: &str = "playerbot_db_migrations";
-/// Per database: migrating one database never waits for another.
-const LOCK_NAME: &str = "CONCAT('playerbot_db_migrate.', DATABASE())";
-
 pub(super) async fn lock(conn: &mut Conn, timeout: Duration) -> Result<(), Error> {
     let got: Option<Option<i64>> = conn
-        .exec_first(
-            format!("SELECT GET_LOCK({LOCK_NAME}, ?)"),
-            (timeout.as_secs_f64(),),
-        )
+        .exec_first(history::LOCK, (timeout.as_secs_f64(),))
         .await?;
     match got.flatten() {
         Some(1) => Ok(()),
@@ -29,33 +24,18 @@ pub(super) async fn lock(conn: &mut Conn, timeout: Duration) -> Result<(), Error
 }
 
 pub(super) async fn unlock(conn: &mut Conn) -> Result<(), Error> {
-    let _: Option<Option<i64>> = conn
-        .query_first(format!("SELECT RELEASE_LOCK({LOCK_NAME})"))
-        .await?;
+    let _: Option<Option<i64>> = conn.query_first(history::UNLOCK).await?;
     Ok(())
 }
 
 pub(super) async fn create_table(conn: &mut Conn) -> Result<(), Error> {
-    conn.query_drop(format!(
-        "CREATE TABLE IF NOT EXISTS `{TABLE}` (
-  `name` VARCHAR(255) NOT NULL,
-  `checksum` CHAR(16) NOT NULL,
-  `applied_at` TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
-  `duration_ms` BIGINT UNSIGNED NOT NULL,
-  PRIMARY KEY (`name`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin"
-    ))
-    .await?;
+    conn.query_drop(history::CREATE_TABLE).await?;
     Ok(())
 }
 
 /// `(name, checksum)` of every applied migration, in name order.
 pub(super) async fn applied(conn: &mut Conn) -> Result<Vec<(String, String)>, Error> {
-    Ok(conn
-        .query(format!(
-            "SELECT `name`, `checksum` FROM `{TABLE}` ORDER BY `name`"
-        ))
-        .await?)
+    Ok(conn.query(history::APPLIED).await?)
 }
 
 pub(super) async fn record(
@@ -65,7 +45,7 @@ pub(super) async fn record(
 ) -> Result<(), Error> {
     let millis = u64::try_from(took.as_millis()).unwrap_or(u64::MAX);
     conn.exec_drop(
-        format!("INSERT INTO `{TABLE}` (`name`, `checksum`, `duration_ms`) VALUES (?, ?, ?)"),
+        history::RECORD,
         (&migration.name, migration.checksum(), millis),
     )
     .await?;

@@ -57,10 +57,10 @@ impl Migrator {
                     .zip(pair[1].dialect)
                     .is_some_and(|(a, b)| a != b);
             if pair[0].version() == pair[1].version() && !variants_of_one {
-                return Err(Error::Config(format!(
-                    "migrations {} and {} share a version",
-                    pair[0].name, pair[1].name
-                )));
+                return Err(Error::Migration {
+                    name: pair[1].name.clone(),
+                    message: format!("shares its version with {}", pair[0].name),
+                });
             }
         }
         Ok(Migrator {
@@ -103,6 +103,7 @@ impl Migrator {
         self
     }
 
+    /// The migrations, sorted by name.
     pub fn migrations(&self) -> &[Migration] {
         &self.migrations
     }
@@ -113,7 +114,10 @@ impl Migrator {
         let dialect = guard.dialect();
         let server = guard.routine();
         // The lock and the history are per database: without one there is nowhere to go.
-        let database: Option<Option<String>> = server.conn.query_first("SELECT DATABASE()").await?;
+        let database: Option<Option<String>> = server
+            .conn
+            .query_first(playerbot_db_sql::session::CURRENT_DATABASE)
+            .await?;
         if database.flatten().is_none() {
             guard.routine_done();
             return Err(Error::Migration {

@@ -72,10 +72,7 @@ impl ServerConn {
             i64,
             i64,
         ) = conn
-            .query_first(
-                "SELECT VERSION(), @@max_allowed_packet, @@GLOBAL.innodb_rollback_on_timeout, \
-                 @@GLOBAL.innodb_autoinc_lock_mode",
-            )
+            .query_first(playerbot_db_sql::session::SERVER_FACTS)
             .await
             .map_err(connect_error)?
             .ok_or_else(|| Error::UnknownServer(String::new()))?;

@@ -60,7 +60,10 @@ impl PoolInner {
     pub(crate) fn new(config: DbConfig, registry: Registry) -> Result<Arc<PoolInner>, Error> {
         static NEXT_ID: AtomicU64 = AtomicU64::new(1);
         if config.max_connections == 0 {
-            return Err(Error::Config("max_connections must be at least 1".into()));
+            return Err(Error::InvalidSetting {
+                setting: "max_connections",
+                problem: "must be at least 1",
+            });
         }
         let opts = config.driver_opts(registry.statement_count())?;
         Ok(Arc::new_cyclic(|this| PoolInner {

@@ -58,10 +58,12 @@ impl PooledConn {
         self.server().state.leave(Busy::Statement);
     }
 
+    /// The server's product and version.
     pub fn flavor(&self) -> ServerFlavor {
         self.conn.as_ref().expect("present until drop").flavor
     }
 
+    /// The SQL dialect the server speaks.
     pub fn dialect(&self) -> Dialect {
         self.flavor().dialect()
     }

@@ -7,6 +7,7 @@ use std::task::Poll;
 use std::time::{Duration, Instant};
 
 use mysql_async::prelude::Queryable;
+use playerbot_db_sql::session;
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
@@ -155,10 +156,10 @@ async fn restore(pool: &PoolInner, conn: &mut ServerConn) -> Result<(), mysql_as
         let dialect = conn.dialect();
         prepare_all(&mut conn.conn, &pool.registry, dialect).await?;
     } else if conn.state.has(Busy::Transaction) {
-        conn.conn.query_drop("ROLLBACK").await?;
+        conn.conn.query_drop(session::ROLLBACK).await?;
     }
     if conn.state.has(Busy::NamedLock) || conn.state.has(Busy::Session) {
-        conn.conn.query_drop("DO RELEASE_ALL_LOCKS()").await?;
+        conn.conn.query_drop(session::RELEASE_ALL_LOCKS).await?;
     }
     conn.state = Default::default();
     Ok(())
@@ -170,7 +171,7 @@ async fn restore_database(
     conn: &mut ServerConn,
 ) -> Result<(), mysql_async::Error> {
     let wanted = pool.opts.db_name().map(str::to_owned);
-    let current: Option<Option<String>> = conn.conn.query_first("SELECT DATABASE()").await?;
+    let current: Option<Option<String>> = conn.conn.query_first(session::CURRENT_DATABASE).await?;
     let current = current.flatten();
     if current == wanted {
         return Ok(());
@@ -228,17 +229,14 @@ async fn ask_about(
     let asked = tokio::time::timeout(limit, async {
         let listed: Option<u64> = conn
             .conn
-            .exec_first(
-                "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE ID = ?",
-                (thread,),
-            )
+            .exec_first(session::THREAD_LISTED, (thread,))
             .await?;
         let gone = listed == Some(0);
         if !gone && kill {
             // KILL takes no placeholder on every server, and `thread` is an integer.
             // Unknown thread (1094): it ended in between, which is what we wait for; any other
             // refusal leaves us waiting for the statement to end by itself.
-            match conn.conn.query_drop(format!("KILL QUERY {thread}")).await {
+            match conn.conn.query_drop(session::kill_query(thread)).await {
                 Err(mysql_async::Error::Server(err)) => {
                     if err.code != UNKNOWN_THREAD {
                         tracing::debug!(error = %err.message, "cannot stop an orphaned statement");

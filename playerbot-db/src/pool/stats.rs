@@ -29,19 +29,25 @@ impl Counters {
 pub struct PoolStats {
     /// Connections open (idle + in use + being opened or closed).
     pub open: usize,
+    /// Connections free to lend.
     pub idle: usize,
+    /// Connections lent out.
     pub in_use: usize,
     /// The bound on `open`.
     pub max: usize,
+    /// Connections lent out so far.
     pub checkouts: u64,
     /// Checkouts that had to wait for a connection to come back.
     pub waits: u64,
+    /// The time all checkouts spent waiting, summed.
     pub wait_time: Duration,
     /// The longest any checkout waited.
     pub max_wait: Duration,
     /// Checkouts that gave up after the checkout timeout.
     pub timeouts: u64,
+    /// Connections opened.
     pub connects: u64,
+    /// Attempts to open a connection that failed.
     pub connect_failures: u64,
     /// Statements and transactions run again after a deadlock, lock wait or lost connection.
     pub retries: u64,

@@ -17,10 +17,9 @@ impl Db {
         let key = || format!("{:?}", entity.key());
         validate::check_row(E::META, plan.live().as_deref(), &params, key)?;
         if E::META.is_new_row(&params) {
-            return Err(Error::Config(format!(
-                "{}: a new row (id 0) has no id to be coalesced by; insert it with `insert` or `save_all`",
-                E::META.entity
-            )));
+            return Err(Error::NoIdYet {
+                entity: E::META.entity,
+            });
         }
         self.defer(entity.key(), Op::Save(entity.clone())).await
     }

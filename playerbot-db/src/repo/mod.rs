@@ -24,7 +24,7 @@ use crate::unset::{unset_columns, without_unset};
 use crate::{BotEntity, Db, EntityMeta, Error};
 
 pub use scan::Scan;
-pub use transaction::{Transaction, TxBatch};
+pub use transaction::{Transaction, WriteBatch};
 
 fn context(meta: &'static EntityMeta, key: &dyn Debug, statement: &'static str) -> Context {
     Context {
@@ -229,7 +229,7 @@ impl Db {
             return Ok(queued.is_some());
         }
         with_retry!(self, true, |conn| {
-            let sql = plan.exists(conn.dialect());
+            let sql = E::META.statements(conn.dialect()).exists;
             let found: Option<u8> = statement!(conn, || context(meta, key, "exists"), |c| c
                 .exec_first(sql, Params::Positional(E::key_params(key))))?;
             Ok(found.is_some())

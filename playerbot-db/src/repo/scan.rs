@@ -37,11 +37,8 @@ impl Db {
         let range = match partition {
             None => None,
             Some(number) => {
-                let layout = E::META.partitioning.ok_or_else(|| {
-                    Error::Config(format!(
-                        "{} is not partitioned; scan it with `scan(None, …)`",
-                        E::META.entity
-                    ))
+                let layout = E::META.partitioning.ok_or(Error::NotPartitioned {
+                    entity: E::META.entity,
                 })?;
                 Some((
                     number.saturating_mul(layout.width),

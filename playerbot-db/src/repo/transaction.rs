@@ -1,9 +1,10 @@
-//! Transactions: batches committed as one ([`TxBatch`]) and live ones ([`Transaction`]).
+//! Transactions: batches committed as one ([`WriteBatch`]) and live ones ([`Transaction`]).
 
 use std::fmt::Debug;
 
 use mysql_async::prelude::Queryable;
 use mysql_async::{Params, Row, Value};
+use playerbot_db_sql::session;
 
 use super::{context, validate, with_retry};
 use crate::bulk::StatementTexts;
@@ -31,12 +32,12 @@ struct TxOp {
     any_key: Box<dyn std::any::Any + Send + Sync>,
 }
 
-/// Writes collected first and committed as one transaction by [`TxBatch::commit`]. Because
+/// Writes collected first and committed as one transaction by [`WriteBatch::commit`]. Because
 /// the batch holds plain values, a deadlock or lock wait timeout simply runs it again (up
 /// to the retry bound), as does a lost connection unless the batch has plain inserts.
 #[derive(Debug)]
 #[must_use = "a batch does nothing until it is committed"]
-pub struct TxBatch<'db> {
+pub struct WriteBatch<'db> {
     db: &'db Db,
     ops: Vec<TxOp>,
     /// The cached keys the batch writes.
@@ -44,9 +45,11 @@ pub struct TxBatch<'db> {
 }
 
 impl Db {
-    /// Starts collecting writes for one transaction.
-    pub fn transaction(&self) -> TxBatch<'_> {
-        TxBatch {
+    /// Starts a batch: writes collected in memory, then sent and committed as one
+    /// transaction by [`WriteBatch::commit`]. For reads and writes that depend on each other
+    /// use a live transaction, [`begin`](Self::begin).
+    pub fn batch(&self) -> WriteBatch<'_> {
+        WriteBatch {
             db: self,
             ops: Vec::new(),
             cached: Invalidations::default(),
@@ -68,23 +71,28 @@ impl Db {
     }
 }
 
-impl TxBatch<'_> {
+impl WriteBatch<'_> {
+    /// Adds an upsert of `entity`.
     pub fn save<E: BotEntity>(&mut self, entity: &E) -> &mut Self {
         self.push::<E>(OpKind::Upsert, entity.to_params(), entity.key())
     }
 
+    /// Adds a plain insert of `entity` (a row with its key already there fails the batch).
     pub fn insert<E: BotEntity>(&mut self, entity: &E) -> &mut Self {
         self.push::<E>(OpKind::Insert, entity.to_params(), entity.key())
     }
 
+    /// Adds a delete of `key`.
     pub fn delete<E: BotEntity>(&mut self, key: &E::Key) -> &mut Self {
         self.push::<E>(OpKind::Delete, E::key_params(key), key.clone())
     }
 
+    /// Writes collected so far.
     pub fn len(&self) -> usize {
         self.ops.len()
     }
 
+    /// No write collected yet.
     pub fn is_empty(&self) -> bool {
         self.ops.is_empty()
     }
@@ -158,7 +166,7 @@ pub(crate) async fn begin_on(conn: &mut ServerConn, name: &'static str) -> Resul
         statement: Some(name),
         ..Context::default()
     };
-    statement!(conn, context, |c| c.query_drop("START TRANSACTION"))
+    statement!(conn, context, |c| c.query_drop(session::START_TRANSACTION))
 }
 
 /// `COMMIT`; the transaction mark is cleared only once the server has answered.
@@ -167,7 +175,7 @@ pub(crate) async fn commit_on(conn: &mut ServerConn, name: &'static str) -> Resu
         statement: Some(name),
         ..Context::default()
     };
-    statement!(conn, context, |c| c.query_drop("COMMIT"))?;
+    statement!(conn, context, |c| c.query_drop(session::COMMIT))?;
     conn.state.leave(Busy::Transaction);
     Ok(())
 }
@@ -182,7 +190,7 @@ pub(crate) async fn roll_back(conn: &mut ServerConn, cause: &Error) {
         statement: Some("rollback"),
         ..Context::default()
     };
-    match statement!(conn, context, |c| c.query_drop("ROLLBACK")) {
+    match statement!(conn, context, |c| c.query_drop(session::ROLLBACK)) {
         Ok(()) => conn.state.leave(Busy::Transaction),
         Err(_) => conn.broken = true,
     }
@@ -251,10 +259,12 @@ impl Drop for Transaction {
 }
 
 impl Transaction {
+    /// Upserts `entity` inside the transaction.
     pub async fn save<E: BotEntity>(&mut self, entity: &E) -> Result<(), Error> {
         self.write(entity, OpKind::Upsert).await
     }
 
+    /// Inserts `entity` inside the transaction (a duplicate key is an error).
     pub async fn insert<E: BotEntity>(&mut self, entity: &E) -> Result<(), Error> {
         self.write(entity, OpKind::Insert).await
     }
@@ -310,6 +320,7 @@ impl Transaction {
         Ok(row.map(E::from_row).transpose()?)
     }
 
+    /// Deletes `key` inside the transaction; whether a row was there.
     pub async fn delete<E: BotEntity>(&mut self, key: &E::Key) -> Result<bool, Error> {
         self.check_alive()?;
         self.conn.registry().keyed_plan::<E>("delete")?;
@@ -330,10 +341,12 @@ impl Transaction {
         Ok(&mut self.conn)
     }
 
+    /// Commits. If the connection breaks during COMMIT the outcome is unknown: the call
+    /// fails with a connection error and the cache keeps the written keys out for a while.
     pub async fn commit(mut self) -> Result<(), Error> {
         self.check_alive()?;
         self.committing = true;
-        let result = commit_on(self.conn.server(), "COMMIT").await;
+        let result = commit_on(self.conn.server(), session::COMMIT).await;
         self.committing = result.as_ref().is_err_and(outcome_unknown);
         if result.is_err() {
             // The outcome is unknown on this connection; never reuse it.
@@ -342,14 +355,15 @@ impl Transaction {
         result
     }
 
+    /// Rolls back everything written in the transaction.
     pub async fn rollback(mut self) -> Result<(), Error> {
         self.check_alive()?;
         let conn = self.conn.server();
         let context = || Context {
-            statement: Some("ROLLBACK"),
+            statement: Some(session::ROLLBACK),
             ..Context::default()
         };
-        let result = statement!(conn, context, |c| c.query_drop("ROLLBACK"));
+        let result = statement!(conn, context, |c| c.query_drop(session::ROLLBACK));
         match &result {
             Ok(()) => conn.state.leave(Busy::Transaction),
             Err(_) => conn.broken = true,

@@ -9,19 +9,19 @@
 use std::path::Path;
 use std::process::{Child, ChildStdin, Command, Stdio};
 
-use super::EmbeddedError;
+use crate::EmbeddedError;
 
 const SCRIPT: &str =
     r#"read -r _; if [ -f "$1" ]; then kill -9 "$(cat "$1")" 2>/dev/null; fi; rm -rf "$2""#;
 
 #[derive(Debug)]
-pub(super) struct Reaper {
+pub(crate) struct Reaper {
     child: Child,
     stdin: Option<ChildStdin>,
 }
 
 impl Reaper {
-    pub(super) fn spawn(pid_file: &Path, root: &Path) -> Result<Reaper, EmbeddedError> {
+    pub(crate) fn spawn(pid_file: &Path, root: &Path) -> Result<Reaper, EmbeddedError> {
         let mut child = Command::new("sh")
             .arg("-c")
             .arg(SCRIPT)
@@ -39,7 +39,7 @@ impl Reaper {
     }
 
     /// Closes the pipe and waits until the reaper has removed everything.
-    pub(super) fn reap_now(&mut self) {
+    pub(crate) fn reap_now(&mut self) {
         drop(self.stdin.take());
         let _ = self.child.wait();
     }

@@ -1,13 +1,13 @@
 //! SELECT, INSERT, upsert and DELETE text.
 
-use super::quote::{ident, ident_list};
-use super::Dialect;
-use crate::model::Table;
+use super::Table;
+use crate::quote::{ident, ident_list};
+use crate::Dialect;
 
 /// The row alias MySQL's upsert uses to name the incoming row.
 const ROW_ALIAS: &str = "new";
 
-pub(super) fn select_head(table: &Table) -> String {
+pub(crate) fn select_head(table: &Table) -> String {
     format!(
         "SELECT {} FROM {}",
         ident_list(table.columns.iter().map(|c| c.name.as_str())),
@@ -16,7 +16,7 @@ pub(super) fn select_head(table: &Table) -> String {
 }
 
 /// `` `a` = ? AND `b` = ? `` over the key columns in key order.
-pub(super) fn key_predicate(table: &Table) -> String {
+pub(crate) fn key_predicate(table: &Table) -> String {
     table
         .keys()
         .map(|column| format!("{} = ?", ident(&column.name)))
@@ -25,17 +25,22 @@ pub(super) fn key_predicate(table: &Table) -> String {
 }
 
 /// `` INSERT INTO `t` (`a`, `b`) VALUES `` — multi-row statements repeat the placeholder group.
-pub(super) fn insert_head(table: &Table) -> String {
-    format!(
-        "INSERT INTO {} ({}) VALUES ",
-        ident(&table.name),
-        ident_list(table.columns.iter().map(|c| c.name.as_str()))
-    )
+pub(crate) fn insert_head(table: &Table) -> String {
+    crate::rows::insert_head(&table.name, table.columns.iter().map(|c| c.name.as_str()))
 }
 
 /// `(?, ?, ?)`: one row of placeholders.
-pub(super) fn row_placeholders(table: &Table) -> String {
-    format!("({})", vec!["?"; table.columns.len()].join(", "))
+pub(crate) fn row_placeholders(table: &Table) -> String {
+    crate::rows::row_placeholders(table.columns.len())
+}
+
+/// `SELECT 1 FROM <table> WHERE <key> = ?… LIMIT 1`: whether a key has a row.
+pub(crate) fn exists(table: &Table) -> String {
+    format!(
+        "SELECT 1 FROM {} WHERE {} LIMIT 1",
+        ident(&table.name),
+        key_predicate(table)
+    )
 }
 
 /// Starts the duplicate-key clause: after the last row of an insert, before the assignments.
@@ -45,7 +50,7 @@ pub(super) fn row_placeholders(table: &Table) -> String {
 /// that: the first key column keeps its value when the conflicting row has the incoming
 /// primary key, and is set to NULL otherwise, which strict mode refuses (1048) before any
 /// column changes. Entities without a unique column get no guard and pay nothing.
-pub(super) fn update_prefix(table: &Table, dialect: Dialect) -> String {
+pub(crate) fn update_prefix(table: &Table, dialect: Dialect) -> String {
     let head = match dialect {
         Dialect::MySql => format!(" AS {ROW_ALIAS} ON DUPLICATE KEY UPDATE "),
         Dialect::MariaDb => " ON DUPLICATE KEY UPDATE ".to_owned(),
@@ -74,7 +79,7 @@ fn incoming(column: &str, dialect: Dialect) -> String {
 /// One assignment per column, in column order: a non-key column takes the incoming row's
 /// value; a key column is assigned to itself, which changes nothing and is what "ignore
 /// conflicts" and tables of key columns only use.
-pub(super) fn assignments(table: &Table, dialect: Dialect) -> Vec<String> {
+pub(crate) fn assignments(table: &Table, dialect: Dialect) -> Vec<String> {
     table
         .columns
         .iter()
@@ -91,7 +96,7 @@ pub(super) fn assignments(table: &Table, dialect: Dialect) -> Vec<String> {
 
 /// What follows the last row of an upsert: every non-key column from the incoming row (or,
 /// for a table of key columns only, the no-op assignment of its first key).
-pub(super) fn upsert_tail(table: &Table, dialect: Dialect) -> String {
+pub(crate) fn upsert_tail(table: &Table, dialect: Dialect) -> String {
     let assignments = assignments(table, dialect);
     let mut updated: Vec<&str> = table
         .columns
@@ -108,7 +113,7 @@ pub(super) fn upsert_tail(table: &Table, dialect: Dialect) -> String {
 
 /// What follows the last row of an insert that keeps existing rows as they are: a no-op
 /// assignment of the first key, which the unique-column guard already is when there is one.
-pub(super) fn ignore_tail(table: &Table, dialect: Dialect) -> String {
+pub(crate) fn ignore_tail(table: &Table, dialect: Dialect) -> String {
     let prefix = update_prefix(table, dialect);
     match prefix.strip_suffix(", ") {
         Some(guarded) => guarded.to_owned(),
@@ -120,7 +125,7 @@ fn key_index(table: &Table) -> usize {
     *table.key_order.first().expect("checked: a key exists")
 }
 
-pub(super) fn delete_by_key(table: &Table) -> String {
+pub(crate) fn delete_by_key(table: &Table) -> String {
     format!(
         "DELETE FROM {} WHERE {}",
         ident(&table.name),

@@ -7,9 +7,9 @@
 use std::time::Instant;
 
 use playerbot_db::bots::{BotState, Equipment, ItemQuality, ItemSlot};
-use playerbot_db::embedded::EmbeddedServer;
 use playerbot_db::mysql_async::prelude::Queryable;
 use playerbot_db::{BotEntity, Db};
+use playerbot_db_embedded::EmbeddedServer;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -18,7 +18,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (url, _server) = match std::env::var("PLAYERBOT_DB_URL") {
         Ok(url) => (url, None),
         Err(_) => {
-            let server = EmbeddedServer::start()?;
+            let server = EmbeddedServer::start().await?;
             println!(
                 "started an embedded server on port {} in {:?}",
                 server.port(),
@@ -46,7 +46,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     db.create_tables().await?;
     println!("server: {}", db.flavor().await?);
 
-    let mut batch = db.transaction();
+    let mut batch = db.batch();
     for bot_id in 1..=3u32 {
         batch.save(&BotState {
             bot_id,

@@ -4,18 +4,18 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use super::EmbeddedError;
+use crate::EmbeddedError;
 
 /// The files a TLS server and its clients need, in the server's directory.
 #[derive(Debug, Clone)]
-pub(super) struct TlsFiles {
-    pub(super) ca: PathBuf,
-    pub(super) cert: PathBuf,
-    pub(super) key: PathBuf,
+pub(crate) struct TlsFiles {
+    pub(crate) ca: PathBuf,
+    pub(crate) cert: PathBuf,
+    pub(crate) key: PathBuf,
 }
 
 /// Makes a CA and a server certificate for 127.0.0.1 signed by it, valid for two days.
-pub(super) fn make_certificates(dir: &Path) -> Result<TlsFiles, EmbeddedError> {
+pub(crate) fn make_certificates(dir: &Path) -> Result<TlsFiles, EmbeddedError> {
     let files = TlsFiles {
         ca: dir.join("ca.pem"),
         cert: dir.join("server-cert.pem"),

@@ -1,42 +1,55 @@
-//! Pure SQL text builders: a [`Table`] in, statement strings out. No tokens, no `syn`.
+//! Every statement of one entity, built from its [`Table`]: what the derive bakes into the
+//! entity's metadata at compile time.
 
 mod ddl;
 mod dml;
 mod lookup;
-mod quote;
+mod table;
 
-pub(crate) use lookup::{LookupSql, ScanSql};
+pub use lookup::{LookupSql, ScanSql};
+pub use table::{Column, Index, Partition, Table};
 
-use crate::model::Table;
-
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub(crate) enum Dialect {
-    /// MySQL ≥ 8.0.19: upserts reference the incoming row through a row alias.
-    MySql,
-    /// MariaDB: upserts reference the incoming row with `VALUES(col)`.
-    MariaDb,
-}
+use crate::Dialect;
 
 /// Every statement of one entity in one dialect.
-pub(crate) struct Statements {
-    pub(crate) select_by_key: String,
-    pub(crate) select_head: String,
-    pub(crate) insert: String,
-    pub(crate) insert_head: String,
-    pub(crate) row_placeholders: String,
-    pub(crate) upsert: String,
-    pub(crate) upsert_tail: String,
-    pub(crate) update_prefix: String,
-    pub(crate) assignments: Vec<String>,
-    pub(crate) ignore_tail: String,
-    pub(crate) delete_by_key: String,
-    pub(crate) create_table: String,
-    pub(crate) lookups: Vec<LookupSql>,
-    pub(crate) count_all: String,
-    pub(crate) scan: ScanSql,
+#[derive(Debug, Clone)]
+pub struct Statements {
+    /// `SELECT <all columns> FROM <table> WHERE <key> = ?…`.
+    pub select_by_key: String,
+    /// `SELECT <all columns> FROM <table>`: other reads add their WHERE clause.
+    pub select_head: String,
+    /// A one-row INSERT.
+    pub insert: String,
+    /// `INSERT INTO <table> (<columns>) VALUES `: multi-row statements start with this…
+    pub insert_head: String,
+    /// …repeat this group once per row, separated by commas…
+    pub row_placeholders: String,
+    /// A one-row upsert: every non-key column updated on a duplicate key.
+    pub upsert: String,
+    /// …and end upserts with this duplicate-key clause.
+    pub upsert_tail: String,
+    /// The start of a duplicate-key clause, for a chosen set of `assignments`.
+    pub update_prefix: String,
+    /// One assignment per column, in column order (a no-op for key columns).
+    pub assignments: Vec<String>,
+    /// A duplicate-key clause that leaves existing rows unchanged.
+    pub ignore_tail: String,
+    /// `SELECT 1 … LIMIT 1` by key: whether the key has a row.
+    pub exists: String,
+    /// `DELETE FROM <table> WHERE <key> = ?…`.
+    pub delete_by_key: String,
+    /// CREATE TABLE, with its keys, options and RANGE partitions.
+    pub create_table: String,
+    /// Reads by a key prefix or an indexed column, in the order of `Table::lookups`.
+    pub lookups: Vec<LookupSql>,
+    /// `SELECT COUNT(*)` of the whole table.
+    pub count_all: String,
+    /// A scan in key order, in batches.
+    pub scan: ScanSql,
 }
 
-pub(crate) fn statements(table: &Table, dialect: Dialect) -> Statements {
+/// Every statement of `table` in `dialect`.
+pub fn statements(table: &Table, dialect: Dialect) -> Statements {
     let insert_head = dml::insert_head(table);
     let row_placeholders = dml::row_placeholders(table);
     let select_head = dml::select_head(table);
@@ -51,6 +64,7 @@ pub(crate) fn statements(table: &Table, dialect: Dialect) -> Statements {
         // address one row by key are empty, and a "save" is an insert.
         return Statements {
             select_by_key: String::new(),
+            exists: String::new(),
             upsert: insert.clone(),
             insert,
             update_prefix: String::new(),
@@ -75,6 +89,7 @@ pub(crate) fn statements(table: &Table, dialect: Dialect) -> Statements {
     let upsert_tail = dml::upsert_tail(table, dialect);
     Statements {
         select_by_key: format!("{select_head} WHERE {}", dml::key_predicate(table)),
+        exists: dml::exists(table),
         upsert: format!("{insert}{upsert_tail}"),
         insert,
         update_prefix: dml::update_prefix(table, dialect),

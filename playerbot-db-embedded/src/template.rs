@@ -9,15 +9,17 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use super::binaries::{ServerBinaries, ServerKind};
-use super::server::{base_dir, running_as_root};
-use super::EmbeddedError;
+use crate::binaries::{ServerBinaries, ServerKind};
+use crate::private::{private_dir, running_as_root};
+use crate::server::{base_dir, unique_suffix};
+use crate::EmbeddedError;
 
 /// InnoDB settings the template is created with; the server must start with the same log size.
-pub(super) const INNODB_LOG_FILE_SIZE: &str = "--innodb-log-file-size=8M";
+pub(crate) const INNODB_LOG_FILE_SIZE: &str = "--innodb-log-file-size=8M";
 
 /// Returns the template directory, creating it when needed.
-pub(super) fn ensure_template(bins: &ServerBinaries) -> Result<PathBuf, EmbeddedError> {
+pub(crate) fn ensure_template(bins: &ServerBinaries) -> Result<PathBuf, EmbeddedError> {
+    private_dir(&base_dir())?;
     let template = base_dir().join(format!(
         "template-{:016x}",
         binary_fingerprint(&bins.server)
@@ -28,7 +30,7 @@ pub(super) fn ensure_template(bins: &ServerBinaries) -> Result<PathBuf, Embedded
     let staging = base_dir().join(format!(
         "template-staging-{}-{}",
         std::process::id(),
-        super::server::unique_suffix()
+        unique_suffix()
     ));
     let _ = fs::remove_dir_all(&staging);
     initialize(bins, &staging)?;
@@ -99,8 +101,8 @@ fn initialize(bins: &ServerBinaries, datadir: &Path) -> Result<(), EmbeddedError
 }
 
 /// Copies the template into a new server's data directory.
-pub(super) fn copy_tree(from: &Path, to: &Path) -> Result<(), EmbeddedError> {
-    fs::create_dir_all(to).map_err(EmbeddedError::io("creating", to))?;
+pub(crate) fn copy_tree(from: &Path, to: &Path) -> Result<(), EmbeddedError> {
+    private_dir(to)?;
     for entry in fs::read_dir(from).map_err(EmbeddedError::io("reading", from))? {
         let entry = entry.map_err(EmbeddedError::io("reading", from))?;
         let target = to.join(entry.file_name());
@@ -116,11 +118,15 @@ pub(super) fn copy_tree(from: &Path, to: &Path) -> Result<(), EmbeddedError> {
     Ok(())
 }
 
-/// FNV-1a over what identifies a server build, so an upgraded server gets a new template.
+/// A hash of what identifies a server build, so an upgraded server gets a new template.
+/// (std's hasher is keyed the same in every process; a new Rust release may change it,
+/// which only costs one more template.)
 fn binary_fingerprint(server: &Path) -> u64 {
-    let mut text = server.display().to_string();
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::hash::DefaultHasher::new();
+    server.hash(&mut hasher);
     if let Ok(meta) = fs::metadata(server) {
-        text.push_str(&format!("|{}|{:?}", meta.len(), meta.modified().ok()));
+        (meta.len(), meta.modified().ok()).hash(&mut hasher);
     }
-    crate::fnv::fnv1a(text.as_bytes())
+    hasher.finish()
 }

@@ -1,31 +1,38 @@
 //! Reads other than by the whole key: by a key prefix or an indexed column, counts, and a
 //! scan in key order in batches.
 
-use super::quote::ident;
-use crate::model::Table;
+use super::Table;
+use crate::quote::ident;
 
 /// The statements of one lookup (a key prefix or an indexed column).
-pub(crate) struct LookupSql {
+#[derive(Debug, Clone)]
+pub struct LookupSql {
     /// The looked-up columns, in order.
-    pub(crate) columns: Vec<String>,
+    pub columns: Vec<String>,
     /// Rows in key order.
-    pub(crate) select: String,
-    pub(crate) delete: String,
-    pub(crate) count: String,
+    pub select: String,
+    /// Deletes the rows.
+    pub delete: String,
+    /// Counts the rows.
+    pub count: String,
 }
 
 /// A scan in key order, `LIMIT ?` rows at a time; the next batch starts after the last key
 /// seen (keyset pagination: each batch is one index range read, however deep the scan).
-pub(crate) struct ScanSql {
-    pub(crate) first: String,
-    pub(crate) next: String,
+#[derive(Debug, Clone)]
+pub struct ScanSql {
+    /// The first batch.
+    pub first: String,
+    /// The batch after a key.
+    pub next: String,
     /// The same within `[lower, upper)` of the partition key (one partition); empty for an
     /// entity that is not partitioned.
-    pub(crate) first_in_range: String,
-    pub(crate) next_in_range: String,
+    pub first_in_range: String,
+    /// The batch after a key, within the range.
+    pub next_in_range: String,
 }
 
-pub(super) fn lookup(table: &Table, select_head: &str, columns: &[usize]) -> LookupSql {
+pub(crate) fn lookup(table: &Table, select_head: &str, columns: &[usize]) -> LookupSql {
     let predicate = columns
         .iter()
         .map(|&i| format!("{} = ?", ident(&table.columns[i].name)))
@@ -45,11 +52,11 @@ pub(super) fn lookup(table: &Table, select_head: &str, columns: &[usize]) -> Loo
     }
 }
 
-pub(super) fn count_all(table: &Table) -> String {
+pub(crate) fn count_all(table: &Table) -> String {
     format!("SELECT COUNT(*) FROM {}", ident(&table.name))
 }
 
-pub(super) fn scan(table: &Table, select_head: &str) -> ScanSql {
+pub(crate) fn scan(table: &Table, select_head: &str) -> ScanSql {
     let order = key_order(table);
     let after = after_key(table);
     let (first_in_range, next_in_range) = match &table.partition {

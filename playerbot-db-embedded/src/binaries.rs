@@ -3,7 +3,9 @@
 use std::env;
 use std::path::{Path, PathBuf};
 
-use super::EmbeddedError;
+use playerbot_db_sql::Dialect;
+
+use crate::EmbeddedError;
 
 /// Names the server binary explicitly, skipping the search.
 pub const SERVER_BIN_ENV: &str = "PLAYERBOT_DB_SERVER_BIN";
@@ -17,10 +19,24 @@ const EXTRA_DIRS: &[&str] = &[
     "/opt/mysql/bin",
 ];
 
+/// Which server the binary is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ServerKind {
+    /// MariaDB (`mariadbd`, or a `mysqld` that links to it).
     MariaDb,
+    /// Oracle's MySQL.
     MySql,
+}
+
+impl ServerKind {
+    /// The SQL dialect the server speaks (every MySQL that ships an installable server
+    /// binary today is ≥ 8.0.19).
+    pub fn dialect(self) -> Dialect {
+        match self {
+            ServerKind::MariaDb => Dialect::MariaDb,
+            ServerKind::MySql => Dialect::MySql,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]

@@ -2,9 +2,9 @@
 
 use std::fmt::Write;
 
-use super::quote::{ident, ident_list};
-use super::Dialect;
-use crate::model::Table;
+use super::Table;
+use crate::quote::{ident, ident_list};
+use crate::Dialect;
 
 /// By default InnoDB and utf8mb4 with a binary NO PAD collation, so string keys compare
 /// exactly as Rust's `==` does: byte for byte, trailing spaces included (`utf8mb4_bin` is PAD
@@ -54,7 +54,7 @@ fn string_collation(dialect: Dialect) -> &'static str {
     }
 }
 
-pub(super) fn create_table(table: &Table, dialect: Dialect) -> String {
+pub(crate) fn create_table(table: &Table, dialect: Dialect) -> String {
     let mut lines: Vec<String> = table
         .columns
         .iter()

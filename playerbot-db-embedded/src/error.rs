@@ -43,10 +43,37 @@ pub enum EmbeddedError {
 
     #[error("the embedded server did not accept connections within {waited:?}; the end of its log:\n{log_tail}")]
     NotReady { waited: Duration, log_tail: String },
+
+    #[error(
+        "{} belongs to another user; embedded servers keep their files in a directory only \
+         their owner can open: remove it, or set TMPDIR to a directory of your own",
+        path.display()
+    )]
+    NotPrivate { path: PathBuf },
+
+    #[error("{action} on the embedded server at 127.0.0.1:{port} failed: {source}")]
+    Sql {
+        action: &'static str,
+        port: u16,
+        #[source]
+        source: mysql_async::Error,
+    },
+
+    #[error(
+        "a replica needs a primary with a binary log: start the primary with \
+         `EmbeddedServer::builder().binary_log(true)`"
+    )]
+    NoBinaryLog,
+
+    #[error("the replica did not start replicating within {waited:?}: {status}")]
+    ReplicationNotRunning { waited: Duration, status: String },
+
+    #[error("the embedded server's start was lost: {0}")]
+    Lost(String),
 }
 
 impl EmbeddedError {
-    pub(super) fn io(
+    pub(crate) fn io(
         action: &'static str,
         path: impl Into<PathBuf>,
     ) -> impl FnOnce(std::io::Error) -> EmbeddedError {
