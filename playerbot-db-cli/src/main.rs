@@ -109,7 +109,7 @@ struct BenchArgs {
     json: Option<PathBuf>,
     /// Scenarios to run (comma-separated); default: all.
     #[arg(long, value_delimiter = ',')]
-    scenarios: Vec<String>,
+    scenarios: Vec<bench::Scenario>,
     /// Timed operations per side and scenario.
     #[arg(long, default_value_t = 20000)]
     iterations: usize,

@@ -1,8 +1,8 @@
 //! Creates the built-in bot tables on a server, saves a few bots and loads them back through
 //! the repository.
 //!
-//! `cargo run -p playerbot-db --example quickstart` starts a private MariaDB from the
-//! machine's binaries; set `PLAYERBOT_DB_URL=mysql://user:pass@host:3306/db` to use yours.
+//! `cargo run -p playerbot-db-embedded --example quickstart` starts a private MariaDB from the
+//! machine's binaries; set `PLAYERBOT_DB_URL=mysql://user:pass@host:3306/` to use yours.
 
 use std::time::Instant;
 
@@ -24,7 +24,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 server.port(),
                 started.elapsed()
             );
-            (format!("{}mysql", server.url()), Some(server))
+            (server.url(), Some(server))
         }
     };
     let admin = Db::builder(&url).max_connections(1).build().await?;
@@ -33,12 +33,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .await?
         .query_drop("CREATE DATABASE IF NOT EXISTS playerbot_quickstart")
         .await?;
-    let url = format!(
-        "{}/playerbot_quickstart",
-        url.rsplit_once('/').map_or(url.as_str(), |(base, _)| base)
-    );
-
     let db = Db::builder(&url)
+        .database("playerbot_quickstart")
         .register::<BotState>()
         .register::<Equipment>()
         .build()

@@ -6,6 +6,7 @@ mod behind;
 mod cache;
 pub(crate) mod measure;
 mod report;
+mod scenario;
 mod scenarios;
 
 use std::path::PathBuf;
@@ -18,11 +19,12 @@ use playerbot_db::{BulkMode, Db, DbUrl};
 use crate::target::Target;
 use baseline::Baseline;
 use measure::Summary;
+pub(crate) use scenario::Scenario;
 
 pub(crate) struct Options {
     pub(crate) url: Option<String>,
     pub(crate) json: Option<PathBuf>,
-    pub(crate) scenarios: Vec<String>,
+    pub(crate) scenarios: Vec<Scenario>,
     pub(crate) iterations: usize,
     pub(crate) database: String,
     pub(crate) bulk_mode: BulkMode,
@@ -44,20 +46,6 @@ pub(crate) struct Setup {
     /// How our bulk saves send rows (the baseline always uses bulk execute on MariaDB).
     pub(crate) bulk_mode: BulkMode,
 }
-
-pub(crate) const SCENARIOS: [&str; 11] = [
-    "point_load",
-    "single_save",
-    "load_many_100",
-    "load_by_prefix_20",
-    "pool_checkout",
-    "bulk_save_5000_insert",
-    "bulk_save_5000_update",
-    "cache_hit_load",
-    "zipf_hit_rate",
-    "write_behind_enqueue",
-    "sustained_bots",
-];
 
 /// Bots seeded before the scenarios run.
 const SEEDED_BOTS: usize = 5_000;
@@ -90,20 +78,10 @@ pub(crate) fn seed_state(bot_id: u32) -> BotState {
 }
 
 pub(crate) async fn run(options: Options) -> Result<(), Error> {
-    let chosen: Vec<&'static str> = if options.scenarios.is_empty() {
-        SCENARIOS.to_vec()
+    let chosen: Vec<Scenario> = if options.scenarios.is_empty() {
+        Scenario::ALL.to_vec()
     } else {
-        let mut chosen = Vec::new();
-        for name in &options.scenarios {
-            let known = SCENARIOS.iter().find(|known| *known == name);
-            chosen.push(*known.ok_or_else(|| {
-                Error::Usage(format!(
-                    "unknown scenario {name:?}; known: {}",
-                    SCENARIOS.join(", ")
-                ))
-            })?);
-        }
-        chosen
+        options.scenarios.clone()
     };
     let target = Target::open(options.url).await?;
     target.fresh_database(&options.database).await?;
@@ -158,28 +136,31 @@ pub(crate) async fn run(options: Options) -> Result<(), Error> {
     let mut baseline = Baseline::connect(&setup, flavor.dialect()).await?;
 
     let mut results = Vec::new();
-    for name in chosen {
+    for scenario in chosen {
+        let name = scenario.name();
         eprintln!(
             "running {name} ({} operations per side)…",
             options.iterations
         );
         let mut extra = None;
-        let mut outcome = match name {
-            "point_load" => {
+        let mut outcome = match scenario {
+            Scenario::PointLoad => {
                 scenarios::point_load(&setup, &mut baseline, options.iterations).await?
             }
-            "single_save" => {
+            Scenario::SingleSave => {
                 scenarios::single_save(&setup, &mut baseline, options.iterations).await?
             }
-            "load_many_100" => {
+            Scenario::LoadMany100 => {
                 scenarios::load_many_100(&setup, &mut baseline, options.iterations).await?
             }
-            "load_by_prefix_20" => {
+            Scenario::LoadByPrefix20 => {
                 scenarios::load_by_prefix_20(&setup, &mut baseline, options.iterations).await?
             }
-            "pool_checkout" => scenarios::pool_checkout(&setup, options.iterations * 4).await?,
+            Scenario::PoolCheckout => {
+                scenarios::pool_checkout(&setup, options.iterations * 4).await?
+            }
             // ~20 ms an operation: a two-hundredth of the iterations (100 by default) per side.
-            "bulk_save_5000_insert" => {
+            Scenario::BulkSave5000Insert => {
                 scenarios::bulk_save_5000_insert(
                     &setup,
                     &mut baseline,
@@ -187,7 +168,7 @@ pub(crate) async fn run(options: Options) -> Result<(), Error> {
                 )
                 .await?
             }
-            "bulk_save_5000_update" => {
+            Scenario::BulkSave5000Update => {
                 scenarios::bulk_save_5000_update(
                     &setup,
                     &mut baseline,
@@ -195,23 +176,22 @@ pub(crate) async fn run(options: Options) -> Result<(), Error> {
                 )
                 .await?
             }
-            "cache_hit_load" => cache::cache_hit_load(&setup, options.iterations * 5).await?,
-            "write_behind_enqueue" => {
+            Scenario::CacheHitLoad => cache::cache_hit_load(&setup, options.iterations * 5).await?,
+            Scenario::WriteBehindEnqueue => {
                 behind::write_behind_enqueue(&setup, options.iterations * 5).await?
             }
-            "sustained_bots" => {
+            Scenario::SustainedBots => {
                 let quick = options.iterations < 1_000;
                 let (outcome, bots) = behind::sustained_bots(&setup, quick).await?;
                 extra = Some(("bots", bots));
                 outcome
             }
-            "zipf_hit_rate" => {
+            Scenario::ZipfHitRate => {
                 let (outcome, rate) =
                     cache::zipf_hit_rate(&setup, &mut baseline, options.iterations * 5).await?;
                 extra = Some(("hit_rate", rate));
                 outcome
             }
-            _ => unreachable!("validated above"),
         };
         results.push(Result_ {
             name,

@@ -1,0 +1,72 @@
+//! The benchmark scenarios, by name.
+
+/// One scenario of `playerbot-db bench`; `--scenarios` takes their names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[value(rename_all = "snake_case")]
+pub(crate) enum Scenario {
+    PointLoad,
+    SingleSave,
+    #[value(name = "load_many_100")]
+    LoadMany100,
+    #[value(name = "load_by_prefix_20")]
+    LoadByPrefix20,
+    PoolCheckout,
+    #[value(name = "bulk_save_5000_insert")]
+    BulkSave5000Insert,
+    #[value(name = "bulk_save_5000_update")]
+    BulkSave5000Update,
+    CacheHitLoad,
+    ZipfHitRate,
+    WriteBehindEnqueue,
+    SustainedBots,
+}
+
+impl Scenario {
+    /// Every scenario, in the order a full run takes them.
+    pub(crate) const ALL: [Scenario; 11] = [
+        Scenario::PointLoad,
+        Scenario::SingleSave,
+        Scenario::LoadMany100,
+        Scenario::LoadByPrefix20,
+        Scenario::PoolCheckout,
+        Scenario::BulkSave5000Insert,
+        Scenario::BulkSave5000Update,
+        Scenario::CacheHitLoad,
+        Scenario::ZipfHitRate,
+        Scenario::WriteBehindEnqueue,
+        Scenario::SustainedBots,
+    ];
+
+    /// The name in reports and on the command line.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Scenario::PointLoad => "point_load",
+            Scenario::SingleSave => "single_save",
+            Scenario::LoadMany100 => "load_many_100",
+            Scenario::LoadByPrefix20 => "load_by_prefix_20",
+            Scenario::PoolCheckout => "pool_checkout",
+            Scenario::BulkSave5000Insert => "bulk_save_5000_insert",
+            Scenario::BulkSave5000Update => "bulk_save_5000_update",
+            Scenario::CacheHitLoad => "cache_hit_load",
+            Scenario::ZipfHitRate => "zipf_hit_rate",
+            Scenario::WriteBehindEnqueue => "write_behind_enqueue",
+            Scenario::SustainedBots => "sustained_bots",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::ValueEnum;
+
+    use super::Scenario;
+
+    #[test]
+    fn names_match_the_command_line() {
+        for scenario in Scenario::ALL {
+            let parsed = Scenario::from_str(scenario.name(), false).unwrap();
+            assert_eq!(parsed, scenario);
+        }
+        assert_eq!(Scenario::value_variants().len(), Scenario::ALL.len());
+    }
+}
