@@ -1,17 +1,17 @@
 //! `playerbot-db entity`: prints the Rust entities for existing tables.
 
-use crate::error::Error;
 use playerbot_db::generate::entities_source;
-use playerbot_db::mysql_async::Conn;
-use playerbot_db::session::connect_opts;
-use playerbot_db::ServerFlavor;
 
-pub(crate) async fn run(url: String, tables: Vec<String>) -> Result<(), Error> {
-    let opts = connect_opts(&url, None).map_err(playerbot_db::mysql_async::Error::from)?;
-    let mut conn = Conn::new(opts).await?;
-    let dialect = ServerFlavor::detect(&mut conn).await?.dialect();
+use crate::error::Error;
+use crate::target::command_db;
+
+pub(crate) async fn run(url: Option<String>, tables: Vec<String>) -> Result<(), Error> {
+    let (_target, db) = command_db(url, true).await?;
+    let mut conn = db.conn().await?;
+    let dialect = conn.dialect();
     let source = entities_source(&mut conn, dialect, &tables).await?;
     print!("{source}");
-    conn.disconnect().await?;
+    drop(conn);
+    db.close().await;
     Ok(())
 }

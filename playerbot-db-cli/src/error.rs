@@ -30,6 +30,12 @@ pub(crate) enum Error {
     #[error("{0}")]
     Failed(String),
 
+    #[error("cannot listen on {address}: {source}")]
+    Bind {
+        address: std::net::SocketAddr,
+        source: std::io::Error,
+    },
+
     #[error("a benchmark task failed: {0}")]
     Task(#[from] tokio::task::JoinError),
 

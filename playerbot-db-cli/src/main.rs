@@ -3,9 +3,12 @@
 mod bench;
 mod entity;
 mod error;
+mod explain;
+mod metrics_server;
 mod migrate;
 mod partitions;
 mod simulate;
+mod stats;
 mod target;
 mod zipf;
 
@@ -28,20 +31,51 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Simulate bots saving and loading through the cache and write-behind queue, then
-    /// report and verify the table holds every bot's last state. Runs on a private embedded
-    /// server unless --url names one. Example: `playerbot-db simulate --bots 5000 --seconds 60`
+    /// report and verify that the table holds every bot's last state.
+    #[command(after_help = "Examples:
+  playerbot-db simulate                              5,000 bots for 60 s on a private embedded server
+  playerbot-db simulate --bots 20000 --seconds 30 --plot run.svg --json run.json
+  playerbot-db simulate --metrics 9187               and scrape http://127.0.0.1:9187/metrics
+  playerbot-db simulate --url mysql://bots:secret@db.example:3306/")]
     Simulate(SimulateArgs),
     /// Measure our path beside hand-written mysql_async code, in the same process.
+    #[command(after_help = "Examples:
+  playerbot-db bench                                 every scenario, 20,000 operations a side
+  playerbot-db bench --scenarios point_load,single_save --iterations 5000 --json bench.json")]
     Bench(BenchArgs),
     /// Apply pending migrations (the built-in bot schema, or a folder of NNNN_name.sql files)
     /// and check the live schema against the built-in entities.
+    #[command(after_help = "Examples:
+  playerbot-db migrate --url mysql://bots:secret@127.0.0.1:3306/characters
+  playerbot-db migrate --url mysql://bots:secret@127.0.0.1:3306/characters --status
+  playerbot-db migrate --url mysql://bots:secret@127.0.0.1:3306/characters --dir migrations/
+  playerbot-db migrate                               on a private embedded server")]
     Migrate(MigrateArgs),
     /// List a partitioned bot table's partitions with row counts; optionally add partitions
     /// ahead of the highest id first.
+    #[command(after_help = "Examples:
+  playerbot-db partitions --url mysql://bots:secret@127.0.0.1:3306/characters --table bot_event
+  playerbot-db partitions --url mysql://bots:secret@127.0.0.1:3306/characters --ensure 100000")]
     Partitions(PartitionsArgs),
     /// Print the Rust entity (`#[derive(BotEntity)]` struct) for existing tables, read from
     /// information_schema: every table of the URL's database, or those named.
+    #[command(after_help = "Examples:
+  playerbot-db entity --url mysql://bots:secret@127.0.0.1:3306/characters --table character_spell
+  playerbot-db entity                                the built-in tables, on a private server")]
     Entity(EntityArgs),
+    /// Show what an operator watches: table and partition sizes, the InnoDB buffer pool hit
+    /// rate, row lock waits and deadlocks, connections, the most expensive statements
+    /// (performance_schema) and replication.
+    #[command(after_help = "Examples:
+  playerbot-db stats --url mysql://bots:secret@127.0.0.1:3306/characters
+  playerbot-db stats                                 a fresh private server with the bot schema")]
+    Stats(StatsArgs),
+    /// Run EXPLAIN for every generated statement of the built-in entities and flag any that is
+    /// not a key or index lookup (full scans, filesort, temporary tables); exits 1 when one is.
+    #[command(after_help = "Examples:
+  playerbot-db explain --url mysql://bots:secret@127.0.0.1:3306/characters
+  playerbot-db explain --verbose                     also print every statement's text")]
+    Explain(ExplainArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -52,7 +86,7 @@ struct SimulateArgs {
     /// Bots to simulate.
     #[arg(long, default_value_t = 5_000)]
     bots: u32,
-    /// How long to run.
+    /// How long to run, in seconds.
     #[arg(long, default_value_t = 60)]
     seconds: u64,
     /// Saves per bot per second.
@@ -61,13 +95,22 @@ struct SimulateArgs {
     /// Also write the report as JSON to this file.
     #[arg(long)]
     json: Option<PathBuf>,
+    /// Draw saves/s, flush lag and queue depth over time and the latency of saves and loads
+    /// into this SVG file.
+    #[arg(long)]
+    plot: Option<PathBuf>,
+    /// Serve Prometheus metrics over HTTP on this port or address while running
+    /// (a bare port listens on 127.0.0.1).
+    #[arg(long, value_parser = metrics_server::parse_address)]
+    metrics: Option<std::net::SocketAddr>,
 }
 
 #[derive(Debug, clap::Args)]
 struct EntityArgs {
-    /// Database URL (mysql://user:pass@host:port/database).
+    /// Database URL (mysql://user:pass@host:port/database); default: a private embedded
+    /// server with the built-in bot schema.
     #[arg(long, env = "PLAYERBOT_DB_URL")]
-    url: String,
+    url: Option<String>,
     /// A table to print (repeat for several); default: every table.
     #[arg(long)]
     table: Vec<String>,
@@ -75,9 +118,10 @@ struct EntityArgs {
 
 #[derive(Debug, clap::Args)]
 struct PartitionsArgs {
-    /// Database URL (mysql://user:pass@host:port/database).
+    /// Database URL (mysql://user:pass@host:port/database); default: a private embedded
+    /// server with the built-in bot schema.
     #[arg(long, env = "PLAYERBOT_DB_URL")]
-    url: String,
+    url: Option<String>,
     /// bot_state, bot_event or bot_equipment.
     #[arg(long, default_value = "bot_state")]
     table: String,
@@ -88,15 +132,38 @@ struct PartitionsArgs {
 
 #[derive(Debug, clap::Args)]
 struct MigrateArgs {
-    /// Database URL (mysql://user:pass@host:port/database).
+    /// Database URL (mysql://user:pass@host:port/database); default: a fresh database on a
+    /// private embedded server.
     #[arg(long, env = "PLAYERBOT_DB_URL")]
-    url: String,
+    url: Option<String>,
     /// A folder of NNNN_name.sql files instead of the built-in bot schema.
     #[arg(long)]
     dir: Option<PathBuf>,
     /// Only compare the live tables with the built-in entities; apply nothing.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "status")]
     check: bool,
+    /// List applied and pending migrations; apply nothing.
+    #[arg(long)]
+    status: bool,
+}
+
+#[derive(Debug, clap::Args)]
+struct StatsArgs {
+    /// Database URL (mysql://user:pass@host:port/database); default: a private embedded
+    /// server with the built-in bot schema.
+    #[arg(long, env = "PLAYERBOT_DB_URL")]
+    url: Option<String>,
+}
+
+#[derive(Debug, clap::Args)]
+struct ExplainArgs {
+    /// Database URL (mysql://user:pass@host:port/database); default: a private embedded
+    /// server with the built-in bot schema.
+    #[arg(long, env = "PLAYERBOT_DB_URL")]
+    url: Option<String>,
+    /// Print every statement's text, not only the flagged ones.
+    #[arg(long)]
+    verbose: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -139,7 +206,15 @@ impl From<BulkModeArg> for playerbot_db::BulkMode {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        // --help and --version print as clap formats them; a usage error is one line.
+        Err(err) if err.use_stderr() => {
+            eprintln!("{} (see --help)", one_line(&err.to_string()));
+            return ExitCode::from(2);
+        }
+        Err(err) => err.exit(),
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -153,6 +228,8 @@ fn main() -> ExitCode {
                     seconds: args.seconds,
                     hz: args.hz,
                     json: args.json,
+                    plot: args.plot,
+                    metrics: args.metrics,
                 })
                 .await
             }
@@ -167,7 +244,17 @@ fn main() -> ExitCode {
                 })
                 .await
             }
-            Command::Migrate(args) => migrate::run(args.url, args.dir, args.check).await,
+            Command::Migrate(args) => {
+                migrate::run(migrate::Options {
+                    url: args.url,
+                    dir: args.dir,
+                    check_only: args.check,
+                    status: args.status,
+                })
+                .await
+            }
+            Command::Stats(args) => stats::run(args.url).await,
+            Command::Explain(args) => explain::run(args.url, args.verbose).await,
             Command::Partitions(args) => partitions::run(args.url, &args.table, args.ensure).await,
             Command::Entity(args) => entity::run(args.url, args.table).await,
         }
@@ -175,8 +262,17 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("error: {err}");
+            eprintln!("error: {}", one_line(&err.to_string()));
             ExitCode::FAILURE
         }
     }
+}
+
+/// An error as one line: its lines joined, clap's "For more information" hint left out.
+fn one_line(text: &str) -> String {
+    text.lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with("For more information"))
+        .collect::<Vec<_>>()
+        .join(" | ")
 }

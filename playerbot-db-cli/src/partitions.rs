@@ -1,15 +1,17 @@
 //! `playerbot-db partitions`: show (and extend) a bot table's RANGE partitions.
 
-use crate::error::Error;
 use playerbot_db::bots::{BotEvent, BotState, Equipment};
 use playerbot_db::{BotEntity, Db};
 
-pub(crate) async fn run(url: String, table: &str, ensure: Option<u64>) -> Result<(), Error> {
-    let db = Db::builder(url)
-        .max_connections(2)
-        .register_bot_schema()
-        .build()
-        .await?;
+use crate::error::Error;
+use crate::target::command_db;
+
+pub(crate) async fn run(
+    url: Option<String>,
+    table: &str,
+    ensure: Option<u64>,
+) -> Result<(), Error> {
+    let (_target, db) = command_db(url, true).await?;
     match table {
         "bot_state" => show::<BotState>(&db, ensure).await,
         "bot_event" => show::<BotEvent>(&db, ensure).await,

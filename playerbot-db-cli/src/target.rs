@@ -1,10 +1,11 @@
 //! The server a command works on: the one `--url` names, or a private embedded one.
 
+use playerbot_db::migrate::Migrator;
 use playerbot_db::mysql_async::prelude::Queryable;
 use playerbot_db::mysql_async::Conn;
 use playerbot_db::session::connect_opts;
 use playerbot_db::sql::{admin, Name};
-use playerbot_db::{DbBuilder, DbUrl};
+use playerbot_db::{Db, DbBuilder, DbUrl};
 use playerbot_db_embedded::EmbeddedServer;
 
 use crate::error::Error;
@@ -62,6 +63,37 @@ impl Target {
         conn.disconnect().await?;
         Ok(())
     }
+}
+
+/// The database a one-shot command (migrate, partitions, stats, explain, entity) works on.
+const COMMAND_DATABASE: &str = "playerbot";
+
+/// A Db on the database a command works on, with the built-in bot schema registered: the
+/// one `--url` names, or else a fresh `playerbot` database on a private embedded server,
+/// with the built-in migrations applied first when `migrated`. Keep the target for as long
+/// as the Db is used.
+pub(crate) async fn command_db(url: Option<String>, migrated: bool) -> Result<(Target, Db), Error> {
+    let embedded = url.is_none();
+    let target = Target::open(url).await?;
+    let builder = if embedded {
+        target.fresh_database(COMMAND_DATABASE).await?;
+        target.builder(COMMAND_DATABASE)
+    } else {
+        playerbot_db::Db::builder(target.server_url.expose())
+    };
+    let db = builder
+        .register_bot_schema()
+        .max_connections(2)
+        .build()
+        .await?;
+    if embedded && migrated {
+        let report = Migrator::builtin().run(&db).await?;
+        eprintln!(
+            "database {COMMAND_DATABASE}: {} built-in migrations applied",
+            report.applied.len()
+        );
+    }
+    Ok((target, db))
 }
 
 fn database_name(database: &str) -> Result<Name, Error> {

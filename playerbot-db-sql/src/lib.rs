@@ -20,7 +20,9 @@ pub mod admin;
 pub mod catalog;
 pub mod entity;
 pub mod history;
+pub mod monitor;
 pub mod partition;
+pub mod plan;
 pub mod rows;
 pub mod session;
 

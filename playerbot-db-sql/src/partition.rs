@@ -1,7 +1,9 @@
 //! RANGE partition maintenance and inspection.
 
 use crate::quote::ident;
-use crate::{Dialect, Name};
+#[cfg(test)]
+use crate::Dialect;
+use crate::Name;
 
 /// `(PARTITION_NAME, PARTITION_DESCRIPTION)` of each partition of a table (one `?`: the
 /// table) in the current database, in order. An unpartitioned table has one row with a NULL
@@ -64,14 +66,6 @@ pub fn alter(table: &str, action: Action, partitions: &[Name]) -> String {
     format!("ALTER TABLE {} {action} PARTITION {list}", ident(table))
 }
 
-/// The plan of `statement`, with the partitions it reads (a `partitions` column).
-pub fn explain(dialect: Dialect, statement: &str) -> String {
-    match dialect {
-        Dialect::MariaDb => format!("EXPLAIN PARTITIONS {statement}"),
-        Dialect::MySql => format!("EXPLAIN {statement}"),
-    }
-}
-
 /// Takes a table's maintenance lock, named after the database and table so maintenance of
 /// one table never waits for another. Params: the lock prefix, the table, the wait in
 /// seconds.
@@ -96,7 +90,6 @@ mod tests {
                 reorganize_pmax("bot_state", &added),
                 alter("bot_state", Action::Truncate, &[name("p0"), name("p1")]),
                 alter("bot_state", Action::Drop, &[name("p0")]),
-                explain(dialect, "SELECT 1 FROM `bot_state` WHERE `bot_id` = ?"),
                 LOCK.to_owned(),
                 UNLOCK.to_owned(),
             ]

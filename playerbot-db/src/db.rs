@@ -85,6 +85,18 @@ impl Db {
         self.pool.registry.cache_stats()
     }
 
+    /// Publishes the pool, cache and write-behind snapshots through the `metrics` facade, so
+    /// whatever exporter the game server installed (Prometheus, say) serves them. Call it
+    /// now and then (once a second is plenty); flush durations are recorded as a histogram
+    /// (`playerbot_db_write_behind_flush_seconds`) as they happen.
+    pub fn export_metrics(&self) {
+        self.stats().export_metrics();
+        for cache in self.cache_stats() {
+            cache.export_metrics();
+        }
+        self.write_behind_stats().export_metrics();
+    }
+
     /// Drops `key` from `E`'s cache: for a row changed another way (raw SQL, another
     /// process), which the cache cannot see.
     pub fn invalidate<E: BotEntity>(&self, key: &E::Key) -> Result<(), Error> {

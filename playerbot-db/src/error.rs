@@ -659,6 +659,8 @@ pub struct ConnectError {
     pub retry_in: Option<Duration>,
     /// Failed attempts in a row so far.
     pub attempts: u32,
+    /// The server tried: `host:port`, or the socket path.
+    pub server: Option<String>,
 }
 
 impl ConnectError {
@@ -668,6 +670,7 @@ impl ConnectError {
             message,
             retry_in: None,
             attempts: 0,
+            server: None,
         }
     }
 
@@ -698,10 +701,26 @@ impl ConnectError {
 
 impl fmt::Display for ConnectError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "cannot connect to the server: {}", self.message)?;
+        match &self.server {
+            Some(server) => write!(f, "cannot connect to {server}: {}", self.message)?,
+            None => write!(f, "cannot connect to the server: {}", self.message)?,
+        }
         if let Some(code) = self.code {
             write!(f, " (error {code})")?;
         }
+        // What to do about it, for the failures people meet first.
+        let hint = match self.code {
+            Some(code::ACCESS_DENIED | code::DB_ACCESS_DENIED) => {
+                "; check the user and password in the URL"
+            }
+            Some(code::UNKNOWN_DATABASE) => "; create the database or fix its name in the URL",
+            Some(_) => "",
+            None if self.message.contains("refused") => {
+                "; is the server running, and is the port in the URL right?"
+            }
+            None => "",
+        };
+        f.write_str(hint)?;
         if let Some(delay) = self.retry_in {
             write!(
                 f,

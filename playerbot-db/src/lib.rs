@@ -44,10 +44,12 @@ mod db;
 mod dialect;
 mod entity;
 mod error;
+mod explain;
 mod fnv;
 pub mod generate;
 mod live_table;
 pub mod migrate;
+mod monitor;
 pub mod partitions;
 mod pool;
 mod registry;
@@ -71,6 +73,8 @@ pub use entity::{
     LookupSql, Partitioning, RowError, ScanSql, Statements, ValueKind,
 };
 pub use error::{ConnectError, Context, Error, ErrorKind, ValueProblem};
+pub use explain::{PlanFlag, PlanStep, StatementPlan};
+pub use monitor::{PartitionSize, ReplicaStatus, ServerStats, StatementCost, TableSize};
 
 /// The result of every fallible call of this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;

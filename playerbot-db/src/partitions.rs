@@ -12,7 +12,7 @@ use mysql_async::prelude::Queryable;
 use mysql_async::Row;
 
 use playerbot_db_sql::partition as sql;
-use playerbot_db_sql::{catalog, Name};
+use playerbot_db_sql::{catalog, plan, Name};
 
 use crate::pool::{Busy, ServerConn};
 use crate::{BotEntity, Db, EntityMeta, Error, Partitioning};
@@ -216,7 +216,7 @@ impl Db {
         let statements = E::META.statements(dialect);
         let mut partitions_of = async |statement: &str| -> Result<Vec<String>, Error> {
             let rows: Vec<Row> = conn
-                .exec(sql::explain(dialect, statement), E::key_params(key))
+                .exec(plan::explain(dialect, statement), E::key_params(key))
                 .await?;
             let mut names = Vec::new();
             for row in rows {

@@ -493,25 +493,21 @@ fn compare_keys(
         .map(|(_, c, _)| c.clone())
         .collect();
     if expected != found {
-        out.push(SchemaDifference::PrimaryKey { expected, found });
+        out.push(SchemaDifference::PrimaryKey {
+            expected: expected.clone(),
+            found,
+        });
     }
-    // Single-column secondary keys, which are the ones the derive declares.
+    let live = live_keys(indexes, &expected);
+    // Single-column secondary keys, which are the ones a field's `index`/`unique` declares.
     let single = |unique: bool| -> Vec<String> {
-        indexes
-            .iter()
-            .filter(|(index, _, non_unique)| index != "PRIMARY" && (*non_unique == 0) == unique)
-            .filter(|(index, _, _)| {
-                indexes
-                    .iter()
-                    .filter(|(other, _, _)| other == index)
-                    .count()
-                    == 1
-            })
-            .map(|(_, column, _)| column.clone())
+        live.iter()
+            .filter(|(columns, is_unique)| columns.len() == 1 && *is_unique == unique)
+            .map(|(columns, _)| columns[0].clone())
             .collect()
     };
     let (live_unique, live_indexed) = (single(true), single(false));
-    compare_composite_keys(meta, indexes, out);
+    compare_composite_keys(meta, &live, out);
     for column in meta.columns {
         let has_unique = live_unique.iter().any(|c| c == column.name);
         if has_unique != column.unique {
@@ -530,32 +526,51 @@ fn compare_keys(
     }
 }
 
-/// Keys over several columns, compared as (columns in order, unique).
-fn compare_composite_keys(
-    meta: &EntityMeta,
-    indexes: &[(String, String, i64)],
-    out: &mut Vec<SchemaDifference>,
-) {
-    let mut live: Vec<(Vec<String>, bool)> = Vec::new();
+/// The secondary keys as (columns in order, unique). A non-unique key that ends with the
+/// primary key's columns counts without them: the derive writes them out (see the SQL
+/// crate's DDL) and tables made elsewhere usually leave them implicit, and both are the
+/// same lookup.
+fn live_keys(indexes: &[(String, String, i64)], primary: &[String]) -> Vec<(Vec<String>, bool)> {
     let mut names: Vec<&str> = indexes
         .iter()
         .map(|(name, ..)| name.as_str())
         .filter(|name| *name != "PRIMARY")
         .collect();
     names.dedup();
-    for name in names {
-        let columns: Vec<String> = indexes
-            .iter()
-            .filter(|(index, ..)| index == name)
-            .map(|(_, column, _)| column.clone())
-            .collect();
-        let unique = indexes
-            .iter()
-            .any(|(index, _, non_unique)| index == name && *non_unique == 0);
-        if columns.len() > 1 {
-            live.push((columns, unique));
-        }
-    }
+    names
+        .into_iter()
+        .map(|name| {
+            let mut columns: Vec<String> = indexes
+                .iter()
+                .filter(|(index, ..)| index == name)
+                .map(|(_, column, _)| column.clone())
+                .collect();
+            let unique = indexes
+                .iter()
+                .any(|(index, _, non_unique)| index == name && *non_unique == 0);
+            let own = (1..columns.len()).find(|&own| {
+                let suffix = primary.iter().filter(|k| !columns[..own].contains(k));
+                !primary.is_empty() && columns[own..].iter().eq(suffix)
+            });
+            if let Some(own) = own.filter(|_| !unique) {
+                columns.truncate(own);
+            }
+            (columns, unique)
+        })
+        .collect()
+}
+
+/// Keys over several columns, compared as (columns in order, unique).
+fn compare_composite_keys(
+    meta: &EntityMeta,
+    live: &[(Vec<String>, bool)],
+    out: &mut Vec<SchemaDifference>,
+) {
+    let live: Vec<(Vec<String>, bool)> = live
+        .iter()
+        .filter(|(columns, _)| columns.len() > 1)
+        .cloned()
+        .collect();
     let declared: Vec<(Vec<String>, bool)> = meta
         .indexes
         .iter()

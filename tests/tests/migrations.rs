@@ -32,7 +32,8 @@ async fn shipped_migrations_create_exactly_what_the_derive_describes() {
             "0003_ai_value.sql",
             "0004_bot_strategy.sql",
             "0005_bot_equipment.sql",
-            "0006_exact_string_keys.sql"
+            "0006_exact_string_keys.sql",
+            "0007_lookup_keys_in_key_order.sql"
         ]
     );
     let differences = db.check_schema().await.unwrap();
@@ -41,7 +42,7 @@ async fn shipped_migrations_create_exactly_what_the_derive_describes() {
     // A second run has nothing to do.
     let again = Migrator::builtin().run(&db).await.unwrap();
     assert!(again.applied.is_empty());
-    assert_eq!(again.already_applied, 6);
+    assert_eq!(again.already_applied, 7);
 
     // History: name, checksum, time and duration of each.
     let rows: Vec<(String, String, u64)> = db
@@ -51,7 +52,7 @@ async fn shipped_migrations_create_exactly_what_the_derive_describes() {
         .query("SELECT name, checksum, duration_ms FROM playerbot_db_migrations ORDER BY name")
         .await
         .unwrap();
-    assert_eq!(rows.len(), 6);
+    assert_eq!(rows.len(), 7);
     assert_eq!(rows[0].1, Migrator::builtin().migrations()[0].checksum());
 }
 
@@ -101,17 +102,17 @@ async fn two_runners_at_once_apply_each_migration_exactly_once() {
     let (first, second) = (first.unwrap(), second.unwrap());
     assert_eq!(
         first.applied.len() + second.applied.len(),
-        7,
+        8,
         "{first:?} {second:?}"
     );
     assert_eq!(
         first.already_applied + second.already_applied,
-        7,
+        8,
         "one ran them all, the other found them done"
     );
     assert_eq!(
         query_number(&a, "SELECT COUNT(*) FROM playerbot_db_migrations").await,
-        7
+        8
     );
 }
 

@@ -13,6 +13,7 @@ pub(crate) struct Samples {
 pub(crate) struct Summary {
     pub(crate) p50_us: f64,
     pub(crate) p99_us: f64,
+    pub(crate) max_us: f64,
     pub(crate) ops_per_s: f64,
 }
 
@@ -55,6 +56,12 @@ impl Samples {
         Samples { nanos, busy: wall }
     }
 
+    /// The `q` quantile (0..=1) in microseconds, after [`summary`](Self::summary) sorted.
+    pub(crate) fn quantile_us(&self, q: f64) -> f64 {
+        let index = ((self.nanos.len() as f64 - 1.0).max(0.0) * q).round() as usize;
+        self.nanos.get(index).copied().unwrap_or(0) as f64 / 1_000.0
+    }
+
     pub(crate) fn summary(&mut self) -> Summary {
         self.nanos.sort_unstable();
         let at = |q: f64| {
@@ -64,6 +71,7 @@ impl Samples {
         Summary {
             p50_us: at(0.50),
             p99_us: at(0.99),
+            max_us: self.nanos.last().copied().unwrap_or(0) as f64 / 1_000.0,
             ops_per_s: self.nanos.len() as f64 / self.busy.as_secs_f64().max(f64::MIN_POSITIVE),
         }
     }

@@ -102,11 +102,13 @@ mod tests {
         let s = Summary {
             p50_us: 80.0,
             p99_us: 100.0,
+            max_us: 0.0,
             ops_per_s: 12_000.0,
         };
         let b = Summary {
             p50_us: 76.0,
             p99_us: 98.0,
+            max_us: 0.0,
             ops_per_s: 13_000.0,
         };
         let text = json(

@@ -6,6 +6,21 @@ use super::Table;
 use crate::quote::{ident, ident_list};
 use crate::Dialect;
 
+/// A non-unique key's columns followed by the primary key's (those not in it already), so a
+/// lookup by it reads rows in key order straight from the index. InnoDB appends the primary
+/// key to every secondary index anyway, but on a partitioned table the server does not use
+/// that hidden suffix for `ORDER BY`, and sorts (measured on MariaDB 10.11: `Using
+/// filesort` for `WHERE expires_at = ? ORDER BY bot_id, event` until the index names the key
+/// columns).
+fn with_key_suffix<'a>(table: &'a Table, mut names: Vec<&'a str>) -> Vec<&'a str> {
+    for key in table.keys() {
+        if !names.contains(&key.name.as_str()) {
+            names.push(&key.name);
+        }
+    }
+    names
+}
+
 /// By default InnoDB and utf8mb4 with a binary NO PAD collation, so string keys compare
 /// exactly as Rust's `==` does: byte for byte, trailing spaces included (`utf8mb4_bin` is PAD
 /// SPACE on MariaDB, and the servers' default collations ignore case and accents). An
@@ -91,7 +106,12 @@ pub(crate) fn create_table(table: &Table, dialect: Dialect) -> String {
         lines.push(format!("UNIQUE KEY {0} ({0})", ident(&column.name)));
     }
     for column in table.columns.iter().filter(|c| c.index) {
-        lines.push(format!("KEY {0} ({0})", ident(&column.name)));
+        let names = with_key_suffix(table, vec![column.name.as_str()]);
+        lines.push(format!(
+            "KEY {} ({})",
+            ident(&column.name),
+            ident_list(names.iter().copied())
+        ));
     }
     for index in &table.indexes {
         let names: Vec<&str> = index
@@ -99,9 +119,13 @@ pub(crate) fn create_table(table: &Table, dialect: Dialect) -> String {
             .iter()
             .map(|&i| table.columns[i].name.as_str())
             .collect();
-        let kind = if index.unique { "UNIQUE KEY" } else { "KEY" };
-        // Named after its columns, within the 64 characters an identifier may have.
         let name: String = names.join("_").chars().take(64).collect();
+        let names = if index.unique {
+            names
+        } else {
+            with_key_suffix(table, names)
+        };
+        let kind = if index.unique { "UNIQUE KEY" } else { "KEY" };
         lines.push(format!(
             "{kind} {} ({})",
             ident(&name),

@@ -1,7 +1,12 @@
 //! What the write-behind queue has done, and holds, at one moment.
 
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
 use std::time::Duration;
+
+/// Flush rounds whose durations are kept for the percentiles in [`WriteBehindStats`].
+const RECENT_FLUSHES: usize = 1024;
 
 #[derive(Debug, Default)]
 pub(crate) struct Counters {
@@ -12,6 +17,9 @@ pub(crate) struct Counters {
     pub(crate) rejected: AtomicU64,
     pub(crate) last_flush_nanos: AtomicU64,
     pub(crate) max_flush_nanos: AtomicU64,
+    /// Durations of the last [`RECENT_FLUSHES`] rounds that wrote rows. Rounds are a few a
+    /// second at most, so a lock per round costs nothing.
+    recent: Mutex<VecDeque<Duration>>,
 }
 
 impl Counters {
@@ -25,6 +33,29 @@ impl Counters {
         Counters::add(&self.rows_written, rows);
         self.last_flush_nanos.store(nanos, Ordering::Relaxed);
         self.max_flush_nanos.fetch_max(nanos, Ordering::Relaxed);
+        metrics::histogram!("playerbot_db_write_behind_flush_seconds").record(took.as_secs_f64());
+        let mut recent = self.recent.lock().expect("recent flushes lock");
+        if recent.len() == RECENT_FLUSHES {
+            recent.pop_front();
+        }
+        recent.push_back(took);
+    }
+
+    /// The `q` quantile (0..=1) of the recent flush durations.
+    fn recent_quantile(&self, q: f64) -> Duration {
+        let mut recent: Vec<Duration> = self
+            .recent
+            .lock()
+            .expect("recent flushes lock")
+            .iter()
+            .copied()
+            .collect();
+        if recent.is_empty() {
+            return Duration::ZERO;
+        }
+        recent.sort_unstable();
+        let rank = ((recent.len() - 1) as f64 * q).round() as usize;
+        recent[rank]
     }
 }
 
@@ -41,6 +72,10 @@ pub struct WriteBehindStats {
     pub last_flush: Duration,
     /// The longest such flush round.
     pub max_flush: Duration,
+    /// The median duration of the last 1,024 flush rounds that wrote rows.
+    pub flush_p50: Duration,
+    /// Their 99th percentile.
+    pub flush_p99: Duration,
     /// Rows written by flush rounds.
     pub rows_written: u64,
     /// Deferred writes replaced by a newer one of the same key before they were written.
@@ -60,6 +95,8 @@ impl WriteBehindStats {
             flushes: load(&counters.flushes),
             last_flush: Duration::from_nanos(load(&counters.last_flush_nanos)),
             max_flush: Duration::from_nanos(load(&counters.max_flush_nanos)),
+            flush_p50: counters.recent_quantile(0.50),
+            flush_p99: counters.recent_quantile(0.99),
             rows_written: load(&counters.rows_written),
             rows_coalesced: load(&counters.coalesced),
             retries: load(&counters.retries),

@@ -17,5 +17,6 @@ pub(super) fn migrations() -> Vec<Migration> {
         "0005_bot_equipment.sql",
         "0006_exact_string_keys.mariadb.sql",
         "0006_exact_string_keys.mysql.sql",
+        "0007_lookup_keys_in_key_order.sql",
     ]
 }

@@ -8,6 +8,9 @@ use mysql_async::Conn;
 use playerbot_db_sql::history;
 
 use super::Migration;
+
+/// The history table's name.
+pub(super) const TABLE: &str = history::TABLE;
 use crate::Error;
 
 pub(super) async fn lock(conn: &mut Conn, timeout: Duration) -> Result<(), Error> {

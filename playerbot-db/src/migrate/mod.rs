@@ -31,6 +31,17 @@ pub struct MigrationReport {
     pub unknown_in_history: Vec<String>,
 }
 
+/// Which migrations a database has, read without changing anything.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MigrationStatus {
+    /// Applied files, in order, each with whether its file still has the recorded checksum.
+    pub applied: Vec<(String, bool)>,
+    /// Files not applied yet, in the order a run would apply them.
+    pub pending: Vec<String>,
+    /// Names in the history that no longer have a file.
+    pub unknown_in_history: Vec<String>,
+}
+
 /// An ordered set of migrations and the means to apply them.
 #[derive(Debug, Clone)]
 pub struct Migrator {
@@ -106,6 +117,43 @@ impl Migrator {
     /// The migrations, sorted by name.
     pub fn migrations(&self) -> &[Migration] {
         &self.migrations
+    }
+
+    /// Reads the history of the database `db` names and compares it with the files, changing
+    /// nothing (no lock is taken: a run going on elsewhere may change the answer).
+    pub async fn status(&self, db: &Db) -> Result<MigrationStatus, Error> {
+        let mut guard = db.conn().await?;
+        let dialect = guard.dialect();
+        let conn = &mut guard.routine().conn;
+        let exists: Option<u64> = conn
+            .exec_first(playerbot_db_sql::catalog::TABLE_EXISTS, (history::TABLE,))
+            .await?;
+        let recorded = if exists.unwrap_or(0) > 0 {
+            history::applied(conn).await?
+        } else {
+            Vec::new()
+        };
+        guard.routine_done();
+        let ours: Vec<&Migration> = self
+            .migrations
+            .iter()
+            .filter(|m| m.applies_to(dialect))
+            .collect();
+        let mut status = MigrationStatus::default();
+        for (name, checksum) in &recorded {
+            match ours.iter().find(|m| &m.name == name) {
+                Some(migration) => status
+                    .applied
+                    .push((name.clone(), &migration.checksum() == checksum)),
+                None => status.unknown_in_history.push(name.clone()),
+            }
+        }
+        status.pending = ours
+            .iter()
+            .filter(|m| !recorded.iter().any(|(name, _)| name == &m.name))
+            .map(|m| m.name.clone())
+            .collect();
+        Ok(status)
     }
 
     /// Applies every pending migration, in order.

@@ -76,6 +76,13 @@ impl PoolInner {
             )
             .into()),
         };
+        let opened = opened.map_err(|err| match err {
+            Error::Connect(mut connect) => {
+                connect.server.get_or_insert_with(|| server_of(&self.opts));
+                Error::Connect(connect)
+            }
+            other => other,
+        });
         let mut reconnect = self.reconnect.lock().expect("reconnect lock");
         match &opened {
             Ok(_) => {
@@ -91,5 +98,13 @@ impl PoolInner {
             }
         }
         opened
+    }
+}
+
+/// `host:port`, or the socket path when the options name one.
+fn server_of(opts: &mysql_async::Opts) -> String {
+    match opts.socket() {
+        Some(socket) => socket.to_owned(),
+        None => format!("{}:{}", opts.ip_or_hostname(), opts.tcp_port()),
     }
 }

@@ -1,0 +1,197 @@
+//! The end-of-run report, as a table for people and as JSON for scripts.
+
+use playerbot_db::Db;
+
+use super::workload::Tally;
+use super::Options;
+use crate::bench::measure::{Samples, Summary};
+
+/// Latency by percentile of one kind of call, for the chart: `(percentile, µs)`.
+pub(super) type Curve = (&'static str, Vec<(f64, f64)>);
+
+/// One kind of call in the report.
+struct Calls {
+    name: &'static str,
+    count: usize,
+    summary: Summary,
+}
+
+pub(super) struct Report {
+    lines: Vec<String>,
+    fields: Vec<(&'static str, String)>,
+    /// Save and load latencies by percentile.
+    pub(super) latencies: Vec<Curve>,
+}
+
+/// Percentiles drawn in the latency chart: every whole one, then the tail.
+const PERCENTILES: [f64; 6] = [99.5, 99.9, 99.95, 99.99, 99.999, 100.0];
+
+fn curve(name: &'static str, samples: &Samples) -> Curve {
+    let points = (0..=99)
+        .map(f64::from)
+        .chain(PERCENTILES)
+        .map(|p| (p, samples.quantile_us(p / 100.0)))
+        .collect();
+    (name, points)
+}
+
+fn calls(name: &'static str, samples: &mut Samples) -> Calls {
+    Calls {
+        name,
+        count: samples.len(),
+        summary: samples.summary(),
+    }
+}
+
+impl Report {
+    pub(super) fn new(
+        db: &Db,
+        options: &Options,
+        mut tally: Tally,
+        lag: &mut Samples,
+        seconds: f64,
+        verified: bool,
+    ) -> Report {
+        let behind = db.write_behind_stats();
+        let pool = db.stats();
+        let hit_rate = tally.hit_rate();
+        let kinds = [
+            calls("save_deferred", &mut tally.saves),
+            calls("load (memory)", &mut tally.memory_loads),
+            calls("load (database)", &mut tally.server_loads),
+        ];
+        let latencies = vec![
+            curve("save_deferred", &tally.saves),
+            curve("load (memory)", &tally.memory_loads),
+            curve("load (database)", &tally.server_loads),
+        ];
+        let saves = kinds[0].count;
+        let saves_per_s = saves as f64 / seconds.max(f64::MIN_POSITIVE);
+        let accepted = saves as u64 + tally.events + tally.ai_values;
+        let coalescing = behind.rows_coalesced as f64 / accepted.max(1) as f64;
+        let (bots, hz) = (options.bots, options.hz);
+        let ms = |d: std::time::Duration| d.as_secs_f64() * 1e3;
+        let lag = lag.summary();
+        let lag_p99_ms = lag.p99_us / 1e3;
+        let mut lines = vec![
+            format!(
+                "bots {bots}, {seconds:.1} s at {hz} Hz; login (bulk save and load of every bot) {:.0} ms",
+                ms(tally.login)
+            ),
+            format!("{:<16} {:>9} {:>10} {:>10} {:>10}", "calls", "count", "p50 µs", "p99 µs", "max µs"),
+        ];
+        for kind in &kinds {
+            lines.push(format!(
+                "{:<16} {:>9} {:>10.2} {:>10.2} {:>10.1}",
+                kind.name,
+                kind.count,
+                kind.summary.p50_us,
+                kind.summary.p99_us,
+                kind.summary.max_us
+            ));
+        }
+        lines.extend([
+            format!(
+                "{:<16} {:>9} {:>10.2} {:>10.2} {:>10.1}  (ms: one write-behind round)",
+                "flush",
+                behind.flushes,
+                ms(behind.flush_p50),
+                ms(behind.flush_p99),
+                ms(behind.max_flush)
+            ),
+            format!(
+                "{:<16} {:>9} {:>10.2} {:>10.2} {:>10.1}  (ms: the oldest unflushed save's wait, every 250 ms)",
+                "flush lag",
+                "",
+                lag.p50_us / 1e3,
+                lag_p99_ms,
+                lag.max_us / 1e3
+            ),
+            format!(
+                "events {}, ai values {}, relogins {}; {saves_per_s:.0} saves/s",
+                tally.events, tally.ai_values, tally.relogins
+            ),
+            format!(
+                "rows written {}, coalesced {} ({coalescing:.3} of accepted), retries {}; queue depth max {}; final flush {:.1} ms",
+                behind.rows_written,
+                behind.rows_coalesced,
+                behind.retries,
+                tally.depth_max,
+                ms(tally.final_flush)
+            ),
+            format!("cache hit rate {hit_rate:.4} (game-loop loads answered from memory)"),
+            format!(
+                "pool: open {}, checkouts {}, waits {} (longest {:.1} ms), timeouts {}",
+                pool.open,
+                pool.checkouts,
+                pool.waits,
+                ms(pool.max_wait),
+                pool.timeouts
+            ),
+            format!("verified: {verified} (the table holds exactly every bot's last state)"),
+        ]);
+        let latency_json = |kind: &Calls| {
+            format!(
+                "{{\"calls\": {}, \"p50_us\": {:.3}, \"p99_us\": {:.3}, \"max_us\": {:.3}}}",
+                kind.count, kind.summary.p50_us, kind.summary.p99_us, kind.summary.max_us
+            )
+        };
+        let fields = vec![
+            ("bots", bots.to_string()),
+            ("seconds", format!("{seconds:.3}")),
+            ("hz", hz.to_string()),
+            ("saves_per_s", format!("{saves_per_s:.1}")),
+            ("flush_lag_p99_ms", format!("{lag_p99_ms:.3}")),
+            ("flush_lag_p50_ms", format!("{:.3}", lag.p50_us / 1e3)),
+            ("cache_hit_rate", format!("{hit_rate:.4}")),
+            ("verified", verified.to_string()),
+            ("save_deferred", latency_json(&kinds[0])),
+            ("load_memory", latency_json(&kinds[1])),
+            ("load_database", latency_json(&kinds[2])),
+            (
+                "flush",
+                format!(
+                    "{{\"rounds\": {}, \"p50_ms\": {:.3}, \"p99_ms\": {:.3}, \"max_ms\": {:.3}}}",
+                    behind.flushes,
+                    ms(behind.flush_p50),
+                    ms(behind.flush_p99),
+                    ms(behind.max_flush)
+                ),
+            ),
+            ("rows_written", behind.rows_written.to_string()),
+            ("rows_coalesced", behind.rows_coalesced.to_string()),
+            ("coalescing_ratio", format!("{coalescing:.4}")),
+            ("retries", behind.retries.to_string()),
+            ("events", tally.events.to_string()),
+            ("ai_values", tally.ai_values.to_string()),
+            ("relogins", tally.relogins.to_string()),
+            ("queue_depth_max", tally.depth_max.to_string()),
+            (
+                "pool",
+                format!(
+                    "{{\"open\": {}, \"checkouts\": {}, \"waits\": {}, \"timeouts\": {}}}",
+                    pool.open, pool.checkouts, pool.waits, pool.timeouts
+                ),
+            ),
+        ];
+        Report {
+            lines,
+            fields,
+            latencies,
+        }
+    }
+
+    pub(super) fn table(&self) -> String {
+        self.lines.join("\n")
+    }
+
+    pub(super) fn json(&self) -> String {
+        let body = self
+            .fields
+            .iter()
+            .map(|(name, value)| format!("  \"{name}\": {value}"))
+            .collect::<Vec<_>>()
+            .join(",\n");
+        format!("{{\n{body}\n}}\n")
+    }
+}

@@ -1,0 +1,119 @@
+//! `playerbot-db stats`: what an operator watches — table and partition sizes, the buffer
+//! pool, row locks and deadlocks, connections, the most expensive statements, replication.
+
+use playerbot_db::ServerStats;
+
+use crate::error::Error;
+use crate::target::command_db;
+
+pub(crate) async fn run(url: Option<String>) -> Result<(), Error> {
+    let (_target, db) = command_db(url, true).await?;
+    let stats = db.server_stats().await?;
+    let flavor = db.flavor().await?;
+    db.close().await;
+    println!("server {flavor}, up {} s", stats.uptime_seconds);
+    print!("{}", render(&stats));
+    Ok(())
+}
+
+fn mib(bytes: u64) -> f64 {
+    bytes as f64 / (1024.0 * 1024.0)
+}
+
+fn render(stats: &ServerStats) -> String {
+    let mut out = String::new();
+    let mut line = |text: String| {
+        out.push_str(&text);
+        out.push('\n');
+    };
+    line(format!(
+        "{:<28} {:>12} {:>10} {:>10}",
+        "table", "rows (est.)", "data MiB", "index MiB"
+    ));
+    for table in &stats.tables {
+        line(format!(
+            "{:<28} {:>12} {:>10.2} {:>10.2}",
+            table.table,
+            table.rows,
+            mib(table.data_bytes),
+            mib(table.index_bytes)
+        ));
+    }
+    if !stats.partitions.is_empty() {
+        line(format!(
+            "{:<28} {:>12} {:>10} {:>10}",
+            "partition", "rows (est.)", "data MiB", "index MiB"
+        ));
+        for partition in &stats.partitions {
+            line(format!(
+                "{:<28} {:>12} {:>10.2} {:>10.2}",
+                format!("{}.{}", partition.table, partition.partition),
+                partition.rows,
+                mib(partition.data_bytes),
+                mib(partition.index_bytes)
+            ));
+        }
+    }
+    line(match stats.buffer_pool_hit_rate {
+        Some(rate) => format!("InnoDB buffer pool hit rate {rate:.4}"),
+        None => "InnoDB buffer pool hit rate: no reads yet".to_owned(),
+    });
+    line(format!(
+        "row lock waits {} ({} ms waited), deadlocks {}",
+        stats.row_lock_waits,
+        stats.row_lock_time_ms,
+        stats.deadlocks.map_or_else(
+            || "not counted by this server".to_owned(),
+            |d| d.to_string()
+        )
+    ));
+    line(format!(
+        "threads connected {}, running {}; slow queries {}",
+        stats.threads_connected, stats.threads_running, stats.slow_queries
+    ));
+    match &stats.top_statements {
+        None => line(
+            "most expensive statements: performance_schema is off (start the server with \
+             --performance-schema=ON to see them)"
+                .to_owned(),
+        ),
+        Some(top) => {
+            line("most expensive statements (total s, calls, mean ms, max ms):".to_owned());
+            for statement in top {
+                line(format!(
+                    "  {:>9.3} {:>9} {:>9.3} {:>9.3}  {}",
+                    statement.total_seconds,
+                    statement.calls,
+                    statement.mean_seconds * 1e3,
+                    statement.max_seconds * 1e3,
+                    statement.digest
+                ));
+            }
+        }
+    }
+    line(match &stats.replica {
+        None => "replication: this server is not a replica".to_owned(),
+        Some(replica) => format!(
+            "replication: io {} sql {}, {} behind{}",
+            if replica.io_running {
+                "running"
+            } else {
+                "STOPPED"
+            },
+            if replica.sql_running {
+                "running"
+            } else {
+                "STOPPED"
+            },
+            replica
+                .seconds_behind
+                .map_or_else(|| "unknown".to_owned(), |s| format!("{s} s")),
+            if replica.last_error.is_empty() {
+                String::new()
+            } else {
+                format!("; last error: {}", replica.last_error)
+            }
+        ),
+    });
+    out
+}

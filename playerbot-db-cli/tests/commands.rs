@@ -1,0 +1,158 @@
+//! `explain`, `stats`, `--metrics` and the errors, run as a user runs them: each on a private
+//! embedded server the command starts itself (no `--url`).
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+fn playerbot_db(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_playerbot-db"))
+        .args(args)
+        .env_remove("PLAYERBOT_DB_URL")
+        .output()
+        .expect("run playerbot-db")
+}
+
+fn text(output: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn explain_finds_only_key_and_index_lookups_in_the_built_in_entities() {
+    let output = playerbot_db(&["explain"]);
+    let (stdout, stderr) = text(&output);
+    assert!(output.status.success(), "{stdout}\n{stderr}");
+    for entity in [
+        "BotState",
+        "BotEvent",
+        "AiValue",
+        "BotStrategy",
+        "Equipment",
+    ] {
+        assert!(
+            stdout.contains(&format!("{entity:<12} select_by_key")),
+            "{entity} missing:\n{stdout}"
+        );
+    }
+    assert!(stdout.contains("lookup by_expires_at: select"), "{stdout}");
+    assert!(!stdout.contains("FLAGGED"), "{stdout}");
+    assert!(stdout.contains(" 0 flagged"), "{stdout}");
+}
+
+#[test]
+fn stats_runs_on_a_fresh_server() {
+    let output = playerbot_db(&["stats"]);
+    let (stdout, stderr) = text(&output);
+    assert!(output.status.success(), "{stdout}\n{stderr}");
+    for expected in [
+        "server MariaDB",
+        "bot_state",
+        "bot_event.p0",
+        "InnoDB buffer pool hit rate",
+        "row lock waits",
+        "deadlocks",
+        "threads connected",
+        "most expensive statements",
+        "replication: this server is not a replica",
+    ] {
+        assert!(stdout.contains(expected), "{expected} missing:\n{stdout}");
+    }
+}
+
+/// Every error is one line on stderr that starts with `error:`, and the exit code is not 0.
+fn assert_one_line_error(output: &Output, mentions: &str) {
+    let (stdout, stderr) = text(output);
+    assert!(!output.status.success(), "{stdout}\n{stderr}");
+    let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error:")).collect();
+    assert_eq!(errors.len(), 1, "{stderr}");
+    assert!(errors[0].contains(mentions), "{stderr}");
+    let other: Vec<&str> = stderr
+        .lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with("error:"))
+        .filter(|l| !l.starts_with("For more information"))
+        .collect();
+    assert!(other.is_empty(), "more than the error line: {stderr}");
+}
+
+#[test]
+fn bad_arguments_and_an_unreachable_server_give_one_line() {
+    assert_one_line_error(
+        &playerbot_db(&["simulate", "--bots", "0", "--url", "mysql://u@127.0.0.1:1/"]),
+        "--bots and --hz must be at least 1",
+    );
+    assert_one_line_error(&playerbot_db(&["simulate", "--bots", "many"]), "--bots");
+    assert_one_line_error(&playerbot_db(&["bench", "--scenarios", "nope"]), "nope");
+    assert_one_line_error(
+        &playerbot_db(&["simulate", "--metrics", "here"]),
+        "--metrics",
+    );
+    // Nothing listens on port 1: the error names the server and says what failed.
+    let output = playerbot_db(&[
+        "migrate",
+        "--url",
+        "mysql://bots:s3cret@127.0.0.1:1/characters",
+    ]);
+    assert_one_line_error(&output, "127.0.0.1:1");
+    let (_, stderr) = text(&output);
+    assert!(
+        !stderr.contains("s3cret"),
+        "the password was printed: {stderr}"
+    );
+}
+
+/// `GET /metrics` on `address`, or `None` while nothing answers.
+fn scrape(address: &str) -> Option<String> {
+    let mut stream = TcpStream::connect(address).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    stream
+        .write_all(b"GET /metrics HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        .ok()?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).ok()?;
+    Some(response)
+}
+
+#[test]
+fn the_metrics_endpoint_answers_while_a_simulation_runs() {
+    // A port no other test uses, on loopback.
+    let port = 20_000 + std::process::id() % 20_000;
+    let address = format!("127.0.0.1:{port}");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_playerbot-db"))
+        .args(["simulate", "--bots", "500", "--seconds", "8", "--metrics"])
+        .arg(&address)
+        .env_remove("PLAYERBOT_DB_URL")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("run playerbot-db");
+    let started = Instant::now();
+    let mut body = String::new();
+    // Scraped until the flush histogram has values (after the first flushes), for at most
+    // the run's length.
+    while started.elapsed() < Duration::from_secs(30) {
+        if let Some(response) = scrape(&address) {
+            body = response;
+            if body.contains("playerbot_db_write_behind_flush_seconds") {
+                break;
+            }
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let status = child.wait().expect("simulate ends");
+    assert!(status.success(), "simulate failed");
+    assert!(body.starts_with("HTTP/1.1 200 OK"), "{body}");
+    for name in [
+        "playerbot_db_pool_open",
+        "playerbot_db_pool_checkouts_total",
+        "playerbot_db_cache_hits_total{entity=\"BotState\"}",
+        "playerbot_db_write_behind_depth",
+        "playerbot_db_write_behind_rows_total",
+        "playerbot_db_write_behind_flush_seconds",
+    ] {
+        assert!(body.contains(name), "{name} missing in:\n{body}");
+    }
+}
