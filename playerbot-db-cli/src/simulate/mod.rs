@@ -62,27 +62,29 @@ pub(crate) async fn run(options: Options) -> Result<(), Error> {
         options.seconds
     );
     let started = Instant::now();
-    let outcome = workload::run(&db, &options).await;
-    let outcome = match outcome {
-        Ok(run) => {
-            let verified = verify::table_holds(&db, &run.last).await;
-            verified.map(|verified| (run, verified))
-        }
+    let outcome = match workload::run(&db, &options).await {
+        Ok(run) => verify::table_holds(&db, &run.last)
+            .await
+            .map(|verified| (run, verified)),
         Err(err) => Err(err),
     };
+    // The report is taken before the pool closes, so its pool figures are the run's.
+    let outcome = outcome.map(|(run, verified)| {
+        let mut timeline = run.timeline;
+        let text = report::Report::new(
+            &db,
+            &options,
+            run.tally,
+            &mut timeline.lag,
+            run.seconds,
+            verified,
+        );
+        (text, timeline, verified)
+    });
     db.close().await;
     let dropped = target.drop_database(DATABASE).await;
-    let (run, verified) = outcome?;
+    let (text, timeline, verified) = outcome?;
     dropped?;
-    let mut timeline = run.timeline;
-    let text = report::Report::new(
-        &db,
-        &options,
-        run.tally,
-        &mut timeline.lag,
-        run.seconds,
-        verified,
-    );
     if let Some(path) = &options.plot {
         plot::draw(path, &timeline, &text.latencies)?;
         eprintln!("wrote {}", path.display());
