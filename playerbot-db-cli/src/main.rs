@@ -36,6 +36,7 @@ enum Command {
   playerbot-db simulate                              5,000 bots for 60 s on a private embedded server
   playerbot-db simulate --bots 20000 --seconds 30 --plot run.svg --json run.json
   playerbot-db simulate --metrics 9187               and scrape http://127.0.0.1:9187/metrics
+  playerbot-db simulate --shards 2 --replicas 1      two shards, each a primary and a replica
   playerbot-db simulate --url mysql://bots:secret@db.example:3306/")]
     Simulate(SimulateArgs),
     /// Measure our path beside hand-written mysql_async code, in the same process.
@@ -103,6 +104,13 @@ struct SimulateArgs {
     /// (a bare port listens on 127.0.0.1).
     #[arg(long, value_parser = metrics_server::parse_address)]
     metrics: Option<std::net::SocketAddr>,
+    /// Split the bots over this many embedded primaries by id range.
+    #[arg(long, default_value_t = 1)]
+    shards: u32,
+    /// Give each shard this many embedded replicas (GTID replication); relogins read from
+    /// them.
+    #[arg(long, default_value_t = 0)]
+    replicas: u32,
 }
 
 #[derive(Debug, clap::Args)]
@@ -230,6 +238,8 @@ fn main() -> ExitCode {
                     json: args.json,
                     plot: args.plot,
                     metrics: args.metrics,
+                    shards: args.shards,
+                    replicas: args.replicas,
                 })
                 .await
             }

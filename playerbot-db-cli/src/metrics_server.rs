@@ -6,7 +6,7 @@
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
-use playerbot_db::Db;
+use playerbot_db::cluster::Cluster;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
@@ -49,8 +49,9 @@ impl MetricsServer {
         self.address
     }
 
-    /// Answers requests until the process ends; each answer exports `db`'s snapshot first.
-    pub(crate) fn serve(&self, db: Db) {
+    /// Answers requests until the process ends; each answer exports `cluster`'s snapshot
+    /// (every shard added up) first.
+    pub(crate) fn serve(&self, cluster: Cluster) {
         let Some(listener) = self.listener.lock().expect("listener lock").take() else {
             return;
         };
@@ -60,7 +61,7 @@ impl MetricsServer {
                 let Ok((mut stream, _)) = listener.accept().await else {
                     continue;
                 };
-                db.export_metrics();
+                cluster.export_metrics();
                 let body = handle.render();
                 tokio::spawn(async move {
                     // The request itself does not matter: every path gets the metrics.

@@ -36,6 +36,14 @@ impl Target {
         }
     }
 
+    /// The server `url` names, kept alive elsewhere.
+    pub(crate) fn with_server(url: String) -> Target {
+        Target {
+            server_url: DbUrl::new(url),
+            _embedded: None,
+        }
+    }
+
     /// A builder for a [`playerbot_db::Db`] on `database` of this server.
     pub(crate) fn builder(&self, database: &str) -> DbBuilder {
         playerbot_db::Db::builder(self.server_url.expose()).database(database)

@@ -28,6 +28,8 @@ fn bench_runs_every_scenario_and_writes_json() {
         "zipf_hit_rate",
         "write_behind_enqueue",
         "sustained_bots",
+        "replica_read",
+        "two_shard_bulk_save",
     ] {
         assert!(
             stdout.contains(scenario),
@@ -39,8 +41,8 @@ fn bench_runs_every_scenario_and_writes_json() {
         text.contains("\"server\": \"MariaDB") || text.contains("\"server\": \"MySQL"),
         "{text}"
     );
-    assert_eq!(text.matches("\"ratio_p50\": ").count(), 11, "{text}");
-    assert_eq!(text.matches("\"p50_us\": ").count(), 22, "{text}");
+    assert_eq!(text.matches("\"ratio_p50\": ").count(), 13, "{text}");
+    assert_eq!(text.matches("\"p50_us\": ").count(), 26, "{text}");
     assert_eq!(text.matches("\"hit_rate\": ").count(), 1, "{text}");
     assert_eq!(text.matches("\"bots\": ").count(), 1, "{text}");
     std::fs::remove_dir_all(&dir).unwrap();

@@ -156,3 +156,58 @@ fn the_metrics_endpoint_answers_while_a_simulation_runs() {
         assert!(body.contains(name), "{name} missing in:\n{body}");
     }
 }
+
+#[test]
+fn simulate_runs_on_two_shards_with_a_replica_each_and_verifies_every_server() {
+    let dir = std::env::temp_dir().join(format!("playerbot-shards-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let json = dir.join("report.json");
+    let output = Command::new(env!("CARGO_BIN_EXE_playerbot-db"))
+        .args([
+            "simulate",
+            "--bots",
+            "400",
+            "--seconds",
+            "3",
+            "--shards",
+            "2",
+            "--replicas",
+            "1",
+            "--json",
+        ])
+        .arg(&json)
+        .env_remove("PLAYERBOT_DB_URL")
+        .output()
+        .expect("run playerbot-db");
+    let (stdout, stderr) = text(&output);
+    assert!(output.status.success(), "{stdout}\n{stderr}");
+    assert!(stderr.contains("started 4 embedded servers"), "{stderr}");
+    assert!(stdout.contains("servers: 2 shards"), "{stdout}");
+    let report = std::fs::read_to_string(&json).unwrap();
+    for key in [
+        "\"verified\": true",
+        "\"shards\": 2",
+        "\"replicas_per_shard\": 1",
+    ] {
+        assert!(report.contains(key), "{key} missing in {report}");
+    }
+    // Relogins asked the replicas, and the replicas answered at least some of them.
+    let answered: u64 = report
+        .lines()
+        .find_map(|line| line.trim().strip_prefix("\"replica_reads\": "))
+        .and_then(|n| n.trim_end_matches(',').parse().ok())
+        .expect("replica_reads in the report");
+    assert!(answered > 0, "{report}");
+    std::fs::remove_dir_all(&dir).unwrap();
+    // With --url the topology cannot be made: one line, non-zero exit.
+    assert_one_line_error(
+        &playerbot_db(&[
+            "simulate",
+            "--shards",
+            "2",
+            "--url",
+            "mysql://u@127.0.0.1:1/",
+        ]),
+        "leave out --url",
+    );
+}

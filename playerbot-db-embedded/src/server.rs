@@ -89,6 +89,12 @@ impl Spec {
     fn files_dir(&self) -> PathBuf {
         self.root.join("files")
     }
+
+    /// The server's temporary tables and sort files: private like the rest, and out of the
+    /// machine's shared temporary directory, where other programs come and go.
+    fn tmp_dir(&self) -> PathBuf {
+        self.root.join("tmp")
+    }
 }
 
 /// A running private server. Dropping it kills the server and removes its directory.
@@ -141,6 +147,7 @@ impl EmbeddedServer {
             tls,
         };
         private_dir(&spec.files_dir())?;
+        private_dir(&spec.tmp_dir())?;
         let lock_down = admin::lock_down_root(spec.bins.kind.dialect(), &spec.password);
         private_file(&spec.init_file(), &(lock_down.join(";\n") + ";\n"))?;
         let (port, process) = launch_on_free_port(&spec)?;
@@ -334,6 +341,7 @@ fn launch(spec: &Spec, port: u16) -> Result<Process, EmbeddedError> {
         .arg(format!("--log-error={}", log.display()))
         .arg(format!("--init-file={}", spec.init_file().display()))
         .arg(format!("--secure-file-priv={}", spec.files_dir().display()))
+        .arg(format!("--tmpdir={}", spec.tmp_dir().display()))
         .arg(format!("--port={port}"))
         // Distinct among the servers of this machine (each has its own port), as
         // replication requires.

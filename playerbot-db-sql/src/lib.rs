@@ -23,6 +23,7 @@ pub mod history;
 pub mod monitor;
 pub mod partition;
 pub mod plan;
+pub mod replication;
 pub mod rows;
 pub mod session;
 

@@ -151,6 +151,13 @@ impl DbBuilder {
         self
     }
 
+    /// Turns every entity's L1 cache off, whatever the attributes say (a read replica's pool
+    /// caches nothing: its reads ask for the replica on purpose).
+    pub fn without_caches(mut self) -> Self {
+        self.registry.drop_caches();
+        self
+    }
+
     /// Connections open at once across all threads (default 64).
     pub fn max_connections(mut self, max: usize) -> Self {
         self.config.max_connections = max;

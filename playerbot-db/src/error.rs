@@ -437,6 +437,24 @@ pub enum Error {
         source: std::io::Error,
     },
 
+    /// A write in a shard's transaction to a key that another shard holds: a transaction
+    /// never spans shards.
+    #[error("{entity} key {key} is on shard {shard}, but this transaction runs on shard {transaction_shard}; a transaction cannot span shards")]
+    CrossShard {
+        /// The entity written.
+        entity: &'static str,
+        /// Its key.
+        key: String,
+        /// The shard that holds the key.
+        shard: usize,
+        /// The shard the transaction runs on.
+        transaction_shard: usize,
+    },
+
+    /// The shard map is not usable.
+    #[error(transparent)]
+    Topology(#[from] crate::cluster::TopologyError),
+
     /// A table asked for by name does not exist in the current database.
     #[error("table `{table}` does not exist in the current database")]
     UnknownTable {
@@ -519,6 +537,8 @@ impl Error {
             | Error::EmptyUpdate { .. }
             | Error::NoIdYet { .. }
             | Error::UnknownTable { .. }
+            | Error::CrossShard { .. }
+            | Error::Topology(_)
             | Error::NotRegistered { .. }
             | Error::NoKey { .. } => ErrorKind::Config,
             Error::BadPartitionBound { .. } => ErrorKind::Unexpected,

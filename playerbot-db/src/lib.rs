@@ -39,6 +39,7 @@ pub mod bots;
 mod bulk;
 mod cache;
 mod chunking;
+pub mod cluster;
 mod config;
 mod db;
 mod dialect;

@@ -185,7 +185,7 @@ impl Db {
 
 /// Reads a replication status row by name: MariaDB says `Slave_…`/`Master`, MySQL
 /// `Replica_…`/`Source`.
-fn replica_status(row: &Row) -> ReplicaStatus {
+pub(crate) fn replica_status(row: &Row) -> ReplicaStatus {
     let text = |names: &[&str]| -> Option<String> {
         names.iter().find_map(|name| {
             let index = row

@@ -48,6 +48,8 @@ pub(crate) struct Registry {
     /// Bumped whenever tables may have been altered (raw SQL, migrations, `create_tables`):
     /// live tables read before are read again when next needed.
     epoch: Arc<AtomicU64>,
+    /// `DbBuilder::without_caches`: no entity gets a cache, whatever it asks for.
+    caches_off: bool,
 }
 
 fn dialect_index(dialect: Dialect) -> usize {
@@ -63,6 +65,7 @@ impl Default for Registry {
             plans: Vec::new(),
             behind: Behind::new(WriteBehindConfig::default()),
             epoch: Arc::default(),
+            caches_off: false,
         }
     }
 }
@@ -113,7 +116,7 @@ impl Registry {
             cache_policy: None,
             queue: OnceLock::new(),
         };
-        if let Some(clone) = E::__cache_clone() {
+        if let Some(clone) = E::__cache_clone().filter(|_| !self.caches_off) {
             plan.install_cache::<E>(meta.cache, clone, E::__cache_hooks());
         }
         self.plans.push(plan);
@@ -127,6 +130,9 @@ impl Registry {
         hooks: Option<Arc<dyn CacheHooks<E>>>,
     ) {
         self.register::<E>();
+        if self.caches_off {
+            return;
+        }
         let type_id = TypeId::of::<E>();
         let plan = self
             .plans
@@ -141,6 +147,14 @@ impl Registry {
         let policy = policy.unwrap_or(plan.cache_policy);
         let hooks = hooks.or(current_hooks).or_else(E::__cache_hooks);
         plan.install_cache::<E>(policy, <E as Clone>::clone, hooks);
+    }
+
+    /// Turns every cache off.
+    pub(crate) fn drop_caches(&mut self) {
+        for plan in &mut self.plans {
+            plan.cache = None;
+        }
+        self.caches_off = true;
     }
 
     /// Every cache's counters.

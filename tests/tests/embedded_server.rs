@@ -149,6 +149,14 @@ async fn files_are_read_and_written_only_in_its_own_directory() {
         .unwrap();
     assert_eq!(read, Some(None), "LOAD_FILE outside the server's directory");
 
+    // Temporary tables stay in the server's own directory too.
+    let tmpdir: Option<String> = conn.query_first("SELECT @@tmpdir").await.unwrap();
+    let root = server.data_dir().parent().unwrap().to_path_buf();
+    assert!(
+        tmpdir.as_deref().is_some_and(|dir| dir.starts_with(&*root.to_string_lossy())),
+        "{tmpdir:?}"
+    );
+
     let inside = server.files_dir().join("out.txt");
     conn.query_drop(format!("SELECT 'x' INTO OUTFILE '{}'", inside.display()))
         .await

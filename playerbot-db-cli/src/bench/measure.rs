@@ -50,6 +50,12 @@ impl Samples {
         self.busy += elapsed;
     }
 
+    /// Adds `other`'s samples and busy time (a later round of the same measurement).
+    pub(crate) fn extend(&mut self, other: Samples) {
+        self.nanos.extend(other.nanos);
+        self.busy += other.busy;
+    }
+
     /// Merges another thread's samples; `wall` is the time all threads ran together.
     pub(crate) fn merge_parallel(parts: Vec<Samples>, wall: Duration) -> Samples {
         let nanos = parts.into_iter().flat_map(|part| part.nanos).collect();

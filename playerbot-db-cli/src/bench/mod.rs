@@ -6,8 +6,9 @@ mod behind;
 mod cache;
 pub(crate) mod measure;
 mod report;
+mod scale;
 mod scenario;
-mod scenarios;
+pub(crate) mod scenarios;
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -185,6 +186,11 @@ pub(crate) async fn run(options: Options) -> Result<(), Error> {
                 let (outcome, bots) = behind::sustained_bots(&setup, quick).await?;
                 extra = Some(("bots", bots));
                 outcome
+            }
+            Scenario::ReplicaRead => scale::replica_read(options.iterations).await?,
+            // ~25 ms a save; a two-hundredth of the iterations per side, at least 2.
+            Scenario::TwoShardBulkSave => {
+                scale::two_shard_bulk_save((options.iterations / 200).max(2)).await?
             }
             Scenario::ZipfHitRate => {
                 let (outcome, rate) =

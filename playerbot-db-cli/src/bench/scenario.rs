@@ -19,11 +19,13 @@ pub(crate) enum Scenario {
     ZipfHitRate,
     WriteBehindEnqueue,
     SustainedBots,
+    ReplicaRead,
+    TwoShardBulkSave,
 }
 
 impl Scenario {
     /// Every scenario, in the order a full run takes them.
-    pub(crate) const ALL: [Scenario; 11] = [
+    pub(crate) const ALL: [Scenario; 13] = [
         Scenario::PointLoad,
         Scenario::SingleSave,
         Scenario::LoadMany100,
@@ -35,6 +37,8 @@ impl Scenario {
         Scenario::ZipfHitRate,
         Scenario::WriteBehindEnqueue,
         Scenario::SustainedBots,
+        Scenario::ReplicaRead,
+        Scenario::TwoShardBulkSave,
     ];
 
     /// The name in reports and on the command line.
@@ -51,6 +55,8 @@ impl Scenario {
             Scenario::ZipfHitRate => "zipf_hit_rate",
             Scenario::WriteBehindEnqueue => "write_behind_enqueue",
             Scenario::SustainedBots => "sustained_bots",
+            Scenario::ReplicaRead => "replica_read",
+            Scenario::TwoShardBulkSave => "two_shard_bulk_save",
         }
     }
 }

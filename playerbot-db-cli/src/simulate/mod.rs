@@ -7,6 +7,7 @@
 mod plot;
 mod progress;
 mod report;
+mod servers;
 mod verify;
 mod workload;
 
@@ -14,10 +15,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use playerbot_db::migrate::Migrator;
-
 use crate::error::Error;
-use crate::target::Target;
 
 pub(crate) struct Options {
     pub(crate) url: Option<String>,
@@ -27,6 +25,8 @@ pub(crate) struct Options {
     pub(crate) json: Option<PathBuf>,
     pub(crate) plot: Option<PathBuf>,
     pub(crate) metrics: Option<SocketAddr>,
+    pub(crate) shards: u32,
+    pub(crate) replicas: u32,
 }
 
 /// Database a simulation creates (and drops at the end) on the server.
@@ -41,29 +41,21 @@ pub(crate) async fn run(options: Options) -> Result<(), Error> {
         Some(address) => Some(crate::metrics_server::install(address).await?),
         None => None,
     };
-    let target = Target::open(options.url.clone()).await?;
-    target.fresh_database(DATABASE).await?;
-    let db = target
-        .builder(DATABASE)
-        .register_bot_schema()
-        .max_connections(8)
-        .build()
-        .await?;
+    let (servers, cluster) = servers::Servers::open(&options, |builder| {
+        builder.register_bot_schema().max_connections(8)
+    })
+    .await?;
     if let Some(server) = &metrics {
-        server.serve(db.clone());
+        server.serve(cluster.clone());
         eprintln!("metrics on http://{}/metrics", server.address());
     }
-    let report = Migrator::builtin().run(&db).await?;
     eprintln!(
-        "database {DATABASE}: {} migrations applied; {} bots at {} Hz for {} s",
-        report.applied.len(),
-        options.bots,
-        options.hz,
-        options.seconds
+        "{} bots at {} Hz for {} s",
+        options.bots, options.hz, options.seconds
     );
     let started = Instant::now();
-    let outcome = match workload::run(&db, &options).await {
-        Ok(run) => verify::table_holds(&db, &run.last)
+    let outcome = match workload::run(&cluster, &options).await {
+        Ok(run) => verify::tables_hold(&cluster, &run.last)
             .await
             .map(|verified| (run, verified)),
         Err(err) => Err(err),
@@ -72,7 +64,7 @@ pub(crate) async fn run(options: Options) -> Result<(), Error> {
     let outcome = outcome.map(|(run, verified)| {
         let mut timeline = run.timeline;
         let text = report::Report::new(
-            &db,
+            &cluster,
             &options,
             run.tally,
             &mut timeline.lag,
@@ -81,8 +73,8 @@ pub(crate) async fn run(options: Options) -> Result<(), Error> {
         );
         (text, timeline, verified)
     });
-    db.close().await;
-    let dropped = target.drop_database(DATABASE).await;
+    cluster.close().await;
+    let dropped = servers.clean_up().await;
     let (text, timeline, verified) = outcome?;
     dropped?;
     if let Some(path) = &options.plot {

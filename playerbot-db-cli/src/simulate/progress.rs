@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use playerbot_db::Db;
+use playerbot_db::cluster::Cluster;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
@@ -45,7 +45,7 @@ pub(super) struct Sampler {
 
 impl Sampler {
     /// Starts sampling `db`; `saves` is the game loop's count of save calls so far.
-    pub(super) fn start(db: Db, saves: Arc<AtomicU64>) -> Sampler {
+    pub(super) fn start(db: Cluster, saves: Arc<AtomicU64>) -> Sampler {
         let (stop, stopped) = oneshot::channel();
         let task = tokio::spawn(sample(db, saves, stopped));
         Sampler {
@@ -71,7 +71,11 @@ impl Drop for Sampler {
     }
 }
 
-async fn sample(db: Db, saves: Arc<AtomicU64>, mut stopped: oneshot::Receiver<()>) -> Timeline {
+async fn sample(
+    db: Cluster,
+    saves: Arc<AtomicU64>,
+    mut stopped: oneshot::Receiver<()>,
+) -> Timeline {
     // Drawn only on a terminal: a redirected run gets the report alone.
     let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
     bar.set_style(ProgressStyle::with_template("{spinner} {elapsed:>4} {msg}").expect("template"));

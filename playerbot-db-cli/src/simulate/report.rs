@@ -1,6 +1,6 @@
 //! The end-of-run report, as a table for people and as JSON for scripts.
 
-use playerbot_db::Db;
+use playerbot_db::cluster::Cluster;
 
 use super::workload::Tally;
 use super::Options;
@@ -45,7 +45,7 @@ fn calls(name: &'static str, samples: &mut Samples) -> Calls {
 
 impl Report {
     pub(super) fn new(
-        db: &Db,
+        db: &Cluster,
         options: &Options,
         mut tally: Tally,
         lag: &mut Samples,
@@ -53,7 +53,8 @@ impl Report {
         verified: bool,
     ) -> Report {
         let behind = db.write_behind_stats();
-        let pool = db.stats();
+        let pool = db.pool_stats();
+        let reads = db.read_stats();
         let hit_rate = tally.hit_rate();
         let kinds = [
             calls("save_deferred", &mut tally.saves),
@@ -78,6 +79,7 @@ impl Report {
                 "bots {bots}, {seconds:.1} s at {hz} Hz; login (bulk save and load of every bot) {:.0} ms",
                 ms(tally.login)
             ),
+            topology_line(db, options),
             format!("{:<16} {:>9} {:>10} {:>10} {:>10}", "calls", "count", "p50 µs", "p99 µs", "max µs"),
         ];
         for kind in &kinds {
@@ -165,6 +167,10 @@ impl Report {
             ("events", tally.events.to_string()),
             ("ai_values", tally.ai_values.to_string()),
             ("relogins", tally.relogins.to_string()),
+            ("replica_reads", reads.replica_reads.to_string()),
+            ("replica_fallbacks", reads.fallbacks.to_string()),
+            ("shards", db.shard_count().to_string()),
+            ("replicas_per_shard", options.replicas.to_string()),
             ("queue_depth_max", tally.depth_max.to_string()),
             (
                 "pool",
@@ -194,4 +200,23 @@ impl Report {
             .join(",\n");
         format!("{{\n{body}\n}}\n")
     }
+}
+
+/// `servers: 1` or `servers: 2 shards × (primary + 1 replica); replicas in rotation 2 of 2`.
+fn topology_line(db: &Cluster, options: &Options) -> String {
+    let shards = db.shard_count();
+    if shards == 1 && options.replicas == 0 {
+        return "servers: 1".to_owned();
+    }
+    let health = db.replica_health();
+    let healthy = health.iter().filter(|h| h.healthy).count();
+    let reads = db.read_stats();
+    format!(
+        "servers: {shards} shards × (primary + {} replicas); replicas in rotation {healthy} of {}; \
+         reads asked of replicas: {} answered there, {} by the primary",
+        options.replicas,
+        health.len(),
+        reads.replica_reads,
+        reads.fallbacks
+    )
 }

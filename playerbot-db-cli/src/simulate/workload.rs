@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use playerbot_db::bots::{AiValue, BotEvent, BotState};
-use playerbot_db::Db;
+use playerbot_db::cluster::{Cluster, ReadFrom};
 
 use super::progress::{Sampler, Timeline};
 use super::Options;
@@ -88,7 +88,7 @@ impl Rng {
     }
 }
 
-pub(super) async fn run(db: &Db, options: &Options) -> Result<Run, Error> {
+pub(super) async fn run(db: &Cluster, options: &Options) -> Result<Run, Error> {
     let bots = options.bots;
     let started = Instant::now();
     // Login: every bot's row written and loaded in bulk.
@@ -161,7 +161,7 @@ pub(super) async fn run(db: &Db, options: &Options) -> Result<Run, Error> {
             let bot_id = zipf.sample(rng.unit()) as u32;
             let misses = cache_misses(db);
             let at = Instant::now();
-            let loaded = db.load::<BotState>(&bot_id).await?;
+            let loaded = db.load_from::<BotState>(&bot_id, ReadFrom::Primary).await?;
             if cache_misses(db) == misses {
                 tally.memory_loads.record(at);
             } else {
@@ -174,11 +174,17 @@ pub(super) async fn run(db: &Db, options: &Options) -> Result<Run, Error> {
                 )));
             }
         }
-        // A few bots log out (dropped from memory) and back in (loaded again).
+        // A few bots log out (dropped from memory) and back in (loaded again; from a
+        // replica that has caught up, when there are replicas).
+        let relogin_from = if options.replicas > 0 {
+            ReadFrom::ReadYourWrites
+        } else {
+            ReadFrom::Primary
+        };
         for _ in 0..(bots / 200).max(1) {
             let bot_id = (rng.next() % u64::from(bots)) as u32;
             db.invalidate::<BotState>(&bot_id)?;
-            db.load::<BotState>(&bot_id).await?;
+            db.load_from::<BotState>(&bot_id, relogin_from).await?;
             tally.relogins += 1;
         }
         tally.depth_max = tally.depth_max.max(db.write_behind_stats().depth);
@@ -198,7 +204,7 @@ pub(super) async fn run(db: &Db, options: &Options) -> Result<Run, Error> {
     })
 }
 
-fn cache_misses(db: &Db) -> u64 {
+fn cache_misses(db: &Cluster) -> u64 {
     db.cache_stats()
         .iter()
         .find(|stats| stats.entity == "BotState")

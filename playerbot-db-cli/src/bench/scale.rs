@@ -1,0 +1,161 @@
+//! Scale-out scenarios on servers of their own: reads spread over a primary and a replica
+//! against the primary alone, and a bulk save over two shards against one. Every server
+//! shares this machine's cores, so these measure the routing's cost and what is left of the
+//! gain when nothing runs in parallel for real.
+
+use std::time::Instant;
+
+use playerbot_db::bots::BotState;
+use playerbot_db::cluster::{Cluster, ReadFrom, ReplicaPolicy, Topology};
+use playerbot_db::mysql_async::prelude::Queryable;
+use playerbot_db::mysql_async::Conn;
+use playerbot_db::session::connect_opts;
+use playerbot_db::DbBuilder;
+use playerbot_db_embedded::EmbeddedServer;
+
+use super::measure::Samples;
+use super::scenarios::Outcome;
+use super::seed_state;
+use crate::error::Error;
+
+/// Tasks reading at once in `replica_read`.
+const READERS: usize = 8;
+const REPLICA_BOTS: u32 = 5_000;
+const SHARD_BOTS: u32 = 10_000;
+
+fn bot_state_only(builder: DbBuilder) -> DbBuilder {
+    builder
+        .register::<BotState>()
+        .cache::<BotState>(None)
+        .max_connections(READERS + 2)
+}
+
+async fn create_database(server: &EmbeddedServer, name: &str) -> Result<(), Error> {
+    let opts = connect_opts(&server.url(), None).map_err(playerbot_db::mysql_async::Error::from)?;
+    let mut conn = Conn::new(opts).await?;
+    let name = playerbot_db::sql::Name::new("database", name).map_err(playerbot_db::Error::from)?;
+    conn.query_drop(playerbot_db::sql::admin::create_database(&name))
+        .await?;
+    conn.disconnect().await?;
+    Ok(())
+}
+
+/// `READERS` tasks doing `n` point loads between them, reading from `spread(task)`; the
+/// samples of every load and the wall time.
+async fn read_round(
+    cluster: &Cluster,
+    n: usize,
+    spread: fn(usize) -> ReadFrom,
+) -> Result<Samples, Error> {
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..READERS)
+        .map(|task| {
+            let cluster = cluster.clone();
+            tokio::spawn(async move {
+                let mut samples = Samples::with_capacity(n / READERS);
+                for i in 0..n / READERS {
+                    let bot_id = ((i * 7_919 + task) as u32) % REPLICA_BOTS;
+                    let at = Instant::now();
+                    cluster.load_from::<BotState>(&bot_id, spread(task)).await?;
+                    samples.record(at);
+                }
+                Ok::<_, playerbot_db::Error>(samples)
+            })
+        })
+        .collect();
+    let mut parts = Vec::with_capacity(READERS);
+    for task in tasks {
+        parts.push(task.await??);
+    }
+    Ok(Samples::merge_parallel(parts, started.elapsed()))
+}
+
+/// Point loads from 8 tasks, half of them reading from a replica, against the same loads
+/// all on the primary.
+pub(crate) async fn replica_read(n: usize) -> Result<Outcome, Error> {
+    let primary = EmbeddedServer::builder().binary_log(true).start().await?;
+    create_database(&primary, "game").await?;
+    let replica = primary.start_replica().await?;
+    let topology = Topology::default().shard(
+        0..u64::MAX,
+        format!("{}game", primary.url()),
+        [format!("{}game", replica.url())],
+    );
+    let cluster = Cluster::build(topology, ReplicaPolicy::default(), bot_state_only).await?;
+    cluster.primary(0).create_tables().await?;
+    let rows: Vec<BotState> = (0..REPLICA_BOTS).map(seed_state).collect();
+    cluster.save_all(&rows).await?;
+    // Seeded rows are on the replica before any read is timed.
+    cluster
+        .load_from::<BotState>(&(REPLICA_BOTS - 1), ReadFrom::ReadYourWrites)
+        .await?;
+    let mut ours = Samples::default();
+    let mut baseline = Samples::default();
+    for _ in 0..2 {
+        ours.extend(
+            read_round(&cluster, n / 2, |task| {
+                if task % 2 == 0 {
+                    ReadFrom::Primary
+                } else {
+                    ReadFrom::Replica
+                }
+            })
+            .await?,
+        );
+        baseline.extend(read_round(&cluster, n / 2, |_| ReadFrom::Primary).await?);
+    }
+    cluster.close().await;
+    Ok(Outcome { ours, baseline })
+}
+
+/// 10,000 bots saved in one call over two shards (two servers, written at once) against the
+/// same call on one server.
+pub(crate) async fn two_shard_bulk_save(rounds: usize) -> Result<Outcome, Error> {
+    let (a, b) = (
+        EmbeddedServer::start().await?,
+        EmbeddedServer::start().await?,
+    );
+    for server in [&a, &b] {
+        create_database(server, "game").await?;
+    }
+    create_database(&a, "single").await?;
+    let half = u64::from(SHARD_BOTS / 2);
+    let two = Topology::default()
+        .shard(0..half, format!("{}game", a.url()), Vec::<String>::new())
+        .shard(
+            half..u64::MAX,
+            format!("{}game", b.url()),
+            Vec::<String>::new(),
+        );
+    let one = Topology::single(format!("{}single", a.url()));
+    let two = Cluster::build(two, ReplicaPolicy::default(), bot_state_only).await?;
+    let one = Cluster::build(one, ReplicaPolicy::default(), bot_state_only).await?;
+    for (cluster, shards) in [(&two, 2), (&one, 1)] {
+        for shard in 0..shards {
+            cluster.primary(shard).create_tables().await?;
+        }
+    }
+    let (mut ours, mut baseline) = (Samples::default(), Samples::default());
+    for round in 0..rounds.max(2) {
+        let rows: Vec<BotState> = (0..SHARD_BOTS)
+            .map(|id| BotState {
+                updated_at: round as i64,
+                ..seed_state(id)
+            })
+            .collect();
+        // Alternating which goes first, so drift hits both alike.
+        for side in [round % 2, 1 - round % 2] {
+            let (cluster, samples) = if side == 0 {
+                (&two, &mut ours)
+            } else {
+                (&one, &mut baseline)
+            };
+            let at = Instant::now();
+            cluster.save_all(&rows).await?;
+            samples.record(at);
+        }
+    }
+    two.close().await;
+    one.close().await;
+    Ok(Outcome { ours, baseline })
+}

@@ -1,0 +1,116 @@
+//! The servers a simulation runs on: the one `--url` names, one embedded server, or a
+//! topology of embedded servers (`--shards N --replicas R`): N primaries, each keeping a
+//! binary log when it has replicas, and R replicas of each, bot ids split evenly.
+
+use playerbot_db::cluster::{Cluster, ReplicaPolicy, Topology};
+use playerbot_db::migrate::Migrator;
+use playerbot_db::DbBuilder;
+use playerbot_db_embedded::EmbeddedServer;
+
+use super::{Options, DATABASE};
+use crate::error::Error;
+use crate::target::Target;
+
+/// Keeps the servers alive for as long as the simulation runs.
+pub(super) struct Servers {
+    target: Option<Target>,
+    embedded: Vec<EmbeddedServer>,
+}
+
+impl Servers {
+    /// Starts (or names) the servers, creates the simulation's database on every primary,
+    /// applies the migrations there (replicas get both by replication), and opens the cluster.
+    pub(super) async fn open(
+        options: &Options,
+        configure: impl Fn(DbBuilder) -> DbBuilder,
+    ) -> Result<(Servers, Cluster), Error> {
+        let (shards, replicas) = (options.shards.max(1), options.replicas);
+        if shards == 1 && replicas == 0 {
+            let target = Target::open(options.url.clone()).await?;
+            target.fresh_database(DATABASE).await?;
+            let topology = Topology::single(target.server_url.expose());
+            let cluster = build(topology, configure).await?;
+            migrate(&cluster).await?;
+            return Ok((
+                Servers {
+                    target: Some(target),
+                    embedded: Vec::new(),
+                },
+                cluster,
+            ));
+        }
+        if options.url.is_some() {
+            return Err(Error::Usage(
+                "--shards and --replicas start embedded servers; leave out --url".into(),
+            ));
+        }
+        let mut embedded = Vec::new();
+        let mut topology = Topology::default();
+        let width = u64::from(options.bots).div_ceil(u64::from(shards)).max(1);
+        for shard in 0..shards {
+            let primary = EmbeddedServer::builder()
+                .binary_log(replicas > 0)
+                .start()
+                .await?;
+            // Made before the replicas start, so they replicate it.
+            Target::with_server(primary.url())
+                .fresh_database(DATABASE)
+                .await?;
+            let mut replica_urls = Vec::new();
+            for _ in 0..replicas {
+                let replica = primary.start_replica().await?;
+                replica_urls.push(replica.url());
+                embedded.push(replica);
+            }
+            let start = u64::from(shard) * width;
+            let end = if shard + 1 == shards {
+                u64::MAX
+            } else {
+                start + width
+            };
+            topology = topology.shard(start..end, primary.url(), replica_urls);
+            embedded.push(primary);
+        }
+        eprintln!(
+            "started {} embedded servers: {shards} shards, {replicas} replicas each",
+            embedded.len()
+        );
+        let cluster = build(topology, configure).await?;
+        migrate(&cluster).await?;
+        Ok((
+            Servers {
+                target: None,
+                embedded,
+            },
+            cluster,
+        ))
+    }
+
+    /// Drops the simulation's database where it was created on a server of the user's.
+    pub(super) async fn clean_up(self) -> Result<(), Error> {
+        drop(self.embedded);
+        match self.target {
+            Some(target) => target.drop_database(DATABASE).await,
+            None => Ok(()),
+        }
+    }
+}
+
+async fn build(
+    topology: Topology,
+    configure: impl Fn(DbBuilder) -> DbBuilder,
+) -> Result<Cluster, Error> {
+    let configure = |builder: DbBuilder| configure(builder.database(DATABASE));
+    Ok(Cluster::build(topology, ReplicaPolicy::default(), configure).await?)
+}
+
+async fn migrate(cluster: &Cluster) -> Result<(), Error> {
+    for shard in 0..cluster.shard_count() {
+        let report = Migrator::builtin().run(cluster.primary(shard)).await?;
+        eprintln!(
+            "database {DATABASE} on shard {shard}: {} migrations applied",
+            report.applied.len()
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,560 @@
+//! Several servers behind one handle: bots split by id range over shards, each shard a
+//! primary and its read replicas, on the servers' own replication.
+//!
+//! A [`Cluster`] holds one [`Db`] per server and routes each call by the bot id of its key
+//! (the entity's partition key): writes go to the shard's primary, reads to the primary or a
+//! replica as asked. Entities without a partition key live on the first shard. Everything a
+//! [`Db`] guarantees holds per server; the cache and the write-behind queue are the primary
+//! `Db`'s own, so a flush to one shard never waits on another.
+
+mod aggregate;
+mod replica;
+mod topology;
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Weak};
+use std::time::Duration;
+
+pub use replica::ReplicaHealth;
+pub use topology::{ShardSpec, Topology, TopologyError, SHARDS_ENV};
+
+use replica::Replica;
+
+use crate::{
+    BotEntity, BulkReport, CacheStats, Db, DbBuilder, Error, PoolStats, Transaction,
+    WriteBehindStats,
+};
+
+/// Where a read goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ReadFrom {
+    /// The shard's primary (and its cache): always the newest value.
+    #[default]
+    Primary,
+    /// A replica in rotation, else the primary; may be behind by the replica's lag.
+    Replica,
+    /// A replica once it has applied everything the primary had written when the read
+    /// started (so a caller reads its own writes); the primary when no replica catches up
+    /// within the wait.
+    ReadYourWrites,
+}
+
+/// How replicas are used.
+#[derive(Debug, Clone, Copy)]
+pub struct ReplicaPolicy {
+    /// Where reads go unless a call says otherwise (default: the primary).
+    pub default_read: ReadFrom,
+    /// A replica further behind than this is taken out of rotation (default 5 s).
+    pub max_lag: Duration,
+    /// How often replicas are checked (default 1 s).
+    pub check_every: Duration,
+    /// How long a read-your-writes read waits for a replica (default 200 ms).
+    pub catch_up_wait: Duration,
+}
+
+impl Default for ReplicaPolicy {
+    fn default() -> Self {
+        ReplicaPolicy {
+            default_read: ReadFrom::Primary,
+            max_lag: Duration::from_secs(5),
+            check_every: Duration::from_secs(1),
+            catch_up_wait: Duration::from_millis(200),
+        }
+    }
+}
+
+/// One shard's servers.
+#[derive(Debug)]
+struct Shard {
+    primary: Db,
+    replicas: Vec<Replica>,
+    /// Round robin over the replicas.
+    next: AtomicUsize,
+}
+
+#[derive(Debug)]
+struct ClusterInner {
+    topology: Topology,
+    shards: Vec<Shard>,
+    policy: ReplicaPolicy,
+    /// Reads that asked for a replica and got one.
+    replica_reads: AtomicU64,
+    /// Reads that asked for a replica and went to the primary (none in rotation, behind,
+    /// or failing).
+    fallbacks: AtomicU64,
+}
+
+/// Where the reads that asked for a replica went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ReadStats {
+    /// Answered by a replica.
+    pub replica_reads: u64,
+    /// Sent to the primary instead.
+    pub fallbacks: u64,
+}
+
+/// A handle on every shard; cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Cluster {
+    inner: Arc<ClusterInner>,
+}
+
+impl Cluster {
+    /// Opens a pool on every server of `topology`. `configure` sets up each [`DbBuilder`]
+    /// (entities, pool size, cache, write-behind) the same way; replicas get the same
+    /// entities with their caches off, since they only serve reads that ask for them.
+    pub async fn build(
+        topology: Topology,
+        policy: ReplicaPolicy,
+        configure: impl Fn(DbBuilder) -> DbBuilder,
+    ) -> Result<Cluster, Error> {
+        topology.validate()?;
+        let mut shards = Vec::with_capacity(topology.shards().len());
+        for spec in topology.shards() {
+            let primary = configure(Db::builder(spec.primary.expose()))
+                .build()
+                .await?;
+            let mut replicas = Vec::with_capacity(spec.replicas.len());
+            for url in &spec.replicas {
+                let db = configure(Db::builder(url.expose()))
+                    .without_caches()
+                    .build()
+                    .await?;
+                replicas.push(Replica::new(db, url.clone()));
+            }
+            shards.push(Shard {
+                primary,
+                replicas,
+                next: AtomicUsize::new(0),
+            });
+        }
+        let inner = Arc::new(ClusterInner {
+            topology,
+            shards,
+            policy,
+            replica_reads: AtomicU64::new(0),
+            fallbacks: AtomicU64::new(0),
+        });
+        if inner.shards.iter().any(|shard| !shard.replicas.is_empty()) {
+            tokio::spawn(check_replicas(Arc::downgrade(&inner)));
+        }
+        Ok(Cluster { inner })
+    }
+
+    /// The shard map.
+    pub fn topology(&self) -> &Topology {
+        &self.inner.topology
+    }
+
+    /// The shard that holds `key` of `E`: by its partition key, the first shard without one.
+    pub fn shard_of<E: BotEntity>(&self, key: &E::Key) -> usize {
+        E::key_partition_key(key).map_or(0, |id| self.inner.topology.shard_of(id))
+    }
+
+    /// Shard `shard`'s primary, for calls the cluster does not route itself.
+    pub fn primary(&self, shard: usize) -> &Db {
+        &self.inner.shards[shard].primary
+    }
+
+    fn primary_of<E: BotEntity>(&self, key: &E::Key) -> &Db {
+        self.primary(self.shard_of::<E>(key))
+    }
+
+    /// Saves (upserts) `entity` on its shard's primary.
+    pub async fn save<E: BotEntity>(&self, entity: &E) -> Result<(), Error> {
+        self.primary_of::<E>(&entity.key()).save(entity).await
+    }
+
+    /// Deletes `key` on its shard's primary.
+    pub async fn delete<E: BotEntity>(&self, key: &E::Key) -> Result<bool, Error> {
+        self.primary_of::<E>(key).delete::<E>(key).await
+    }
+
+    /// Accepts `entity` for its shard's write-behind queue.
+    pub async fn save_deferred<E: BotEntity + Clone>(&self, entity: &E) -> Result<(), Error> {
+        self.primary_of::<E>(&entity.key())
+            .save_deferred(entity)
+            .await
+    }
+
+    /// Accepts a delete of `key` for its shard's write-behind queue.
+    pub async fn delete_deferred<E: BotEntity + Clone>(&self, key: &E::Key) -> Result<(), Error> {
+        self.primary_of::<E>(key).delete_deferred::<E>(key).await
+    }
+
+    /// Drops `key` from its shard's cache.
+    pub fn invalidate<E: BotEntity>(&self, key: &E::Key) -> Result<(), Error> {
+        self.primary_of::<E>(key).invalidate::<E>(key)
+    }
+
+    /// Loads every key of `keys` from where the policy's default read goes.
+    pub async fn load_many<E>(&self, keys: &[E::Key]) -> Result<Vec<Option<E>>, Error>
+    where
+        E: BotEntity + Clone + Send + Sync + 'static,
+        E::Key: Send + Sync,
+    {
+        self.load_many_from(keys, self.inner.policy.default_read)
+            .await
+    }
+
+    /// The number of shards.
+    pub fn shard_count(&self) -> usize {
+        self.inner.shards.len()
+    }
+
+    /// Shard `shard`'s replicas' pools, for reads the cluster does not route itself.
+    pub fn replicas(&self, shard: usize) -> impl Iterator<Item = &Db> {
+        self.inner.shards[shard].replicas.iter().map(|r| &r.db)
+    }
+
+    /// Every primary's pool counters, added up.
+    pub fn pool_stats(&self) -> PoolStats {
+        let mut primaries = self.inner.shards.iter().map(|s| s.primary.stats());
+        let first = primaries.next().expect("a cluster has a shard");
+        primaries.fold(first, aggregate::pool)
+    }
+
+    /// Every shard's write-behind queue: rows add up, ages take the worst shard's.
+    pub fn write_behind_stats(&self) -> WriteBehindStats {
+        let mut shards = self
+            .inner
+            .shards
+            .iter()
+            .map(|s| s.primary.write_behind_stats());
+        let first = shards.next().expect("a cluster has a shard");
+        shards.fold(first, aggregate::write_behind)
+    }
+
+    /// One entry per cached entity, every shard's cache added up.
+    pub fn cache_stats(&self) -> Vec<CacheStats> {
+        aggregate::caches(
+            self.inner
+                .shards
+                .iter()
+                .flat_map(|s| s.primary.cache_stats()),
+        )
+    }
+
+    /// Publishes the added-up pool, cache and write-behind snapshots through the `metrics`
+    /// facade, as [`Db::export_metrics`] does for one server.
+    pub fn export_metrics(&self) {
+        self.pool_stats().export_metrics();
+        for cache in self.cache_stats() {
+            cache.export_metrics();
+        }
+        self.write_behind_stats().export_metrics();
+    }
+
+    /// Writes every shard's queued writes, all shards at once.
+    pub async fn flush(&self) -> Result<(), Error> {
+        self.on_every_primary(|db| async move { db.flush().await })
+            .await
+    }
+
+    /// Closes every pool (each primary drains its queue first).
+    pub async fn close(&self) {
+        for shard in &self.inner.shards {
+            shard.primary.close().await;
+            for replica in &shard.replicas {
+                replica.db.close().await;
+            }
+        }
+    }
+
+    /// Saves `rows`, split by shard; the shards are written at the same time, each in its
+    /// own transaction(s) as [`Db::save_all`] does. On failure the first error is returned
+    /// and the other shards' rows may be saved.
+    pub async fn save_all<E>(&self, rows: &[E]) -> Result<BulkReport, Error>
+    where
+        E: BotEntity + Clone + Send + Sync + 'static,
+    {
+        let mut by_shard: HashMap<usize, Vec<E>> = HashMap::new();
+        for row in rows {
+            by_shard
+                .entry(self.shard_of::<E>(&row.key()))
+                .or_default()
+                .push(row.clone());
+        }
+        // In a JoinSet, so a dropped call aborts every shard's save at its next await:
+        // nothing keeps writing for a caller that gave up (each shard's save is whole or
+        // absent, as `Db::save_all` is).
+        let mut tasks = tokio::task::JoinSet::new();
+        for (shard, rows) in by_shard {
+            let db = self.primary(shard).clone();
+            tasks.spawn(async move { db.save_all(&rows).await });
+        }
+        let mut total: Option<BulkReport> = None;
+        let mut first_error = None;
+        while let Some(done) = tasks.join_next().await {
+            match done.expect("a shard's save_all panicked") {
+                Ok(report) => total = Some(merge(total, report)),
+                Err(err) => {
+                    first_error.get_or_insert(err);
+                }
+            }
+        }
+        match (first_error, total) {
+            (Some(err), _) => Err(err),
+            (None, Some(total)) => Ok(total),
+            // No rows: nothing was sent anywhere.
+            (None, None) => self.primary(0).save_all::<E>(&[]).await,
+        }
+    }
+
+    /// Loads `key` from where the policy's default read goes.
+    pub async fn load<E: BotEntity + Clone>(&self, key: &E::Key) -> Result<Option<E>, Error> {
+        self.load_from(key, self.inner.policy.default_read).await
+    }
+
+    /// Loads `key` from `from`. A replica that fails is taken out of rotation and the read
+    /// goes to the primary; the caller sees no error for it.
+    pub async fn load_from<E: BotEntity + Clone>(
+        &self,
+        key: &E::Key,
+        from: ReadFrom,
+    ) -> Result<Option<E>, Error> {
+        let shard = &self.inner.shards[self.shard_of::<E>(key)];
+        if let Some(replica) = self.replica_for(shard, from).await {
+            match replica.db.load::<E>(key).await {
+                Ok(found) => {
+                    self.inner.replica_reads.fetch_add(1, Ordering::Relaxed);
+                    return Ok(found);
+                }
+                Err(err) => replica.fail(format!("a read failed: {err}")),
+            }
+        }
+        if from != ReadFrom::Primary {
+            self.inner.fallbacks.fetch_add(1, Ordering::Relaxed);
+        }
+        shard.primary.load::<E>(key).await
+    }
+
+    /// Loads every key of `keys` from `from`, the shards at the same time; results in the
+    /// order of `keys`.
+    pub async fn load_many_from<E>(
+        &self,
+        keys: &[E::Key],
+        from: ReadFrom,
+    ) -> Result<Vec<Option<E>>, Error>
+    where
+        E: BotEntity + Clone + Send + Sync + 'static,
+        E::Key: Send + Sync,
+    {
+        let mut by_shard: HashMap<usize, Vec<(usize, E::Key)>> = HashMap::new();
+        for (position, key) in keys.iter().enumerate() {
+            by_shard
+                .entry(self.shard_of::<E>(key))
+                .or_default()
+                .push((position, key.clone()));
+        }
+        let mut tasks = tokio::task::JoinSet::new();
+        for (shard, wanted) in by_shard {
+            let cluster = self.clone();
+            tasks.spawn(async move {
+                let shard_keys: Vec<E::Key> = wanted.iter().map(|(_, k)| k.clone()).collect();
+                let found = cluster.load_many_on::<E>(shard, &shard_keys, from).await?;
+                Ok::<_, Error>(wanted.into_iter().map(|(p, _)| p).zip(found).collect::<Vec<_>>())
+            });
+        }
+        let mut out: Vec<Option<E>> = (0..keys.len()).map(|_| None).collect();
+        while let Some(done) = tasks.join_next().await {
+            for (position, row) in done.expect("a shard's load_many panicked")? {
+                out[position] = row;
+            }
+        }
+        Ok(out)
+    }
+
+    async fn load_many_on<E: BotEntity + Clone>(
+        &self,
+        shard: usize,
+        keys: &[E::Key],
+        from: ReadFrom,
+    ) -> Result<Vec<Option<E>>, Error> {
+        let shard = &self.inner.shards[shard];
+        if let Some(replica) = self.replica_for(shard, from).await {
+            match replica.db.load_many::<E>(keys).await {
+                Ok(found) => {
+                    self.inner.replica_reads.fetch_add(1, Ordering::Relaxed);
+                    return Ok(found);
+                }
+                Err(err) => replica.fail(format!("a read failed: {err}")),
+            }
+        }
+        if from != ReadFrom::Primary {
+            self.inner.fallbacks.fetch_add(1, Ordering::Relaxed);
+        }
+        shard.primary.load_many::<E>(keys).await
+    }
+
+    /// The replica a read from `from` goes to, `None` for the primary.
+    async fn replica_for<'a>(&self, shard: &'a Shard, from: ReadFrom) -> Option<&'a Replica> {
+        if from == ReadFrom::Primary || shard.replicas.is_empty() {
+            return None;
+        }
+        let count = shard.replicas.len();
+        let start = shard.next.fetch_add(1, Ordering::Relaxed);
+        let replica = (0..count)
+            .map(|i| &shard.replicas[(start + i) % count])
+            .find(|replica| replica.is_healthy())?;
+        if from == ReadFrom::ReadYourWrites {
+            let wait = self.inner.policy.catch_up_wait;
+            match replica.catch_up_with(&shard.primary, wait).await {
+                Ok(true) => {}
+                // Behind: this read goes to the primary; the checks decide about rotation.
+                Ok(false) => return None,
+                Err(err) => {
+                    replica.fail(format!("waiting for it failed: {err}"));
+                    return None;
+                }
+            }
+        }
+        Some(replica)
+    }
+
+    /// Starts a transaction on the primary of the shard that holds bot id `bot_id`; writes
+    /// through it to another shard's keys are refused.
+    pub async fn begin(&self, bot_id: u64) -> Result<ShardTransaction, Error> {
+        let shard = self.inner.topology.shard_of(bot_id);
+        Ok(ShardTransaction {
+            cluster: self.clone(),
+            shard,
+            tx: self.primary(shard).begin().await?,
+        })
+    }
+
+    /// Where the reads that asked for a replica went.
+    pub fn read_stats(&self) -> ReadStats {
+        ReadStats {
+            replica_reads: self.inner.replica_reads.load(Ordering::Relaxed),
+            fallbacks: self.inner.fallbacks.load(Ordering::Relaxed),
+        }
+    }
+
+    /// What the last checks found about every replica.
+    pub fn replica_health(&self) -> Vec<ReplicaHealth> {
+        self.inner
+            .shards
+            .iter()
+            .enumerate()
+            .flat_map(|(index, shard)| shard.replicas.iter().map(move |r| r.health(index)))
+            .collect()
+    }
+
+    /// Checks every replica now (the background checks do the same every `check_every`).
+    pub async fn check_replicas(&self) {
+        check_all(&self.inner).await;
+    }
+
+    async fn on_every_primary<F, Fut>(&self, call: F) -> Result<(), Error>
+    where
+        F: Fn(Db) -> Fut,
+        Fut: std::future::Future<Output = Result<(), Error>> + Send + 'static,
+    {
+        let mut tasks = tokio::task::JoinSet::new();
+        for shard in &self.inner.shards {
+            tasks.spawn(call(shard.primary.clone()));
+        }
+        let mut first_error = None;
+        while let Some(done) = tasks.join_next().await {
+            if let Err(err) = done.expect("a shard's call panicked") {
+                first_error.get_or_insert(err);
+            }
+        }
+        first_error.map_or(Ok(()), Err)
+    }
+}
+
+/// Two shards' reports as one. New ids are per shard and lose their order across shards, so
+/// the sum has none.
+fn merge(total: Option<BulkReport>, report: BulkReport) -> BulkReport {
+    match total {
+        None => report,
+        Some(sum) => BulkReport {
+            rows: sum.rows + report.rows,
+            duplicates: sum.duplicates + report.duplicates,
+            chunks: sum.chunks + report.chunks,
+            mode: sum.mode,
+            new_ids: None,
+        },
+    }
+}
+
+/// A live transaction on one shard's primary.
+#[derive(Debug)]
+pub struct ShardTransaction {
+    cluster: Cluster,
+    shard: usize,
+    tx: Transaction,
+}
+
+impl ShardTransaction {
+    fn check<E: BotEntity>(&self, key: &E::Key) -> Result<(), Error> {
+        let other = self.cluster.shard_of::<E>(key);
+        if other == self.shard {
+            return Ok(());
+        }
+        Err(Error::CrossShard {
+            entity: E::META.entity,
+            key: format!("{key:?}"),
+            shard: other,
+            transaction_shard: self.shard,
+        })
+    }
+
+    /// Upserts `entity`; refused when its key is on another shard.
+    pub async fn save<E: BotEntity>(&mut self, entity: &E) -> Result<(), Error> {
+        self.check::<E>(&entity.key())?;
+        self.tx.save(entity).await
+    }
+
+    /// Loads `key` inside the transaction; refused when it is on another shard.
+    pub async fn load<E: BotEntity>(&mut self, key: &E::Key) -> Result<Option<E>, Error> {
+        self.check::<E>(key)?;
+        self.tx.load::<E>(key).await
+    }
+
+    /// Deletes `key`; refused when it is on another shard.
+    pub async fn delete<E: BotEntity>(&mut self, key: &E::Key) -> Result<bool, Error> {
+        self.check::<E>(key)?;
+        self.tx.delete::<E>(key).await
+    }
+
+    /// Commits.
+    pub async fn commit(self) -> Result<(), Error> {
+        self.tx.commit().await
+    }
+
+    /// Rolls back.
+    pub async fn rollback(self) -> Result<(), Error> {
+        self.tx.rollback().await
+    }
+}
+
+async fn check_all(inner: &ClusterInner) {
+    let policy = inner.policy;
+    for shard in &inner.shards {
+        for replica in &shard.replicas {
+            replica
+                .check(
+                    policy.max_lag,
+                    policy.check_every.max(Duration::from_secs(1)),
+                )
+                .await;
+        }
+    }
+}
+
+/// Checks the replicas every `check_every` while the cluster lives.
+async fn check_replicas(inner: Weak<ClusterInner>) {
+    loop {
+        let Some(cluster) = inner.upgrade() else {
+            return;
+        };
+        let every = cluster.policy.check_every;
+        check_all(&cluster).await;
+        drop(cluster);
+        tokio::time::sleep(every).await;
+    }
+}
