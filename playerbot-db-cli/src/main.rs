@@ -69,7 +69,8 @@ enum Command {
     /// (performance_schema) and replication.
     #[command(after_help = "Examples:
   playerbot-db stats --url mysql://bots:secret@127.0.0.1:3306/characters
-  playerbot-db stats                                 a fresh private server with the bot schema")]
+  playerbot-db stats                                 a fresh private server with the bot schema
+  playerbot-db stats --shards shards.txt             every shard, and every replica's lag")]
     Stats(StatsArgs),
     /// Run EXPLAIN for every generated statement of the built-in entities and flag any that is
     /// not a key or index lookup (full scans, filesort, temporary tables); exits 1 when one is.
@@ -161,6 +162,10 @@ struct StatsArgs {
     /// server with the built-in bot schema.
     #[arg(long, env = "PLAYERBOT_DB_URL")]
     url: Option<String>,
+    /// A shard map (one `START..END PRIMARY_URL [REPLICA_URL …]` per line; or set
+    /// PLAYERBOT_DB_SHARDS): every shard's stats and every replica's lag and health.
+    #[arg(long, conflicts_with = "url")]
+    shards: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -263,7 +268,7 @@ fn main() -> ExitCode {
                 })
                 .await
             }
-            Command::Stats(args) => stats::run(args.url).await,
+            Command::Stats(args) => stats::run(args.url, args.shards).await,
             Command::Explain(args) => explain::run(args.url, args.verbose).await,
             Command::Partitions(args) => partitions::run(args.url, &args.table, args.ensure).await,
             Command::Entity(args) => entity::run(args.url, args.table).await,

@@ -1,12 +1,75 @@
 //! `playerbot-db stats`: what an operator watches — table and partition sizes, the buffer
 //! pool, row locks and deadlocks, connections, the most expensive statements, replication.
 
+use std::path::PathBuf;
+
+use playerbot_db::cluster::{Cluster, ReplicaPolicy, Topology};
 use playerbot_db::ServerStats;
 
 use crate::error::Error;
 use crate::target::command_db;
 
-pub(crate) async fn run(url: Option<String>) -> Result<(), Error> {
+pub(crate) async fn run(url: Option<String>, shards: Option<PathBuf>) -> Result<(), Error> {
+    match shards {
+        Some(path) => run_on_shards(Topology::from_file(path)?).await,
+        None => match Topology::from_env() {
+            Some(topology) => run_on_shards(topology.map_err(playerbot_db::Error::from)?).await,
+            None => run_on_one(url).await,
+        },
+    }
+}
+
+/// Every shard's primary, then every replica's replication as the health check sees it.
+async fn run_on_shards(topology: Topology) -> Result<(), Error> {
+    let cluster = Cluster::build(topology, ReplicaPolicy::default(), |db| {
+        db.register_bot_schema().max_connections(2)
+    })
+    .await?;
+    for (index, spec) in cluster.topology().shards().iter().enumerate() {
+        let db = cluster.primary(index);
+        let end = if spec.ids.end == u64::MAX {
+            String::new()
+        } else {
+            spec.ids.end.to_string()
+        };
+        println!(
+            "== shard {index}: bot ids {}..{end}, primary {}, server {}",
+            spec.ids.start,
+            spec.primary,
+            db.flavor().await?
+        );
+        print!("{}", render(&db.server_stats().await?));
+    }
+    cluster.check_replicas().await;
+    let health = cluster.replica_health();
+    if health.is_empty() {
+        println!("== replicas: none");
+    }
+    for replica in health {
+        println!(
+            "== replica of shard {}: {} — {}, lag {}{}",
+            replica.shard,
+            replica.url,
+            if replica.healthy {
+                "in rotation"
+            } else {
+                "OUT of rotation"
+            },
+            replica
+                .lag_seconds
+                .map_or_else(|| "unknown".to_owned(), |s| format!("{s} s")),
+            if replica.problem.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", replica.problem)
+            }
+        );
+    }
+    cluster.close().await;
+    Ok(())
+}
+
+async fn run_on_one(url: Option<String>) -> Result<(), Error> {
     let (_target, db) = command_db(url, true).await?;
     let stats = db.server_stats().await?;
     let flavor = db.flavor().await?;

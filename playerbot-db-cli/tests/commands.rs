@@ -211,3 +211,61 @@ fn simulate_runs_on_two_shards_with_a_replica_each_and_verifies_every_server() {
         "leave out --url",
     );
 }
+
+#[test]
+fn stats_on_a_shard_map_shows_every_replica_and_its_lag() {
+    use playerbot_db::mysql_async::prelude::Queryable;
+    use playerbot_db_embedded::EmbeddedServer;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let (primary, replica) = runtime.block_on(async {
+        let primary = EmbeddedServer::builder()
+            .binary_log(true)
+            .start()
+            .await
+            .expect("primary");
+        let opts = playerbot_db::session::connect_opts(&primary.url(), None).unwrap();
+        let mut conn = playerbot_db::mysql_async::Conn::new(opts).await.unwrap();
+        conn.query_drop("CREATE DATABASE game").await.unwrap();
+        conn.disconnect().await.unwrap();
+        let replica = primary.start_replica().await.expect("replica");
+        (primary, replica)
+    });
+    let dir = std::env::temp_dir().join(format!("playerbot-stats-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let map = dir.join("shards.txt");
+    std::fs::write(
+        &map,
+        format!(
+            "# one shard, one replica\n0.. {}game {}game\n",
+            primary.url(),
+            replica.url()
+        ),
+    )
+    .unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_playerbot-db"))
+        .args(["stats", "--shards"])
+        .arg(&map)
+        .env_remove("PLAYERBOT_DB_URL")
+        .output()
+        .expect("run playerbot-db");
+    let (stdout, stderr) = text(&output);
+    assert!(output.status.success(), "{stdout}\n{stderr}");
+    assert!(stdout.contains("== shard 0: bot ids 0.."), "{stdout}");
+    assert!(stdout.contains("InnoDB buffer pool hit rate"), "{stdout}");
+    assert!(stdout.contains("== replica of shard 0:"), "{stdout}");
+    assert!(stdout.contains("in rotation, lag 0 s"), "{stdout}");
+    let password = primary.url();
+    let password = password
+        .trim_start_matches("mysql://root:")
+        .split('@')
+        .next()
+        .unwrap()
+        .to_owned();
+    assert!(!stdout.contains(&password), "a password was printed");
+    std::fs::remove_dir_all(&dir).unwrap();
+    drop((primary, replica));
+}

@@ -153,7 +153,9 @@ async fn files_are_read_and_written_only_in_its_own_directory() {
     let tmpdir: Option<String> = conn.query_first("SELECT @@tmpdir").await.unwrap();
     let root = server.data_dir().parent().unwrap().to_path_buf();
     assert!(
-        tmpdir.as_deref().is_some_and(|dir| dir.starts_with(&*root.to_string_lossy())),
+        tmpdir
+            .as_deref()
+            .is_some_and(|dir| dir.starts_with(&*root.to_string_lossy())),
         "{tmpdir:?}"
     );
 

@@ -354,7 +354,13 @@ impl Cluster {
             tasks.spawn(async move {
                 let shard_keys: Vec<E::Key> = wanted.iter().map(|(_, k)| k.clone()).collect();
                 let found = cluster.load_many_on::<E>(shard, &shard_keys, from).await?;
-                Ok::<_, Error>(wanted.into_iter().map(|(p, _)| p).zip(found).collect::<Vec<_>>())
+                Ok::<_, Error>(
+                    wanted
+                        .into_iter()
+                        .map(|(p, _)| p)
+                        .zip(found)
+                        .collect::<Vec<_>>(),
+                )
             });
         }
         let mut out: Vec<Option<E>> = (0..keys.len()).map(|_| None).collect();
