@@ -21,6 +21,7 @@ pub mod catalog;
 pub mod entity;
 pub mod history;
 pub mod monitor;
+pub mod moving;
 pub mod partition;
 pub mod plan;
 pub mod replication;

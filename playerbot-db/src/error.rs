@@ -451,6 +451,23 @@ pub enum Error {
         transaction_shard: usize,
     },
 
+    /// A write to a bot-id range that a move held for longer than the cluster's
+    /// `move_wait`; nothing was written. Retry it: the range is on its new shard once the
+    /// move switched.
+    #[error("bot ids {start}..{end} are being moved to another shard and writes to them waited {waited:?}; retry")]
+    RangeMoving {
+        /// The held range's first id.
+        start: u64,
+        /// Its end.
+        end: u64,
+        /// How long the write waited.
+        waited: Duration,
+    },
+
+    /// A range move was refused or stopped before its switch.
+    #[error(transparent)]
+    Move(#[from] crate::cluster::MoveError),
+
     /// The shard map is not usable.
     #[error(transparent)]
     Topology(#[from] crate::cluster::TopologyError),
@@ -538,11 +555,12 @@ impl Error {
             | Error::NoIdYet { .. }
             | Error::UnknownTable { .. }
             | Error::CrossShard { .. }
+            | Error::Move(_)
             | Error::Topology(_)
             | Error::NotRegistered { .. }
             | Error::NoKey { .. } => ErrorKind::Config,
             Error::BadPartitionBound { .. } => ErrorKind::Unexpected,
-            Error::LockTimeout { .. } => ErrorKind::Busy,
+            Error::LockTimeout { .. } | Error::RangeMoving { .. } => ErrorKind::Busy,
             Error::Io { .. } => ErrorKind::Io,
             Error::Migration { .. } => ErrorKind::Migration,
             Error::Driver { .. } => ErrorKind::Unexpected,

@@ -149,6 +149,13 @@ impl Registry {
         plan.install_cache::<E>(policy, <E as Clone>::clone, hooks);
     }
 
+    /// Empties every cache (rows moved to or from this server behind its back).
+    pub(crate) fn clear_all_caches(&self) {
+        for plan in &self.plans {
+            plan.clear_cache();
+        }
+    }
+
     /// Turns every cache off.
     pub(crate) fn drop_caches(&mut self) {
         for plan in &mut self.plans {

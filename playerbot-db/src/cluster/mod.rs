@@ -8,14 +8,17 @@
 //! `Db`'s own, so a flush to one shard never waits on another.
 
 mod aggregate;
+mod moving;
 mod replica;
 mod topology;
 
 use std::collections::HashMap;
+use std::ops::Range;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
+pub use moving::{MoveError, MoveReport};
 pub use replica::ReplicaHealth;
 pub use topology::{ShardSpec, Topology, TopologyError, SHARDS_ENV};
 
@@ -51,6 +54,10 @@ pub struct ReplicaPolicy {
     pub check_every: Duration,
     /// How long a read-your-writes read waits for a replica (default 200 ms).
     pub catch_up_wait: Duration,
+    /// How long a write to a range that is being moved waits before it fails with
+    /// [`Error::RangeMoving`] (default 5 s); a move also gives up waiting for writes in
+    /// flight after this long.
+    pub move_wait: Duration,
 }
 
 impl Default for ReplicaPolicy {
@@ -60,6 +67,7 @@ impl Default for ReplicaPolicy {
             max_lag: Duration::from_secs(5),
             check_every: Duration::from_secs(1),
             catch_up_wait: Duration::from_millis(200),
+            move_wait: Duration::from_secs(5),
         }
     }
 }
@@ -76,6 +84,15 @@ struct Shard {
 #[derive(Debug)]
 struct ClusterInner {
     topology: Topology,
+    /// Where each bot-id range is routed now: the topology's ranges, split by moves.
+    map: std::sync::RwLock<Vec<(Range<u64>, usize)>>,
+    /// Every write holds it shared for its duration; a move takes it alone for a moment,
+    /// to mark its range as held (after the writes in flight ended) and to switch the map.
+    gate: Arc<tokio::sync::RwLock<()>>,
+    /// The range being moved: writes to it wait.
+    holding: std::sync::Mutex<Option<Range<u64>>>,
+    /// Wakes the writes that wait for a held range.
+    released: tokio::sync::Notify,
     shards: Vec<Shard>,
     policy: ReplicaPolicy,
     /// Reads that asked for a replica and got one.
@@ -129,8 +146,18 @@ impl Cluster {
                 next: AtomicUsize::new(0),
             });
         }
+        let map = topology
+            .shards()
+            .iter()
+            .enumerate()
+            .map(|(index, spec)| (spec.ids.clone(), index))
+            .collect();
         let inner = Arc::new(ClusterInner {
             topology,
+            map: std::sync::RwLock::new(map),
+            gate: Arc::new(tokio::sync::RwLock::new(())),
+            holding: std::sync::Mutex::new(None),
+            released: tokio::sync::Notify::new(),
             shards,
             policy,
             replica_reads: AtomicU64::new(0),
@@ -142,14 +169,118 @@ impl Cluster {
         Ok(Cluster { inner })
     }
 
-    /// The shard map.
+    /// The shard map the cluster was built with (moves change [`routes`](Self::routes), not
+    /// this).
     pub fn topology(&self) -> &Topology {
         &self.inner.topology
     }
 
+    /// Where each bot-id range is routed now, in id order.
+    pub fn routes(&self) -> Vec<(Range<u64>, usize)> {
+        self.inner.map.read().expect("map lock").clone()
+    }
+
+    /// The shard bot id `id` is routed to.
+    pub fn shard_of_id(&self, id: u64) -> usize {
+        let map = self.inner.map.read().expect("map lock");
+        map.iter()
+            .find(|(range, _)| range.contains(&id))
+            .or(map.last())
+            .map_or(0, |(_, shard)| *shard)
+    }
+
     /// The shard that holds `key` of `E`: by its partition key, the first shard without one.
     pub fn shard_of<E: BotEntity>(&self, key: &E::Key) -> usize {
-        E::key_partition_key(key).map_or(0, |id| self.inner.topology.shard_of(id))
+        E::key_partition_key(key).map_or(0, |id| self.shard_of_id(id))
+    }
+
+    /// A pass for a write to bot ids for which `touches` holds: shared with every other
+    /// write, waiting (at most `move_wait`) while a move holds a range it touches. Keep it
+    /// until the write is done: a move waits for passes out before it copies or switches.
+    async fn write_pass(
+        &self,
+        touches: impl Fn(&Range<u64>) -> bool,
+    ) -> Result<tokio::sync::OwnedRwLockReadGuard<()>, Error> {
+        let wait = self.inner.policy.move_wait;
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            let released = self.inner.released.notified();
+            let pass = tokio::time::timeout_at(deadline, Arc::clone(&self.inner.gate).read_owned())
+                .await
+                .map_err(|_| self.moving_error(wait))?;
+            let held = self.inner.holding.lock().expect("holding lock").clone();
+            match held {
+                Some(range) if touches(&range) => {
+                    drop(pass);
+                    tokio::time::timeout_at(deadline, released)
+                        .await
+                        .map_err(|_| self.moving_error(wait))?;
+                }
+                _ => return Ok(pass),
+            }
+        }
+    }
+
+    fn moving_error(&self, waited: Duration) -> Error {
+        let held = self.inner.holding.lock().expect("holding lock").clone();
+        let range = held.unwrap_or(0..0);
+        Error::RangeMoving {
+            start: range.start,
+            end: range.end,
+            waited,
+        }
+    }
+
+    /// A pass for a write to `key` of `E`.
+    async fn key_pass<E: BotEntity>(
+        &self,
+        key: &E::Key,
+    ) -> Result<tokio::sync::OwnedRwLockReadGuard<()>, Error> {
+        let id = E::key_partition_key(key);
+        self.write_pass(|range| id.is_some_and(|id| range.contains(&id)))
+            .await
+    }
+
+    /// Holds writes to `ids` until the returned guard is dropped; returns once the writes
+    /// in flight have ended.
+    async fn hold(&self, ids: Range<u64>) -> Result<HoldGuard<'_>, Error> {
+        let wait = self.inner.policy.move_wait;
+        let alone = tokio::time::timeout(wait, self.inner.gate.write())
+            .await
+            .map_err(|_| Error::RangeMoving {
+                start: ids.start,
+                end: ids.end,
+                waited: wait,
+            })?;
+        *self.inner.holding.lock().expect("holding lock") = Some(ids);
+        drop(alone);
+        Ok(HoldGuard { cluster: self })
+    }
+
+    /// Routes `ids` to `to` from now on, and drops every cache entry the switch made stale.
+    async fn switch(&self, ids: &Range<u64>, to: usize) {
+        let _alone = self.inner.gate.write().await;
+        {
+            let mut map = self.inner.map.write().expect("map lock");
+            let mut next = Vec::with_capacity(map.len() + 2);
+            for (range, shard) in map.drain(..) {
+                if range.end <= ids.start || ids.end <= range.start {
+                    next.push((range, shard));
+                    continue;
+                }
+                if range.start < ids.start {
+                    next.push((range.start..ids.start, shard));
+                }
+                next.push((range.start.max(ids.start)..range.end.min(ids.end), to));
+                if ids.end < range.end {
+                    next.push((ids.end..range.end, shard));
+                }
+            }
+            *map = next;
+        }
+        for shard in &self.inner.shards {
+            shard.primary.pool.registry.clear_all_caches();
+        }
     }
 
     /// Shard `shard`'s primary, for calls the cluster does not route itself.
@@ -163,23 +294,27 @@ impl Cluster {
 
     /// Saves (upserts) `entity` on its shard's primary.
     pub async fn save<E: BotEntity>(&self, entity: &E) -> Result<(), Error> {
-        self.primary_of::<E>(&entity.key()).save(entity).await
+        let key = entity.key();
+        let _pass = self.key_pass::<E>(&key).await?;
+        self.primary_of::<E>(&key).save(entity).await
     }
 
     /// Deletes `key` on its shard's primary.
     pub async fn delete<E: BotEntity>(&self, key: &E::Key) -> Result<bool, Error> {
+        let _pass = self.key_pass::<E>(key).await?;
         self.primary_of::<E>(key).delete::<E>(key).await
     }
 
     /// Accepts `entity` for its shard's write-behind queue.
     pub async fn save_deferred<E: BotEntity + Clone>(&self, entity: &E) -> Result<(), Error> {
-        self.primary_of::<E>(&entity.key())
-            .save_deferred(entity)
-            .await
+        let key = entity.key();
+        let _pass = self.key_pass::<E>(&key).await?;
+        self.primary_of::<E>(&key).save_deferred(entity).await
     }
 
     /// Accepts a delete of `key` for its shard's write-behind queue.
     pub async fn delete_deferred<E: BotEntity + Clone>(&self, key: &E::Key) -> Result<(), Error> {
+        let _pass = self.key_pass::<E>(key).await?;
         self.primary_of::<E>(key).delete_deferred::<E>(key).await
     }
 
@@ -269,6 +404,10 @@ impl Cluster {
     where
         E: BotEntity + Clone + Send + Sync + 'static,
     {
+        let ids: Vec<u64> = rows.iter().filter_map(|row| row.partition_key()).collect();
+        let _pass = self
+            .write_pass(|range| ids.iter().any(|id| range.contains(id)))
+            .await?;
         let mut by_shard: HashMap<usize, Vec<E>> = HashMap::new();
         for row in rows {
             by_shard
@@ -422,11 +561,15 @@ impl Cluster {
     /// Starts a transaction on the primary of the shard that holds bot id `bot_id`; writes
     /// through it to another shard's keys are refused.
     pub async fn begin(&self, bot_id: u64) -> Result<ShardTransaction, Error> {
-        let shard = self.inner.topology.shard_of(bot_id);
+        // Held for the transaction's life: a move of its shard's ids waits for it to end
+        // (at most `move_wait`), and it never writes to a range being moved.
+        let pass = self.write_pass(|range| range.contains(&bot_id)).await?;
+        let shard = self.shard_of_id(bot_id);
         Ok(ShardTransaction {
             cluster: self.clone(),
             shard,
             tx: self.primary(shard).begin().await?,
+            _pass: pass,
         })
     }
 
@@ -472,6 +615,18 @@ impl Cluster {
     }
 }
 
+/// Lets the writes held by a move go when dropped (also when the move fails or is dropped).
+struct HoldGuard<'a> {
+    cluster: &'a Cluster,
+}
+
+impl Drop for HoldGuard<'_> {
+    fn drop(&mut self) {
+        *self.cluster.inner.holding.lock().expect("holding lock") = None;
+        self.cluster.inner.released.notify_waiters();
+    }
+}
+
 /// Two shards' reports as one. New ids are per shard and lose their order across shards, so
 /// the sum has none.
 fn merge(total: Option<BulkReport>, report: BulkReport) -> BulkReport {
@@ -493,6 +648,7 @@ pub struct ShardTransaction {
     cluster: Cluster,
     shard: usize,
     tx: Transaction,
+    _pass: tokio::sync::OwnedRwLockReadGuard<()>,
 }
 
 impl ShardTransaction {

@@ -1,0 +1,267 @@
+//! Moving a bot-id range between two real shards while writers keep saving to it, and
+//! finishing or rolling back a move that was interrupted.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use playerbot_db::bots::{BotEvent, BotState};
+use playerbot_db::cluster::{Cluster, MoveError, ReadFrom, ReplicaPolicy, Topology};
+use playerbot_db::mysql_async::prelude::Queryable;
+use playerbot_db::mysql_async::Conn;
+use playerbot_db::session::connect_opts;
+use playerbot_db::{DbBuilder, Error, WriteBehindConfig};
+use playerbot_db_embedded::EmbeddedServer;
+use playerbot_db_tests::fixtures::bot_state;
+
+async fn run(server: &EmbeddedServer, sql: &str) {
+    let mut conn = Conn::new(connect_opts(&server.url(), None).unwrap())
+        .await
+        .expect("connect");
+    conn.query_drop(sql)
+        .await
+        .unwrap_or_else(|err| panic!("{sql}: {err}"));
+    conn.disconnect().await.ok();
+}
+
+async fn number(server: &EmbeddedServer, sql: &str) -> u64 {
+    let mut conn = Conn::new(connect_opts(&server.url(), None).unwrap())
+        .await
+        .expect("connect");
+    let value: Option<u64> = conn.query_first(sql).await.unwrap();
+    conn.disconnect().await.ok();
+    value.unwrap_or(0)
+}
+
+/// `(bot_id, flags)` of every bot_state row in `ids` on `server`.
+async fn flags(server: &EmbeddedServer, ids: &str) -> HashMap<u32, u32> {
+    let mut conn = Conn::new(connect_opts(&server.url(), None).unwrap())
+        .await
+        .expect("connect");
+    let rows: Vec<(u32, u32)> = conn
+        .query(format!(
+            "SELECT bot_id, flags FROM game.bot_state WHERE bot_id BETWEEN {ids}"
+        ))
+        .await
+        .unwrap();
+    conn.disconnect().await.ok();
+    rows.into_iter().collect()
+}
+
+fn configure(builder: DbBuilder) -> DbBuilder {
+    builder
+        .register::<BotState>()
+        .register::<BotEvent>()
+        .write_behind(WriteBehindConfig {
+            interval: Duration::from_millis(20),
+            ..WriteBehindConfig::default()
+        })
+}
+
+async fn two_shards() -> (EmbeddedServer, EmbeddedServer, Cluster) {
+    let (a, b) = (
+        EmbeddedServer::start().await.expect("shard 0"),
+        EmbeddedServer::start().await.expect("shard 1"),
+    );
+    for server in [&a, &b] {
+        run(server, "CREATE DATABASE game").await;
+    }
+    let topology = Topology::default()
+        .shard(0..1_000, format!("{}game", a.url()), Vec::<String>::new())
+        .shard(
+            1_000..u64::MAX,
+            format!("{}game", b.url()),
+            Vec::<String>::new(),
+        );
+    let cluster = Cluster::build(topology, ReplicaPolicy::default(), configure)
+        .await
+        .expect("cluster");
+    for shard in 0..2 {
+        cluster.primary(shard).create_tables().await.unwrap();
+    }
+    (a, b, cluster)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_range_moves_while_writers_keep_saving_to_it() {
+    let (a, b, cluster) = two_shards().await;
+    let rows: Vec<BotState> = (0..1_000).map(bot_state).collect();
+    cluster.save_all(&rows).await.unwrap();
+    let events: Vec<BotEvent> = (400..700)
+        .flat_map(|bot_id| {
+            (0..5).map(move |i| BotEvent {
+                bot_id,
+                event: format!("e{i}"),
+                value: i64::from(i),
+                expires_at: 1_800_000_000,
+            })
+        })
+        .collect();
+    cluster.save_all(&events).await.unwrap();
+
+    // Writers save bots 400..700 (inside and around the moved range) the whole time, some
+    // directly and some through the write-behind queue; each remembers what was accepted.
+    let stop = Arc::new(AtomicBool::new(false));
+    let last: Arc<Mutex<HashMap<u32, u32>>> = Arc::default();
+    let writers: Vec<_> = (0..3u32)
+        .map(|writer| {
+            let (cluster, stop, last) = (cluster.clone(), Arc::clone(&stop), Arc::clone(&last));
+            tokio::spawn(async move {
+                let mut round = 0u32;
+                while !stop.load(Ordering::Relaxed) {
+                    round += 1;
+                    for bot_id in (400 + writer..700).step_by(3) {
+                        let state = BotState {
+                            flags: round * 10 + writer,
+                            ..bot_state(bot_id)
+                        };
+                        let saved = if bot_id % 2 == 0 {
+                            cluster.save(&state).await
+                        } else {
+                            cluster.save_deferred(&state).await
+                        };
+                        saved.expect("a write during the move");
+                        last.lock().unwrap().insert(bot_id, state.flags);
+                    }
+                    tokio::time::sleep(Duration::from_millis(2)).await;
+                }
+            })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    let report = cluster.move_range(500..600, 1).await.expect("move");
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    stop.store(true, Ordering::Relaxed);
+    for writer in writers {
+        writer.await.unwrap();
+    }
+    cluster.flush().await.unwrap();
+
+    assert_eq!(
+        report.copied,
+        [("bot_state", 100), ("bot_event", 500)],
+        "{report:?}"
+    );
+    assert_eq!(
+        cluster.routes(),
+        [
+            (0..500, 0),
+            (500..600, 1),
+            (600..1_000, 0),
+            (1_000..u64::MAX, 1)
+        ]
+    );
+    // The moved range is on shard 1 only, each bot with its last accepted state.
+    let last = last.lock().unwrap().clone();
+    assert!(
+        flags(&a, "500 AND 599").await.is_empty(),
+        "left on the source"
+    );
+    let moved = flags(&b, "500 AND 599").await;
+    assert_eq!(moved.len(), 100);
+    let around = flags(&a, "400 AND 699").await;
+    for (bot_id, flags) in &last {
+        let found = if (500..600).contains(bot_id) {
+            moved.get(bot_id)
+        } else {
+            around.get(bot_id)
+        };
+        assert_eq!(found, Some(flags), "bot {bot_id}");
+    }
+    assert_eq!(
+        number(
+            &b,
+            "SELECT COUNT(*) FROM game.bot_event WHERE bot_id BETWEEN 500 AND 599"
+        )
+        .await,
+        500
+    );
+    assert_eq!(
+        number(
+            &a,
+            "SELECT COUNT(*) FROM game.bot_event WHERE bot_id BETWEEN 500 AND 599"
+        )
+        .await,
+        0
+    );
+    // Reads route to the new shard too.
+    let loaded = cluster
+        .load_from::<BotState>(&550, ReadFrom::Primary)
+        .await
+        .unwrap();
+    assert_eq!(loaded.map(|b| b.flags), last.get(&550).copied());
+    // The journal on the target says done.
+    let done = number(
+        &b,
+        "SELECT COUNT(*) FROM game.playerbot_db_shard_moves WHERE state = 'done'",
+    )
+    .await;
+    assert_eq!(done, 1);
+    // Running the finished move again changes nothing; moving a range to the shard it is
+    // on anyway is refused with a clear error.
+    let again = cluster.move_range(500..600, 1).await.unwrap();
+    assert!(again.copied.is_empty() && !again.resumed, "{again:?}");
+    let err = cluster.move_range(1_500..1_600, 1).await.unwrap_err();
+    assert!(
+        matches!(err, Error::Move(MoveError::AlreadyThere { shard: 1, .. })),
+        "{err:?}"
+    );
+    let err = cluster.move_range(900..1_100, 1).await.unwrap_err();
+    assert!(
+        matches!(err, Error::Move(MoveError::NotOneShard { .. })),
+        "{err:?}"
+    );
+    cluster.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_interrupted_move_is_finished_after_its_switch_and_rolled_back_before() {
+    let (a, b, cluster) = two_shards().await;
+    let rows: Vec<BotState> = (0..1_000).map(bot_state).collect();
+    cluster.save_all(&rows).await.unwrap();
+    let journal = "CREATE TABLE IF NOT EXISTS game.playerbot_db_shard_moves (\
+         first_id BIGINT UNSIGNED NOT NULL, end_id BIGINT UNSIGNED NOT NULL, \
+         from_shard INT UNSIGNED NOT NULL, to_shard INT UNSIGNED NOT NULL, \
+         state VARCHAR(16) NOT NULL, updated_at TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6), \
+         PRIMARY KEY (first_id, end_id))";
+    run(&b, journal).await;
+
+    // Stopped before its switch: part of the range copied, the journal at "copying".
+    for bot_id in 100..150 {
+        cluster.primary(1).save(&bot_state(bot_id)).await.unwrap();
+    }
+    run(
+        &b,
+        "INSERT INTO game.playerbot_db_shard_moves (first_id, end_id, from_shard, to_shard, state) \
+         VALUES (100, 200, 0, 1, 'copying')",
+    )
+    .await;
+    cluster.rollback_move(100..200, 1).await.unwrap();
+    assert!(flags(&b, "100 AND 199").await.is_empty(), "the copy stays");
+    assert_eq!(flags(&a, "100 AND 199").await.len(), 100);
+    assert_eq!(cluster.shard_of_id(150), 0);
+
+    // Stopped after its switch (rows on both sides, the journal at "switched"): a new run
+    // finishes it — routes to the target, deletes the source's copy.
+    for bot_id in 300..400 {
+        cluster.primary(1).save(&bot_state(bot_id)).await.unwrap();
+    }
+    run(
+        &b,
+        "INSERT INTO game.playerbot_db_shard_moves (first_id, end_id, from_shard, to_shard, state) \
+         VALUES (300, 400, 0, 1, 'switched')",
+    )
+    .await;
+    let err = cluster.rollback_move(300..400, 1).await.unwrap_err();
+    assert!(
+        matches!(err, Error::Move(MoveError::AlreadySwitched { .. })),
+        "{err:?}"
+    );
+    let report = cluster.move_range(300..400, 1).await.unwrap();
+    assert!(report.resumed);
+    assert_eq!(cluster.shard_of_id(350), 1);
+    assert!(flags(&a, "300 AND 399").await.is_empty());
+    assert_eq!(flags(&b, "300 AND 399").await.len(), 100);
+    cluster.close().await;
+}
