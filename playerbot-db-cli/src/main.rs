@@ -37,6 +37,8 @@ enum Command {
   playerbot-db simulate --bots 20000 --seconds 30 --plot run.svg --json run.json
   playerbot-db simulate --metrics 9187               and scrape http://127.0.0.1:9187/metrics
   playerbot-db simulate --shards 2 --replicas 1      two shards, each a primary and a replica
+  playerbot-db simulate --shards 2 --move 1000..2000:1 --move-after 10
+                                                     move bots 1000..2000 to shard 1 mid-run
   playerbot-db simulate --url mysql://bots:secret@db.example:3306/")]
     Simulate(SimulateArgs),
     /// Measure our path beside hand-written mysql_async code, in the same process.
@@ -112,6 +114,25 @@ struct SimulateArgs {
     /// them.
     #[arg(long, default_value_t = 0)]
     replicas: u32,
+    /// Move a bot-id range to a shard while the bots play: `START..END:SHARD`
+    /// (with --shards 2 or more).
+    #[arg(long = "move", value_parser = parse_move)]
+    move_range: Option<(std::ops::Range<u64>, usize)>,
+    /// Seconds into the run when the move starts.
+    #[arg(long, default_value_t = 5)]
+    move_after: u64,
+}
+
+/// `1000..2000:1` → (1000..2000, 1).
+fn parse_move(text: &str) -> Result<(std::ops::Range<u64>, usize), String> {
+    let bad = || format!("{text:?} is not START..END:SHARD, like 1000..2000:1");
+    let (range, shard) = text.rsplit_once(':').ok_or_else(bad)?;
+    let (start, end) = range.split_once("..").ok_or_else(bad)?;
+    let (start, end): (u64, u64) = (
+        start.parse().map_err(|_| bad())?,
+        end.parse().map_err(|_| bad())?,
+    );
+    Ok((start..end, shard.parse().map_err(|_| bad())?))
 }
 
 #[derive(Debug, clap::Args)]
@@ -245,6 +266,8 @@ fn main() -> ExitCode {
                     metrics: args.metrics,
                     shards: args.shards,
                     replicas: args.replicas,
+                    move_range: args.move_range,
+                    move_after: args.move_after,
                 })
                 .await
             }

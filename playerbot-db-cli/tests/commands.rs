@@ -158,7 +158,7 @@ fn the_metrics_endpoint_answers_while_a_simulation_runs() {
 }
 
 #[test]
-fn simulate_runs_on_two_shards_with_a_replica_each_and_verifies_every_server() {
+fn simulate_runs_on_two_shards_with_a_replica_each_moves_a_range_and_verifies_every_server() {
     let dir = std::env::temp_dir().join(format!("playerbot-shards-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let json = dir.join("report.json");
@@ -173,6 +173,11 @@ fn simulate_runs_on_two_shards_with_a_replica_each_and_verifies_every_server() {
             "2",
             "--replicas",
             "1",
+            // Bots 100..200 go from shard 0 to shard 1 a second in, while they play.
+            "--move",
+            "100..200:1",
+            "--move-after",
+            "1",
             "--json",
         ])
         .arg(&json)
@@ -183,6 +188,10 @@ fn simulate_runs_on_two_shards_with_a_replica_each_and_verifies_every_server() {
     assert!(output.status.success(), "{stdout}\n{stderr}");
     assert!(stderr.contains("started 4 embedded servers"), "{stderr}");
     assert!(stdout.contains("servers: 2 shards"), "{stdout}");
+    assert!(
+        stdout.contains("range move: ") && stdout.contains("bot_state 100"),
+        "{stdout}"
+    );
     let report = std::fs::read_to_string(&json).unwrap();
     for key in [
         "\"verified\": true",

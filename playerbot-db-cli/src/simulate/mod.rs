@@ -27,6 +27,9 @@ pub(crate) struct Options {
     pub(crate) metrics: Option<SocketAddr>,
     pub(crate) shards: u32,
     pub(crate) replicas: u32,
+    /// A bot-id range to move to a shard while the bots play, and when.
+    pub(crate) move_range: Option<(std::ops::Range<u64>, usize)>,
+    pub(crate) move_after: u64,
 }
 
 /// Database a simulation creates (and drops at the end) on the server.
@@ -55,6 +58,12 @@ pub(crate) async fn run(options: Options) -> Result<(), Error> {
     );
     let started = Instant::now();
     let outcome = match workload::run(&cluster, &options).await {
+        Ok(run) if matches!(run.moved, Some(Err(_))) => {
+            let Some(Err(err)) = run.moved else {
+                unreachable!()
+            };
+            Err(Error::Failed(format!("the range move failed: {err}")))
+        }
         Ok(run) => verify::tables_hold(&cluster, &run.last)
             .await
             .map(|verified| (run, verified)),
@@ -70,6 +79,7 @@ pub(crate) async fn run(options: Options) -> Result<(), Error> {
             &mut timeline.lag,
             run.seconds,
             verified,
+            run.moved,
         );
         (text, timeline, verified)
     });

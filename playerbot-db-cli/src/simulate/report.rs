@@ -51,6 +51,7 @@ impl Report {
         lag: &mut Samples,
         seconds: f64,
         verified: bool,
+        moved: Option<Result<playerbot_db::cluster::MoveReport, playerbot_db::Error>>,
     ) -> Report {
         let behind = db.write_behind_stats();
         let pool = db.pool_stats();
@@ -74,6 +75,20 @@ impl Report {
         let ms = |d: std::time::Duration| d.as_secs_f64() * 1e3;
         let lag = lag.summary();
         let lag_p99_ms = lag.p99_us / 1e3;
+        let move_line = match &moved {
+            Some(Ok(report)) => format!(
+                "range move: {} rows copied ({}), writes to the range held {:.1} ms",
+                report.copied.iter().map(|(_, n)| n).sum::<u64>(),
+                report
+                    .copied
+                    .iter()
+                    .map(|(table, n)| format!("{table} {n}"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                report.held.as_secs_f64() * 1e3
+            ),
+            _ => String::new(),
+        };
         let mut lines = vec![
             format!(
                 "bots {bots}, {seconds:.1} s at {hz} Hz; login (bulk save and load of every bot) {:.0} ms",
@@ -132,6 +147,9 @@ impl Report {
             ),
             format!("verified: {verified} (the table holds exactly every bot's last state)"),
         ]);
+        if !move_line.is_empty() {
+            lines.insert(2, move_line);
+        }
         let latency_json = |kind: &Calls| {
             format!(
                 "{{\"calls\": {}, \"p50_us\": {:.3}, \"p99_us\": {:.3}, \"max_us\": {:.3}}}",

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use playerbot_db::bots::{AiValue, BotEvent, BotState};
-use playerbot_db::cluster::{Cluster, ReadFrom};
+use playerbot_db::cluster::{Cluster, MoveReport, ReadFrom};
 
 use super::progress::{Sampler, Timeline};
 use super::Options;
@@ -51,6 +51,8 @@ pub(super) struct Run {
     /// Every bot's last accepted state.
     pub(super) last: HashMap<u32, BotState>,
     pub(super) timeline: Timeline,
+    /// What the range move (`--move`) did, when one was asked for.
+    pub(super) moved: Option<Result<MoveReport, playerbot_db::Error>>,
 }
 
 /// A bot's state at `tick`: it moves, loses health and changes flags as it plays.
@@ -124,6 +126,15 @@ pub(super) async fn run(db: &Cluster, options: &Options) -> Result<Run, Error> {
         depth_max: 0,
     };
     let run_started = Instant::now();
+    // The range move runs beside the game loop, which keeps writing to the range.
+    let mover = options.move_range.clone().map(|(ids, to)| {
+        let (cluster, after) = (db.clone(), Duration::from_secs(options.move_after));
+        tokio::spawn(async move {
+            tokio::time::sleep(after).await;
+            eprintln!("moving bot ids {}..{} to shard {to}", ids.start, ids.end);
+            cluster.move_range(ids, to).await
+        })
+    });
     for tick in 1..=ticks {
         for bot_id in 0..bots {
             let state = state_of(bot_id, tick);
@@ -196,11 +207,16 @@ pub(super) async fn run(db: &Cluster, options: &Options) -> Result<Run, Error> {
     tally.final_flush = flush_started.elapsed();
     let seconds = run_started.elapsed().as_secs_f64();
     let timeline = sampler.stop().await;
+    let moved = match mover {
+        Some(task) => Some(task.await.expect("the range move panicked")),
+        None => None,
+    };
     Ok(Run {
         tally,
         seconds,
         last,
         timeline,
+        moved,
     })
 }
 
