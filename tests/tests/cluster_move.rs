@@ -265,3 +265,87 @@ async fn an_interrupted_move_is_finished_after_its_switch_and_rolled_back_before
     assert_eq!(flags(&b, "300 AND 399").await.len(), 100);
     cluster.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_move_cancelled_at_random_points_loses_no_write() {
+    let (a, b, cluster) = two_shards().await;
+    let rows: Vec<BotState> = (0..1_000).map(bot_state).collect();
+    cluster.save_all(&rows).await.unwrap();
+    let stop = Arc::new(AtomicBool::new(false));
+    let last: Arc<Mutex<HashMap<u32, u32>>> = Arc::default();
+    let writer = {
+        let (cluster, stop, last) = (cluster.clone(), Arc::clone(&stop), Arc::clone(&last));
+        tokio::spawn(async move {
+            let mut round = 0u32;
+            while !stop.load(Ordering::Relaxed) {
+                round += 1;
+                for bot_id in 480..620 {
+                    let state = BotState {
+                        flags: round,
+                        ..bot_state(bot_id)
+                    };
+                    if bot_id % 2 == 0 {
+                        cluster.save(&state).await
+                    } else {
+                        cluster.save_deferred(&state).await
+                    }
+                    .expect("a write while moves come and go");
+                    last.lock().unwrap().insert(bot_id, round);
+                }
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+        })
+    };
+    // Attempts dropped after 0–60 ms: each is abandoned before its copy is verified or
+    // completes in the background; the range is routed to one shard or the other, never
+    // half.
+    let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+    for _ in 0..12 {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        let deadline = Duration::from_millis(seed % 60);
+        let _ = tokio::time::timeout(deadline, cluster.move_range(500..600, 1)).await;
+        let routes = cluster.routes();
+        let owners: Vec<usize> = routes
+            .iter()
+            .filter(|(range, _)| range.start < 600 && 500 < range.end)
+            .map(|(_, shard)| *shard)
+            .collect();
+        assert_eq!(owners.len(), 1, "{routes:?}");
+        if owners[0] == 1 {
+            break;
+        }
+    }
+    // Finish (or confirm) the move, then let the writers go on a little.
+    let _ = cluster.move_range(500..600, 1).await;
+    assert_eq!(cluster.shard_of_id(550), 1);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    stop.store(true, Ordering::Relaxed);
+    writer.await.unwrap();
+    cluster.flush().await.unwrap();
+    // A background completion may still be deleting the source's rows.
+    let mut left = usize::MAX;
+    for _ in 0..100 {
+        left = flags(&a, "500 AND 599").await.len();
+        if left == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(left, 0, "rows left on the source");
+    let last = last.lock().unwrap().clone();
+    let (moved, stayed) = (
+        flags(&b, "500 AND 599").await,
+        flags(&a, "480 AND 619").await,
+    );
+    for (bot_id, flags) in &last {
+        let found = if (500..600).contains(bot_id) {
+            moved.get(bot_id)
+        } else {
+            stayed.get(bot_id)
+        };
+        assert_eq!(found, Some(flags), "bot {bot_id}");
+    }
+    cluster.close().await;
+}

@@ -93,6 +93,8 @@ struct ClusterInner {
     holding: std::sync::Mutex<Option<Range<u64>>>,
     /// Wakes the writes that wait for a held range.
     released: tokio::sync::Notify,
+    /// One move (or rollback) at a time; a move finishing in the background keeps it.
+    moves: Arc<tokio::sync::Mutex<()>>,
     shards: Vec<Shard>,
     policy: ReplicaPolicy,
     /// Reads that asked for a replica and got one.
@@ -158,6 +160,7 @@ impl Cluster {
             gate: Arc::new(tokio::sync::RwLock::new(())),
             holding: std::sync::Mutex::new(None),
             released: tokio::sync::Notify::new(),
+            moves: Arc::new(tokio::sync::Mutex::new(())),
             shards,
             policy,
             replica_reads: AtomicU64::new(0),
@@ -243,7 +246,7 @@ impl Cluster {
 
     /// Holds writes to `ids` until the returned guard is dropped; returns once the writes
     /// in flight have ended.
-    async fn hold(&self, ids: Range<u64>) -> Result<HoldGuard<'_>, Error> {
+    async fn hold(&self, ids: Range<u64>) -> Result<HoldGuard, Error> {
         let wait = self.inner.policy.move_wait;
         let alone = tokio::time::timeout(wait, self.inner.gate.write())
             .await
@@ -254,7 +257,9 @@ impl Cluster {
             })?;
         *self.inner.holding.lock().expect("holding lock") = Some(ids);
         drop(alone);
-        Ok(HoldGuard { cluster: self })
+        Ok(HoldGuard {
+            cluster: self.clone(),
+        })
     }
 
     /// Routes `ids` to `to` from now on, and drops every cache entry the switch made stale.
@@ -616,11 +621,11 @@ impl Cluster {
 }
 
 /// Lets the writes held by a move go when dropped (also when the move fails or is dropped).
-struct HoldGuard<'a> {
-    cluster: &'a Cluster,
+struct HoldGuard {
+    cluster: Cluster,
 }
 
-impl Drop for HoldGuard<'_> {
+impl Drop for HoldGuard {
     fn drop(&mut self) {
         *self.cluster.inner.holding.lock().expect("holding lock") = None;
         self.cluster.inner.released.notify_waiters();

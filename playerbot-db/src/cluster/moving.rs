@@ -90,7 +90,14 @@ impl Cluster {
     /// Moves bot ids `ids` to shard `to` (see the module docs); returns once the source no
     /// longer holds them. Writes to the range wait meanwhile, at most
     /// [`ReplicaPolicy::move_wait`](super::ReplicaPolicy::move_wait) each.
+    ///
+    /// Dropped before its copy is verified, the move is abandoned (held writes go on to the
+    /// source; running it again starts over); dropped after, it completes in the
+    /// background. A process that stops after the switch must run the move again before it
+    /// lets the game write to the range: the routing it was built with still names the
+    /// source.
     pub async fn move_range(&self, ids: Range<u64>, to: usize) -> Result<MoveReport, Error> {
+        let one_at_a_time = std::sync::Arc::clone(&self.inner.moves).lock_owned().await;
         let from = self.owner_of(&ids)?;
         let target = self.primary(to).clone();
         journal_ready(&target).await?;
@@ -129,11 +136,20 @@ impl Cluster {
                 return Err(err);
             }
         };
-        record_state(&target, &ids, from, to, SWITCHED).await?;
-        self.switch(&ids, to).await;
-        let held = started.elapsed();
-        drop(hold);
-        self.finish(&ids, from, to).await?;
+        // From here the move is carried through even if this call is dropped: the switch
+        // must not stop between the journal and the routing, nor leave the source's rows
+        // after the routing moved on.
+        let cluster = self.clone();
+        let commit = tokio::spawn(async move {
+            record_state(&target, &ids, from, to, SWITCHED).await?;
+            cluster.switch(&ids, to).await;
+            let held = started.elapsed();
+            drop(hold);
+            cluster.finish(&ids, from, to).await?;
+            drop(one_at_a_time);
+            Ok::<_, Error>(held)
+        });
+        let held = commit.await.expect("the switch of a range move panicked")?;
         Ok(MoveReport {
             copied,
             resumed: false,
@@ -145,6 +161,7 @@ impl Cluster {
     /// copy is deleted and the journal says so. A move past its switch cannot be rolled back
     /// (move the range back instead).
     pub async fn rollback_move(&self, ids: Range<u64>, to: usize) -> Result<(), Error> {
+        let _one_at_a_time = self.inner.moves.lock().await;
         let target = self.primary(to).clone();
         journal_ready(&target).await?;
         match read_state(&target, &ids).await?.as_deref() {
