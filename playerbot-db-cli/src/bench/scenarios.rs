@@ -174,11 +174,9 @@ fn bulk_rows(generation: usize) -> Vec<BotState> {
 
 async fn delete_bulk_rows(setup: &Setup) -> Result<(), Error> {
     let mut conn = setup.db.conn().await?;
-    let sql = format!(
-        "DELETE FROM bot_state WHERE bot_id >= {BULK_FIRST_ID} AND bot_id < {}",
-        BULK_FIRST_ID + BULK_ROWS
-    );
-    conn.query_drop(sql).await?;
+    let sql = playerbot_db::sql::moving::delete_range("bot_state", "bot_id");
+    let (first, end) = (BULK_FIRST_ID as u64, (BULK_FIRST_ID + BULK_ROWS) as u64);
+    conn.exec_drop(sql, (first, end)).await?;
     Ok(())
 }
 
