@@ -349,3 +349,56 @@ async fn a_move_cancelled_at_random_points_loses_no_write() {
     }
     cluster.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_transaction_cannot_write_into_a_range_being_moved() {
+    let (_a, _b, cluster) = two_shards().await;
+    let rows: Vec<BotState> = (0..1_000).map(bot_state).collect();
+    cluster.save_all(&rows).await.unwrap();
+    // Enough rows in the range that the copy takes a while.
+    let events: Vec<BotEvent> = (500..600)
+        .flat_map(|bot_id| {
+            (0..200).map(move |i| BotEvent {
+                bot_id,
+                event: format!("e{i}"),
+                value: i64::from(i),
+                expires_at: 1_800_000_000,
+            })
+        })
+        .collect();
+    cluster.save_all(&events).await.unwrap();
+    let mover = {
+        let cluster = cluster.clone();
+        tokio::spawn(async move { cluster.move_range(500..600, 1).await })
+    };
+    let mut held = false;
+    for _ in 0..2_000 {
+        if cluster.held_range().is_some() {
+            held = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_micros(200)).await;
+    }
+    if held {
+        // Begun for a bot outside the range (shard 0), then asked to write one inside it.
+        let mut tx = cluster.begin(10).await.unwrap();
+        tx.save(&bot_state(10)).await.unwrap();
+        let err = tx.save(&bot_state(550)).await.unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::RangeMoving {
+                    start: 500,
+                    end: 600,
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+        tx.commit().await.unwrap();
+    }
+    let report = mover.await.unwrap().expect("move");
+    assert!(held, "the move never held its range ({report:?})");
+    assert_eq!(cluster.shard_of_id(550), 1);
+    cluster.close().await;
+}

@@ -183,6 +183,11 @@ impl Cluster {
         self.inner.map.read().expect("map lock").clone()
     }
 
+    /// The bot-id range a move is holding writes to, if one is.
+    pub fn held_range(&self) -> Option<Range<u64>> {
+        self.inner.holding.lock().expect("holding lock").clone()
+    }
+
     /// The shard bot id `id` is routed to.
     pub fn shard_of_id(&self, id: u64) -> usize {
         let map = self.inner.map.read().expect("map lock");
@@ -263,8 +268,10 @@ impl Cluster {
     }
 
     /// Routes `ids` to `to` from now on, and drops every cache entry the switch made stale.
+    ///
+    /// Needs no pass of its own: writes to `ids` are held (the hold waited for the ones in
+    /// flight), and the writes in flight are to other ids, whose routes do not change.
     async fn switch(&self, ids: &Range<u64>, to: usize) {
-        let _alone = self.inner.gate.write().await;
         {
             let mut map = self.inner.map.write().expect("map lock");
             let mut next = Vec::with_capacity(map.len() + 2);
@@ -658,6 +665,20 @@ pub struct ShardTransaction {
 
 impl ShardTransaction {
     fn check<E: BotEntity>(&self, key: &E::Key) -> Result<(), Error> {
+        // A range being moved: this transaction's pass cannot wait for the move (the move
+        // waits for passes), so the write is refused now rather than written to the source
+        // after its rows were copied.
+        let id = E::key_partition_key(key);
+        let held = self.cluster.held_range();
+        if let (Some(id), Some(range)) = (id, held) {
+            if range.contains(&id) {
+                return Err(Error::RangeMoving {
+                    start: range.start,
+                    end: range.end,
+                    waited: Duration::ZERO,
+                });
+            }
+        }
         let other = self.cluster.shard_of::<E>(key);
         if other == self.shard {
             return Ok(());
