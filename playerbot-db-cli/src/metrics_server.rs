@@ -24,7 +24,7 @@ pub(crate) fn parse_address(text: &str) -> Result<SocketAddr, String> {
 /// The recorder, installed, and the socket it will answer on.
 pub(crate) struct MetricsServer {
     handle: PrometheusHandle,
-    listener: std::sync::Mutex<Option<TcpListener>>,
+    listener: TcpListener,
     address: SocketAddr,
 }
 
@@ -39,7 +39,7 @@ pub(crate) async fn install(address: SocketAddr) -> Result<MetricsServer, Error>
     let address = listener.local_addr().unwrap_or(address);
     Ok(MetricsServer {
         handle,
-        listener: std::sync::Mutex::new(Some(listener)),
+        listener,
         address,
     })
 }
@@ -51,11 +51,10 @@ impl MetricsServer {
 
     /// Answers requests until the process ends; each answer exports `cluster`'s snapshot
     /// (every shard added up) first.
-    pub(crate) fn serve(&self, cluster: Cluster) {
-        let Some(listener) = self.listener.lock().expect("listener lock").take() else {
-            return;
-        };
-        let handle = self.handle.clone();
+    pub(crate) fn serve(self, cluster: Cluster) {
+        let MetricsServer {
+            handle, listener, ..
+        } = self;
         tokio::spawn(async move {
             loop {
                 let Ok((mut stream, _)) = listener.accept().await else {

@@ -22,6 +22,7 @@ pub mod adopted_ddl;
 pub mod entities;
 pub mod fixtures;
 pub mod round_trip;
+pub mod servers;
 
 /// The README's examples, run as doctests here, where an embedded server is at hand.
 #[cfg(doctest)]

@@ -1,56 +1,17 @@
 //! Shards and read replicas on real servers: a primary with a replica on MariaDB's own GTID
 //! replication, and two shards on two servers. Each test starts the servers it needs.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use playerbot_db::bots::BotState;
 use playerbot_db::cluster::{Cluster, ReadFrom, ReplicaPolicy, Topology};
-use playerbot_db::mysql_async::prelude::Queryable;
-use playerbot_db::mysql_async::Conn;
-use playerbot_db::session::connect_opts;
 use playerbot_db::{DbBuilder, Error, WriteBehindConfig};
 use playerbot_db_embedded::EmbeddedServer;
 use playerbot_db_tests::fixtures::bot_state;
-
-/// Runs `sql` on `server` (no database selected).
-async fn run(server: &EmbeddedServer, sql: &str) {
-    let mut conn = Conn::new(connect_opts(&server.url(), None).unwrap())
-        .await
-        .expect("connect");
-    conn.query_drop(sql)
-        .await
-        .unwrap_or_else(|err| panic!("{sql}: {err}"));
-    conn.disconnect().await.ok();
-}
-
-/// One number from `sql` on `server`, read directly (around the cluster).
-async fn number(server: &EmbeddedServer, sql: &str) -> u64 {
-    let mut conn = Conn::new(connect_opts(&server.url(), None).unwrap())
-        .await
-        .expect("connect");
-    let value: Option<u64> = conn.query_first(sql).await.unwrap();
-    conn.disconnect().await.ok();
-    value.unwrap_or(0)
-}
-
-fn game(server: &EmbeddedServer) -> String {
-    format!("{}game", server.url())
-}
+use playerbot_db_tests::servers::{eventually, game_url, number_on, run_on, two_shards};
 
 fn bot_state_only(builder: DbBuilder) -> DbBuilder {
     builder.register::<BotState>().cache::<BotState>(None)
-}
-
-/// Polls until `check` holds or 20 s pass; whether it held.
-async fn eventually(mut check: impl AsyncFnMut() -> bool) -> bool {
-    let started = Instant::now();
-    while started.elapsed() < Duration::from_secs(20) {
-        if check().await {
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    false
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -60,7 +21,7 @@ async fn reads_reach_the_replica_fall_back_to_the_primary_and_return() {
         .start()
         .await
         .expect("primary");
-    run(&primary, "CREATE DATABASE game").await;
+    run_on(&primary, "CREATE DATABASE game").await;
     let mut replica = primary.start_replica().await.expect("replica");
     // No background checks: this test decides when replicas are checked.
     let policy = ReplicaPolicy {
@@ -68,7 +29,7 @@ async fn reads_reach_the_replica_fall_back_to_the_primary_and_return() {
         catch_up_wait: Duration::from_secs(5),
         ..ReplicaPolicy::default()
     };
-    let topology = Topology::default().shard(0..u64::MAX, game(&primary), [game(&replica)]);
+    let topology = Topology::default().shard(0..u64::MAX, game_url(&primary), [game_url(&replica)]);
     let cluster = Cluster::build(topology, policy, bot_state_only)
         .await
         .expect("cluster");
@@ -138,7 +99,7 @@ async fn reads_reach_the_replica_fall_back_to_the_primary_and_return() {
     assert!(back, "{:?}", cluster.replica_health());
     assert!(
         eventually(async || {
-            number(
+            number_on(
                 &replica,
                 "SELECT health FROM game.bot_state WHERE bot_id = 7",
             )
@@ -153,34 +114,19 @@ async fn reads_reach_the_replica_fall_back_to_the_primary_and_return() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rows_land_on_the_shard_of_their_id_range() {
-    let (a, b) = (
-        EmbeddedServer::start().await.expect("shard 0"),
-        EmbeddedServer::start().await.expect("shard 1"),
-    );
-    for server in [&a, &b] {
-        run(server, "CREATE DATABASE game").await;
-    }
-    let topology = Topology::default()
-        .shard(0..1_000, game(&a), Vec::<String>::new())
-        .shard(1_000..u64::MAX, game(&b), Vec::<String>::new());
-    let cluster = Cluster::build(topology, ReplicaPolicy::default(), bot_state_only)
-        .await
-        .expect("cluster");
-    for shard in 0..2 {
-        cluster.primary(shard).create_tables().await.unwrap();
-    }
+    let (a, b, cluster) = two_shards(bot_state_only).await;
     let rows: Vec<BotState> = (990..1_010).map(bot_state).collect();
     let report = cluster.save_all(&rows).await.unwrap();
     assert_eq!(report.rows, 20);
     let count = "SELECT COUNT(*) FROM game.bot_state";
-    assert_eq!(number(&a, count).await, 10);
-    assert_eq!(number(&b, count).await, 10);
+    assert_eq!(number_on(&a, count).await, 10);
+    assert_eq!(number_on(&b, count).await, 10);
     assert_eq!(
-        number(&a, "SELECT MAX(bot_id) FROM game.bot_state").await,
+        number_on(&a, "SELECT MAX(bot_id) FROM game.bot_state").await,
         999
     );
     assert_eq!(
-        number(&b, "SELECT MIN(bot_id) FROM game.bot_state").await,
+        number_on(&b, "SELECT MIN(bot_id) FROM game.bot_state").await,
         1_000
     );
     // load_many over both shards, in the order asked.
@@ -193,7 +139,7 @@ async fn rows_land_on_the_shard_of_their_id_range() {
     assert_eq!(ids, [Some(1_005), None, Some(995), Some(1_009), None]);
     // Single writes route too.
     cluster.save(&bot_state(5_000)).await.unwrap();
-    assert_eq!(number(&b, count).await, 11);
+    assert_eq!(number_on(&b, count).await, 11);
 
     // A transaction stays on its shard.
     let mut tx = cluster.begin(5).await.unwrap();
@@ -211,23 +157,13 @@ async fn rows_land_on_the_shard_of_their_id_range() {
         "{err:?}"
     );
     tx.commit().await.unwrap();
-    assert_eq!(number(&a, count).await, 11);
-    assert_eq!(number(&b, count).await, 11);
+    assert_eq!(number_on(&a, count).await, 11);
+    assert_eq!(number_on(&b, count).await, 11);
     cluster.close().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn write_behind_keeps_writing_the_shards_that_are_up() {
-    let (a, mut b) = (
-        EmbeddedServer::start().await.expect("shard 0"),
-        EmbeddedServer::start().await.expect("shard 1"),
-    );
-    for server in [&a, &b] {
-        run(server, "CREATE DATABASE game").await;
-    }
-    let topology = Topology::default()
-        .shard(0..1_000, game(&a), Vec::<String>::new())
-        .shard(1_000..u64::MAX, game(&b), Vec::<String>::new());
     let configure = |builder: DbBuilder| {
         bot_state_only(builder)
             .max_reconnect_delay(Duration::from_millis(200))
@@ -237,25 +173,20 @@ async fn write_behind_keeps_writing_the_shards_that_are_up() {
                 ..WriteBehindConfig::default()
             })
     };
-    let cluster = Cluster::build(topology, ReplicaPolicy::default(), configure)
-        .await
-        .expect("cluster");
-    for shard in 0..2 {
-        cluster.primary(shard).create_tables().await.unwrap();
-    }
+    let (a, mut b, cluster) = two_shards(configure).await;
     b.kill();
     for bot_id in (900..1_100).step_by(10) {
         cluster.save_deferred(&bot_state(bot_id)).await.unwrap();
     }
     let count = "SELECT COUNT(*) FROM game.bot_state";
     // Shard 0's rows are written while shard 1 is down.
-    assert!(eventually(async || number(&a, count).await == 10).await);
+    assert!(eventually(async || number_on(&a, count).await == 10).await);
     let waiting = cluster.primary(1).write_behind_stats().depth;
     assert_eq!(waiting, 10, "shard 1's rows wait in its queue");
 
     // After the restart they land, none lost.
     b.restart().await.unwrap();
-    assert!(eventually(async || number(&b, count).await == 10).await);
+    assert!(eventually(async || number_on(&b, count).await == 10).await);
     tokio::time::timeout(Duration::from_secs(20), cluster.flush())
         .await
         .expect("flush in time")
@@ -284,24 +215,7 @@ impl Rng {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cluster_calls_cancelled_at_random_points_leave_nothing_behind() {
-    let (a, b) = (
-        EmbeddedServer::start().await.expect("shard 0"),
-        EmbeddedServer::start().await.expect("shard 1"),
-    );
-    for server in [&a, &b] {
-        run(server, "CREATE DATABASE game").await;
-    }
-    let topology = Topology::default()
-        .shard(0..1_000, game(&a), Vec::<String>::new())
-        .shard(1_000..u64::MAX, game(&b), Vec::<String>::new());
-    let cluster = Cluster::build(topology, ReplicaPolicy::default(), |builder| {
-        bot_state_only(builder).max_connections(4)
-    })
-    .await
-    .expect("cluster");
-    for shard in 0..2 {
-        cluster.primary(shard).create_tables().await.unwrap();
-    }
+    let (a, b, cluster) = two_shards(|builder| bot_state_only(builder).max_connections(4)).await;
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     // Each bulk call writes its own `flags` value over 900..1100 (100 rows on each shard).
     for call in 1..=150u32 {
@@ -340,10 +254,10 @@ async fn cluster_calls_cancelled_at_random_points_leave_nothing_behind() {
     for (server, ids, whole) in [(&a, "900 AND 999", 99), (&b, "1000 AND 1099", 100)] {
         let open = "SELECT COUNT(*) FROM information_schema.INNODB_TRX";
         assert!(
-            eventually(async || number(server, open).await == 0).await,
+            eventually(async || number_on(server, open).await == 0).await,
             "a transaction stayed open"
         );
-        let values = number(
+        let values = number_on(
             server,
             &format!(
                 "SELECT COUNT(DISTINCT flags) FROM game.bot_state \
@@ -351,7 +265,7 @@ async fn cluster_calls_cancelled_at_random_points_leave_nothing_behind() {
             ),
         )
         .await;
-        let rows = number(
+        let rows = number_on(
             server,
             &format!(
                 "SELECT COUNT(*) FROM game.bot_state WHERE bot_id BETWEEN {ids} AND bot_id <> 950"

@@ -7,32 +7,14 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use playerbot_db::bots::{BotEvent, BotState};
-use playerbot_db::cluster::{Cluster, MoveError, ReadFrom, ReplicaPolicy, Topology};
+use playerbot_db::cluster::{MoveError, ReadFrom};
 use playerbot_db::mysql_async::prelude::Queryable;
 use playerbot_db::mysql_async::Conn;
 use playerbot_db::session::connect_opts;
 use playerbot_db::{DbBuilder, Error, WriteBehindConfig};
 use playerbot_db_embedded::EmbeddedServer;
 use playerbot_db_tests::fixtures::bot_state;
-
-async fn run(server: &EmbeddedServer, sql: &str) {
-    let mut conn = Conn::new(connect_opts(&server.url(), None).unwrap())
-        .await
-        .expect("connect");
-    conn.query_drop(sql)
-        .await
-        .unwrap_or_else(|err| panic!("{sql}: {err}"));
-    conn.disconnect().await.ok();
-}
-
-async fn number(server: &EmbeddedServer, sql: &str) -> u64 {
-    let mut conn = Conn::new(connect_opts(&server.url(), None).unwrap())
-        .await
-        .expect("connect");
-    let value: Option<u64> = conn.query_first(sql).await.unwrap();
-    conn.disconnect().await.ok();
-    value.unwrap_or(0)
-}
+use playerbot_db_tests::servers::{number_on, run_on, two_shards};
 
 /// `(bot_id, flags)` of every bot_state row in `ids` on `server`.
 async fn flags(server: &EmbeddedServer, ids: &str) -> HashMap<u32, u32> {
@@ -49,6 +31,19 @@ async fn flags(server: &EmbeddedServer, ids: &str) -> HashMap<u32, u32> {
     rows.into_iter().collect()
 }
 
+/// `per_bot` events of each bot of `bots`.
+fn events_of(bots: std::ops::Range<u32>, per_bot: u32) -> Vec<BotEvent> {
+    bots.flat_map(|bot_id| {
+        (0..per_bot).map(move |i| BotEvent {
+            bot_id,
+            event: format!("e{i}"),
+            value: i64::from(i),
+            expires_at: 1_800_000_000,
+        })
+    })
+    .collect()
+}
+
 fn configure(builder: DbBuilder) -> DbBuilder {
     builder
         .register::<BotState>()
@@ -59,45 +54,12 @@ fn configure(builder: DbBuilder) -> DbBuilder {
         })
 }
 
-async fn two_shards() -> (EmbeddedServer, EmbeddedServer, Cluster) {
-    let (a, b) = (
-        EmbeddedServer::start().await.expect("shard 0"),
-        EmbeddedServer::start().await.expect("shard 1"),
-    );
-    for server in [&a, &b] {
-        run(server, "CREATE DATABASE game").await;
-    }
-    let topology = Topology::default()
-        .shard(0..1_000, format!("{}game", a.url()), Vec::<String>::new())
-        .shard(
-            1_000..u64::MAX,
-            format!("{}game", b.url()),
-            Vec::<String>::new(),
-        );
-    let cluster = Cluster::build(topology, ReplicaPolicy::default(), configure)
-        .await
-        .expect("cluster");
-    for shard in 0..2 {
-        cluster.primary(shard).create_tables().await.unwrap();
-    }
-    (a, b, cluster)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_range_moves_while_writers_keep_saving_to_it() {
-    let (a, b, cluster) = two_shards().await;
+    let (a, b, cluster) = two_shards(configure).await;
     let rows: Vec<BotState> = (0..1_000).map(bot_state).collect();
     cluster.save_all(&rows).await.unwrap();
-    let events: Vec<BotEvent> = (400..700)
-        .flat_map(|bot_id| {
-            (0..5).map(move |i| BotEvent {
-                bot_id,
-                event: format!("e{i}"),
-                value: i64::from(i),
-                expires_at: 1_800_000_000,
-            })
-        })
-        .collect();
+    let events = events_of(400..700, 5);
     cluster.save_all(&events).await.unwrap();
 
     // Writers save bots 400..700 (inside and around the moved range) the whole time, some
@@ -170,7 +132,7 @@ async fn a_range_moves_while_writers_keep_saving_to_it() {
         assert_eq!(found, Some(flags), "bot {bot_id}");
     }
     assert_eq!(
-        number(
+        number_on(
             &b,
             "SELECT COUNT(*) FROM game.bot_event WHERE bot_id BETWEEN 500 AND 599"
         )
@@ -178,7 +140,7 @@ async fn a_range_moves_while_writers_keep_saving_to_it() {
         500
     );
     assert_eq!(
-        number(
+        number_on(
             &a,
             "SELECT COUNT(*) FROM game.bot_event WHERE bot_id BETWEEN 500 AND 599"
         )
@@ -192,7 +154,7 @@ async fn a_range_moves_while_writers_keep_saving_to_it() {
         .unwrap();
     assert_eq!(loaded.map(|b| b.flags), last.get(&550).copied());
     // The journal on the target says done.
-    let done = number(
+    let done = number_on(
         &b,
         "SELECT COUNT(*) FROM game.playerbot_db_shard_moves WHERE state = 'done'",
     )
@@ -217,7 +179,7 @@ async fn a_range_moves_while_writers_keep_saving_to_it() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_interrupted_move_is_finished_after_its_switch_and_rolled_back_before() {
-    let (a, b, cluster) = two_shards().await;
+    let (a, b, cluster) = two_shards(configure).await;
     let rows: Vec<BotState> = (0..1_000).map(bot_state).collect();
     cluster.save_all(&rows).await.unwrap();
     let journal = "CREATE TABLE IF NOT EXISTS game.playerbot_db_shard_moves (\
@@ -225,13 +187,13 @@ async fn an_interrupted_move_is_finished_after_its_switch_and_rolled_back_before
          from_shard INT UNSIGNED NOT NULL, to_shard INT UNSIGNED NOT NULL, \
          state VARCHAR(16) NOT NULL, updated_at TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6), \
          PRIMARY KEY (first_id, end_id))";
-    run(&b, journal).await;
+    run_on(&b, journal).await;
 
     // Stopped before its switch: part of the range copied, the journal at "copying".
     for bot_id in 100..150 {
         cluster.primary(1).save(&bot_state(bot_id)).await.unwrap();
     }
-    run(
+    run_on(
         &b,
         "INSERT INTO game.playerbot_db_shard_moves (first_id, end_id, from_shard, to_shard, state) \
          VALUES (100, 200, 0, 1, 'copying')",
@@ -247,7 +209,7 @@ async fn an_interrupted_move_is_finished_after_its_switch_and_rolled_back_before
     for bot_id in 300..400 {
         cluster.primary(1).save(&bot_state(bot_id)).await.unwrap();
     }
-    run(
+    run_on(
         &b,
         "INSERT INTO game.playerbot_db_shard_moves (first_id, end_id, from_shard, to_shard, state) \
          VALUES (300, 400, 0, 1, 'switched')",
@@ -268,7 +230,7 @@ async fn an_interrupted_move_is_finished_after_its_switch_and_rolled_back_before
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_move_cancelled_at_random_points_loses_no_write() {
-    let (a, b, cluster) = two_shards().await;
+    let (a, b, cluster) = two_shards(configure).await;
     let rows: Vec<BotState> = (0..1_000).map(bot_state).collect();
     cluster.save_all(&rows).await.unwrap();
     let stop = Arc::new(AtomicBool::new(false));
@@ -352,20 +314,11 @@ async fn a_move_cancelled_at_random_points_loses_no_write() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_transaction_cannot_write_into_a_range_being_moved() {
-    let (_a, _b, cluster) = two_shards().await;
+    let (_a, _b, cluster) = two_shards(configure).await;
     let rows: Vec<BotState> = (0..1_000).map(bot_state).collect();
     cluster.save_all(&rows).await.unwrap();
     // Enough rows in the range that the copy takes a while.
-    let events: Vec<BotEvent> = (500..600)
-        .flat_map(|bot_id| {
-            (0..200).map(move |i| BotEvent {
-                bot_id,
-                event: format!("e{i}"),
-                value: i64::from(i),
-                expires_at: 1_800_000_000,
-            })
-        })
-        .collect();
+    let events = events_of(500..600, 200);
     cluster.save_all(&events).await.unwrap();
     let mover = {
         let cluster = cluster.clone();

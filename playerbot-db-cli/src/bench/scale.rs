@@ -7,9 +7,6 @@ use std::time::Instant;
 
 use playerbot_db::bots::BotState;
 use playerbot_db::cluster::{Cluster, ReadFrom, ReplicaPolicy, Topology};
-use playerbot_db::mysql_async::prelude::Queryable;
-use playerbot_db::mysql_async::Conn;
-use playerbot_db::session::connect_opts;
 use playerbot_db::DbBuilder;
 use playerbot_db_embedded::EmbeddedServer;
 
@@ -17,6 +14,7 @@ use super::measure::Samples;
 use super::scenarios::Outcome;
 use super::seed_state;
 use crate::error::Error;
+use crate::target::Target;
 
 /// Tasks reading at once in `replica_read`.
 const READERS: usize = 8;
@@ -31,13 +29,7 @@ fn bot_state_only(builder: DbBuilder) -> DbBuilder {
 }
 
 async fn create_database(server: &EmbeddedServer, name: &str) -> Result<(), Error> {
-    let opts = connect_opts(&server.url(), None).map_err(playerbot_db::mysql_async::Error::from)?;
-    let mut conn = Conn::new(opts).await?;
-    let name = playerbot_db::sql::Name::new("database", name).map_err(playerbot_db::Error::from)?;
-    conn.query_drop(playerbot_db::sql::admin::create_database(&name))
-        .await?;
-    conn.disconnect().await?;
-    Ok(())
+    Target::with_server(server.url()).fresh_database(name).await
 }
 
 /// `READERS` tasks doing `n` point loads between them, reading from `spread(task)`; the

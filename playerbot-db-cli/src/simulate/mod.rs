@@ -48,9 +48,10 @@ pub(crate) async fn run(options: Options) -> Result<(), Error> {
         builder.register_bot_schema().max_connections(8)
     })
     .await?;
-    if let Some(server) = &metrics {
+    if let Some(server) = metrics {
+        let address = server.address();
         server.serve(cluster.clone());
-        eprintln!("metrics on http://{}/metrics", server.address());
+        eprintln!("metrics on http://{address}/metrics");
     }
     eprintln!(
         "{} bots at {} Hz for {} s",

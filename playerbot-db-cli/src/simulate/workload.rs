@@ -173,10 +173,12 @@ pub(super) async fn run(db: &Cluster, options: &Options) -> Result<Run, Error> {
             let misses = cache_misses(db);
             let at = Instant::now();
             let loaded = db.load_from::<BotState>(&bot_id, ReadFrom::Primary).await?;
+            // Timed before the counters are read again, which is not the load's cost.
+            let took = at.elapsed();
             if cache_misses(db) == misses {
-                tally.memory_loads.record(at);
+                tally.memory_loads.push(took);
             } else {
-                tally.server_loads.record(at);
+                tally.server_loads.push(took);
             }
             if loaded.as_ref() != last.get(&bot_id) {
                 return Err(Error::Failed(format!(

@@ -416,10 +416,18 @@ impl Cluster {
     where
         E: BotEntity + Clone + Send + Sync + 'static,
     {
-        let ids: Vec<u64> = rows.iter().filter_map(|row| row.partition_key()).collect();
         let _pass = self
-            .write_pass(|range| ids.iter().any(|id| range.contains(id)))
+            .write_pass(|range| {
+                rows.iter()
+                    .filter_map(|row| row.partition_key())
+                    .any(|id| range.contains(&id))
+            })
             .await?;
+        // All on one shard (one server, or a call for one bot): no copies, no tasks.
+        if let Some(shard) = self.only_shard(rows.iter().map(|row| self.shard_of::<E>(&row.key())))
+        {
+            return self.primary(shard).save_all(rows).await;
+        }
         let mut by_shard: HashMap<usize, Vec<E>> = HashMap::new();
         for row in rows {
             by_shard
@@ -465,20 +473,8 @@ impl Cluster {
         key: &E::Key,
         from: ReadFrom,
     ) -> Result<Option<E>, Error> {
-        let shard = &self.inner.shards[self.shard_of::<E>(key)];
-        if let Some(replica) = self.replica_for(shard, from).await {
-            match replica.db.load::<E>(key).await {
-                Ok(found) => {
-                    self.inner.replica_reads.fetch_add(1, Ordering::Relaxed);
-                    return Ok(found);
-                }
-                Err(err) => replica.fail(format!("a read failed: {err}")),
-            }
-        }
-        if from != ReadFrom::Primary {
-            self.inner.fallbacks.fetch_add(1, Ordering::Relaxed);
-        }
-        shard.primary.load::<E>(key).await
+        self.read_on(self.shard_of::<E>(key), from, |db| db.load::<E>(key))
+            .await
     }
 
     /// Loads every key of `keys` from `from`, the shards at the same time; results in the
@@ -492,6 +488,9 @@ impl Cluster {
         E: BotEntity + Clone + Send + Sync + 'static,
         E::Key: Send + Sync,
     {
+        if let Some(shard) = self.only_shard(keys.iter().map(|key| self.shard_of::<E>(key))) {
+            return self.load_many_on::<E>(shard, keys, from).await;
+        }
         let mut by_shard: HashMap<usize, Vec<(usize, E::Key)>> = HashMap::new();
         for (position, key) in keys.iter().enumerate() {
             by_shard
@@ -529,9 +528,25 @@ impl Cluster {
         keys: &[E::Key],
         from: ReadFrom,
     ) -> Result<Vec<Option<E>>, Error> {
+        self.read_on(shard, from, |db| db.load_many::<E>(keys))
+            .await
+    }
+
+    /// Runs `read` on a replica of `shard` as `from` asks, or on its primary: when `from`
+    /// is the primary, when no replica is in rotation or caught up, or when the replica's
+    /// read fails (it leaves the rotation; the caller sees no error).
+    async fn read_on<'a, T, Fut>(
+        &'a self,
+        shard: usize,
+        from: ReadFrom,
+        read: impl Fn(&'a Db) -> Fut,
+    ) -> Result<T, Error>
+    where
+        Fut: std::future::Future<Output = Result<T, Error>>,
+    {
         let shard = &self.inner.shards[shard];
         if let Some(replica) = self.replica_for(shard, from).await {
-            match replica.db.load_many::<E>(keys).await {
+            match read(&replica.db).await {
                 Ok(found) => {
                     self.inner.replica_reads.fetch_add(1, Ordering::Relaxed);
                     return Ok(found);
@@ -542,7 +557,13 @@ impl Cluster {
         if from != ReadFrom::Primary {
             self.inner.fallbacks.fetch_add(1, Ordering::Relaxed);
         }
-        shard.primary.load_many::<E>(keys).await
+        read(&shard.primary).await
+    }
+
+    /// The one shard every item of `shards` names; `None` when they name several (or none).
+    fn only_shard(&self, mut shards: impl Iterator<Item = usize>) -> Option<usize> {
+        let first = shards.next()?;
+        shards.all(|shard| shard == first).then_some(first)
     }
 
     /// The replica a read from `from` goes to, `None` for the primary.

@@ -293,11 +293,14 @@ async fn copy_table(
         };
         let mut conn = target.conn().await?;
         let dialect = conn.dialect();
-        for group in rows.chunks(ROWS_PER_INSERT) {
+        let mut rows = rows.into_iter().peekable();
+        while rows.peek().is_some() {
+            let group: Vec<Row> = rows.by_ref().take(ROWS_PER_INSERT).collect();
             let sql = insert_rows(meta, dialect, &names, group.len());
-            let params: Vec<Value> = group.iter().flat_map(|row| row.clone().unwrap()).collect();
-            conn.exec_drop(sql, Params::Positional(params)).await?;
             copied += group.len() as u64;
+            // The rows' own values, moved, not copied.
+            let params: Vec<Value> = group.into_iter().flat_map(Row::unwrap).collect();
+            conn.exec_drop(sql, Params::Positional(params)).await?;
         }
         start = end;
     }
