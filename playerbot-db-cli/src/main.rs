@@ -7,6 +7,7 @@ mod explain;
 mod metrics_server;
 mod migrate;
 mod partitions;
+mod shard;
 mod simulate;
 mod stats;
 mod target;
@@ -80,6 +81,51 @@ enum Command {
   playerbot-db explain --url mysql://bots:secret@127.0.0.1:3306/characters
   playerbot-db explain --verbose                     also print every statement's text")]
     Explain(ExplainArgs),
+    /// The shard map every process of a cluster follows: show it, move a bot-id range to
+    /// another shard while the game keeps writing, or roll back a move that stopped.
+    #[command(after_help = "Examples:
+  playerbot-db shard show --shards shards.txt
+  playerbot-db shard move --shards shards.txt --range 1000..2000 --to 1
+  playerbot-db shard rollback --shards shards.txt --range 1000..2000 --to 1
+
+Every process built on the same shard map follows the copy kept on shard 0: a move holds
+the game's writes to the range (they wait, up to 5 s each), copies and verifies the rows,
+switches the routes for every process, then deletes the range from the old shard. A move
+that stopped is finished or restarted by running it again.")]
+    Shard {
+        #[command(subcommand)]
+        action: ShardCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ShardCommand {
+    /// Print the routes, the range a move holds, and the processes following the map.
+    Show(ShardMapArg),
+    /// Move bot ids START..END to another shard.
+    Move(ShardMoveArgs),
+    /// Undo a move that stopped before its switch (its copy is deleted).
+    Rollback(ShardMoveArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct ShardMapArg {
+    /// The shard map (one `START..END PRIMARY_URL [REPLICA_URL …]` per line); default:
+    /// PLAYERBOT_DB_SHARDS.
+    #[arg(long)]
+    shards: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+struct ShardMoveArgs {
+    #[command(flatten)]
+    map: ShardMapArg,
+    /// The bot ids, START..END (END not included).
+    #[arg(long, value_parser = shard::parse_range)]
+    range: std::ops::Range<u64>,
+    /// The shard they go to (0 is the first line of the map).
+    #[arg(long)]
+    to: usize,
 }
 
 #[derive(Debug, clap::Args)]
@@ -295,6 +341,23 @@ fn main() -> ExitCode {
             Command::Explain(args) => explain::run(args.url, args.verbose).await,
             Command::Partitions(args) => partitions::run(args.url, &args.table, args.ensure).await,
             Command::Entity(args) => entity::run(args.url, args.table).await,
+            Command::Shard { action } => match action {
+                ShardCommand::Show(map) => shard::run(map.shards, shard::Action::Show).await,
+                ShardCommand::Move(args) => {
+                    let action = shard::Action::Move {
+                        range: args.range,
+                        to: args.to,
+                    };
+                    shard::run(args.map.shards, action).await
+                }
+                ShardCommand::Rollback(args) => {
+                    let action = shard::Action::Rollback {
+                        range: args.range,
+                        to: args.to,
+                    };
+                    shard::run(args.map.shards, action).await
+                }
+            },
         }
     });
     match result {

@@ -25,6 +25,7 @@ pub mod moving;
 pub mod partition;
 pub mod plan;
 pub mod replication;
+pub mod routing;
 pub mod rows;
 pub mod session;
 

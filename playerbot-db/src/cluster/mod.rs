@@ -10,6 +10,7 @@
 mod aggregate;
 mod moving;
 mod replica;
+mod routing;
 mod topology;
 
 use std::collections::HashMap;
@@ -20,6 +21,7 @@ use std::time::Duration;
 
 pub use moving::{MoveError, MoveReport};
 pub use replica::ReplicaHealth;
+pub use routing::{Follower, SharedMap};
 pub use topology::{ShardSpec, Topology, TopologyError, SHARDS_ENV};
 
 use replica::Replica;
@@ -58,6 +60,14 @@ pub struct ReplicaPolicy {
     /// [`Error::RangeMoving`] (default 5 s); a move also gives up waiting for writes in
     /// flight after this long.
     pub move_wait: Duration,
+    /// How often each process reads the shard map shared on the first shard (default
+    /// 100 ms): how soon it takes in a hold or a switch made by another process.
+    pub route_poll: Duration,
+    /// A process not heard from for this long is silent (default 3 s): a move refuses to
+    /// start or go on while one is, since it may still write on routes it cannot update.
+    pub silent_after: Duration,
+    /// A process not heard from for this long has stopped and is forgotten (default 60 s).
+    pub forget_after: Duration,
 }
 
 impl Default for ReplicaPolicy {
@@ -68,6 +78,9 @@ impl Default for ReplicaPolicy {
             check_every: Duration::from_secs(1),
             catch_up_wait: Duration::from_millis(200),
             move_wait: Duration::from_secs(5),
+            route_poll: Duration::from_millis(100),
+            silent_after: Duration::from_secs(3),
+            forget_after: Duration::from_secs(60),
         }
     }
 }
@@ -97,6 +110,8 @@ struct ClusterInner {
     moves: Arc<tokio::sync::Mutex<()>>,
     shards: Vec<Shard>,
     policy: ReplicaPolicy,
+    /// This process in the shard map shared on the first shard (with two shards or more).
+    member: Option<routing::Member>,
     /// Reads that asked for a replica and got one.
     replica_reads: AtomicU64,
     /// Reads that asked for a replica and went to the primary (none in rotation, behind,
@@ -148,12 +163,14 @@ impl Cluster {
                 next: AtomicUsize::new(0),
             });
         }
-        let map = topology
+        let map: routing::Routes = topology
             .shards()
             .iter()
             .enumerate()
             .map(|(index, spec)| (spec.ids.clone(), index))
             .collect();
+        let member = (shards.len() > 1).then(routing::Member::new);
+        let initial = map.clone();
         let inner = Arc::new(ClusterInner {
             topology,
             map: std::sync::RwLock::new(map),
@@ -163,13 +180,24 @@ impl Cluster {
             moves: Arc::new(tokio::sync::Mutex::new(())),
             shards,
             policy,
+            member,
             replica_reads: AtomicU64::new(0),
             fallbacks: AtomicU64::new(0),
         });
         if inner.shards.iter().any(|shard| !shard.replicas.is_empty()) {
             tokio::spawn(check_replicas(Arc::downgrade(&inner)));
         }
-        Ok(Cluster { inner })
+        let cluster = Cluster { inner };
+        if cluster.inner.member.is_some() {
+            // The shared map wins over the topology's ranges: moves made by any process
+            // since are in it. A move holding a range now is held here from the start.
+            let (routes, version) = routing::prepare(&cluster, &initial).await?;
+            cluster.set_routes(routes);
+            cluster.routes_taken_in(version);
+            cluster.follow_once().await?;
+            tokio::spawn(routing::follow(Arc::downgrade(&cluster.inner)));
+        }
+        Ok(cluster)
     }
 
     /// The shard map the cluster was built with (moves change [`routes`](Self::routes), not
@@ -249,9 +277,38 @@ impl Cluster {
             .await
     }
 
-    /// Holds writes to `ids` until the returned guard is dropped; returns once the writes
-    /// in flight have ended.
+    /// Holds writes to `ids`, in this process and (through the shared map) in every other,
+    /// until the returned guard is dropped; returns once the writes in flight everywhere
+    /// have ended and every process has flushed its queued writes to the range.
     async fn hold(&self, ids: Range<u64>) -> Result<HoldGuard, Error> {
+        // The token is known before the hold is sent: a move dropped at any point lets go
+        // of its own hold, and never of a later one.
+        let token = routing::random_id();
+        let guard = HoldGuard {
+            cluster: self.clone(),
+            shared: self.inner.member.as_ref().map(|_| token),
+        };
+        let held = async {
+            let epoch = self.hold_shared(&ids, token).await?;
+            self.hold_local(ids).await?;
+            if let Some(epoch) = epoch {
+                self.wait_for_peers("stop writing to the range", |held, _| held >= epoch)
+                    .await?;
+            }
+            Ok::<_, Error>(())
+        };
+        match held.await {
+            Ok(()) => Ok(guard),
+            Err(err) => {
+                guard.release().await;
+                Err(err)
+            }
+        }
+    }
+
+    /// Holds writes to `ids` made through this handle; returns once the writes in flight
+    /// have ended.
+    async fn hold_local(&self, ids: Range<u64>) -> Result<(), Error> {
         let wait = self.inner.policy.move_wait;
         let alone = tokio::time::timeout(wait, self.inner.gate.write())
             .await
@@ -262,36 +319,46 @@ impl Cluster {
             })?;
         *self.inner.holding.lock().expect("holding lock") = Some(ids);
         drop(alone);
-        Ok(HoldGuard {
-            cluster: self.clone(),
-        })
+        Ok(())
     }
 
-    /// Routes `ids` to `to` from now on, and drops every cache entry the switch made stale.
+    /// Lets the writes held here go.
+    fn release_hold(&self) {
+        *self.inner.holding.lock().expect("holding lock") = None;
+        self.inner.released.notify_waiters();
+    }
+
+    /// Routes `ids` to `to` from now on, in the shared map and here; returns the shared
+    /// map's new version (`None` with one shard).
     ///
     /// Needs no pass of its own: writes to `ids` are held (the hold waited for the ones in
     /// flight), and the writes in flight are to other ids, whose routes do not change.
-    async fn switch(&self, ids: &Range<u64>, to: usize) {
-        {
-            let mut map = self.inner.map.write().expect("map lock");
-            let mut next = Vec::with_capacity(map.len() + 2);
-            for (range, shard) in map.drain(..) {
-                if range.end <= ids.start || ids.end <= range.start {
-                    next.push((range, shard));
-                    continue;
-                }
-                if range.start < ids.start {
-                    next.push((range.start..ids.start, shard));
-                }
-                next.push((range.start.max(ids.start)..range.end.min(ids.end), to));
-                if ids.end < range.end {
-                    next.push((ids.end..range.end, shard));
-                }
+    async fn switch(&self, ids: &Range<u64>, to: usize) -> Result<Option<u64>, Error> {
+        match self.switch_shared(ids, to).await? {
+            Some((routes, version)) => {
+                self.set_routes(routes);
+                Ok(Some(version))
             }
-            *map = next;
+            None => {
+                let routes = routing::split(&self.routes(), ids, to);
+                self.set_routes(routes);
+                Ok(None)
+            }
         }
-        for shard in &self.inner.shards {
-            shard.primary.pool.registry.clear_all_caches();
+    }
+
+    /// Routes by `routes` from now on, and drops every cache entry a change made stale.
+    fn set_routes(&self, routes: routing::Routes) {
+        let changed = {
+            let mut map = self.inner.map.write().expect("map lock");
+            let changed = *map != routes;
+            *map = routes;
+            changed
+        };
+        if changed {
+            for shard in &self.inner.shards {
+                shard.primary.pool.registry.clear_all_caches();
+            }
         }
     }
 
@@ -399,8 +466,10 @@ impl Cluster {
             .await
     }
 
-    /// Closes every pool (each primary drains its queue first).
+    /// Closes every pool (each primary drains its queue first), after leaving the shared
+    /// shard map.
     pub async fn close(&self) {
+        self.leave().await;
         for shard in &self.inner.shards {
             shard.primary.close().await;
             for replica in &shard.replicas {
@@ -648,15 +717,42 @@ impl Cluster {
     }
 }
 
-/// Lets the writes held by a move go when dropped (also when the move fails or is dropped).
+/// Lets the writes held by a move go when dropped (also when the move fails or is dropped),
+/// here and, unless a switch already did, in the shared map.
 struct HoldGuard {
     cluster: Cluster,
+    /// The shared hold's token, while it is this move's to let go of.
+    shared: Option<u64>,
+}
+
+impl HoldGuard {
+    /// Lets go now, waiting for the shared map to say so (a dropped guard only starts that).
+    async fn release(mut self) {
+        if let Some(token) = self.shared.take() {
+            self.cluster.disown(token);
+            if let Err(err) = self.cluster.release_shared(token).await {
+                tracing::warn!("letting go of a shared hold failed: {err}");
+            }
+        }
+    }
 }
 
 impl Drop for HoldGuard {
     fn drop(&mut self) {
-        *self.cluster.inner.holding.lock().expect("holding lock") = None;
-        self.cluster.inner.released.notify_waiters();
+        self.cluster.release_hold();
+        if let Some(token) = self.shared.take() {
+            self.cluster.disown(token);
+            // Drop cannot wait: the shared hold goes in a task of its own. Without a runtime
+            // (the process is ending) it stays until a rerun or a rollback of the move.
+            if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+                let cluster = self.cluster.clone();
+                runtime.spawn(async move {
+                    if let Err(err) = cluster.release_shared(token).await {
+                        tracing::warn!("letting go of a shared hold failed: {err}");
+                    }
+                });
+            }
+        }
     }
 }
 

@@ -1,7 +1,7 @@
 //! Moving a bot-id range to another shard, while the game keeps writing.
 //!
-//! The move holds writes to the range (others go on), drains the source shard's
-//! write-behind queue, copies the range's rows of every partitioned entity to the target,
+//! The move holds writes to the range in every process (others go on; see `routing`),
+//! drains the source shard's write-behind queue, copies the range's rows of every partitioned entity to the target,
 //! compares row counts and checksums on both sides, switches the routing, lets the held
 //! writes go (now to the target), and deletes the rows from the source. A journal on the
 //! target shard records each step, so a move that was interrupted is finished (after the
@@ -59,6 +59,31 @@ pub enum MoveError {
         /// Their checksum.
         target_sum: u64,
     },
+    /// Another range is being moved (one move at a time in a cluster).
+    #[error("bot ids {start}..{end} are being moved; one move at a time (roll that one back if its mover stopped)")]
+    Busy {
+        /// The held range's first id.
+        start: u64,
+        /// Its end.
+        end: u64,
+    },
+    /// A process following the shard map has not been heard from lately: it may still be
+    /// writing on routes it can no longer update.
+    #[error("process {name} has not been heard from for {silent_for:?}: a move waits until it is back or forgotten")]
+    SilentProcess {
+        /// The process, as it named itself.
+        name: String,
+        /// Since when.
+        silent_for: Duration,
+    },
+    /// A process did not answer in time.
+    #[error("process {name} did not {what} within the move's wait")]
+    NoAnswer {
+        /// The process.
+        name: String,
+        /// What it was asked to do.
+        what: &'static str,
+    },
     /// The journal says the move got past the switch: it can only be finished.
     #[error("the move of bot ids {start}..{end} was already switched; run it again to finish it")]
     AlreadySwitched {
@@ -91,11 +116,16 @@ impl Cluster {
     /// longer holds them. Writes to the range wait meanwhile, at most
     /// [`ReplicaPolicy::move_wait`](super::ReplicaPolicy::move_wait) each.
     ///
+    /// With two shards or more, every process following the shared shard map (every
+    /// [`Cluster`] built on this topology, in any process) holds its writes to the range
+    /// too, and the move waits for each to answer; see [`ReplicaPolicy`](super::ReplicaPolicy)
+    /// for how long.
+    ///
     /// Dropped before its copy is verified, the move is abandoned (held writes go on to the
     /// source; running it again starts over); dropped after, it completes in the
-    /// background. A process that stops after the switch must run the move again before it
-    /// lets the game write to the range: the routing it was built with still names the
-    /// source.
+    /// background. If the process stops in between, the range stays held (writes to it fail
+    /// with [`Error::RangeMoving`] after the wait) until the move is run again, which
+    /// finishes or restarts it, or [rolled back](Self::rollback_move).
     pub async fn move_range(&self, ids: Range<u64>, to: usize) -> Result<MoveReport, Error> {
         let one_at_a_time = std::sync::Arc::clone(&self.inner.moves).lock_owned().await;
         let from = self.owner_of(&ids)?;
@@ -116,7 +146,8 @@ impl Cluster {
         if state.as_deref() == Some(SWITCHED) {
             // An earlier run switched and stopped before deleting: routing goes to the
             // target from now on, and the source's copy goes.
-            self.switch(&ids, to).await;
+            let version = self.switch(&ids, to).await?;
+            self.wait_for_routes(version).await?;
             self.finish(&ids, from, to).await?;
             return Ok(MoveReport {
                 resumed: true,
@@ -132,7 +163,7 @@ impl Cluster {
                 // Nothing switched: the copy goes, the writes go on to the source.
                 let _ = remove_range(&target, &self.partitioned(to), &ids).await;
                 let _ = record_state(&target, &ids, from, to, ROLLED_BACK).await;
-                drop(hold);
+                hold.release().await;
                 return Err(err);
             }
         };
@@ -141,10 +172,15 @@ impl Cluster {
         // after the routing moved on.
         let cluster = self.clone();
         let commit = tokio::spawn(async move {
+            let mut hold = hold;
             record_state(&target, &ids, from, to, SWITCHED).await?;
-            cluster.switch(&ids, to).await;
+            let version = cluster.switch(&ids, to).await?;
+            // The switch let go of the shared hold with the old routes.
+            hold.shared = None;
             let held = started.elapsed();
             drop(hold);
+            // Every process reads the range from the target before the source's rows go.
+            cluster.wait_for_routes(version).await?;
             cluster.finish(&ids, from, to).await?;
             drop(one_at_a_time);
             Ok::<_, Error>(held)
@@ -170,12 +206,25 @@ impl Cluster {
                 end: ids.end,
             }
             .into()),
-            None | Some(ROLLED_BACK) => Ok(()),
+            None | Some(ROLLED_BACK) => self.release_shared_range(&ids).await,
             Some(_) => {
                 let from = self.owner_of(&ids)?;
+                // Writes to the range go on to the source only once the copy is gone.
                 remove_range(&target, &self.partitioned(to), &ids).await?;
-                record_state(&target, &ids, from, to, ROLLED_BACK).await
+                record_state(&target, &ids, from, to, ROLLED_BACK).await?;
+                self.release_shared_range(&ids).await
             }
+        }
+    }
+
+    /// Waits until every other process routes by `version` of the shared map (or later).
+    async fn wait_for_routes(&self, version: Option<u64>) -> Result<(), Error> {
+        match version {
+            Some(version) => {
+                self.wait_for_peers("take in the new routes", |_, routes| routes >= version)
+                    .await
+            }
+            None => Ok(()),
         }
     }
 

@@ -53,6 +53,16 @@ pub enum TopologyError {
         /// Where it should start.
         expected: u64,
     },
+    /// The shard map shared on the first shard routes ids to a shard this topology lacks.
+    #[error("the shared shard map routes ids from {start} to shard {shard}, but this topology has {shards} shards")]
+    SharedRoutes {
+        /// The range's first id.
+        start: u64,
+        /// The shard it names.
+        shard: usize,
+        /// The shards this topology has.
+        shards: usize,
+    },
     /// A line of the text form did not parse.
     #[error("shard map line {line}: {problem}; the form is `0..50000 mysql://primary/db [mysql://replica/db …]`")]
     BadLine {

@@ -1,0 +1,117 @@
+//! `playerbot-db shard`: the shard map every process of a cluster follows — show it, move a
+//! bot-id range to another shard while the game runs, or roll back a stopped move.
+
+use std::ops::Range;
+use std::path::PathBuf;
+
+use playerbot_db::cluster::{Cluster, ReplicaPolicy, SharedMap, Topology};
+
+use crate::error::Error;
+
+pub(crate) enum Action {
+    Show,
+    Move { range: Range<u64>, to: usize },
+    Rollback { range: Range<u64>, to: usize },
+}
+
+pub(crate) async fn run(shards: Option<PathBuf>, action: Action) -> Result<(), Error> {
+    let topology = match shards {
+        Some(path) => Topology::from_file(path)?,
+        None => match Topology::from_env() {
+            Some(topology) => topology.map_err(playerbot_db::Error::from)?,
+            None => {
+                return Err(Error::Usage(
+                    "name the shard map with --shards FILE or PLAYERBOT_DB_SHARDS".into(),
+                ))
+            }
+        },
+    };
+    if topology.shards().len() < 2 {
+        return Err(Error::Usage(
+            "the shard map has one shard: there is nowhere to move ids to".into(),
+        ));
+    }
+    // The built-in bot entities: their partitioned tables are the ones a move copies.
+    let cluster = Cluster::build(topology, ReplicaPolicy::default(), |db| {
+        db.register_bot_schema().max_connections(4)
+    })
+    .await?;
+    let result = act(&cluster, action).await;
+    cluster.close().await;
+    result
+}
+
+async fn act(cluster: &Cluster, action: Action) -> Result<(), Error> {
+    match action {
+        Action::Show => {}
+        Action::Move { range, to } => {
+            eprintln!(
+                "moving bot ids {}..{} to shard {to}",
+                range.start, range.end
+            );
+            let report = cluster.move_range(range, to).await?;
+            if report.resumed {
+                println!("finished a move an earlier run had switched");
+            }
+            for (table, rows) in &report.copied {
+                println!("copied {rows} rows of {table}");
+            }
+            println!("writes to the range were held {:?}", report.held);
+        }
+        Action::Rollback { range, to } => {
+            cluster.rollback_move(range.clone(), to).await?;
+            println!(
+                "rolled back the move of bot ids {}..{} to shard {to}",
+                range.start, range.end
+            );
+        }
+    }
+    if let Some(map) = cluster.shared_map().await? {
+        print!("{}", render(&map));
+    }
+    Ok(())
+}
+
+fn render(map: &SharedMap) -> String {
+    let mut out = format!("routes (version {}):\n", map.version);
+    for (range, shard) in &map.routes {
+        let end = if range.end == u64::MAX {
+            String::new()
+        } else {
+            range.end.to_string()
+        };
+        out += &format!("  {}..{end} -> shard {shard}\n", range.start);
+    }
+    match &map.held {
+        Some((range, epoch)) => {
+            out += &format!(
+                "held: bot ids {}..{} (hold {epoch}): writes to them wait\n",
+                range.start, range.end
+            );
+        }
+        None => out += "held: nothing\n",
+    }
+    out += &format!("processes following the map: {}\n", map.followers.len());
+    for follower in &map.followers {
+        out += &format!(
+            "  {}: heard from {:.1} s ago, routes version {}, answered hold {}\n",
+            follower.name,
+            follower.silent_for.as_secs_f64(),
+            follower.routes_version,
+            follower.held_epoch
+        );
+    }
+    out
+}
+
+/// `1000..2000` → 1000..2000.
+pub(crate) fn parse_range(text: &str) -> Result<Range<u64>, String> {
+    let bad = || format!("{text:?} is not START..END, like 1000..2000");
+    let (start, end) = text.split_once("..").ok_or_else(bad)?;
+    let start: u64 = start.parse().map_err(|_| bad())?;
+    let end: u64 = end.parse().map_err(|_| bad())?;
+    if start >= end {
+        return Err(format!("{text:?} is empty: END must be above START"));
+    }
+    Ok(start..end)
+}

@@ -1,0 +1,295 @@
+//! Several processes on one shard map: a move made by one holds and reroutes the others'
+//! writes through the map shared on shard 0. Each `Cluster::build` here is a process of its
+//! own as far as the map knows (its own member, its own follower), on real servers.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use playerbot_db::bots::BotState;
+use playerbot_db::cluster::{Cluster, MoveError, ReplicaPolicy, Topology};
+use playerbot_db::mysql_async::prelude::Queryable;
+use playerbot_db::mysql_async::Conn;
+use playerbot_db::session::connect_opts;
+use playerbot_db::{DbBuilder, Error, WriteBehindConfig};
+use playerbot_db_embedded::EmbeddedServer;
+use playerbot_db_tests::fixtures::bot_state;
+use playerbot_db_tests::servers::{eventually, game_url, number_on, run_on};
+
+fn configure(builder: DbBuilder) -> DbBuilder {
+    builder
+        .register::<BotState>()
+        .write_behind(WriteBehindConfig {
+            interval: Duration::from_millis(20),
+            ..WriteBehindConfig::default()
+        })
+}
+
+/// Two servers with a `game` database each, and the topology over them.
+async fn two_servers() -> (EmbeddedServer, EmbeddedServer, Topology) {
+    let (a, b) = (
+        EmbeddedServer::start().await.expect("shard 0"),
+        EmbeddedServer::start().await.expect("shard 1"),
+    );
+    for server in [&a, &b] {
+        run_on(server, "CREATE DATABASE game").await;
+    }
+    let topology = Topology::default()
+        .shard(0..1_000, game_url(&a), Vec::<String>::new())
+        .shard(1_000..u64::MAX, game_url(&b), Vec::<String>::new());
+    (a, b, topology)
+}
+
+async fn process(topology: &Topology, policy: ReplicaPolicy) -> Cluster {
+    Cluster::build(topology.clone(), policy, configure)
+        .await
+        .expect("cluster")
+}
+
+/// `(bot_id, flags)` of every bot_state row in `ids` on `server`.
+async fn flags(server: &EmbeddedServer, ids: &str) -> HashMap<u32, u32> {
+    let mut conn = Conn::new(connect_opts(&server.url(), None).unwrap())
+        .await
+        .expect("connect");
+    let rows: Vec<(u32, u32)> = conn
+        .query(format!(
+            "SELECT bot_id, flags FROM game.bot_state WHERE bot_id BETWEEN {ids}"
+        ))
+        .await
+        .unwrap();
+    conn.disconnect().await.ok();
+    rows.into_iter().collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_move_run_by_another_process_holds_and_reroutes_this_ones_writes() {
+    let (a, b, topology) = two_servers().await;
+    let game = process(&topology, ReplicaPolicy::default()).await;
+    for shard in 0..2 {
+        game.primary(shard).create_tables().await.unwrap();
+    }
+    let rows: Vec<BotState> = (0..1_000).map(bot_state).collect();
+    game.save_all(&rows).await.unwrap();
+
+    // The game saves bots 400..700 the whole time, directly and through its write-behind
+    // queue; the mover is another process that writes nothing itself.
+    let stop = Arc::new(AtomicBool::new(false));
+    let last: Arc<Mutex<HashMap<u32, u32>>> = Arc::default();
+    let writers: Vec<_> = (0..2u32)
+        .map(|writer| {
+            let (game, stop, last) = (game.clone(), Arc::clone(&stop), Arc::clone(&last));
+            tokio::spawn(async move {
+                let mut round = 0u32;
+                while !stop.load(Ordering::Relaxed) {
+                    round += 1;
+                    for bot_id in (400 + writer..700).step_by(2) {
+                        let state = BotState {
+                            flags: round * 10 + writer,
+                            ..bot_state(bot_id)
+                        };
+                        let saved = if bot_id % 4 < 2 {
+                            game.save(&state).await
+                        } else {
+                            game.save_deferred(&state).await
+                        };
+                        saved.expect("a write while another process moves the range");
+                        last.lock().unwrap().insert(bot_id, state.flags);
+                    }
+                    tokio::time::sleep(Duration::from_millis(2)).await;
+                }
+            })
+        })
+        .collect();
+    let mover = process(&topology, ReplicaPolicy::default()).await;
+    let followers = mover.shared_map().await.unwrap().unwrap().followers;
+    assert_eq!(followers.len(), 2, "{followers:?}");
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    let report = mover.move_range(500..600, 1).await.expect("move");
+    assert_eq!(report.copied, [("bot_state", 100)], "{report:?}");
+    // The move returned only once the game routed by the new map.
+    let expected = vec![
+        (0..500, 0),
+        (500..600, 1),
+        (600..1_000, 0),
+        (1_000..u64::MAX, 1),
+    ];
+    assert_eq!(game.routes(), expected);
+    assert_eq!(mover.routes(), expected);
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    stop.store(true, Ordering::Relaxed);
+    for writer in writers {
+        writer.await.unwrap();
+    }
+    game.flush().await.unwrap();
+
+    let last = last.lock().unwrap().clone();
+    assert!(
+        flags(&a, "500 AND 599").await.is_empty(),
+        "left on the source"
+    );
+    let (moved, stayed) = (
+        flags(&b, "500 AND 599").await,
+        flags(&a, "400 AND 699").await,
+    );
+    assert_eq!(moved.len(), 100);
+    for (bot_id, flags) in &last {
+        let found = if (500..600).contains(bot_id) {
+            moved.get(bot_id)
+        } else {
+            stayed.get(bot_id)
+        };
+        assert_eq!(found, Some(flags), "bot {bot_id}");
+    }
+    // A process started after the move routes by the shared map, not its topology's ranges.
+    let late = process(&topology, ReplicaPolicy::default()).await;
+    assert_eq!(late.routes(), expected);
+    assert_eq!(
+        late.load::<BotState>(&550).await.unwrap().map(|b| b.flags),
+        last.get(&550).copied()
+    );
+    for cluster in [late, mover, game] {
+        cluster.close().await;
+    }
+    // Each left the map as it closed.
+    assert_eq!(
+        number_on(&a, "SELECT COUNT(*) FROM game.playerbot_db_cluster_members").await,
+        0
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_silent_process_stops_a_move_until_it_is_forgotten() {
+    let (_a, _b, topology) = two_servers().await;
+    let policy = ReplicaPolicy {
+        silent_after: Duration::from_millis(600),
+        forget_after: Duration::from_secs(2),
+        ..ReplicaPolicy::default()
+    };
+    let mover = process(&topology, policy).await;
+    for shard in 0..2 {
+        mover.primary(shard).create_tables().await.unwrap();
+    }
+    mover
+        .save_all(&(0..1_000).map(bot_state).collect::<Vec<_>>())
+        .await
+        .unwrap();
+    // A process that stops without leaving (as a crash would): it no longer answers.
+    let crashed = process(&topology, policy).await;
+    drop(crashed);
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let err = mover.move_range(500..600, 1).await.unwrap_err();
+    assert!(
+        matches!(err, Error::Move(MoveError::SilentProcess { .. })),
+        "{err:?}"
+    );
+    // Nothing moved, nothing is held.
+    assert_eq!(mover.shard_of_id(550), 0);
+    assert_eq!(mover.held_range(), None);
+    assert!(mover.shared_map().await.unwrap().unwrap().held.is_none());
+    // Once it is forgotten, the move goes ahead.
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    let report = mover.move_range(500..600, 1).await.expect("move");
+    assert_eq!(report.copied, [("bot_state", 100)]);
+    mover.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stopped_mover_leaves_the_range_held_until_a_rollback_or_a_rerun() {
+    let (a, b, topology) = two_servers().await;
+    let policy = ReplicaPolicy {
+        move_wait: Duration::from_millis(500),
+        ..ReplicaPolicy::default()
+    };
+    let game = process(&topology, policy).await;
+    for shard in 0..2 {
+        game.primary(shard).create_tables().await.unwrap();
+    }
+    game.save_all(&(0..1_000).map(bot_state).collect::<Vec<_>>())
+        .await
+        .unwrap();
+    // What a mover that died during its copy leaves: its hold in the shared map, the journal
+    // at "copying", part of the range on the target.
+    let die_while_copying = async || {
+        run_on(
+            &a,
+            "UPDATE game.playerbot_db_shard_control SET hold_first = 500, hold_end = 600, \
+             hold_epoch = hold_epoch + 1, hold_token = 42",
+        )
+        .await;
+        run_on(
+            &b,
+            "CREATE TABLE IF NOT EXISTS game.playerbot_db_shard_moves (\
+             first_id BIGINT UNSIGNED NOT NULL, end_id BIGINT UNSIGNED NOT NULL, \
+             from_shard INT UNSIGNED NOT NULL, to_shard INT UNSIGNED NOT NULL, \
+             state VARCHAR(16) NOT NULL, \
+             updated_at TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6), \
+             PRIMARY KEY (first_id, end_id))",
+        )
+        .await;
+        run_on(
+            &b,
+            "REPLACE INTO game.playerbot_db_shard_moves \
+             (first_id, end_id, from_shard, to_shard, state) VALUES (500, 600, 0, 1, 'copying')",
+        )
+        .await;
+        for bot_id in 500..520 {
+            game.primary(1).save(&bot_state(bot_id)).await.unwrap();
+        }
+    };
+    die_while_copying().await;
+    assert!(
+        eventually(async || game.held_range() == Some(500..600)).await,
+        "the game never took in the hold"
+    );
+    // Writes to the range wait, then fail with a typed error; other writes go on.
+    let err = game.save(&bot_state(550)).await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::RangeMoving {
+                start: 500,
+                end: 600,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    game.save(&bot_state(10)).await.unwrap();
+
+    // An operator rolls it back from another process: the game writes to the source again.
+    let operator = process(&topology, policy).await;
+    operator.rollback_move(500..600, 1).await.unwrap();
+    operator.close().await;
+    assert!(flags(&b, "500 AND 599").await.is_empty(), "the copy stayed");
+    assert!(
+        eventually(async || game.held_range().is_none()).await,
+        "the hold stayed after the rollback"
+    );
+    let saved = BotState {
+        flags: 7,
+        ..bot_state(550)
+    };
+    game.save(&saved).await.unwrap();
+    assert_eq!(flags(&a, "550 AND 550").await.get(&550), Some(&7));
+
+    // The same again, and this time the move is run again: it takes the hold over and
+    // finishes, and the game routes to the target.
+    die_while_copying().await;
+    assert!(eventually(async || game.held_range() == Some(500..600)).await);
+    let operator = process(&topology, policy).await;
+    let report = operator.move_range(500..600, 1).await.expect("rerun");
+    assert_eq!(report.copied, [("bot_state", 100)]);
+    operator.close().await;
+    assert_eq!(game.shard_of_id(550), 1);
+    assert_eq!(game.held_range(), None);
+    game.save(&BotState {
+        flags: 8,
+        ..bot_state(550)
+    })
+    .await
+    .unwrap();
+    assert_eq!(flags(&b, "550 AND 550").await.get(&550), Some(&8));
+    assert!(flags(&a, "500 AND 599").await.is_empty());
+    game.close().await;
+}
