@@ -62,28 +62,26 @@ async fn flags(server: &EmbeddedServer, ids: &str) -> HashMap<u32, u32> {
     rows.into_iter().collect()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_move_run_by_another_process_holds_and_reroutes_this_ones_writes() {
-    let (a, b, topology) = two_servers().await;
-    let game = process(&topology, ReplicaPolicy::default()).await;
-    for shard in 0..2 {
-        game.primary(shard).create_tables().await.unwrap();
-    }
-    let rows: Vec<BotState> = (0..1_000).map(bot_state).collect();
-    game.save_all(&rows).await.unwrap();
+/// What the writers had accepted last for each bot.
+type Accepted = Arc<Mutex<HashMap<u32, u32>>>;
 
-    // The game saves bots 400..700 the whole time, directly and through its write-behind
-    // queue; the mover is another process that writes nothing itself.
-    let stop = Arc::new(AtomicBool::new(false));
-    let last: Arc<Mutex<HashMap<u32, u32>>> = Arc::default();
-    let writers: Vec<_> = (0..2u32)
+/// Two tasks saving bots `ids` through `game` until `stop`, directly and through the
+/// write-behind queue, each remembering what was accepted.
+fn spawn_writers(
+    game: &Cluster,
+    ids: std::ops::Range<u32>,
+    stop: &Arc<AtomicBool>,
+    last: &Accepted,
+) -> Vec<tokio::task::JoinHandle<()>> {
+    (0..2u32)
         .map(|writer| {
-            let (game, stop, last) = (game.clone(), Arc::clone(&stop), Arc::clone(&last));
+            let (game, stop, last) = (game.clone(), Arc::clone(stop), Arc::clone(last));
+            let ids = ids.clone();
             tokio::spawn(async move {
                 let mut round = 0u32;
                 while !stop.load(Ordering::Relaxed) {
                     round += 1;
-                    for bot_id in (400 + writer..700).step_by(2) {
+                    for bot_id in (ids.start + writer..ids.end).step_by(2) {
                         let state = BotState {
                             flags: round * 10 + writer,
                             ..bot_state(bot_id)
@@ -100,7 +98,58 @@ async fn a_move_run_by_another_process_holds_and_reroutes_this_ones_writes() {
                 }
             })
         })
-        .collect();
+        .collect()
+}
+
+/// Stops the writers and checks that every bot's last accepted state is on the shard that
+/// holds it now: bots 500..600 on `to` (none left on `from`), the others on `from`.
+async fn check_nothing_lost(
+    game: &Cluster,
+    writers: Vec<tokio::task::JoinHandle<()>>,
+    stop: &AtomicBool,
+    last: &Accepted,
+    (from, to): (&EmbeddedServer, &EmbeddedServer),
+) {
+    stop.store(true, Ordering::Relaxed);
+    for writer in writers {
+        writer.await.unwrap();
+    }
+    game.flush().await.unwrap();
+    let last = last.lock().unwrap().clone();
+    assert!(
+        flags(from, "500 AND 599").await.is_empty(),
+        "left on the source"
+    );
+    let (moved, stayed) = (
+        flags(to, "500 AND 599").await,
+        flags(from, "400 AND 699").await,
+    );
+    assert_eq!(moved.len(), 100);
+    for (bot_id, flags) in &last {
+        let found = if (500..600).contains(bot_id) {
+            moved.get(bot_id)
+        } else {
+            stayed.get(bot_id)
+        };
+        assert_eq!(found, Some(flags), "bot {bot_id}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_move_run_by_another_process_holds_and_reroutes_this_ones_writes() {
+    let (a, b, topology) = two_servers().await;
+    let game = process(&topology, ReplicaPolicy::default()).await;
+    for shard in 0..2 {
+        game.primary(shard).create_tables().await.unwrap();
+    }
+    let rows: Vec<BotState> = (0..1_000).map(bot_state).collect();
+    game.save_all(&rows).await.unwrap();
+
+    // The game saves bots 400..700 the whole time, directly and through its write-behind
+    // queue; the mover is another process that writes nothing itself.
+    let stop = Arc::new(AtomicBool::new(false));
+    let last = Accepted::default();
+    let writers = spawn_writers(&game, 400..700, &stop, &last);
     let mover = process(&topology, ReplicaPolicy::default()).await;
     let followers = mover.shared_map().await.unwrap().unwrap().followers;
     assert_eq!(followers.len(), 2, "{followers:?}");
@@ -117,30 +166,8 @@ async fn a_move_run_by_another_process_holds_and_reroutes_this_ones_writes() {
     assert_eq!(game.routes(), expected);
     assert_eq!(mover.routes(), expected);
     tokio::time::sleep(Duration::from_millis(150)).await;
-    stop.store(true, Ordering::Relaxed);
-    for writer in writers {
-        writer.await.unwrap();
-    }
-    game.flush().await.unwrap();
-
+    check_nothing_lost(&game, writers, &stop, &last, (&a, &b)).await;
     let last = last.lock().unwrap().clone();
-    assert!(
-        flags(&a, "500 AND 599").await.is_empty(),
-        "left on the source"
-    );
-    let (moved, stayed) = (
-        flags(&b, "500 AND 599").await,
-        flags(&a, "400 AND 699").await,
-    );
-    assert_eq!(moved.len(), 100);
-    for (bot_id, flags) in &last {
-        let found = if (500..600).contains(bot_id) {
-            moved.get(bot_id)
-        } else {
-            stayed.get(bot_id)
-        };
-        assert_eq!(found, Some(flags), "bot {bot_id}");
-    }
     // A process started after the move routes by the shared map, not its topology's ranges.
     let late = process(&topology, ReplicaPolicy::default()).await;
     assert_eq!(late.routes(), expected);
@@ -291,5 +318,53 @@ async fn a_stopped_mover_leaves_the_range_held_until_a_rollback_or_a_rerun() {
     .unwrap();
     assert_eq!(flags(&b, "550 AND 550").await.get(&550), Some(&8));
     assert!(flags(&a, "500 AND 599").await.is_empty());
+    game.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn moves_dropped_at_random_points_in_another_process_lose_no_write() {
+    let (a, b, topology) = two_servers().await;
+    let game = process(&topology, ReplicaPolicy::default()).await;
+    for shard in 0..2 {
+        game.primary(shard).create_tables().await.unwrap();
+    }
+    game.save_all(&(0..1_000).map(bot_state).collect::<Vec<_>>())
+        .await
+        .unwrap();
+    let stop = Arc::new(AtomicBool::new(false));
+    let last = Accepted::default();
+    let writers = spawn_writers(&game, 400..700, &stop, &last);
+    // Each attempt is dropped after 0–250 ms: while it takes the hold, waits for the game's
+    // answer, copies, or after its switch (then it completes in the background). The game
+    // routes the range to one shard or the other, never half, and is never left held.
+    let mover = process(&topology, ReplicaPolicy::default()).await;
+    let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+    for _ in 0..10 {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        let deadline = Duration::from_millis(seed % 250);
+        let _ = tokio::time::timeout(deadline, mover.move_range(500..600, 1)).await;
+        if mover.shard_of_id(550) == 1 {
+            break;
+        }
+    }
+    mover
+        .move_range(500..600, 1)
+        .await
+        .expect("the last attempt");
+    assert_eq!(game.shard_of_id(550), 1);
+    assert!(
+        eventually(async || game.held_range().is_none()).await,
+        "the game was left holding the range"
+    );
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    // A background completion may still be deleting the source's rows.
+    assert!(
+        eventually(async || flags(&a, "500 AND 599").await.is_empty()).await,
+        "rows left on the source"
+    );
+    check_nothing_lost(&game, writers, &stop, &last, (&a, &b)).await;
+    mover.close().await;
     game.close().await;
 }
