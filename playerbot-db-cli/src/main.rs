@@ -40,6 +40,8 @@ enum Command {
   playerbot-db simulate --shards 2 --replicas 1      two shards, each a primary and a replica
   playerbot-db simulate --shards 2 --move 1000..2000:1 --move-after 10
                                                      move bots 1000..2000 to shard 1 mid-run
+  playerbot-db simulate --shard-map shards.txt       on your servers; meanwhile, elsewhere:
+  playerbot-db shard move --shards shards.txt --range 1000..2000 --to 1
   playerbot-db simulate --url mysql://bots:secret@db.example:3306/")]
     Simulate(SimulateArgs),
     /// Measure our path beside hand-written mysql_async code, in the same process.
@@ -167,6 +169,11 @@ struct SimulateArgs {
     /// Seconds into the run when the move starts.
     #[arg(long, default_value_t = 5)]
     move_after: u64,
+    /// Run on the servers of a shard map (one `START..END PRIMARY_URL [REPLICA_URL …]` per
+    /// line), in the databases it names, whose bot tables must be empty; other processes
+    /// (`playerbot-db shard move`) can move ranges meanwhile.
+    #[arg(long, conflicts_with_all = ["url", "shards", "replicas"])]
+    shard_map: Option<PathBuf>,
 }
 
 /// `1000..2000:1` → (1000..2000, 1).
@@ -314,6 +321,7 @@ fn main() -> ExitCode {
                     replicas: args.replicas,
                     move_range: args.move_range,
                     move_after: args.move_after,
+                    shard_map: args.shard_map,
                 })
                 .await
             }

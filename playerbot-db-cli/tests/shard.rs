@@ -2,6 +2,7 @@
 //! range between two real servers while a game process keeps saving those bots.
 
 use std::collections::HashMap;
+use std::path::PathBuf;
 use std::process::{Command, Output};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -74,26 +75,9 @@ fn shard_move_moves_a_range_while_another_process_keeps_writing_to_it() {
         .unwrap();
     let dir = std::env::temp_dir().join(format!("playerbot-shard-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let map = dir.join("shards.txt");
     runtime.block_on(async {
-        let (a, b) = (
-            EmbeddedServer::start().await.expect("shard 0"),
-            EmbeddedServer::start().await.expect("shard 1"),
-        );
-        for server in [&a, &b] {
-            let mut conn = Conn::new(connect_opts(&server.url(), None).unwrap())
-                .await
-                .unwrap();
-            conn.query_drop("CREATE DATABASE game").await.unwrap();
-            conn.disconnect().await.unwrap();
-        }
-        let shard_map = format!(
-            "# bots 0..1000 on the first server, the rest on the second\n\
-             0..1000 {}game\n1000.. {}game\n",
-            a.url(),
-            b.url()
-        );
-        std::fs::write(&map, &shard_map).unwrap();
+        let (a, b, map) = two_servers(&dir).await;
+        let shard_map = std::fs::read_to_string(&map).unwrap();
         // The game: the built-in schema on both shards, a thousand bots, and two tasks
         // saving bots 400..700 (directly and through the write-behind queue) throughout.
         let game = Cluster::build(
@@ -189,6 +173,107 @@ fn shard_move_moves_a_range_while_another_process_keeps_writing_to_it() {
             "{stderr}"
         );
         game.close().await;
+    });
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Two servers with an empty `game` database each, and a shard map over them in `dir`:
+/// bots 0..1000 on the first, the rest on the second.
+async fn two_servers(dir: &std::path::Path) -> (EmbeddedServer, EmbeddedServer, PathBuf) {
+    let (a, b) = (
+        EmbeddedServer::start().await.expect("shard 0"),
+        EmbeddedServer::start().await.expect("shard 1"),
+    );
+    for server in [&a, &b] {
+        let mut conn = Conn::new(connect_opts(&server.url(), None).unwrap())
+            .await
+            .unwrap();
+        conn.query_drop("CREATE DATABASE game").await.unwrap();
+        conn.disconnect().await.unwrap();
+    }
+    let map = dir.join("shards.txt");
+    let text = format!("0..1000 {}game\n1000.. {}game\n", a.url(), b.url());
+    std::fs::write(&map, text).unwrap();
+    (a, b, map)
+}
+
+#[test]
+fn shard_move_runs_while_the_simulator_plays_the_range_and_every_bot_verifies() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let dir = std::env::temp_dir().join(format!("playerbot-sim-move-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    runtime.block_on(async {
+        let (a, b, map) = two_servers(&dir).await;
+        let json = dir.join("report.json");
+        let simulator = Command::new(env!("CARGO_BIN_EXE_playerbot-db"))
+            .args(["simulate", "--bots", "400", "--seconds", "5", "--hz", "5"])
+            .arg("--shard-map")
+            .arg(&map)
+            .arg("--json")
+            .arg(&json)
+            .env_remove("PLAYERBOT_DB_URL")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("start the simulator");
+        // Once every bot has logged in, the bots play; the move runs in the middle of it.
+        let mut logged_in = false;
+        for _ in 0..600 {
+            let mut conn = Conn::new(connect_opts(&a.url(), None).unwrap())
+                .await
+                .unwrap();
+            let bots: Option<u64> = conn
+                .query_first("SELECT COUNT(*) FROM game.bot_state")
+                .await
+                .unwrap_or(None);
+            conn.disconnect().await.ok();
+            if bots == Some(400) {
+                logged_in = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert!(logged_in, "the simulator never logged its bots in");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let moved = {
+            let map = map.clone();
+            tokio::task::spawn_blocking(move || {
+                shard_command(&["move", "--range", "100..200", "--to", "1"], &map)
+            })
+        }
+        .await
+        .unwrap();
+        let (stdout, stderr) = text(&moved);
+        assert!(moved.status.success(), "{stdout}\n{stderr}");
+        assert!(stdout.contains("copied 100 rows of bot_state"), "{stdout}");
+        let simulated = tokio::task::spawn_blocking(move || simulator.wait_with_output())
+            .await
+            .unwrap()
+            .unwrap();
+        let (stdout, stderr) = text(&simulated);
+        assert!(simulated.status.success(), "{stdout}\n{stderr}");
+        let report = std::fs::read_to_string(&json).unwrap();
+        assert!(report.contains("\"verified\": true"), "{report}");
+        // The simulator's bots 100..199 ended on the second server, and only there.
+        assert_eq!(flags(&b, "100 AND 199").await.len(), 100);
+        assert!(flags(&a, "100 AND 199").await.is_empty());
+        assert_eq!(flags(&a, "0 AND 999").await.len(), 300);
+        // Bots already there refuse a second run: the check counts every row.
+        let again = Command::new(env!("CARGO_BIN_EXE_playerbot-db"))
+            .args(["simulate", "--bots", "10", "--seconds", "1", "--shard-map"])
+            .arg(&map)
+            .output()
+            .unwrap();
+        let (_, stderr) = text(&again);
+        assert!(!again.status.success());
+        assert!(
+            stderr.contains("simulate needs empty bot tables"),
+            "{stderr}"
+        );
     });
     std::fs::remove_dir_all(&dir).unwrap();
 }

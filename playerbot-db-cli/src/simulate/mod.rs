@@ -30,6 +30,8 @@ pub(crate) struct Options {
     /// A bot-id range to move to a shard while the bots play, and when.
     pub(crate) move_range: Option<(std::ops::Range<u64>, usize)>,
     pub(crate) move_after: u64,
+    /// Servers of the user's, as a shard map, instead of ones the run starts.
+    pub(crate) shard_map: Option<PathBuf>,
 }
 
 /// Database a simulation creates (and drops at the end) on the server.

@@ -1,7 +1,9 @@
-//! The servers a simulation runs on: the one `--url` names, one embedded server, or a
-//! topology of embedded servers (`--shards N --replicas R`): N primaries, each keeping a
-//! binary log when it has replicas, and R replicas of each, bot ids split evenly.
+//! The servers a simulation runs on: the one `--url` names, one embedded server, a topology
+//! of embedded servers (`--shards N --replicas R`: N primaries, each keeping a binary log
+//! when it has replicas, and R replicas of each, bot ids split evenly), or the servers of a
+//! shard map (`--shard-map FILE`), in the databases it names.
 
+use playerbot_db::bots::BotState;
 use playerbot_db::cluster::{Cluster, ReplicaPolicy, Topology};
 use playerbot_db::migrate::Migrator;
 use playerbot_db::DbBuilder;
@@ -24,6 +26,15 @@ impl Servers {
         options: &Options,
         configure: impl Fn(DbBuilder) -> DbBuilder,
     ) -> Result<(Servers, Cluster), Error> {
+        if let Some(path) = &options.shard_map {
+            return Ok((
+                Servers {
+                    target: None,
+                    embedded: Vec::new(),
+                },
+                on_shard_map(path, configure).await?,
+            ));
+        }
         let (shards, replicas) = (options.shards.max(1), options.replicas);
         if shards == 1 && replicas == 0 {
             let target = Target::open(options.url.clone()).await?;
@@ -102,6 +113,30 @@ async fn build(
 ) -> Result<Cluster, Error> {
     let configure = |builder: DbBuilder| configure(builder.database(DATABASE));
     Ok(Cluster::build(topology, ReplicaPolicy::default(), configure).await?)
+}
+
+/// The cluster of a shard map's servers, migrated; refused when a primary already holds bots
+/// (the verification counts every row).
+async fn on_shard_map(
+    path: &std::path::Path,
+    configure: impl Fn(DbBuilder) -> DbBuilder,
+) -> Result<Cluster, Error> {
+    let topology = Topology::from_file(path)?;
+    let cluster = Cluster::build(topology, ReplicaPolicy::default(), configure).await?;
+    for shard in 0..cluster.shard_count() {
+        let db = cluster.primary(shard);
+        let report = Migrator::builtin().run(db).await?;
+        eprintln!("shard {shard}: {} migrations applied", report.applied.len());
+        let bots = db.count::<BotState>().await?;
+        if bots > 0 {
+            cluster.close().await;
+            return Err(Error::Usage(format!(
+                "shard {shard}'s bot_state already holds {bots} rows; simulate needs empty bot \
+                 tables (it checks every row at the end)"
+            )));
+        }
+    }
+    Ok(cluster)
 }
 
 async fn migrate(cluster: &Cluster) -> Result<(), Error> {
