@@ -248,6 +248,8 @@ fn shard_move_runs_while_the_simulator_plays_the_range_and_every_bot_verifies() 
         .await
         .unwrap();
         let (stdout, stderr) = text(&moved);
+        // Shown with --nocapture: how long the game's writes to the range were held.
+        eprintln!("shard move printed:\n{stdout}");
         assert!(moved.status.success(), "{stdout}\n{stderr}");
         assert!(stdout.contains("copied 100 rows of bot_state"), "{stdout}");
         let simulated = tokio::task::spawn_blocking(move || simulator.wait_with_output())

@@ -102,7 +102,9 @@ pub struct MoveReport {
     /// Whether this call finished a move an earlier one had switched (it only deleted the
     /// source's rows).
     pub resumed: bool,
-    /// How long writes to the range were held.
+    /// How long writes to the range were held: from taking the hold (waiting for every
+    /// process to answer included) to the switch. Another process lets its held writes go
+    /// when it next reads the map, up to `route_poll` later.
     pub held: Duration,
 }
 
@@ -155,8 +157,9 @@ impl Cluster {
             });
         }
         record_state(&target, &ids, from, to, COPYING).await?;
-        let hold = self.hold(ids.clone()).await?;
+        // From the hold being taken, answers from other processes included.
         let started = std::time::Instant::now();
+        let hold = self.hold(ids.clone()).await?;
         let copied = match self.copy_and_compare(&ids, from, to).await {
             Ok(copied) => copied,
             Err(err) => {
