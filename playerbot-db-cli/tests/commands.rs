@@ -122,7 +122,16 @@ fn the_metrics_endpoint_answers_while_a_simulation_runs() {
     let port = 20_000 + std::process::id() % 20_000;
     let address = format!("127.0.0.1:{port}");
     let mut child = Command::new(env!("CARGO_BIN_EXE_playerbot-db"))
-        .args(["simulate", "--bots", "500", "--seconds", "8", "--metrics"])
+        .args([
+            "simulate",
+            "--bots",
+            "500",
+            "--seconds",
+            "8",
+            "--shards",
+            "2",
+            "--metrics",
+        ])
         .arg(&address)
         .env_remove("PLAYERBOT_DB_URL")
         .stdout(Stdio::null())
@@ -145,16 +154,26 @@ fn the_metrics_endpoint_answers_while_a_simulation_runs() {
     let status = child.wait().expect("simulate ends");
     assert!(status.success(), "simulate failed");
     assert!(body.starts_with("HTTP/1.1 200 OK"), "{body}");
+    // Each shard's series apart, labelled by shard.
     for name in [
-        "playerbot_db_pool_open",
-        "playerbot_db_pool_checkouts_total",
-        "playerbot_db_cache_hits_total{entity=\"BotState\"}",
-        "playerbot_db_write_behind_depth",
-        "playerbot_db_write_behind_rows_total",
+        "playerbot_db_pool_open{shard=\"0\"}",
+        "playerbot_db_pool_open{shard=\"1\"}",
+        "playerbot_db_pool_checkouts_total{shard=\"1\"}",
+        "playerbot_db_write_behind_depth{shard=\"0\"}",
+        "playerbot_db_write_behind_rows_total{shard=\"1\"}",
         "playerbot_db_write_behind_flush_seconds",
+        "playerbot_db_replica_reads_total",
     ] {
         assert!(body.contains(name), "{name} missing in:\n{body}");
     }
+    let cache_hits = body
+        .lines()
+        .filter(|line| {
+            line.starts_with("playerbot_db_cache_hits_total{")
+                && line.contains("entity=\"BotState\"")
+        })
+        .count();
+    assert_eq!(cache_hits, 2, "one BotState cache per shard:\n{body}");
 }
 
 #[test]

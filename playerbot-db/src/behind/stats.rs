@@ -106,16 +106,23 @@ impl WriteBehindStats {
 
     /// Publishes the snapshot through the `metrics` facade.
     pub fn export_metrics(&self) {
-        metrics::gauge!("playerbot_db_write_behind_depth").set(self.depth as f64);
-        metrics::gauge!("playerbot_db_write_behind_oldest_seconds")
+        self.export_metrics_with(&[]);
+    }
+
+    /// The same, with `labels` on every series (a cluster adds `shard`).
+    pub fn export_metrics_with(&self, labels: &[(&'static str, String)]) {
+        metrics::gauge!("playerbot_db_write_behind_depth", labels).set(self.depth as f64);
+        metrics::gauge!("playerbot_db_write_behind_oldest_seconds", labels)
             .set(self.oldest_unflushed.as_secs_f64());
-        metrics::counter!("playerbot_db_write_behind_flushes_total").absolute(self.flushes);
-        metrics::counter!("playerbot_db_write_behind_rows_total").absolute(self.rows_written);
-        metrics::counter!("playerbot_db_write_behind_coalesced_total")
+        metrics::counter!("playerbot_db_write_behind_flushes_total", labels).absolute(self.flushes);
+        metrics::counter!("playerbot_db_write_behind_rows_total", labels)
+            .absolute(self.rows_written);
+        metrics::counter!("playerbot_db_write_behind_coalesced_total", labels)
             .absolute(self.rows_coalesced);
-        metrics::counter!("playerbot_db_write_behind_retries_total").absolute(self.retries);
-        metrics::counter!("playerbot_db_write_behind_rejected_total").absolute(self.rejected);
-        metrics::gauge!("playerbot_db_write_behind_last_flush_seconds")
+        metrics::counter!("playerbot_db_write_behind_retries_total", labels).absolute(self.retries);
+        metrics::counter!("playerbot_db_write_behind_rejected_total", labels)
+            .absolute(self.rejected);
+        metrics::gauge!("playerbot_db_write_behind_last_flush_seconds", labels)
             .set(self.last_flush.as_secs_f64());
     }
 }

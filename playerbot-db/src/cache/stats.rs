@@ -30,12 +30,17 @@ impl CacheStats {
 
     /// Publishes the snapshot through the `metrics` facade, labelled by entity.
     pub fn export_metrics(&self) {
-        let entity = self.entity;
-        metrics::counter!("playerbot_db_cache_hits_total", "entity" => entity).absolute(self.hits);
-        metrics::counter!("playerbot_db_cache_misses_total", "entity" => entity)
-            .absolute(self.misses);
-        metrics::counter!("playerbot_db_cache_evictions_total", "entity" => entity)
-            .absolute(self.evictions);
-        metrics::gauge!("playerbot_db_cache_size", "entity" => entity).set(self.len as f64);
+        self.export_metrics_with(&[]);
+    }
+
+    /// The same, with `labels` beside `entity` (a cluster adds `shard`).
+    pub fn export_metrics_with(&self, labels: &[(&'static str, String)]) {
+        let mut labels = labels.to_vec();
+        labels.push(("entity", self.entity.to_owned()));
+        let labels = &labels;
+        metrics::counter!("playerbot_db_cache_hits_total", labels).absolute(self.hits);
+        metrics::counter!("playerbot_db_cache_misses_total", labels).absolute(self.misses);
+        metrics::counter!("playerbot_db_cache_evictions_total", labels).absolute(self.evictions);
+        metrics::gauge!("playerbot_db_cache_size", labels).set(self.len as f64);
     }
 }

@@ -450,14 +450,41 @@ impl Cluster {
         )
     }
 
-    /// Publishes the added-up pool, cache and write-behind snapshots through the `metrics`
-    /// facade, as [`Db::export_metrics`] does for one server.
+    /// Publishes every primary's pool, cache and write-behind snapshots through the
+    /// `metrics` facade, as [`Db::export_metrics`] does for one server, labelled
+    /// `shard="N"` (add them up with the collector's `sum`); then each replica's health
+    /// (`playerbot_db_replica_in_rotation`, `_lag_seconds`, labelled `shard` and
+    /// `replica`) and where reads that asked for a replica went.
     pub fn export_metrics(&self) {
-        self.pool_stats().export_metrics();
-        for cache in self.cache_stats() {
-            cache.export_metrics();
+        for (index, shard) in self.inner.shards.iter().enumerate() {
+            let labels = [("shard", index.to_string())];
+            let db = &shard.primary;
+            db.stats().export_metrics_with(&labels);
+            for cache in db.cache_stats() {
+                cache.export_metrics_with(&labels);
+            }
+            db.write_behind_stats().export_metrics_with(&labels);
         }
-        self.write_behind_stats().export_metrics();
+        let mut replicas: HashMap<usize, usize> = HashMap::new();
+        for health in self.replica_health() {
+            let number = replicas.entry(health.shard).or_default();
+            let labels = [
+                ("shard", health.shard.to_string()),
+                ("replica", number.to_string()),
+            ];
+            *number += 1;
+            metrics::gauge!("playerbot_db_replica_in_rotation", &labels).set(if health.healthy {
+                1.0
+            } else {
+                0.0
+            });
+            if let Some(lag) = health.lag_seconds {
+                metrics::gauge!("playerbot_db_replica_lag_seconds", &labels).set(lag as f64);
+            }
+        }
+        let reads = self.read_stats();
+        metrics::counter!("playerbot_db_replica_reads_total").absolute(reads.replica_reads);
+        metrics::counter!("playerbot_db_replica_fallbacks_total").absolute(reads.fallbacks);
     }
 
     /// Writes every shard's queued writes, all shards at once.

@@ -61,20 +61,27 @@ pub struct PoolStats {
 impl PoolStats {
     /// Publishes the snapshot through the `metrics` facade (any installed exporter serves it).
     pub fn export_metrics(&self) {
-        metrics::gauge!("playerbot_db_pool_open").set(self.open as f64);
-        metrics::gauge!("playerbot_db_pool_idle").set(self.idle as f64);
-        metrics::gauge!("playerbot_db_pool_in_use").set(self.in_use as f64);
-        metrics::gauge!("playerbot_db_pool_max_wait_seconds").set(self.max_wait.as_secs_f64());
-        metrics::counter!("playerbot_db_pool_checkouts_total").absolute(self.checkouts);
-        metrics::counter!("playerbot_db_pool_waits_total").absolute(self.waits);
-        metrics::counter!("playerbot_db_pool_wait_seconds_total")
+        self.export_metrics_with(&[]);
+    }
+
+    /// The same, with `labels` on every series (a cluster adds `shard`).
+    pub fn export_metrics_with(&self, labels: &[(&'static str, String)]) {
+        metrics::gauge!("playerbot_db_pool_open", labels).set(self.open as f64);
+        metrics::gauge!("playerbot_db_pool_idle", labels).set(self.idle as f64);
+        metrics::gauge!("playerbot_db_pool_in_use", labels).set(self.in_use as f64);
+        metrics::gauge!("playerbot_db_pool_max_wait_seconds", labels)
+            .set(self.max_wait.as_secs_f64());
+        metrics::counter!("playerbot_db_pool_checkouts_total", labels).absolute(self.checkouts);
+        metrics::counter!("playerbot_db_pool_waits_total", labels).absolute(self.waits);
+        metrics::counter!("playerbot_db_pool_wait_seconds_total", labels)
             .absolute(self.wait_time.as_secs());
-        metrics::counter!("playerbot_db_pool_timeouts_total").absolute(self.timeouts);
-        metrics::counter!("playerbot_db_pool_connects_total").absolute(self.connects);
-        metrics::counter!("playerbot_db_pool_connect_failures_total")
+        metrics::counter!("playerbot_db_pool_timeouts_total", labels).absolute(self.timeouts);
+        metrics::counter!("playerbot_db_pool_connects_total", labels).absolute(self.connects);
+        metrics::counter!("playerbot_db_pool_connect_failures_total", labels)
             .absolute(self.connect_failures);
-        metrics::counter!("playerbot_db_retries_total").absolute(self.retries);
-        metrics::counter!("playerbot_db_pool_recycled_total").absolute(self.recycled);
-        metrics::counter!("playerbot_db_pool_closed_unclean_total").absolute(self.closed_unclean);
+        metrics::counter!("playerbot_db_retries_total", labels).absolute(self.retries);
+        metrics::counter!("playerbot_db_pool_recycled_total", labels).absolute(self.recycled);
+        metrics::counter!("playerbot_db_pool_closed_unclean_total", labels)
+            .absolute(self.closed_unclean);
     }
 }
