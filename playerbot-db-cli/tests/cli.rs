@@ -30,6 +30,7 @@ fn bench_runs_every_scenario_and_writes_json() {
         "sustained_bots",
         "replica_read",
         "two_shard_bulk_save",
+        "cluster_save_deferred",
     ] {
         assert!(
             stdout.contains(scenario),
@@ -41,8 +42,8 @@ fn bench_runs_every_scenario_and_writes_json() {
         text.contains("\"server\": \"MariaDB") || text.contains("\"server\": \"MySQL"),
         "{text}"
     );
-    assert_eq!(text.matches("\"ratio_p50\": ").count(), 13, "{text}");
-    assert_eq!(text.matches("\"p50_us\": ").count(), 26, "{text}");
+    assert_eq!(text.matches("\"ratio_p50\": ").count(), 14, "{text}");
+    assert_eq!(text.matches("\"p50_us\": ").count(), 28, "{text}");
     assert_eq!(text.matches("\"hit_rate\": ").count(), 1, "{text}");
     assert_eq!(text.matches("\"bots\": ").count(), 1, "{text}");
     std::fs::remove_dir_all(&dir).unwrap();

@@ -188,6 +188,9 @@ pub(crate) async fn run(options: Options) -> Result<(), Error> {
                 outcome
             }
             Scenario::ReplicaRead => scale::replica_read(options.iterations).await?,
+            Scenario::ClusterSaveDeferred => {
+                scale::cluster_save_deferred(options.iterations * 5).await?
+            }
             // ~25 ms a save; a two-hundredth of the iterations per side, at least 2.
             Scenario::TwoShardBulkSave => {
                 scale::two_shard_bulk_save((options.iterations / 200).max(2)).await?

@@ -1,5 +1,6 @@
 //! Scale-out scenarios on servers of their own: reads spread over a primary and a replica
-//! against the primary alone, and a bulk save over two shards against one. Every server
+//! against the primary alone, a bulk save over two shards against one, and what routing a
+//! deferred save through a two-shard cluster costs over the shard's own pool. Every server
 //! shares this machine's cores, so these measure the routing's cost and what is left of the
 //! gain when nothing runs in parallel for real.
 
@@ -149,5 +150,51 @@ pub(crate) async fn two_shard_bulk_save(rounds: usize) -> Result<Outcome, Error>
     }
     two.close().await;
     one.close().await;
+    Ok(Outcome { ours, baseline })
+}
+
+/// `save_deferred` through a two-shard cluster (routing by bot id, the pass through the
+/// write gate a range move holds) against the same call on the shard's own pool, a call
+/// each in turn. Both shards are databases of one server: only the routing differs.
+pub(crate) async fn cluster_save_deferred(n: usize) -> Result<Outcome, Error> {
+    let server = EmbeddedServer::start().await?;
+    for name in ["shard_a", "shard_b"] {
+        create_database(&server, name).await?;
+    }
+    let half = u64::from(SHARD_BOTS / 2);
+    let topology = Topology::default()
+        .shard(
+            0..half,
+            format!("{}shard_a", server.url()),
+            Vec::<String>::new(),
+        )
+        .shard(
+            half..u64::MAX,
+            format!("{}shard_b", server.url()),
+            Vec::<String>::new(),
+        );
+    let cluster = Cluster::build(topology, ReplicaPolicy::default(), |builder| {
+        builder.register::<BotState>()
+    })
+    .await?;
+    for shard in 0..2 {
+        cluster.primary(shard).create_tables().await?;
+    }
+    let (mut ours, mut baseline) = (Samples::with_capacity(n), Samples::with_capacity(n));
+    for i in 0..n {
+        let row = BotState {
+            updated_at: i as i64,
+            ..seed_state((i as u32 * 7_919) % SHARD_BOTS)
+        };
+        let at = Instant::now();
+        cluster.save_deferred(&row).await?;
+        ours.record(at);
+        let own = cluster.primary(cluster.shard_of_id(u64::from(row.bot_id)));
+        let at = Instant::now();
+        own.save_deferred(&row).await?;
+        baseline.record(at);
+    }
+    cluster.flush().await?;
+    cluster.close().await;
     Ok(Outcome { ours, baseline })
 }

@@ -21,11 +21,12 @@ pub(crate) enum Scenario {
     SustainedBots,
     ReplicaRead,
     TwoShardBulkSave,
+    ClusterSaveDeferred,
 }
 
 impl Scenario {
     /// Every scenario, in the order a full run takes them.
-    pub(crate) const ALL: [Scenario; 13] = [
+    pub(crate) const ALL: [Scenario; 14] = [
         Scenario::PointLoad,
         Scenario::SingleSave,
         Scenario::LoadMany100,
@@ -39,6 +40,7 @@ impl Scenario {
         Scenario::SustainedBots,
         Scenario::ReplicaRead,
         Scenario::TwoShardBulkSave,
+        Scenario::ClusterSaveDeferred,
     ];
 
     /// The name in reports and on the command line.
@@ -57,6 +59,7 @@ impl Scenario {
             Scenario::SustainedBots => "sustained_bots",
             Scenario::ReplicaRead => "replica_read",
             Scenario::TwoShardBulkSave => "two_shard_bulk_save",
+            Scenario::ClusterSaveDeferred => "cluster_save_deferred",
         }
     }
 }
