@@ -176,8 +176,15 @@ impl Cluster {
         let cluster = self.clone();
         let commit = tokio::spawn(async move {
             let mut hold = hold;
-            record_state(&target, &ids, from, to, SWITCHED).await?;
-            let version = cluster.switch(&ids, to).await?;
+            // Once "switched" may be in the journal, the hold stays until the routes have
+            // switched: writes let go to the source now would be deleted with its copy
+            // when the move is finished. So both are tried until they succeed (writes to
+            // the range fail with `RangeMoving` meanwhile).
+            until_done("recording the switch", || {
+                record_state(&target, &ids, from, to, SWITCHED)
+            })
+            .await;
+            let version = until_done("switching the routes", || cluster.switch(&ids, to)).await;
             // The switch let go of the shared hold with the old routes.
             hold.shared = None;
             let held = started.elapsed();
@@ -294,6 +301,25 @@ impl Cluster {
     async fn finish(&self, ids: &Range<u64>, from: usize, to: usize) -> Result<(), Error> {
         remove_range(self.primary(from), &self.partitioned(from), ids).await?;
         record_state(self.primary(to), ids, from, to, DONE).await
+    }
+}
+
+/// Runs `step` until it succeeds, a little slower each time (at most a second apart).
+async fn until_done<T, F, Fut>(what: &str, step: F) -> T
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = Result<T, Error>>,
+{
+    let mut pause = Duration::from_millis(50);
+    loop {
+        match step().await {
+            Ok(done) => return done,
+            Err(err) => {
+                tracing::warn!("range move: {what} failed, trying again in {pause:?}: {err}");
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(Duration::from_secs(1));
+            }
+        }
     }
 }
 
