@@ -22,6 +22,7 @@ pub const CREATE_CONTROL: &str = "CREATE TABLE IF NOT EXISTS `playerbot_db_shard
   `hold_end` BIGINT UNSIGNED NULL,
   `hold_epoch` BIGINT UNSIGNED NOT NULL,
   `hold_token` BIGINT UNSIGNED NULL,
+  `hold_member` BIGINT UNSIGNED NULL,
   PRIMARY KEY (`id`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin";
 
@@ -62,24 +63,33 @@ pub const INSERT_ROUTE: &str =
 /// Raises the version and lets go of any hold: the switch's last statement.
 pub const NEXT_VERSION: &str = "UPDATE `playerbot_db_shard_control` \
      SET `version` = `version` + 1, `hold_first` = NULL, `hold_end` = NULL, \
-     `hold_token` = NULL WHERE `id` = 1";
+     `hold_token` = NULL, `hold_member` = NULL WHERE `id` = 1";
 
 /// Holds a range when no other is held (or takes over a hold of the same range that a
 /// stopped move left); affects no row when another range is held. Params: first id, end id
-/// (exclusive), the mover's token, first id and end id again.
+/// (exclusive), the mover's token, its process (member id), first id and end id again.
 pub const HOLD: &str = "UPDATE `playerbot_db_shard_control` \
-     SET `hold_first` = ?, `hold_end` = ?, `hold_epoch` = `hold_epoch` + 1, `hold_token` = ? \
+     SET `hold_first` = ?, `hold_end` = ?, `hold_epoch` = `hold_epoch` + 1, `hold_token` = ?, \
+     `hold_member` = ? \
      WHERE `id` = 1 AND (`hold_end` IS NULL OR (`hold_first` = ? AND `hold_end` = ?))";
 
 /// Lets go of the hold taken with token `?` (and of no other).
 pub const RELEASE: &str = "UPDATE `playerbot_db_shard_control` \
-     SET `hold_first` = NULL, `hold_end` = NULL, `hold_token` = NULL \
+     SET `hold_first` = NULL, `hold_end` = NULL, `hold_token` = NULL, `hold_member` = NULL \
      WHERE `id` = 1 AND `hold_token` = ?";
 
 /// Lets go of a hold of the range `[?, ?)` (a rollback's, after its mover stopped).
 pub const RELEASE_RANGE: &str = "UPDATE `playerbot_db_shard_control` \
-     SET `hold_first` = NULL, `hold_end` = NULL, `hold_token` = NULL \
+     SET `hold_first` = NULL, `hold_end` = NULL, `hold_token` = NULL, `hold_member` = NULL \
      WHERE `id` = 1 AND `hold_first` = ? AND `hold_end` = ?";
+
+/// `(member_id, name, microseconds since last heard from)` of the process holding the range
+/// `[?, ?)`, if it still follows the map.
+pub const READ_HOLDER: &str = "SELECT m.`member_id`, m.`name`, \
+     TIMESTAMPDIFF(MICROSECOND, m.`seen_at`, CURRENT_TIMESTAMP(6)) \
+     FROM `playerbot_db_shard_control` c \
+     JOIN `playerbot_db_cluster_members` m ON m.`member_id` = c.`hold_member` \
+     WHERE c.`id` = 1 AND c.`hold_first` = ? AND c.`hold_end` = ?";
 
 /// A process says it is alive and what it has taken in. Params: member id, name, held
 /// epoch, routes version, held epoch, routes version.
@@ -122,6 +132,7 @@ mod tests {
             HOLD,
             RELEASE,
             RELEASE_RANGE,
+            READ_HOLDER,
             HEARTBEAT,
             READ_MEMBERS,
             LEAVE,

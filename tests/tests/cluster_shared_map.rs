@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use playerbot_db::bots::BotState;
+use playerbot_db::bots::{BotEvent, BotState};
 use playerbot_db::cluster::{Cluster, MoveError, ReplicaPolicy, Topology};
 use playerbot_db::mysql_async::prelude::Queryable;
 use playerbot_db::mysql_async::Conn;
@@ -20,6 +20,7 @@ use playerbot_db_tests::servers::{eventually, game_url, number_on, run_on};
 fn configure(builder: DbBuilder) -> DbBuilder {
     builder
         .register::<BotState>()
+        .register::<BotEvent>()
         .write_behind(WriteBehindConfig {
             interval: Duration::from_millis(20),
             ..WriteBehindConfig::default()
@@ -155,7 +156,11 @@ async fn a_move_run_by_another_process_holds_and_reroutes_this_ones_writes() {
     assert_eq!(followers.len(), 2, "{followers:?}");
     tokio::time::sleep(Duration::from_millis(150)).await;
     let report = mover.move_range(500..600, 1).await.expect("move");
-    assert_eq!(report.copied, [("bot_state", 100)], "{report:?}");
+    assert_eq!(
+        report.copied,
+        [("bot_state", 100), ("bot_event", 0)],
+        "{report:?}"
+    );
     // The move returned only once the game routed by the new map.
     let expected = vec![
         (0..500, 0),
@@ -217,7 +222,7 @@ async fn a_silent_process_stops_a_move_until_it_is_forgotten() {
     // Once it is forgotten, the move goes ahead.
     tokio::time::sleep(Duration::from_millis(1_500)).await;
     let report = mover.move_range(500..600, 1).await.expect("move");
-    assert_eq!(report.copied, [("bot_state", 100)]);
+    assert_eq!(report.copied, [("bot_state", 100), ("bot_event", 0)]);
     mover.close().await;
 }
 
@@ -306,7 +311,7 @@ async fn a_stopped_mover_leaves_the_range_held_until_a_rollback_or_a_rerun() {
     assert!(eventually(async || game.held_range() == Some(500..600)).await);
     let operator = process(&topology, policy).await;
     let report = operator.move_range(500..600, 1).await.expect("rerun");
-    assert_eq!(report.copied, [("bot_state", 100)]);
+    assert_eq!(report.copied, [("bot_state", 100), ("bot_event", 0)]);
     operator.close().await;
     assert_eq!(game.shard_of_id(550), 1);
     assert_eq!(game.held_range(), None);
@@ -367,4 +372,54 @@ async fn moves_dropped_at_random_points_in_another_process_lose_no_write() {
     check_nothing_lost(&game, writers, &stop, &last, (&a, &b)).await;
     mover.close().await;
     game.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_running_move_cannot_be_rolled_back_from_another_process() {
+    let (_a, _b, topology) = two_servers().await;
+    let mover = process(&topology, ReplicaPolicy::default()).await;
+    for shard in 0..2 {
+        mover.primary(shard).create_tables().await.unwrap();
+    }
+    mover
+        .save_all(&(0..1_000).map(bot_state).collect::<Vec<_>>())
+        .await
+        .unwrap();
+    // Enough rows in the range that the copy takes a while.
+    let events: Vec<BotEvent> = (500..600u32)
+        .flat_map(|bot_id| {
+            (0..200).map(move |i| BotEvent {
+                bot_id,
+                event: format!("e{i}"),
+                value: i64::from(i),
+                expires_at: 1_800_000_000,
+            })
+        })
+        .collect();
+    mover.save_all(&events).await.unwrap();
+    let operator = process(&topology, ReplicaPolicy::default()).await;
+    let moving = {
+        let mover = mover.clone();
+        tokio::spawn(async move { mover.move_range(500..600, 1).await })
+    };
+    let mut refused = None;
+    for _ in 0..2_000 {
+        let held = operator.shared_map().await.unwrap().unwrap().held;
+        if held.is_some() {
+            refused = Some(operator.rollback_move(500..600, 1).await);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    let report = moving.await.unwrap().expect("the move");
+    let refused = refused.unwrap_or_else(|| panic!("never saw the hold ({report:?})"));
+    assert!(
+        matches!(refused, Err(Error::Move(MoveError::StillMoving { .. }))),
+        "{refused:?}"
+    );
+    // The move was not cut into: it finished, and the operator follows its routes.
+    assert_eq!(report.copied, [("bot_state", 100), ("bot_event", 20_000)]);
+    assert_eq!(operator.shard_of_id(550), 1);
+    operator.close().await;
+    mover.close().await;
 }

@@ -84,6 +84,12 @@ pub enum MoveError {
         /// What it was asked to do.
         what: &'static str,
     },
+    /// Another process that is still alive is moving this range.
+    #[error("process {name} is moving this range now; let it finish (or stop it first)")]
+    StillMoving {
+        /// The mover, as it named itself.
+        name: String,
+    },
     /// The journal says the move got past the switch: it can only be finished.
     #[error("the move of bot ids {start}..{end} was already switched; run it again to finish it")]
     AlreadySwitched {
@@ -218,6 +224,7 @@ impl Cluster {
             .into()),
             None | Some(ROLLED_BACK) => self.release_shared_range(&ids).await,
             Some(_) => {
+                self.refuse_if_mover_alive(&ids).await?;
                 let from = self.owner_of(&ids)?;
                 // Writes to the range go on to the source only once the copy is gone.
                 remove_range(&target, &self.partitioned(to), &ids).await?;

@@ -317,10 +317,15 @@ impl Cluster {
         let Some(member) = &self.inner.member else {
             return Ok(None);
         };
+        // A hold of the same range is taken over only from a mover that stopped.
+        self.refuse_if_mover_alive(ids).await?;
         member.seen().own = Some(token);
         let mut conn = self.primary(0).conn().await?;
-        conn.exec_drop(sql::HOLD, (ids.start, ids.end, token, ids.start, ids.end))
-            .await?;
+        conn.exec_drop(
+            sql::HOLD,
+            (ids.start, ids.end, token, member.id, ids.start, ids.end),
+        )
+        .await?;
         let control: Option<Control> = conn.exec_first(sql::READ_CONTROL, ()).await?;
         match control {
             Some((_, _, _, epoch, Some(held_by))) if held_by == token => Ok(Some(epoch)),
@@ -344,6 +349,29 @@ impl Cluster {
         let mut conn = self.primary(0).conn().await?;
         conn.exec_drop(sql::RELEASE, (token,)).await?;
         Ok(())
+    }
+
+    /// Refuses with [`MoveError::StillMoving`] when another process that still follows the
+    /// map holds `ids`: its move is running, and neither a rollback nor a second move may
+    /// cut into it.
+    pub(super) async fn refuse_if_mover_alive(&self, ids: &Range<u64>) -> Result<(), Error> {
+        let Some(member) = &self.inner.member else {
+            return Ok(());
+        };
+        let mut conn = self.primary(0).conn().await?;
+        let holder: Option<(u64, String, i64)> = conn
+            .exec_first(sql::READ_HOLDER, (ids.start, ids.end))
+            .await?;
+        match holder {
+            Some((id, name, micros))
+                if id != member.id
+                    && Duration::from_micros(micros.max(0) as u64)
+                        < self.inner.policy.silent_after =>
+            {
+                Err(MoveError::StillMoving { name }.into())
+            }
+            _ => Ok(()),
+        }
     }
 
     /// Lets go of a shared hold of exactly `ids`, whoever took it.
