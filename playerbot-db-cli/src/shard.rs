@@ -75,12 +75,7 @@ async fn act(cluster: &Cluster, action: Action) -> Result<(), Error> {
 fn render(map: &SharedMap) -> String {
     let mut out = format!("routes (version {}):\n", map.version);
     for (range, shard) in &map.routes {
-        let end = if range.end == u64::MAX {
-            String::new()
-        } else {
-            range.end.to_string()
-        };
-        out += &format!("  {}..{end} -> shard {shard}\n", range.start);
+        out += &format!("  {} -> shard {shard}\n", ids_text(range));
     }
     match &map.held {
         Some((range, epoch)) => {
@@ -102,6 +97,15 @@ fn render(map: &SharedMap) -> String {
         );
     }
     out
+}
+
+/// `START..END`, or `START..` for a range that runs to the last id.
+pub(crate) fn ids_text(range: &Range<u64>) -> String {
+    if range.end == u64::MAX {
+        format!("{}..", range.start)
+    } else {
+        format!("{}..{}", range.start, range.end)
+    }
 }
 
 /// `1000..2000` → 1000..2000.

@@ -25,16 +25,22 @@ async fn run_on_shards(topology: Topology) -> Result<(), Error> {
         db.register_bot_schema().max_connections(2)
     })
     .await?;
+    // The ids each shard holds now: the shared map's routes, moves included.
+    let routes = cluster.routes();
     for (index, spec) in cluster.topology().shards().iter().enumerate() {
         let db = cluster.primary(index);
-        let end = if spec.ids.end == u64::MAX {
-            String::new()
+        let ids: Vec<String> = routes
+            .iter()
+            .filter(|(_, shard)| *shard == index)
+            .map(|(range, _)| crate::shard::ids_text(range))
+            .collect();
+        let ids = if ids.is_empty() {
+            "none".to_owned()
         } else {
-            spec.ids.end.to_string()
+            ids.join(", ")
         };
         println!(
-            "== shard {index}: bot ids {}..{end}, primary {}, server {}",
-            spec.ids.start,
+            "== shard {index}: bot ids {ids}, primary {}, server {}",
             spec.primary,
             db.flavor().await?
         );

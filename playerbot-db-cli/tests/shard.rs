@@ -164,6 +164,22 @@ fn shard_move_moves_a_range_while_another_process_keeps_writing_to_it() {
             stdout.contains("processes following the map: 2"),
             "{stdout}"
         );
+        // `stats` names what each shard holds now, by the shared map.
+        let output = Command::new(env!("CARGO_BIN_EXE_playerbot-db"))
+            .args(["stats", "--shards"])
+            .arg(&map)
+            .output()
+            .unwrap();
+        let (stdout, stderr) = text(&output);
+        assert!(output.status.success(), "{stdout}\n{stderr}");
+        assert!(
+            stdout.contains("== shard 0: bot ids 0..500, 600..1000,"),
+            "{stdout}"
+        );
+        assert!(
+            stdout.contains("== shard 1: bot ids 500..600, 1000..,"),
+            "{stdout}"
+        );
         // Moving a range across two shards' ranges is refused in one line.
         let output = shard_command(&["move", "--range", "900..1100", "--to", "1"], &map);
         let (stdout, stderr) = text(&output);
