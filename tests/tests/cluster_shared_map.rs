@@ -423,3 +423,63 @@ async fn a_running_move_cannot_be_rolled_back_from_another_process() {
     operator.close().await;
     mover.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_move_refused_as_busy_leaves_another_processs_hold_in_place() {
+    let (a, b, topology) = two_servers().await;
+    let game = process(&topology, ReplicaPolicy::default()).await;
+    for shard in 0..2 {
+        game.primary(shard).create_tables().await.unwrap();
+    }
+    game.save_all(&(0..1_000).map(bot_state).collect::<Vec<_>>())
+        .await
+        .unwrap();
+    // Enough rows in the moved range that the other process's copy takes a while.
+    let events: Vec<BotEvent> = (500..600u32)
+        .flat_map(|bot_id| {
+            (0..200).map(move |i| BotEvent {
+                bot_id,
+                event: format!("e{i}"),
+                value: i64::from(i),
+                expires_at: 1_800_000_000,
+            })
+        })
+        .collect();
+    game.save_all(&events).await.unwrap();
+    let stop = Arc::new(AtomicBool::new(false));
+    let last = Accepted::default();
+    let writers = spawn_writers(&game, 400..700, &stop, &last);
+    let mover = process(&topology, ReplicaPolicy::default()).await;
+    let moving = {
+        let mover = mover.clone();
+        tokio::spawn(async move { mover.move_range(500..600, 1).await })
+    };
+    assert!(
+        eventually(async || game.held_range() == Some(500..600)).await,
+        "the game never took in the hold"
+    );
+    // The game tries a move of its own meanwhile: refused, and the other process's hold
+    // stays in force here (writes to its range still wait).
+    let err = game.move_range(100..200, 1).await.unwrap_err();
+    let report = if matches!(err, Error::Move(MoveError::Busy { .. })) {
+        assert_eq!(game.held_range(), Some(500..600));
+        let bot = bot_state(550);
+        let write = game.save(&bot);
+        assert!(
+            tokio::time::timeout(Duration::from_millis(50), write)
+                .await
+                .is_err(),
+            "a write to the held range went through"
+        );
+        moving.await.unwrap().expect("the other process's move")
+    } else {
+        // The other move had already switched: nothing to check here, say so.
+        let report = moving.await.unwrap();
+        panic!("the game's move was not refused as busy: {err:?} (other move: {report:?})");
+    };
+    assert_eq!(report.copied, [("bot_state", 100), ("bot_event", 20_000)]);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    check_nothing_lost(&game, writers, &stop, &last, (&a, &b)).await;
+    mover.close().await;
+    game.close().await;
+}

@@ -8,6 +8,7 @@
 //! `Db`'s own, so a flush to one shard never waits on another.
 
 mod aggregate;
+mod gate;
 mod moving;
 mod replica;
 mod routing;
@@ -24,6 +25,7 @@ pub use replica::ReplicaHealth;
 pub use routing::{Follower, SharedMap};
 pub use topology::{ShardSpec, Topology, TopologyError, SHARDS_ENV};
 
+use gate::{Holder, Pass, WriteGate};
 use replica::Replica;
 
 use crate::{
@@ -99,15 +101,8 @@ struct ClusterInner {
     topology: Topology,
     /// Where each bot-id range is routed now: the topology's ranges, split by moves.
     map: std::sync::RwLock<Vec<(Range<u64>, usize)>>,
-    /// Every write holds it shared for its duration; a move takes it alone for a moment,
-    /// to mark its range as held (after the writes in flight ended) and to switch the map.
-    gate: Arc<tokio::sync::RwLock<()>>,
-    /// The range being moved: writes to it wait.
-    holding: std::sync::Mutex<Option<Range<u64>>>,
-    /// Whether `holding` holds a range: read without the lock on every write.
-    held_any: std::sync::atomic::AtomicBool,
-    /// Wakes the writes that wait for a held range.
-    released: tokio::sync::Notify,
+    /// Every write passes it; a move holds its range there.
+    gate: WriteGate,
     /// One move (or rollback) at a time; a move finishing in the background keeps it.
     moves: Arc<tokio::sync::Mutex<()>>,
     shards: Vec<Shard>,
@@ -176,10 +171,7 @@ impl Cluster {
         let inner = Arc::new(ClusterInner {
             topology,
             map: std::sync::RwLock::new(map),
-            gate: Arc::new(tokio::sync::RwLock::new(())),
-            holding: std::sync::Mutex::new(None),
-            held_any: std::sync::atomic::AtomicBool::new(false),
-            released: tokio::sync::Notify::new(),
+            gate: WriteGate::default(),
             moves: Arc::new(tokio::sync::Mutex::new(())),
             shards,
             policy,
@@ -216,7 +208,7 @@ impl Cluster {
 
     /// The bot-id range a move is holding writes to, if one is.
     pub fn held_range(&self) -> Option<Range<u64>> {
-        self.inner.holding.lock().expect("holding lock").clone()
+        self.inner.gate.any_held()
     }
 
     /// The shard bot id `id` is routed to.
@@ -236,57 +228,15 @@ impl Cluster {
     /// A pass for a write to bot ids for which `touches` holds: shared with every other
     /// write, waiting (at most `move_wait`) while a move holds a range it touches. Keep it
     /// until the write is done: a move waits for passes out before it copies or switches.
-    async fn write_pass(
-        &self,
-        touches: impl Fn(&Range<u64>) -> bool,
-    ) -> Result<tokio::sync::OwnedRwLockReadGuard<()>, Error> {
-        // The common case first: no move holds a range and none waits for the gate. No
-        // clock read, no timer, no waiter registered.
-        // (A hold is set while the gate is taken alone, so a pass taken after it sees it.)
-        if let Ok(pass) = Arc::clone(&self.inner.gate).try_read_owned() {
-            if !self.inner.held_any.load(Ordering::Acquire) {
-                return Ok(pass);
-            }
-            let held = self.inner.holding.lock().expect("holding lock").clone();
-            if !held.is_some_and(|range| touches(&range)) {
-                return Ok(pass);
-            }
-        }
-        let wait = self.inner.policy.move_wait;
-        let deadline = tokio::time::Instant::now() + wait;
-        loop {
-            let released = self.inner.released.notified();
-            let pass = tokio::time::timeout_at(deadline, Arc::clone(&self.inner.gate).read_owned())
-                .await
-                .map_err(|_| self.moving_error(wait))?;
-            let held = self.inner.holding.lock().expect("holding lock").clone();
-            match held {
-                Some(range) if touches(&range) => {
-                    drop(pass);
-                    tokio::time::timeout_at(deadline, released)
-                        .await
-                        .map_err(|_| self.moving_error(wait))?;
-                }
-                _ => return Ok(pass),
-            }
-        }
-    }
-
-    fn moving_error(&self, waited: Duration) -> Error {
-        let held = self.inner.holding.lock().expect("holding lock").clone();
-        let range = held.unwrap_or(0..0);
-        Error::RangeMoving {
-            start: range.start,
-            end: range.end,
-            waited,
-        }
+    async fn write_pass(&self, touches: impl Fn(&Range<u64>) -> bool) -> Result<Pass, Error> {
+        self.inner
+            .gate
+            .pass(touches, self.inner.policy.move_wait)
+            .await
     }
 
     /// A pass for a write to `key` of `E`.
-    async fn key_pass<E: BotEntity>(
-        &self,
-        key: &E::Key,
-    ) -> Result<tokio::sync::OwnedRwLockReadGuard<()>, Error> {
+    async fn key_pass<E: BotEntity>(&self, key: &E::Key) -> Result<Pass, Error> {
         let id = E::key_partition_key(key);
         self.write_pass(|range| id.is_some_and(|id| range.contains(&id)))
             .await
@@ -299,13 +249,16 @@ impl Cluster {
         // The token is known before the hold is sent: a move dropped at any point lets go
         // of its own hold, and never of a later one.
         let token = routing::random_id();
-        let guard = HoldGuard {
+        let mut guard = HoldGuard {
             cluster: self.clone(),
-            shared: self.inner.member.as_ref().map(|_| token),
+            token,
+            shared: self.inner.member.is_some(),
+            local: false,
         };
         let held = async {
             let epoch = self.hold_shared(&ids, token).await?;
-            self.hold_local(ids).await?;
+            self.hold_local(Holder::Move(token), ids).await?;
+            guard.local = true;
             if let Some(epoch) = epoch {
                 self.wait_for_peers("stop writing to the range", |held, _| held >= epoch)
                     .await?;
@@ -321,28 +274,16 @@ impl Cluster {
         }
     }
 
-    /// Holds writes to `ids` made through this handle; returns once the writes in flight
-    /// have ended.
-    async fn hold_local(&self, ids: Range<u64>) -> Result<(), Error> {
+    /// Holds writes to `ids` made through this handle for `holder`; returns once the writes
+    /// in flight have ended.
+    async fn hold_local(&self, holder: Holder, ids: Range<u64>) -> Result<(), Error> {
         let wait = self.inner.policy.move_wait;
-        let alone = tokio::time::timeout(wait, self.inner.gate.write())
-            .await
-            .map_err(|_| Error::RangeMoving {
-                start: ids.start,
-                end: ids.end,
-                waited: wait,
-            })?;
-        *self.inner.holding.lock().expect("holding lock") = Some(ids);
-        self.inner.held_any.store(true, Ordering::Release);
-        drop(alone);
-        Ok(())
+        self.inner.gate.hold(holder, ids, wait).await
     }
 
-    /// Lets the writes held here go.
-    fn release_hold(&self) {
-        *self.inner.holding.lock().expect("holding lock") = None;
-        self.inner.held_any.store(false, Ordering::Release);
-        self.inner.released.notify_waiters();
+    /// Lets the writes `holder` held here go.
+    fn release_hold(&self, holder: Holder) {
+        self.inner.gate.release(holder);
     }
 
     /// Routes `ids` to `to` from now on, in the shared map and here; returns the shared
@@ -761,20 +702,24 @@ impl Cluster {
     }
 }
 
-/// Lets the writes held by a move go when dropped (also when the move fails or is dropped),
-/// here and, unless a switch already did, in the shared map.
+/// Lets the writes held by a move go when dropped (also when the move fails or is dropped):
+/// its own hold here, and, unless a switch already did, in the shared map.
 struct HoldGuard {
     cluster: Cluster,
-    /// The shared hold's token, while it is this move's to let go of.
-    shared: Option<u64>,
+    /// The move's token, by which it holds here and in the shared map.
+    token: u64,
+    /// Whether the shared hold is still this move's to let go of.
+    shared: bool,
+    /// Whether it holds here.
+    local: bool,
 }
 
 impl HoldGuard {
     /// Lets go now, waiting for the shared map to say so (a dropped guard only starts that).
     async fn release(mut self) {
-        if let Some(token) = self.shared.take() {
-            self.cluster.disown(token);
-            if let Err(err) = self.cluster.release_shared(token).await {
+        if std::mem::take(&mut self.shared) {
+            self.cluster.disown(self.token);
+            if let Err(err) = self.cluster.release_shared(self.token).await {
                 tracing::warn!("letting go of a shared hold failed: {err}");
             }
         }
@@ -783,8 +728,11 @@ impl HoldGuard {
 
 impl Drop for HoldGuard {
     fn drop(&mut self) {
-        self.cluster.release_hold();
-        if let Some(token) = self.shared.take() {
+        if self.local {
+            self.cluster.release_hold(Holder::Move(self.token));
+        }
+        if std::mem::take(&mut self.shared) {
+            let token = self.token;
             self.cluster.disown(token);
             // Drop cannot wait: the shared hold goes in a task of its own. Without a runtime
             // (the process is ending) it stays until a rerun or a rollback of the move.
@@ -821,7 +769,7 @@ pub struct ShardTransaction {
     cluster: Cluster,
     shard: usize,
     tx: Transaction,
-    _pass: tokio::sync::OwnedRwLockReadGuard<()>,
+    _pass: Pass,
 }
 
 impl ShardTransaction {
@@ -829,16 +777,13 @@ impl ShardTransaction {
         // A range being moved: this transaction's pass cannot wait for the move (the move
         // waits for passes), so the write is refused now rather than written to the source
         // after its rows were copied.
-        let id = E::key_partition_key(key);
-        let held = self.cluster.held_range();
-        if let (Some(id), Some(range)) = (id, held) {
-            if range.contains(&id) {
-                return Err(Error::RangeMoving {
-                    start: range.start,
-                    end: range.end,
-                    waited: Duration::ZERO,
-                });
-            }
+        let held = E::key_partition_key(key).and_then(|id| self.cluster.inner.gate.held_with(id));
+        if let Some(range) = held {
+            return Err(Error::RangeMoving {
+                start: range.start,
+                end: range.end,
+                waited: Duration::ZERO,
+            });
         }
         let other = self.cluster.shard_of::<E>(key);
         if other == self.shard {

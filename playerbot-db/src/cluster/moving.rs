@@ -192,7 +192,7 @@ impl Cluster {
             .await;
             let version = until_done("switching the routes", || cluster.switch(&ids, to)).await;
             // The switch let go of the shared hold with the old routes.
-            hold.shared = None;
+            hold.shared = false;
             let held = started.elapsed();
             drop(hold);
             // Every process reads the range from the target before the source's rows go.

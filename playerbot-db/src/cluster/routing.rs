@@ -18,6 +18,7 @@ use mysql_async::prelude::Queryable;
 use mysql_async::TxOpts;
 use playerbot_db_sql::routing as sql;
 
+use super::gate::Holder;
 use super::{Cluster, ClusterInner, MoveError, TopologyError};
 use crate::Error;
 
@@ -245,24 +246,32 @@ impl Cluster {
             (seen.remote, seen.own)
         };
         match (hold, remote) {
-            // This process's own move: its guard holds and lets go here.
-            (Some(_), _) if own.is_some() && own == token => member.seen().remote = None,
+            // This process's own move: its guard holds and lets go here (a hold taken for
+            // an earlier, dropped attempt of it is let go: the new one holds the range).
+            (Some(_), _) if own.is_some() && own == token => {
+                if let Some((taken, _)) = remote {
+                    member.seen().remote = None;
+                    self.release_hold(Holder::Follower(taken));
+                }
+            }
             (Some(range), Some((taken, answered))) if taken == epoch => {
                 if !answered {
                     self.answer_hold(member, &range, epoch).await?;
                 }
             }
             (Some(range), _) => {
-                if remote.is_some() {
-                    self.release_hold();
+                if let Some((taken, _)) = remote {
+                    self.release_hold(Holder::Follower(taken));
+                    member.seen().remote = None;
                 }
-                self.hold_local(range.clone()).await?;
+                self.hold_local(Holder::Follower(epoch), range.clone())
+                    .await?;
                 member.seen().remote = Some((epoch, false));
                 self.answer_hold(member, &range, epoch).await?;
             }
-            (None, Some(_)) => {
+            (None, Some((taken, _))) => {
                 member.seen().remote = None;
-                self.release_hold();
+                self.release_hold(Holder::Follower(taken));
             }
             (None, None) => {}
         }
