@@ -4,7 +4,7 @@
 use std::ops::Range;
 use std::path::PathBuf;
 
-use playerbot_db::cluster::{Cluster, ReplicaPolicy, SharedMap, Topology};
+use playerbot_db::cluster::{Cluster, ClusterPolicy, SharedMap, Topology};
 
 use crate::error::Error;
 
@@ -32,7 +32,7 @@ pub(crate) async fn run(shards: Option<PathBuf>, action: Action) -> Result<(), E
         ));
     }
     // The built-in bot entities: their partitioned tables are the ones a move copies.
-    let cluster = Cluster::build(topology, ReplicaPolicy::default(), |db| {
+    let cluster = Cluster::build(topology, ClusterPolicy::default(), |db| {
         db.register_bot_schema().max_connections(4)
     })
     .await?;

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use playerbot_db::cluster::{Cluster, ReplicaPolicy, Topology};
+use playerbot_db::cluster::{Cluster, ClusterPolicy, Topology};
 use playerbot_db::ServerStats;
 
 use crate::error::Error;
@@ -21,7 +21,7 @@ pub(crate) async fn run(url: Option<String>, shards: Option<PathBuf>) -> Result<
 
 /// Every shard's primary, then every replica's replication as the health check sees it.
 async fn run_on_shards(topology: Topology) -> Result<(), Error> {
-    let cluster = Cluster::build(topology, ReplicaPolicy::default(), |db| {
+    let cluster = Cluster::build(topology, ClusterPolicy::default(), |db| {
         db.register_bot_schema().max_connections(2)
     })
     .await?;

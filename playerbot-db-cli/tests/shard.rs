@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use playerbot_db::bots::BotState;
-use playerbot_db::cluster::{Cluster, ReplicaPolicy, Topology};
+use playerbot_db::cluster::{Cluster, ClusterPolicy, Topology};
 use playerbot_db::migrate::Migrator;
 use playerbot_db::mysql_async::prelude::Queryable;
 use playerbot_db::mysql_async::Conn;
@@ -82,7 +82,7 @@ fn shard_move_moves_a_range_while_another_process_keeps_writing_to_it() {
         // saving bots 400..700 (directly and through the write-behind queue) throughout.
         let game = Cluster::build(
             Topology::parse(&shard_map).unwrap(),
-            ReplicaPolicy::default(),
+            ClusterPolicy::default(),
             |db| db.register_bot_schema(),
         )
         .await

@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use playerbot_db::cluster::{Cluster, ReplicaPolicy, Topology};
+use playerbot_db::cluster::{Cluster, ClusterPolicy, Topology};
 use playerbot_db::mysql_async::prelude::Queryable;
 use playerbot_db::mysql_async::Conn;
 use playerbot_db::session::connect_opts;
@@ -65,7 +65,7 @@ pub async fn two_shards(
     let topology = Topology::default()
         .shard(0..1_000, game_url(&a), Vec::<String>::new())
         .shard(1_000..u64::MAX, game_url(&b), Vec::<String>::new());
-    let cluster = Cluster::build(topology, ReplicaPolicy::default(), configure)
+    let cluster = Cluster::build(topology, ClusterPolicy::default(), configure)
         .await
         .expect("cluster");
     for shard in 0..2 {

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use playerbot_db::bots::BotState;
-use playerbot_db::cluster::{Cluster, ReadFrom, ReplicaPolicy, Topology};
+use playerbot_db::cluster::{Cluster, ClusterPolicy, ReadFrom, Topology};
 use playerbot_db::{DbBuilder, Error, WriteBehindConfig};
 use playerbot_db_embedded::EmbeddedServer;
 use playerbot_db_tests::fixtures::bot_state;
@@ -24,10 +24,10 @@ async fn reads_reach_the_replica_fall_back_to_the_primary_and_return() {
     run_on(&primary, "CREATE DATABASE game").await;
     let mut replica = primary.start_replica().await.expect("replica");
     // No background checks: this test decides when replicas are checked.
-    let policy = ReplicaPolicy {
+    let policy = ClusterPolicy {
         check_every: Duration::from_secs(3600),
         catch_up_wait: Duration::from_secs(5),
-        ..ReplicaPolicy::default()
+        ..ClusterPolicy::default()
     };
     let topology = Topology::default().shard(0..u64::MAX, game_url(&primary), [game_url(&replica)]);
     let cluster = Cluster::build(topology, policy, bot_state_only)

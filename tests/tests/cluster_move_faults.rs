@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use playerbot_db::bots::{BotEvent, BotState};
-use playerbot_db::cluster::{Cluster, ReplicaPolicy, Topology};
+use playerbot_db::cluster::{Cluster, ClusterPolicy, Topology};
 use playerbot_db::mysql_async::prelude::Queryable;
 use playerbot_db::mysql_async::Conn;
 use playerbot_db::session::connect_opts;
@@ -71,9 +71,9 @@ async fn the_map_home_dying_at_the_switch_holds_the_range_until_it_is_back() {
         .shard(1_000..2_000, game_url(&source), Vec::<String>::new())
         .shard(2_000..u64::MAX, game_url(&target), Vec::<String>::new());
     // Held writes wait out the home's restart instead of failing.
-    let policy = ReplicaPolicy {
+    let policy = ClusterPolicy {
         move_wait: Duration::from_secs(30),
-        ..ReplicaPolicy::default()
+        ..ClusterPolicy::default()
     };
     let game = Cluster::build(topology.clone(), policy, configure)
         .await

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use playerbot_db::bots::{BotEvent, BotState};
-use playerbot_db::cluster::{Cluster, MoveError, ReplicaPolicy, Topology};
+use playerbot_db::cluster::{Cluster, ClusterPolicy, MoveError, Topology};
 use playerbot_db::mysql_async::prelude::Queryable;
 use playerbot_db::mysql_async::Conn;
 use playerbot_db::session::connect_opts;
@@ -42,7 +42,7 @@ async fn two_servers() -> (EmbeddedServer, EmbeddedServer, Topology) {
     (a, b, topology)
 }
 
-async fn process(topology: &Topology, policy: ReplicaPolicy) -> Cluster {
+async fn process(topology: &Topology, policy: ClusterPolicy) -> Cluster {
     Cluster::build(topology.clone(), policy, configure)
         .await
         .expect("cluster")
@@ -139,7 +139,7 @@ async fn check_nothing_lost(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_move_run_by_another_process_holds_and_reroutes_this_ones_writes() {
     let (a, b, topology) = two_servers().await;
-    let game = process(&topology, ReplicaPolicy::default()).await;
+    let game = process(&topology, ClusterPolicy::default()).await;
     for shard in 0..2 {
         game.primary(shard).create_tables().await.unwrap();
     }
@@ -151,7 +151,7 @@ async fn a_move_run_by_another_process_holds_and_reroutes_this_ones_writes() {
     let stop = Arc::new(AtomicBool::new(false));
     let last = Accepted::default();
     let writers = spawn_writers(&game, 400..700, &stop, &last);
-    let mover = process(&topology, ReplicaPolicy::default()).await;
+    let mover = process(&topology, ClusterPolicy::default()).await;
     let followers = mover.shared_map().await.unwrap().unwrap().followers;
     assert_eq!(followers.len(), 2, "{followers:?}");
     tokio::time::sleep(Duration::from_millis(150)).await;
@@ -174,7 +174,7 @@ async fn a_move_run_by_another_process_holds_and_reroutes_this_ones_writes() {
     check_nothing_lost(&game, writers, &stop, &last, (&a, &b)).await;
     let last = last.lock().unwrap().clone();
     // A process started after the move routes by the shared map, not its topology's ranges.
-    let late = process(&topology, ReplicaPolicy::default()).await;
+    let late = process(&topology, ClusterPolicy::default()).await;
     assert_eq!(late.routes(), expected);
     assert_eq!(
         late.load::<BotState>(&550).await.unwrap().map(|b| b.flags),
@@ -193,10 +193,10 @@ async fn a_move_run_by_another_process_holds_and_reroutes_this_ones_writes() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_silent_process_stops_a_move_until_it_is_forgotten() {
     let (_a, _b, topology) = two_servers().await;
-    let policy = ReplicaPolicy {
+    let policy = ClusterPolicy {
         silent_after: Duration::from_millis(600),
         forget_after: Duration::from_secs(2),
-        ..ReplicaPolicy::default()
+        ..ClusterPolicy::default()
     };
     let mover = process(&topology, policy).await;
     for shard in 0..2 {
@@ -229,9 +229,9 @@ async fn a_silent_process_stops_a_move_until_it_is_forgotten() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stopped_mover_leaves_the_range_held_until_a_rollback_or_a_rerun() {
     let (a, b, topology) = two_servers().await;
-    let policy = ReplicaPolicy {
+    let policy = ClusterPolicy {
         move_wait: Duration::from_millis(500),
-        ..ReplicaPolicy::default()
+        ..ClusterPolicy::default()
     };
     let game = process(&topology, policy).await;
     for shard in 0..2 {
@@ -329,7 +329,7 @@ async fn a_stopped_mover_leaves_the_range_held_until_a_rollback_or_a_rerun() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn moves_dropped_at_random_points_in_another_process_lose_no_write() {
     let (a, b, topology) = two_servers().await;
-    let game = process(&topology, ReplicaPolicy::default()).await;
+    let game = process(&topology, ClusterPolicy::default()).await;
     for shard in 0..2 {
         game.primary(shard).create_tables().await.unwrap();
     }
@@ -342,7 +342,7 @@ async fn moves_dropped_at_random_points_in_another_process_lose_no_write() {
     // Each attempt is dropped after 0–250 ms: while it takes the hold, waits for the game's
     // answer, copies, or after its switch (then it completes in the background). The game
     // routes the range to one shard or the other, never half, and is never left held.
-    let mover = process(&topology, ReplicaPolicy::default()).await;
+    let mover = process(&topology, ClusterPolicy::default()).await;
     let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
     for _ in 0..10 {
         seed ^= seed << 13;
@@ -377,7 +377,7 @@ async fn moves_dropped_at_random_points_in_another_process_lose_no_write() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_running_move_cannot_be_rolled_back_from_another_process() {
     let (_a, _b, topology) = two_servers().await;
-    let mover = process(&topology, ReplicaPolicy::default()).await;
+    let mover = process(&topology, ClusterPolicy::default()).await;
     for shard in 0..2 {
         mover.primary(shard).create_tables().await.unwrap();
     }
@@ -397,7 +397,7 @@ async fn a_running_move_cannot_be_rolled_back_from_another_process() {
         })
         .collect();
     mover.save_all(&events).await.unwrap();
-    let operator = process(&topology, ReplicaPolicy::default()).await;
+    let operator = process(&topology, ClusterPolicy::default()).await;
     let moving = {
         let mover = mover.clone();
         tokio::spawn(async move { mover.move_range(500..600, 1).await })
@@ -427,7 +427,7 @@ async fn a_running_move_cannot_be_rolled_back_from_another_process() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_move_refused_as_busy_leaves_another_processs_hold_in_place() {
     let (a, b, topology) = two_servers().await;
-    let game = process(&topology, ReplicaPolicy::default()).await;
+    let game = process(&topology, ClusterPolicy::default()).await;
     for shard in 0..2 {
         game.primary(shard).create_tables().await.unwrap();
     }
@@ -449,7 +449,7 @@ async fn a_move_refused_as_busy_leaves_another_processs_hold_in_place() {
     let stop = Arc::new(AtomicBool::new(false));
     let last = Accepted::default();
     let writers = spawn_writers(&game, 400..700, &stop, &last);
-    let mover = process(&topology, ReplicaPolicy::default()).await;
+    let mover = process(&topology, ClusterPolicy::default()).await;
     let moving = {
         let mover = mover.clone();
         tokio::spawn(async move { mover.move_range(500..600, 1).await })

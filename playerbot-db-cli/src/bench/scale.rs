@@ -7,7 +7,7 @@
 use std::time::Instant;
 
 use playerbot_db::bots::BotState;
-use playerbot_db::cluster::{Cluster, ReadFrom, ReplicaPolicy, Topology};
+use playerbot_db::cluster::{Cluster, ClusterPolicy, ReadFrom, Topology};
 use playerbot_db::DbBuilder;
 use playerbot_db_embedded::EmbeddedServer;
 
@@ -74,7 +74,7 @@ pub(crate) async fn replica_read(n: usize) -> Result<Outcome, Error> {
         format!("{}game", primary.url()),
         [format!("{}game", replica.url())],
     );
-    let cluster = Cluster::build(topology, ReplicaPolicy::default(), bot_state_only).await?;
+    let cluster = Cluster::build(topology, ClusterPolicy::default(), bot_state_only).await?;
     cluster.primary(0).create_tables().await?;
     let rows: Vec<BotState> = (0..REPLICA_BOTS).map(seed_state).collect();
     cluster.save_all(&rows).await?;
@@ -121,8 +121,8 @@ pub(crate) async fn two_shard_bulk_save(rounds: usize) -> Result<Outcome, Error>
             Vec::<String>::new(),
         );
     let one = Topology::single(format!("{}single", a.url()));
-    let two = Cluster::build(two, ReplicaPolicy::default(), bot_state_only).await?;
-    let one = Cluster::build(one, ReplicaPolicy::default(), bot_state_only).await?;
+    let two = Cluster::build(two, ClusterPolicy::default(), bot_state_only).await?;
+    let one = Cluster::build(one, ClusterPolicy::default(), bot_state_only).await?;
     for (cluster, shards) in [(&two, 2), (&one, 1)] {
         for shard in 0..shards {
             cluster.primary(shard).create_tables().await?;
@@ -173,7 +173,7 @@ pub(crate) async fn cluster_save_deferred(n: usize) -> Result<Outcome, Error> {
             format!("{}shard_b", server.url()),
             Vec::<String>::new(),
         );
-    let cluster = Cluster::build(topology, ReplicaPolicy::default(), |builder| {
+    let cluster = Cluster::build(topology, ClusterPolicy::default(), |builder| {
         builder.register::<BotState>()
     })
     .await?;

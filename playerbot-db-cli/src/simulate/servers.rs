@@ -4,7 +4,7 @@
 //! shard map (`--shard-map FILE`), in the databases it names.
 
 use playerbot_db::bots::BotState;
-use playerbot_db::cluster::{Cluster, ReplicaPolicy, Topology};
+use playerbot_db::cluster::{Cluster, ClusterPolicy, Topology};
 use playerbot_db::migrate::Migrator;
 use playerbot_db::DbBuilder;
 use playerbot_db_embedded::EmbeddedServer;
@@ -112,7 +112,7 @@ async fn build(
     configure: impl Fn(DbBuilder) -> DbBuilder,
 ) -> Result<Cluster, Error> {
     let configure = |builder: DbBuilder| configure(builder.database(DATABASE));
-    Ok(Cluster::build(topology, ReplicaPolicy::default(), configure).await?)
+    Ok(Cluster::build(topology, ClusterPolicy::default(), configure).await?)
 }
 
 /// The cluster of a shard map's servers, migrated; refused when a primary already holds bots
@@ -122,7 +122,7 @@ async fn on_shard_map(
     configure: impl Fn(DbBuilder) -> DbBuilder,
 ) -> Result<Cluster, Error> {
     let topology = Topology::from_file(path)?;
-    let cluster = Cluster::build(topology, ReplicaPolicy::default(), configure).await?;
+    let cluster = Cluster::build(topology, ClusterPolicy::default(), configure).await?;
     for shard in 0..cluster.shard_count() {
         let db = cluster.primary(shard);
         let report = Migrator::builtin().run(db).await?;

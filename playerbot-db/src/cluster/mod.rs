@@ -47,9 +47,9 @@ pub enum ReadFrom {
     ReadYourWrites,
 }
 
-/// How replicas are used.
+/// How a cluster reads from replicas, checks them, and moves ranges.
 #[derive(Debug, Clone, Copy)]
-pub struct ReplicaPolicy {
+pub struct ClusterPolicy {
     /// Where reads go unless a call says otherwise (default: the primary).
     pub default_read: ReadFrom,
     /// A replica further behind than this is taken out of rotation (default 5 s).
@@ -72,9 +72,9 @@ pub struct ReplicaPolicy {
     pub forget_after: Duration,
 }
 
-impl Default for ReplicaPolicy {
+impl Default for ClusterPolicy {
     fn default() -> Self {
-        ReplicaPolicy {
+        ClusterPolicy {
             default_read: ReadFrom::Primary,
             max_lag: Duration::from_secs(5),
             check_every: Duration::from_secs(1),
@@ -106,7 +106,7 @@ struct ClusterInner {
     /// One move (or rollback) at a time; a move finishing in the background keeps it.
     moves: Arc<tokio::sync::Mutex<()>>,
     shards: Vec<Shard>,
-    policy: ReplicaPolicy,
+    policy: ClusterPolicy,
     /// This process in the shard map shared on the first shard (with two shards or more).
     member: Option<routing::Member>,
     /// Reads that asked for a replica and got one.
@@ -137,7 +137,7 @@ impl Cluster {
     /// entities with their caches off, since they only serve reads that ask for them.
     pub async fn build(
         topology: Topology,
-        policy: ReplicaPolicy,
+        policy: ClusterPolicy,
         configure: impl Fn(DbBuilder) -> DbBuilder,
     ) -> Result<Cluster, Error> {
         topology.validate()?;

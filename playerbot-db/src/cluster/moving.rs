@@ -122,11 +122,11 @@ const ROLLED_BACK: &str = "rolled_back";
 impl Cluster {
     /// Moves bot ids `ids` to shard `to` (see the module docs); returns once the source no
     /// longer holds them. Writes to the range wait meanwhile, at most
-    /// [`ReplicaPolicy::move_wait`](super::ReplicaPolicy::move_wait) each.
+    /// [`ClusterPolicy::move_wait`](super::ClusterPolicy::move_wait) each.
     ///
     /// With two shards or more, every process following the shared shard map (every
     /// [`Cluster`] built on this topology, in any process) holds its writes to the range
-    /// too, and the move waits for each to answer; see [`ReplicaPolicy`](super::ReplicaPolicy)
+    /// too, and the move waits for each to answer; see [`ClusterPolicy`](super::ClusterPolicy)
     /// for how long.
     ///
     /// Dropped before its copy is verified, the move is abandoned (held writes go on to the
