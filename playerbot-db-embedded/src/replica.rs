@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use mysql_async::prelude::Queryable;
 use mysql_async::{Conn, Opts, OptsBuilder, Row};
-use playerbot_db_sql::{admin, Name};
+use playerbot_db_sql::{admin, replication, Name};
 
 use crate::private::random_password;
 use crate::{EmbeddedError, EmbeddedServer};
@@ -15,7 +15,9 @@ use crate::{EmbeddedError, EmbeddedServer};
 const RUNNING_TIMEOUT: Duration = Duration::from_secs(30);
 const REPLICATION_USER: &str = "playerbot_repl";
 
-/// Points `replica` at `primary` and waits until both replication threads run.
+/// Points `replica` at `primary`, waits until both replication threads run, then until the
+/// replica has applied everything the primary had written (a database made before the
+/// replica started is there when this returns).
 pub(crate) async fn follow(
     primary: &EmbeddedServer,
     replica: &EmbeddedServer,
@@ -41,7 +43,36 @@ pub(crate) async fn follow(
         &admin::start_replication(replica.dialect(), &source),
     )
     .await?;
-    wait_until_running(replica).await
+    wait_until_running(replica).await?;
+    catch_up(primary, replica).await
+}
+
+async fn catch_up(primary: &EmbeddedServer, replica: &EmbeddedServer) -> Result<(), EmbeddedError> {
+    let mut conn = connect(primary).await?;
+    let position: Option<String> = conn
+        .query_first(replication::position(primary.dialect()))
+        .await
+        .map_err(sql_error(primary, "reading the primary's position"))?;
+    let _ = conn.disconnect().await;
+    let Some(position) = position.filter(|position| !position.is_empty()) else {
+        return Ok(());
+    };
+    let mut conn = connect(replica).await?;
+    let answer: Option<i64> = conn
+        .exec_first(
+            replication::wait_for(replica.dialect()),
+            (position.as_str(), RUNNING_TIMEOUT.as_secs()),
+        )
+        .await
+        .map_err(sql_error(replica, "waiting for the replica to catch up"))?;
+    let _ = conn.disconnect().await;
+    if answer == Some(0) {
+        return Ok(());
+    }
+    Err(EmbeddedError::ReplicationNotRunning {
+        waited: RUNNING_TIMEOUT,
+        status: format!("it did not reach the primary's position {position} ({answer:?})"),
+    })
 }
 
 impl EmbeddedServer {

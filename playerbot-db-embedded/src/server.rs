@@ -257,8 +257,10 @@ impl EmbeddedServer {
     }
 
     /// Starts a second server that replicates this one (which must keep a binary log) by
-    /// GTID from the start of its binary log, and returns once replication runs. The replica
-    /// is read-only for everyone but root, with its own password and directory.
+    /// GTID from the start of its binary log, and returns once replication runs and the
+    /// replica has applied everything this server had written (databases made before
+    /// included). The replica is read-only for everyone but root, with its own password and
+    /// directory.
     pub async fn start_replica(&self) -> Result<EmbeddedServer, EmbeddedError> {
         if !self.has_binary_log() {
             return Err(EmbeddedError::NoBinaryLog);

@@ -253,7 +253,11 @@ async fn a_replica_receives_what_the_primary_writes() {
     let replica = primary.start_replica().await.expect("replica");
     assert_ne!(replica.port(), primary.port());
     let level = "SELECT level FROM game.bot WHERE id = 1";
-    assert_eq!(wait_for(&replica, level, Some(10)).await, Some(10));
+    // Applied by the time start_replica returns: read at once, without waiting.
+    let mut first_look = connect(&replica).await;
+    let found: Option<u64> = first_look.query_first(level).await.unwrap();
+    assert_eq!(found, Some(10));
+    first_look.disconnect().await.unwrap();
 
     writer
         .query_drop("UPDATE game.bot SET level = 11 WHERE id = 1")
