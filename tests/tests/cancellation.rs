@@ -250,10 +250,15 @@ async fn random_call(db: &Db, rng: &mut Rng, observed: &Observed) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn thousands_of_cancelled_calls_leave_nothing_behind() {
     let test = TestDb::new("torture").await;
+    // The bound holds while an orphaned statement lingers on the server for up to
+    // `connect_timeout` (then the place is given up, as documented). A cancelled
+    // 20,000-row insert or partition change can outlast the default 3 s on a busy machine
+    // (seen once in CI: 7 connections), so the test gives it the checkout timeout's 20 s.
     let db = test
         .db_with(|b| {
             b.max_connections(BOUND)
                 .checkout_timeout(Duration::from_secs(20))
+                .connect_timeout(Duration::from_secs(20))
         })
         .await;
     let stop = Arc::new(AtomicBool::new(false));
