@@ -10,6 +10,7 @@
 mod aggregate;
 mod gate;
 mod moving;
+mod own_conn;
 mod replica;
 mod routing;
 mod topology;

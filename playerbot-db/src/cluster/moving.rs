@@ -15,6 +15,7 @@ use mysql_async::prelude::Queryable;
 use mysql_async::{Params, Row, Value};
 use playerbot_db_sql::{moving, rows as many_rows, Dialect};
 
+use super::own_conn::OwnConn;
 use super::Cluster;
 use crate::{Db, EntityMeta, Error};
 
@@ -331,16 +332,18 @@ where
 }
 
 async fn journal_ready(target: &Db) -> Result<(), Error> {
-    let mut conn = target.conn().await?;
+    let mut conn = OwnConn::on(target).await?;
     conn.query_drop(moving::CREATE_JOURNAL).await?;
+    conn.done();
     Ok(())
 }
 
 async fn read_state(target: &Db, ids: &Range<u64>) -> Result<Option<String>, Error> {
-    let mut conn = target.conn().await?;
+    let mut conn = OwnConn::on(target).await?;
     let row: Option<(u32, u32, String)> = conn
         .exec_first(moving::READ_STATE, (ids.start, ids.end))
         .await?;
+    conn.done();
     Ok(row.map(|(_, _, state)| state))
 }
 
@@ -351,10 +354,11 @@ async fn record_state(
     to: usize,
     state: &str,
 ) -> Result<(), Error> {
-    let mut conn = target.conn().await?;
+    let mut conn = OwnConn::on(target).await?;
     let sql = moving::record_state(conn.dialect());
     conn.exec_drop(sql, (ids.start, ids.end, from as u32, to as u32, state))
         .await?;
+    conn.done();
     Ok(())
 }
 
@@ -373,10 +377,12 @@ async fn copy_table(
     while start < ids.end {
         let end = start.saturating_add(WINDOW).min(ids.end);
         let rows: Vec<Row> = {
-            let mut conn = source.conn().await?;
-            conn.exec(select.as_str(), (start, end)).await?
+            let mut conn = OwnConn::on(source).await?;
+            let rows = conn.exec(select.as_str(), (start, end)).await?;
+            conn.done();
+            rows
         };
-        let mut conn = target.conn().await?;
+        let mut conn = OwnConn::on(target).await?;
         let dialect = conn.dialect();
         let mut rows = rows.into_iter().peekable();
         while rows.peek().is_some() {
@@ -387,6 +393,7 @@ async fn copy_table(
             let params: Vec<Value> = group.into_iter().flat_map(Row::unwrap).collect();
             conn.exec_drop(sql, Params::Positional(params)).await?;
         }
+        conn.done();
         start = end;
     }
     Ok(copied)
@@ -412,8 +419,9 @@ async fn checksum(
 ) -> Result<(u64, u64), Error> {
     let column = meta.partitioning.expect("partitioned").column;
     let sql = moving::range_checksum(meta.table, meta.columns.iter().map(|c| c.name), column);
-    let mut conn = db.conn().await?;
+    let mut conn = OwnConn::on(db).await?;
     let found: Option<(u64, u64)> = conn.exec_first(sql, (ids.start, ids.end)).await?;
+    conn.done();
     Ok(found.unwrap_or((0, 0)))
 }
 
@@ -423,7 +431,7 @@ async fn remove_range(
     metas: &[&'static EntityMeta],
     ids: &Range<u64>,
 ) -> Result<(), Error> {
-    let mut conn = db.conn().await?;
+    let mut conn = OwnConn::on(db).await?;
     for meta in metas {
         let column = meta.partitioning.expect("partitioned").column;
         conn.exec_drop(
@@ -432,5 +440,6 @@ async fn remove_range(
         )
         .await?;
     }
+    conn.done();
     Ok(())
 }

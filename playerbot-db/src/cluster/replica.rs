@@ -8,6 +8,7 @@ use mysql_async::prelude::Queryable;
 use mysql_async::Row;
 use playerbot_db_sql::{admin, replication};
 
+use super::own_conn::OwnConn;
 use crate::config::DbUrl;
 use crate::{Db, Error};
 
@@ -114,9 +115,11 @@ impl Replica {
     }
 
     async fn replication_row(&self) -> Result<Option<Row>, Error> {
-        let mut conn = self.db.conn().await?;
+        let mut conn = OwnConn::on(&self.db).await?;
         let dialect = conn.dialect();
-        Ok(conn.query_first(admin::replication_status(dialect)).await?)
+        let row = conn.query_first(admin::replication_status(dialect)).await?;
+        conn.done();
+        Ok(row)
     }
 
     /// Waits until this replica has applied everything `primary` had written when asked,
@@ -127,15 +130,17 @@ impl Replica {
         timeout: Duration,
     ) -> Result<bool, Error> {
         let position: Option<String> = {
-            let mut conn = primary.conn().await?;
+            let mut conn = OwnConn::on(primary).await?;
             let dialect = conn.dialect();
-            conn.query_first(replication::position(dialect)).await?
+            let position = conn.query_first(replication::position(dialect)).await?;
+            conn.done();
+            position
         };
         let Some(position) = position.filter(|p| !p.is_empty()) else {
             // Nothing written to the binary log yet: nothing to wait for.
             return Ok(true);
         };
-        let mut conn = self.db.conn().await?;
+        let mut conn = OwnConn::on(&self.db).await?;
         let dialect = conn.dialect();
         let waited: Option<Option<i64>> = conn
             .exec_first(
@@ -143,6 +148,7 @@ impl Replica {
                 (position, timeout.as_secs_f64()),
             )
             .await?;
+        conn.done();
         Ok(waited.flatten() == Some(0))
     }
 }

@@ -15,10 +15,10 @@ use std::sync::{Mutex, Weak};
 use std::time::Duration;
 
 use mysql_async::prelude::Queryable;
-use mysql_async::TxOpts;
 use playerbot_db_sql::routing as sql;
 
 use super::gate::Holder;
+use super::own_conn::OwnConn;
 use super::{Cluster, ClusterInner, MoveError, TopologyError};
 use crate::Error;
 
@@ -109,12 +109,12 @@ impl Member {
 /// Creates the shared tables on the first shard when missing, writes `initial` as the routes
 /// when there are none, and returns the routes in force with their version.
 pub(super) async fn prepare(cluster: &Cluster, initial: &Routes) -> Result<(Routes, u64), Error> {
-    let mut conn = cluster.primary(0).conn().await?;
+    let mut conn = OwnConn::on(cluster.primary(0)).await?;
     for ddl in [sql::CREATE_ROUTES, sql::CREATE_CONTROL, sql::CREATE_MEMBERS] {
         conn.query_drop(ddl).await?;
     }
     conn.query_drop(sql::INIT_CONTROL).await?;
-    let mut tx = conn.start_transaction(TxOpts::default()).await?;
+    let mut tx = conn.begin().await?;
     let control: Option<Control> = tx.exec_first(sql::LOCK_CONTROL, ()).await?;
     let version = control.map_or(0, |c| c.0);
     let mut routes = read_routes(&mut tx).await?;
@@ -126,6 +126,8 @@ pub(super) async fn prepare(cluster: &Cluster, initial: &Routes) -> Result<(Rout
         routes = initial.clone();
     }
     tx.commit().await?;
+    conn.committed();
+    conn.done();
     check_routes(&routes, cluster.shard_count())?;
     Ok((routes, version))
 }
@@ -226,19 +228,19 @@ impl Cluster {
             return Ok(());
         }
         self.heartbeat(member).await?;
-        let mut conn = self.primary(0).conn().await?;
+        let mut conn = OwnConn::on(self.primary(0)).await?;
         let control: Option<Control> = conn.exec_first(sql::READ_CONTROL, ()).await?;
         let Some((version, hold_first, hold_end, epoch, token)) = control else {
             return Ok(());
         };
         if version != member.seen().version {
             let routes = read_routes(&mut *conn).await?;
-            drop(conn);
+            conn.done();
             check_routes(&routes, self.shard_count())?;
             self.set_routes(routes);
             member.seen().version = version;
         } else {
-            drop(conn);
+            conn.done();
         }
         let hold = hold_first.zip(hold_end).map(|(first, end)| first..end);
         let (remote, own) = {
@@ -299,7 +301,7 @@ impl Cluster {
             let seen = member.seen();
             (seen.held_epoch, seen.version)
         };
-        let mut conn = self.primary(0).conn().await?;
+        let mut conn = OwnConn::on(self.primary(0)).await?;
         conn.exec_drop(
             sql::HEARTBEAT,
             (
@@ -312,6 +314,7 @@ impl Cluster {
             ),
         )
         .await?;
+        conn.done();
         Ok(())
     }
 
@@ -329,7 +332,7 @@ impl Cluster {
         // A hold of the same range is taken over only from a mover that stopped.
         self.refuse_if_mover_alive(ids).await?;
         member.seen().own = Some(token);
-        let mut conn = self.primary(0).conn().await?;
+        let mut conn = OwnConn::on(self.primary(0)).await?;
         conn.exec_drop(
             sql::HOLD,
             (ids.start, ids.end, token, member.id, ids.start, ids.end),
@@ -355,7 +358,7 @@ impl Cluster {
 
     /// Lets go of the shared hold taken with `token` (no-op once a switch let go of it).
     pub(super) async fn release_shared(&self, token: u64) -> Result<(), Error> {
-        let mut conn = self.primary(0).conn().await?;
+        let mut conn = OwnConn::on(self.primary(0)).await?;
         conn.exec_drop(sql::RELEASE, (token,)).await?;
         Ok(())
     }
@@ -367,7 +370,7 @@ impl Cluster {
         let Some(member) = &self.inner.member else {
             return Ok(());
         };
-        let mut conn = self.primary(0).conn().await?;
+        let mut conn = OwnConn::on(self.primary(0)).await?;
         let holder: Option<(u64, String, i64)> = conn
             .exec_first(sql::READ_HOLDER, (ids.start, ids.end))
             .await?;
@@ -388,7 +391,7 @@ impl Cluster {
         if self.inner.member.is_none() {
             return Ok(());
         }
-        let mut conn = self.primary(0).conn().await?;
+        let mut conn = OwnConn::on(self.primary(0)).await?;
         conn.exec_drop(sql::RELEASE_RANGE, (ids.start, ids.end))
             .await?;
         Ok(())
@@ -409,11 +412,11 @@ impl Cluster {
         let policy = self.inner.policy;
         let deadline = tokio::time::Instant::now() + policy.move_wait;
         loop {
-            let mut conn = self.primary(0).conn().await?;
+            let mut conn = OwnConn::on(self.primary(0)).await?;
             conn.exec_drop(sql::FORGET_SILENT, (policy.forget_after.as_secs().max(1),))
                 .await?;
             let peers = read_followers(&mut *conn).await?;
-            drop(conn);
+            conn.done();
             let mut waiting = None;
             for peer in peers.into_iter().filter(|peer| peer.id != member.id) {
                 if peer.silent_for >= policy.silent_after {
@@ -447,8 +450,8 @@ impl Cluster {
         let Some(member) = &self.inner.member else {
             return Ok(None);
         };
-        let mut conn = self.primary(0).conn().await?;
-        let mut tx = conn.start_transaction(TxOpts::default()).await?;
+        let mut conn = OwnConn::on(self.primary(0)).await?;
+        let mut tx = conn.begin().await?;
         let control: Option<Control> = tx.exec_first(sql::LOCK_CONTROL, ()).await?;
         let version = control.map_or(0, |c| c.0) + 1;
         let routes = split(&read_routes(&mut tx).await?, ids, to);
@@ -459,6 +462,8 @@ impl Cluster {
         }
         tx.query_drop(sql::NEXT_VERSION).await?;
         tx.commit().await?;
+        conn.committed();
+        conn.done();
         let mut seen = member.seen();
         seen.version = version;
         seen.own = None;
@@ -471,7 +476,7 @@ impl Cluster {
         if self.inner.member.is_none() {
             return Ok(None);
         }
-        let mut conn = self.primary(0).conn().await?;
+        let mut conn = OwnConn::on(self.primary(0)).await?;
         let control: Option<Control> = conn.exec_first(sql::READ_CONTROL, ()).await?;
         let (version, first, end, epoch, _) = control.unwrap_or((0, None, None, 0, None));
         Ok(Some(SharedMap {
@@ -490,7 +495,7 @@ impl Cluster {
                 .store(true, std::sync::atomic::Ordering::Release);
             // A round in flight could say the process is alive after it left.
             let _round = member.round.lock().await;
-            if let Ok(mut conn) = self.primary(0).conn().await {
+            if let Ok(mut conn) = OwnConn::on(self.primary(0)).await {
                 let _ = conn.exec_drop(sql::LEAVE, (member.id,)).await;
             }
         }
