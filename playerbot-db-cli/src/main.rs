@@ -349,23 +349,26 @@ fn main() -> ExitCode {
             Command::Explain(args) => explain::run(args.url, args.verbose).await,
             Command::Partitions(args) => partitions::run(args.url, &args.table, args.ensure).await,
             Command::Entity(args) => entity::run(args.url, args.table).await,
-            Command::Shard { action } => match action {
-                ShardCommand::Show(map) => shard::run(map.shards, shard::Action::Show).await,
-                ShardCommand::Move(args) => {
-                    let action = shard::Action::Move {
-                        range: args.range,
-                        to: args.to,
-                    };
-                    shard::run(args.map.shards, action).await
-                }
-                ShardCommand::Rollback(args) => {
-                    let action = shard::Action::Rollback {
-                        range: args.range,
-                        to: args.to,
-                    };
-                    shard::run(args.map.shards, action).await
-                }
-            },
+            Command::Shard { action } => {
+                let (map, action) = match action {
+                    ShardCommand::Show(map) => (map, shard::Action::Show),
+                    ShardCommand::Move(args) => (
+                        args.map,
+                        shard::Action::Move {
+                            range: args.range,
+                            to: args.to,
+                        },
+                    ),
+                    ShardCommand::Rollback(args) => (
+                        args.map,
+                        shard::Action::Rollback {
+                            range: args.range,
+                            to: args.to,
+                        },
+                    ),
+                };
+                shard::run(map.shards, action).await
+            }
         }
     });
     match result {

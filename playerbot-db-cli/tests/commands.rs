@@ -1,25 +1,14 @@
 //! `explain`, `stats`, `--metrics` and the errors, run as a user runs them: each on a private
 //! embedded server the command starts itself (no `--url`).
 
+mod common;
+
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-fn playerbot_db(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_playerbot-db"))
-        .args(args)
-        .env_remove("PLAYERBOT_DB_URL")
-        .output()
-        .expect("run playerbot-db")
-}
-
-fn text(output: &Output) -> (String, String) {
-    (
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
-}
+use common::{playerbot_db, runtime, text};
 
 #[test]
 fn explain_finds_only_key_and_index_lookups_in_the_built_in_entities() {
@@ -244,11 +233,7 @@ fn simulate_runs_on_two_shards_with_a_replica_each_moves_a_range_and_verifies_ev
 fn stats_on_a_shard_map_shows_every_replica_and_its_lag() {
     use playerbot_db::mysql_async::prelude::Queryable;
     use playerbot_db_embedded::EmbeddedServer;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let runtime = runtime();
     let (primary, replica) = runtime.block_on(async {
         let primary = EmbeddedServer::builder()
             .binary_log(true)

@@ -1,11 +1,12 @@
 //! `playerbot-db shard`, run as an operator runs it: a separate process moving a bot-id
 //! range between two real servers while a game process keeps saving those bots.
 
-use std::collections::HashMap;
+mod common;
+
 use std::path::PathBuf;
 use std::process::{Command, Output};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use playerbot_db::bots::BotState;
@@ -15,107 +16,37 @@ use playerbot_db::mysql_async::prelude::Queryable;
 use playerbot_db::mysql_async::Conn;
 use playerbot_db::session::connect_opts;
 use playerbot_db_embedded::EmbeddedServer;
+use playerbot_db_tests::fixtures::bot_state;
 
+use common::{playerbot_db, runtime, text};
+use playerbot_db_tests::servers::{flags_on, game_url, spawn_writers, two_servers, Accepted};
+
+/// `playerbot-db shard args… --shards map`.
 fn shard_command(args: &[&str], map: &std::path::Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_playerbot-db"))
-        .arg("shard")
-        .args(args)
-        .arg("--shards")
-        .arg(map)
-        .env_remove("PLAYERBOT_DB_SHARDS")
-        .output()
-        .expect("run playerbot-db")
-}
-
-fn text(output: &Output) -> (String, String) {
-    (
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
-}
-
-fn state(bot_id: u32, flags: u32) -> BotState {
-    BotState {
-        bot_id,
-        map_id: 0,
-        zone_id: 12,
-        x: 1.0,
-        y: 2.0,
-        z: 3.0,
-        orientation: 0.5,
-        health: 100,
-        mana: 50,
-        level: 10,
-        flags,
-        updated_at: 1_700_000_000,
-    }
-}
-
-/// `(bot_id, flags)` of the bot_state rows with ids in `ids` on `server`.
-async fn flags(server: &EmbeddedServer, ids: &str) -> HashMap<u32, u32> {
-    let mut conn = Conn::new(connect_opts(&server.url(), None).unwrap())
-        .await
-        .unwrap();
-    let rows: Vec<(u32, u32)> = conn
-        .query(format!(
-            "SELECT bot_id, flags FROM game.bot_state WHERE bot_id BETWEEN {ids}"
-        ))
-        .await
-        .unwrap();
-    conn.disconnect().await.ok();
-    rows.into_iter().collect()
+    let map = map.to_str().expect("a UTF-8 path");
+    playerbot_db(&[&["shard"], args, &["--shards", map]].concat())
 }
 
 #[test]
 fn shard_move_moves_a_range_while_another_process_keeps_writing_to_it() {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let runtime = runtime();
     let dir = std::env::temp_dir().join(format!("playerbot-shard-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     runtime.block_on(async {
-        let (a, b, map) = two_servers(&dir).await;
-        let shard_map = std::fs::read_to_string(&map).unwrap();
-        // The game: the built-in schema on both shards, a thousand bots, and two tasks
-        // saving bots 400..700 (directly and through the write-behind queue) throughout.
-        let game = Cluster::build(
-            Topology::parse(&shard_map).unwrap(),
-            ClusterPolicy::default(),
-            |db| db.register_bot_schema(),
-        )
+        let (a, b, topology, map) = two_servers_mapped(&dir).await;
+        let game = Cluster::build(topology, ClusterPolicy::default(), |db| {
+            db.register_bot_schema()
+        })
         .await
         .unwrap();
         for shard in 0..2 {
             Migrator::builtin().run(game.primary(shard)).await.unwrap();
         }
-        let bots: Vec<BotState> = (0..1_000).map(|id| state(id, 0)).collect();
+        let bots: Vec<BotState> = (0..1_000).map(bot_state).collect();
         game.save_all(&bots).await.unwrap();
         let stop = Arc::new(AtomicBool::new(false));
-        let last: Arc<Mutex<HashMap<u32, u32>>> = Arc::default();
-        let writers: Vec<_> = (0..2u32)
-            .map(|writer| {
-                let (game, stop, last) = (game.clone(), Arc::clone(&stop), Arc::clone(&last));
-                tokio::spawn(async move {
-                    let mut round = 0;
-                    while !stop.load(Ordering::Relaxed) {
-                        round += 1;
-                        for bot_id in (400 + writer..700).step_by(2) {
-                            let bot = state(bot_id, round * 10 + writer);
-                            if bot_id % 4 < 2 {
-                                game.save(&bot).await
-                            } else {
-                                game.save_deferred(&bot).await
-                            }
-                            .expect("a write while the range moves");
-                            last.lock().unwrap().insert(bot_id, bot.flags);
-                        }
-                        tokio::time::sleep(Duration::from_millis(2)).await;
-                    }
-                })
-            })
-            .collect();
+        let last = Accepted::default();
+        let writers = spawn_writers(&game, 400..700, 2, &stop, &last);
 
         let mover = {
             let map = map.clone();
@@ -139,10 +70,13 @@ fn shard_move_moves_a_range_while_another_process_keeps_writing_to_it() {
         game.flush().await.unwrap();
         let last = last.lock().unwrap().clone();
         assert!(
-            flags(&a, "500 AND 599").await.is_empty(),
+            flags_on(&a, "500 AND 599").await.is_empty(),
             "left on the source"
         );
-        let (moved, stayed) = (flags(&b, "500 AND 599").await, flags(&a, "0 AND 999").await);
+        let (moved, stayed) = (
+            flags_on(&b, "500 AND 599").await,
+            flags_on(&a, "0 AND 999").await,
+        );
         assert_eq!((moved.len(), stayed.len()), (100, 900));
         for (bot_id, flags) in &last {
             let found = if (500..600).contains(bot_id) {
@@ -165,11 +99,7 @@ fn shard_move_moves_a_range_while_another_process_keeps_writing_to_it() {
             "{stdout}"
         );
         // `stats` names what each shard holds now, by the shared map.
-        let output = Command::new(env!("CARGO_BIN_EXE_playerbot-db"))
-            .args(["stats", "--shards"])
-            .arg(&map)
-            .output()
-            .unwrap();
+        let output = playerbot_db(&["stats", "--shards", map.to_str().unwrap()]);
         let (stdout, stderr) = text(&output);
         assert!(output.status.success(), "{stdout}\n{stderr}");
         assert!(
@@ -193,37 +123,25 @@ fn shard_move_moves_a_range_while_another_process_keeps_writing_to_it() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
-/// Two servers with an empty `game` database each, and a shard map over them in `dir`:
-/// bots 0..1000 on the first, the rest on the second.
-async fn two_servers(dir: &std::path::Path) -> (EmbeddedServer, EmbeddedServer, PathBuf) {
-    let (a, b) = (
-        EmbeddedServer::start().await.expect("shard 0"),
-        EmbeddedServer::start().await.expect("shard 1"),
-    );
-    for server in [&a, &b] {
-        let mut conn = Conn::new(connect_opts(&server.url(), None).unwrap())
-            .await
-            .unwrap();
-        conn.query_drop("CREATE DATABASE game").await.unwrap();
-        conn.disconnect().await.unwrap();
-    }
+/// Two servers with an empty `game` database each, their topology, and that shard map
+/// written to `dir`: bots 0..1000 on the first, the rest on the second.
+async fn two_servers_mapped(
+    dir: &std::path::Path,
+) -> (EmbeddedServer, EmbeddedServer, Topology, PathBuf) {
+    let (a, b, topology) = two_servers().await;
     let map = dir.join("shards.txt");
-    let text = format!("0..1000 {}game\n1000.. {}game\n", a.url(), b.url());
+    let text = format!("0..1000 {}\n1000.. {}\n", game_url(&a), game_url(&b));
     std::fs::write(&map, text).unwrap();
-    (a, b, map)
+    (a, b, topology, map)
 }
 
 #[test]
 fn shard_move_runs_while_the_simulator_plays_the_range_and_every_bot_verifies() {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let runtime = runtime();
     let dir = std::env::temp_dir().join(format!("playerbot-sim-move-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     runtime.block_on(async {
-        let (a, b, map) = two_servers(&dir).await;
+        let (a, b, _, map) = two_servers_mapped(&dir).await;
         let json = dir.join("report.json");
         let simulator = Command::new(env!("CARGO_BIN_EXE_playerbot-db"))
             .args(["simulate", "--bots", "400", "--seconds", "5", "--hz", "5"])
@@ -277,15 +195,20 @@ fn shard_move_runs_while_the_simulator_plays_the_range_and_every_bot_verifies() 
         let report = std::fs::read_to_string(&json).unwrap();
         assert!(report.contains("\"verified\": true"), "{report}");
         // The simulator's bots 100..199 ended on the second server, and only there.
-        assert_eq!(flags(&b, "100 AND 199").await.len(), 100);
-        assert!(flags(&a, "100 AND 199").await.is_empty());
-        assert_eq!(flags(&a, "0 AND 999").await.len(), 300);
+        assert_eq!(flags_on(&b, "100 AND 199").await.len(), 100);
+        assert!(flags_on(&a, "100 AND 199").await.is_empty());
+        assert_eq!(flags_on(&a, "0 AND 999").await.len(), 300);
         // Bots already there refuse a second run: the check counts every row.
-        let again = Command::new(env!("CARGO_BIN_EXE_playerbot-db"))
-            .args(["simulate", "--bots", "10", "--seconds", "1", "--shard-map"])
-            .arg(&map)
-            .output()
-            .unwrap();
+        let map = map.to_str().unwrap();
+        let again = playerbot_db(&[
+            "simulate",
+            "--bots",
+            "10",
+            "--seconds",
+            "1",
+            "--shard-map",
+            map,
+        ]);
         let (_, stderr) = text(&again);
         assert!(!again.status.success());
         assert!(

@@ -27,3 +27,16 @@ pub fn bot_event(bot_id: u32, event: &str, value: i64) -> BotEvent {
         expires_at: 1_900_000_000,
     }
 }
+
+/// `per_bot` events of each bot of `bots`.
+pub fn events_of(bots: std::ops::Range<u32>, per_bot: u32) -> Vec<BotEvent> {
+    bots.flat_map(|bot_id| {
+        (0..per_bot).map(move |i| BotEvent {
+            bot_id,
+            event: format!("e{i}"),
+            value: i64::from(i),
+            expires_at: 1_800_000_000,
+        })
+    })
+    .collect()
+}

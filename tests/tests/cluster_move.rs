@@ -1,62 +1,21 @@
 //! Moving a bot-id range between two real shards while writers keep saving to it, and
 //! finishing or rolling back a move that was interrupted.
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
-use playerbot_db::bots::{BotEvent, BotState};
+use playerbot_db::bots::BotState;
 use playerbot_db::cluster::{MoveError, ReadFrom};
-use playerbot_db::mysql_async::prelude::Queryable;
-use playerbot_db::mysql_async::Conn;
-use playerbot_db::session::connect_opts;
-use playerbot_db::{DbBuilder, Error, WriteBehindConfig};
-use playerbot_db_embedded::EmbeddedServer;
-use playerbot_db_tests::fixtures::bot_state;
-use playerbot_db_tests::servers::{number_on, run_on, two_shards};
-
-/// `(bot_id, flags)` of every bot_state row in `ids` on `server`.
-async fn flags(server: &EmbeddedServer, ids: &str) -> HashMap<u32, u32> {
-    let mut conn = Conn::new(connect_opts(&server.url(), None).unwrap())
-        .await
-        .expect("connect");
-    let rows: Vec<(u32, u32)> = conn
-        .query(format!(
-            "SELECT bot_id, flags FROM game.bot_state WHERE bot_id BETWEEN {ids}"
-        ))
-        .await
-        .unwrap();
-    conn.disconnect().await.ok();
-    rows.into_iter().collect()
-}
-
-/// `per_bot` events of each bot of `bots`.
-fn events_of(bots: std::ops::Range<u32>, per_bot: u32) -> Vec<BotEvent> {
-    bots.flat_map(|bot_id| {
-        (0..per_bot).map(move |i| BotEvent {
-            bot_id,
-            event: format!("e{i}"),
-            value: i64::from(i),
-            expires_at: 1_800_000_000,
-        })
-    })
-    .collect()
-}
-
-fn configure(builder: DbBuilder) -> DbBuilder {
-    builder
-        .register::<BotState>()
-        .register::<BotEvent>()
-        .write_behind(WriteBehindConfig {
-            interval: Duration::from_millis(20),
-            ..WriteBehindConfig::default()
-        })
-}
+use playerbot_db::Error;
+use playerbot_db_tests::fixtures::{bot_state, events_of};
+use playerbot_db_tests::servers::{
+    flags_on, move_entities, number_on, run_on, spawn_writers, two_shards, Accepted,
+};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_range_moves_while_writers_keep_saving_to_it() {
-    let (a, b, cluster) = two_shards(configure).await;
+    let (a, b, cluster) = two_shards(move_entities).await;
     let rows: Vec<BotState> = (0..1_000).map(bot_state).collect();
     cluster.save_all(&rows).await.unwrap();
     let events = events_of(400..700, 5);
@@ -65,32 +24,8 @@ async fn a_range_moves_while_writers_keep_saving_to_it() {
     // Writers save bots 400..700 (inside and around the moved range) the whole time, some
     // directly and some through the write-behind queue; each remembers what was accepted.
     let stop = Arc::new(AtomicBool::new(false));
-    let last: Arc<Mutex<HashMap<u32, u32>>> = Arc::default();
-    let writers: Vec<_> = (0..3u32)
-        .map(|writer| {
-            let (cluster, stop, last) = (cluster.clone(), Arc::clone(&stop), Arc::clone(&last));
-            tokio::spawn(async move {
-                let mut round = 0u32;
-                while !stop.load(Ordering::Relaxed) {
-                    round += 1;
-                    for bot_id in (400 + writer..700).step_by(3) {
-                        let state = BotState {
-                            flags: round * 10 + writer,
-                            ..bot_state(bot_id)
-                        };
-                        let saved = if bot_id % 2 == 0 {
-                            cluster.save(&state).await
-                        } else {
-                            cluster.save_deferred(&state).await
-                        };
-                        saved.expect("a write during the move");
-                        last.lock().unwrap().insert(bot_id, state.flags);
-                    }
-                    tokio::time::sleep(Duration::from_millis(2)).await;
-                }
-            })
-        })
-        .collect();
+    let last = Accepted::default();
+    let writers = spawn_writers(&cluster, 400..700, 3, &stop, &last);
     tokio::time::sleep(Duration::from_millis(150)).await;
     let report = cluster.move_range(500..600, 1).await.expect("move");
     tokio::time::sleep(Duration::from_millis(150)).await;
@@ -117,12 +52,12 @@ async fn a_range_moves_while_writers_keep_saving_to_it() {
     // The moved range is on shard 1 only, each bot with its last accepted state.
     let last = last.lock().unwrap().clone();
     assert!(
-        flags(&a, "500 AND 599").await.is_empty(),
+        flags_on(&a, "500 AND 599").await.is_empty(),
         "left on the source"
     );
-    let moved = flags(&b, "500 AND 599").await;
+    let moved = flags_on(&b, "500 AND 599").await;
     assert_eq!(moved.len(), 100);
-    let around = flags(&a, "400 AND 699").await;
+    let around = flags_on(&a, "400 AND 699").await;
     for (bot_id, flags) in &last {
         let found = if (500..600).contains(bot_id) {
             moved.get(bot_id)
@@ -179,7 +114,7 @@ async fn a_range_moves_while_writers_keep_saving_to_it() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_interrupted_move_is_finished_after_its_switch_and_rolled_back_before() {
-    let (a, b, cluster) = two_shards(configure).await;
+    let (a, b, cluster) = two_shards(move_entities).await;
     let rows: Vec<BotState> = (0..1_000).map(bot_state).collect();
     cluster.save_all(&rows).await.unwrap();
     let journal = "CREATE TABLE IF NOT EXISTS game.playerbot_db_shard_moves (\
@@ -200,8 +135,11 @@ async fn an_interrupted_move_is_finished_after_its_switch_and_rolled_back_before
     )
     .await;
     cluster.rollback_move(100..200, 1).await.unwrap();
-    assert!(flags(&b, "100 AND 199").await.is_empty(), "the copy stays");
-    assert_eq!(flags(&a, "100 AND 199").await.len(), 100);
+    assert!(
+        flags_on(&b, "100 AND 199").await.is_empty(),
+        "the copy stays"
+    );
+    assert_eq!(flags_on(&a, "100 AND 199").await.len(), 100);
     assert_eq!(cluster.shard_of_id(150), 0);
 
     // Stopped after its switch (rows on both sides, the journal at "switched"): a new run
@@ -223,41 +161,19 @@ async fn an_interrupted_move_is_finished_after_its_switch_and_rolled_back_before
     let report = cluster.move_range(300..400, 1).await.unwrap();
     assert!(report.resumed);
     assert_eq!(cluster.shard_of_id(350), 1);
-    assert!(flags(&a, "300 AND 399").await.is_empty());
-    assert_eq!(flags(&b, "300 AND 399").await.len(), 100);
+    assert!(flags_on(&a, "300 AND 399").await.is_empty());
+    assert_eq!(flags_on(&b, "300 AND 399").await.len(), 100);
     cluster.close().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_move_cancelled_at_random_points_loses_no_write() {
-    let (a, b, cluster) = two_shards(configure).await;
+    let (a, b, cluster) = two_shards(move_entities).await;
     let rows: Vec<BotState> = (0..1_000).map(bot_state).collect();
     cluster.save_all(&rows).await.unwrap();
     let stop = Arc::new(AtomicBool::new(false));
-    let last: Arc<Mutex<HashMap<u32, u32>>> = Arc::default();
-    let writer = {
-        let (cluster, stop, last) = (cluster.clone(), Arc::clone(&stop), Arc::clone(&last));
-        tokio::spawn(async move {
-            let mut round = 0u32;
-            while !stop.load(Ordering::Relaxed) {
-                round += 1;
-                for bot_id in 480..620 {
-                    let state = BotState {
-                        flags: round,
-                        ..bot_state(bot_id)
-                    };
-                    if bot_id % 2 == 0 {
-                        cluster.save(&state).await
-                    } else {
-                        cluster.save_deferred(&state).await
-                    }
-                    .expect("a write while moves come and go");
-                    last.lock().unwrap().insert(bot_id, round);
-                }
-                tokio::time::sleep(Duration::from_millis(1)).await;
-            }
-        })
-    };
+    let last = Accepted::default();
+    let writers = spawn_writers(&cluster, 480..620, 2, &stop, &last);
     // Attempts dropped after 0–60 ms: each is abandoned before its copy is verified or
     // completes in the background; the range is routed to one shard or the other, never
     // half.
@@ -284,12 +200,14 @@ async fn a_move_cancelled_at_random_points_loses_no_write() {
     assert_eq!(cluster.shard_of_id(550), 1);
     tokio::time::sleep(Duration::from_millis(100)).await;
     stop.store(true, Ordering::Relaxed);
-    writer.await.unwrap();
+    for writer in writers {
+        writer.await.unwrap();
+    }
     cluster.flush().await.unwrap();
     // A background completion may still be deleting the source's rows.
     let mut left = usize::MAX;
     for _ in 0..100 {
-        left = flags(&a, "500 AND 599").await.len();
+        left = flags_on(&a, "500 AND 599").await.len();
         if left == 0 {
             break;
         }
@@ -298,8 +216,8 @@ async fn a_move_cancelled_at_random_points_loses_no_write() {
     assert_eq!(left, 0, "rows left on the source");
     let last = last.lock().unwrap().clone();
     let (moved, stayed) = (
-        flags(&b, "500 AND 599").await,
-        flags(&a, "480 AND 619").await,
+        flags_on(&b, "500 AND 599").await,
+        flags_on(&a, "480 AND 619").await,
     );
     for (bot_id, flags) in &last {
         let found = if (500..600).contains(bot_id) {
@@ -314,7 +232,7 @@ async fn a_move_cancelled_at_random_points_loses_no_write() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_transaction_cannot_write_into_a_range_being_moved() {
-    let (_a, _b, cluster) = two_shards(configure).await;
+    let (_a, _b, cluster) = two_shards(move_entities).await;
     let rows: Vec<BotState> = (0..1_000).map(bot_state).collect();
     cluster.save_all(&rows).await.unwrap();
     // Enough rows in the range that the copy takes a while.

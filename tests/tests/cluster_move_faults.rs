@@ -3,45 +3,19 @@
 //! Three real servers: the home, the source and the target, so the copy runs while the home
 //! is down.
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
-use playerbot_db::bots::{BotEvent, BotState};
 use playerbot_db::cluster::{Cluster, ClusterPolicy, Topology};
 use playerbot_db::mysql_async::prelude::Queryable;
 use playerbot_db::mysql_async::Conn;
 use playerbot_db::session::connect_opts;
-use playerbot_db::{DbBuilder, WriteBehindConfig};
 use playerbot_db_embedded::EmbeddedServer;
-use playerbot_db_tests::fixtures::bot_state;
-use playerbot_db_tests::servers::{eventually, game_url, number_on, run_on};
-
-fn configure(builder: DbBuilder) -> DbBuilder {
-    builder
-        .register::<BotState>()
-        .register::<BotEvent>()
-        .write_behind(WriteBehindConfig {
-            interval: Duration::from_millis(20),
-            ..WriteBehindConfig::default()
-        })
-}
-
-/// `(bot_id, flags)` of every bot_state row in `ids` on `server`.
-async fn flags(server: &EmbeddedServer, ids: &str) -> HashMap<u32, u32> {
-    let mut conn = Conn::new(connect_opts(&server.url(), None).unwrap())
-        .await
-        .expect("connect");
-    let rows: Vec<(u32, u32)> = conn
-        .query(format!(
-            "SELECT bot_id, flags FROM game.bot_state WHERE bot_id BETWEEN {ids}"
-        ))
-        .await
-        .unwrap();
-    conn.disconnect().await.ok();
-    rows.into_iter().collect()
-}
+use playerbot_db_tests::fixtures::{bot_state, events_of};
+use playerbot_db_tests::servers::{
+    eventually, flags_on, game_url, move_entities, number_on, run_on, spawn_writers, Accepted,
+};
 
 async fn journal_state(server: &EmbeddedServer) -> Option<String> {
     let mut conn = Conn::new(connect_opts(&server.url(), None).unwrap())
@@ -75,7 +49,7 @@ async fn the_map_home_dying_at_the_switch_holds_the_range_until_it_is_back() {
         move_wait: Duration::from_secs(30),
         ..ClusterPolicy::default()
     };
-    let game = Cluster::build(topology.clone(), policy, configure)
+    let game = Cluster::build(topology.clone(), policy, move_entities)
         .await
         .unwrap();
     for shard in 0..3 {
@@ -85,44 +59,15 @@ async fn the_map_home_dying_at_the_switch_holds_the_range_until_it_is_back() {
         .await
         .unwrap();
     // Enough rows in the range that the copy takes a while.
-    let events: Vec<BotEvent> = (1_500..1_600u32)
-        .flat_map(|bot_id| {
-            (0..200).map(move |i| BotEvent {
-                bot_id,
-                event: format!("e{i}"),
-                value: i64::from(i),
-                expires_at: 1_800_000_000,
-            })
-        })
-        .collect();
+    let events = events_of(1_500..1_600, 200);
     game.save_all(&events).await.unwrap();
 
     let stop = Arc::new(AtomicBool::new(false));
-    let last: Arc<Mutex<HashMap<u32, u32>>> = Arc::default();
-    let writer = {
-        let (game, stop, last) = (game.clone(), Arc::clone(&stop), Arc::clone(&last));
-        tokio::spawn(async move {
-            let mut round = 0u32;
-            while !stop.load(Ordering::Relaxed) {
-                round += 1;
-                for bot_id in 1_400..1_700 {
-                    let state = BotState {
-                        flags: round,
-                        ..bot_state(bot_id)
-                    };
-                    if bot_id % 2 == 0 {
-                        game.save(&state).await
-                    } else {
-                        game.save_deferred(&state).await
-                    }
-                    .expect("a write while the map's home is down");
-                    last.lock().unwrap().insert(bot_id, round);
-                }
-                tokio::time::sleep(Duration::from_millis(2)).await;
-            }
-        })
-    };
-    let mover = Cluster::build(topology, policy, configure).await.unwrap();
+    let last = Accepted::default();
+    let writers = spawn_writers(&game, 1_400..1_700, 2, &stop, &last);
+    let mover = Cluster::build(topology, policy, move_entities)
+        .await
+        .unwrap();
     let moving = {
         let mover = mover.clone();
         tokio::spawn(async move { mover.move_range(1_500..1_600, 2).await })
@@ -164,13 +109,15 @@ async fn the_map_home_dying_at_the_switch_holds_the_range_until_it_is_back() {
     );
     tokio::time::sleep(Duration::from_millis(100)).await;
     stop.store(true, Ordering::Relaxed);
-    writer.await.unwrap();
+    for writer in writers {
+        writer.await.unwrap();
+    }
     game.flush().await.unwrap();
     let last = last.lock().unwrap().clone();
-    assert!(flags(&source, "1500 AND 1599").await.is_empty());
+    assert!(flags_on(&source, "1500 AND 1599").await.is_empty());
     let (moved, stayed) = (
-        flags(&target, "1500 AND 1599").await,
-        flags(&source, "1400 AND 1699").await,
+        flags_on(&target, "1500 AND 1599").await,
+        flags_on(&source, "1400 AND 1699").await,
     );
     for (bot_id, flags) in &last {
         let found = if (1_500..1_600).contains(bot_id) {

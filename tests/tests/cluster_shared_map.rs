@@ -2,104 +2,34 @@
 //! writes through the map shared on shard 0. Each `Cluster::build` here is a process of its
 //! own as far as the map knows (its own member, its own follower), on real servers.
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
-use playerbot_db::bots::{BotEvent, BotState};
+use playerbot_db::bots::BotState;
 use playerbot_db::cluster::{Cluster, ClusterPolicy, MoveError, Topology};
-use playerbot_db::mysql_async::prelude::Queryable;
-use playerbot_db::mysql_async::Conn;
-use playerbot_db::session::connect_opts;
-use playerbot_db::{DbBuilder, Error, WriteBehindConfig};
+use playerbot_db::Error;
 use playerbot_db_embedded::EmbeddedServer;
-use playerbot_db_tests::fixtures::bot_state;
-use playerbot_db_tests::servers::{eventually, game_url, number_on, run_on};
-
-fn configure(builder: DbBuilder) -> DbBuilder {
-    builder
-        .register::<BotState>()
-        .register::<BotEvent>()
-        .write_behind(WriteBehindConfig {
-            interval: Duration::from_millis(20),
-            ..WriteBehindConfig::default()
-        })
-}
-
-/// Two servers with a `game` database each, and the topology over them.
-async fn two_servers() -> (EmbeddedServer, EmbeddedServer, Topology) {
-    let (a, b) = (
-        EmbeddedServer::start().await.expect("shard 0"),
-        EmbeddedServer::start().await.expect("shard 1"),
-    );
-    for server in [&a, &b] {
-        run_on(server, "CREATE DATABASE game").await;
-    }
-    let topology = Topology::default()
-        .shard(0..1_000, game_url(&a), Vec::<String>::new())
-        .shard(1_000..u64::MAX, game_url(&b), Vec::<String>::new());
-    (a, b, topology)
-}
+use playerbot_db_tests::fixtures::{bot_state, events_of};
+use playerbot_db_tests::servers::{
+    eventually, flags_on, move_entities, number_on, run_on, spawn_writers, two_servers, Accepted,
+};
 
 async fn process(topology: &Topology, policy: ClusterPolicy) -> Cluster {
-    Cluster::build(topology.clone(), policy, configure)
+    Cluster::build(topology.clone(), policy, move_entities)
         .await
         .expect("cluster")
 }
 
-/// `(bot_id, flags)` of every bot_state row in `ids` on `server`.
-async fn flags(server: &EmbeddedServer, ids: &str) -> HashMap<u32, u32> {
-    let mut conn = Conn::new(connect_opts(&server.url(), None).unwrap())
-        .await
-        .expect("connect");
-    let rows: Vec<(u32, u32)> = conn
-        .query(format!(
-            "SELECT bot_id, flags FROM game.bot_state WHERE bot_id BETWEEN {ids}"
-        ))
-        .await
-        .unwrap();
-    conn.disconnect().await.ok();
-    rows.into_iter().collect()
-}
-
-/// What the writers had accepted last for each bot.
-type Accepted = Arc<Mutex<HashMap<u32, u32>>>;
-
-/// Two tasks saving bots `ids` through `game` until `stop`, directly and through the
-/// write-behind queue, each remembering what was accepted.
-fn spawn_writers(
-    game: &Cluster,
-    ids: std::ops::Range<u32>,
-    stop: &Arc<AtomicBool>,
-    last: &Accepted,
-) -> Vec<tokio::task::JoinHandle<()>> {
-    (0..2u32)
-        .map(|writer| {
-            let (game, stop, last) = (game.clone(), Arc::clone(stop), Arc::clone(last));
-            let ids = ids.clone();
-            tokio::spawn(async move {
-                let mut round = 0u32;
-                while !stop.load(Ordering::Relaxed) {
-                    round += 1;
-                    for bot_id in (ids.start + writer..ids.end).step_by(2) {
-                        let state = BotState {
-                            flags: round * 10 + writer,
-                            ..bot_state(bot_id)
-                        };
-                        let saved = if bot_id % 4 < 2 {
-                            game.save(&state).await
-                        } else {
-                            game.save_deferred(&state).await
-                        };
-                        saved.expect("a write while another process moves the range");
-                        last.lock().unwrap().insert(bot_id, state.flags);
-                    }
-                    tokio::time::sleep(Duration::from_millis(2)).await;
-                }
-            })
-        })
-        .collect()
+/// The first process: it creates the tables on both shards and saves bots 0..1000.
+async fn first_process(topology: &Topology, policy: ClusterPolicy) -> Cluster {
+    let cluster = process(topology, policy).await;
+    for shard in 0..2 {
+        cluster.primary(shard).create_tables().await.unwrap();
+    }
+    let bots: Vec<BotState> = (0..1_000).map(bot_state).collect();
+    cluster.save_all(&bots).await.unwrap();
+    cluster
 }
 
 /// Stops the writers and checks that every bot's last accepted state is on the shard that
@@ -118,12 +48,12 @@ async fn check_nothing_lost(
     game.flush().await.unwrap();
     let last = last.lock().unwrap().clone();
     assert!(
-        flags(from, "500 AND 599").await.is_empty(),
+        flags_on(from, "500 AND 599").await.is_empty(),
         "left on the source"
     );
     let (moved, stayed) = (
-        flags(to, "500 AND 599").await,
-        flags(from, "400 AND 699").await,
+        flags_on(to, "500 AND 599").await,
+        flags_on(from, "400 AND 699").await,
     );
     assert_eq!(moved.len(), 100);
     for (bot_id, flags) in &last {
@@ -139,18 +69,13 @@ async fn check_nothing_lost(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_move_run_by_another_process_holds_and_reroutes_this_ones_writes() {
     let (a, b, topology) = two_servers().await;
-    let game = process(&topology, ClusterPolicy::default()).await;
-    for shard in 0..2 {
-        game.primary(shard).create_tables().await.unwrap();
-    }
-    let rows: Vec<BotState> = (0..1_000).map(bot_state).collect();
-    game.save_all(&rows).await.unwrap();
+    let game = first_process(&topology, ClusterPolicy::default()).await;
 
     // The game saves bots 400..700 the whole time, directly and through its write-behind
     // queue; the mover is another process that writes nothing itself.
     let stop = Arc::new(AtomicBool::new(false));
     let last = Accepted::default();
-    let writers = spawn_writers(&game, 400..700, &stop, &last);
+    let writers = spawn_writers(&game, 400..700, 2, &stop, &last);
     let mover = process(&topology, ClusterPolicy::default()).await;
     let followers = mover.shared_map().await.unwrap().unwrap().followers;
     assert_eq!(followers.len(), 2, "{followers:?}");
@@ -198,14 +123,7 @@ async fn a_silent_process_stops_a_move_until_it_is_forgotten() {
         forget_after: Duration::from_secs(2),
         ..ClusterPolicy::default()
     };
-    let mover = process(&topology, policy).await;
-    for shard in 0..2 {
-        mover.primary(shard).create_tables().await.unwrap();
-    }
-    mover
-        .save_all(&(0..1_000).map(bot_state).collect::<Vec<_>>())
-        .await
-        .unwrap();
+    let mover = first_process(&topology, policy).await;
     // A process that stops without leaving (as a crash would): it no longer answers.
     let crashed = process(&topology, policy).await;
     drop(crashed);
@@ -233,13 +151,7 @@ async fn a_stopped_mover_leaves_the_range_held_until_a_rollback_or_a_rerun() {
         move_wait: Duration::from_millis(500),
         ..ClusterPolicy::default()
     };
-    let game = process(&topology, policy).await;
-    for shard in 0..2 {
-        game.primary(shard).create_tables().await.unwrap();
-    }
-    game.save_all(&(0..1_000).map(bot_state).collect::<Vec<_>>())
-        .await
-        .unwrap();
+    let game = first_process(&topology, policy).await;
     // What a mover that died during its copy leaves: its hold in the shared map, the journal
     // at "copying", part of the range on the target.
     let die_while_copying = async || {
@@ -293,7 +205,10 @@ async fn a_stopped_mover_leaves_the_range_held_until_a_rollback_or_a_rerun() {
     let operator = process(&topology, policy).await;
     operator.rollback_move(500..600, 1).await.unwrap();
     operator.close().await;
-    assert!(flags(&b, "500 AND 599").await.is_empty(), "the copy stayed");
+    assert!(
+        flags_on(&b, "500 AND 599").await.is_empty(),
+        "the copy stayed"
+    );
     assert!(
         eventually(async || game.held_range().is_none()).await,
         "the hold stayed after the rollback"
@@ -303,7 +218,7 @@ async fn a_stopped_mover_leaves_the_range_held_until_a_rollback_or_a_rerun() {
         ..bot_state(550)
     };
     game.save(&saved).await.unwrap();
-    assert_eq!(flags(&a, "550 AND 550").await.get(&550), Some(&7));
+    assert_eq!(flags_on(&a, "550 AND 550").await.get(&550), Some(&7));
 
     // The same again, and this time the move is run again: it takes the hold over and
     // finishes, and the game routes to the target.
@@ -321,24 +236,18 @@ async fn a_stopped_mover_leaves_the_range_held_until_a_rollback_or_a_rerun() {
     })
     .await
     .unwrap();
-    assert_eq!(flags(&b, "550 AND 550").await.get(&550), Some(&8));
-    assert!(flags(&a, "500 AND 599").await.is_empty());
+    assert_eq!(flags_on(&b, "550 AND 550").await.get(&550), Some(&8));
+    assert!(flags_on(&a, "500 AND 599").await.is_empty());
     game.close().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn moves_dropped_at_random_points_in_another_process_lose_no_write() {
     let (a, b, topology) = two_servers().await;
-    let game = process(&topology, ClusterPolicy::default()).await;
-    for shard in 0..2 {
-        game.primary(shard).create_tables().await.unwrap();
-    }
-    game.save_all(&(0..1_000).map(bot_state).collect::<Vec<_>>())
-        .await
-        .unwrap();
+    let game = first_process(&topology, ClusterPolicy::default()).await;
     let stop = Arc::new(AtomicBool::new(false));
     let last = Accepted::default();
-    let writers = spawn_writers(&game, 400..700, &stop, &last);
+    let writers = spawn_writers(&game, 400..700, 2, &stop, &last);
     // Each attempt is dropped after 0–250 ms: while it takes the hold, waits for the game's
     // answer, copies, or after its switch (then it completes in the background). The game
     // routes the range to one shard or the other, never half, and is never left held.
@@ -366,7 +275,7 @@ async fn moves_dropped_at_random_points_in_another_process_lose_no_write() {
     tokio::time::sleep(Duration::from_millis(100)).await;
     // A background completion may still be deleting the source's rows.
     assert!(
-        eventually(async || flags(&a, "500 AND 599").await.is_empty()).await,
+        eventually(async || flags_on(&a, "500 AND 599").await.is_empty()).await,
         "rows left on the source"
     );
     check_nothing_lost(&game, writers, &stop, &last, (&a, &b)).await;
@@ -377,25 +286,9 @@ async fn moves_dropped_at_random_points_in_another_process_lose_no_write() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_running_move_cannot_be_rolled_back_from_another_process() {
     let (_a, _b, topology) = two_servers().await;
-    let mover = process(&topology, ClusterPolicy::default()).await;
-    for shard in 0..2 {
-        mover.primary(shard).create_tables().await.unwrap();
-    }
-    mover
-        .save_all(&(0..1_000).map(bot_state).collect::<Vec<_>>())
-        .await
-        .unwrap();
+    let mover = first_process(&topology, ClusterPolicy::default()).await;
     // Enough rows in the range that the copy takes a while.
-    let events: Vec<BotEvent> = (500..600u32)
-        .flat_map(|bot_id| {
-            (0..200).map(move |i| BotEvent {
-                bot_id,
-                event: format!("e{i}"),
-                value: i64::from(i),
-                expires_at: 1_800_000_000,
-            })
-        })
-        .collect();
+    let events = events_of(500..600, 200);
     mover.save_all(&events).await.unwrap();
     let operator = process(&topology, ClusterPolicy::default()).await;
     let moving = {
@@ -427,28 +320,13 @@ async fn a_running_move_cannot_be_rolled_back_from_another_process() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_move_refused_as_busy_leaves_another_processs_hold_in_place() {
     let (a, b, topology) = two_servers().await;
-    let game = process(&topology, ClusterPolicy::default()).await;
-    for shard in 0..2 {
-        game.primary(shard).create_tables().await.unwrap();
-    }
-    game.save_all(&(0..1_000).map(bot_state).collect::<Vec<_>>())
-        .await
-        .unwrap();
+    let game = first_process(&topology, ClusterPolicy::default()).await;
     // Enough rows in the moved range that the other process's copy takes a while.
-    let events: Vec<BotEvent> = (500..600u32)
-        .flat_map(|bot_id| {
-            (0..200).map(move |i| BotEvent {
-                bot_id,
-                event: format!("e{i}"),
-                value: i64::from(i),
-                expires_at: 1_800_000_000,
-            })
-        })
-        .collect();
+    let events = events_of(500..600, 200);
     game.save_all(&events).await.unwrap();
     let stop = Arc::new(AtomicBool::new(false));
     let last = Accepted::default();
-    let writers = spawn_writers(&game, 400..700, &stop, &last);
+    let writers = spawn_writers(&game, 400..700, 2, &stop, &last);
     let mover = process(&topology, ClusterPolicy::default()).await;
     let moving = {
         let mover = mover.clone();

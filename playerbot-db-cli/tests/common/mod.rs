@@ -1,0 +1,33 @@
+//! What the command tests share: running the binary as a user would, and reading what it
+//! printed.
+
+#![allow(dead_code)] // Each test file uses its own part of it.
+
+use std::process::{Command, Output};
+
+/// Runs `playerbot-db args…` with no server or shard map named in the environment.
+pub(crate) fn playerbot_db(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_playerbot-db"))
+        .args(args)
+        .env_remove("PLAYERBOT_DB_URL")
+        .env_remove("PLAYERBOT_DB_SHARDS")
+        .output()
+        .expect("run playerbot-db")
+}
+
+/// What a run printed: (stdout, stderr).
+pub(crate) fn text(output: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// A runtime for tests that also run the binary: two workers, like the machine.
+pub(crate) fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("tokio runtime")
+}
