@@ -227,8 +227,8 @@ impl Cluster {
         if member.left.load(std::sync::atomic::Ordering::Acquire) {
             return Ok(());
         }
-        self.heartbeat(member).await?;
         let mut conn = OwnConn::on(self.primary(0)).await?;
+        say_alive(member, &mut conn).await?;
         let control: Option<Control> = conn.exec_first(sql::READ_CONTROL, ()).await?;
         let Some((version, hold_first, hold_end, epoch, token)) = control else {
             return Ok(());
@@ -297,23 +297,8 @@ impl Cluster {
     }
 
     async fn heartbeat(&self, member: &Member) -> Result<(), Error> {
-        let (held, version) = {
-            let seen = member.seen();
-            (seen.held_epoch, seen.version)
-        };
         let mut conn = OwnConn::on(self.primary(0)).await?;
-        conn.exec_drop(
-            sql::HEARTBEAT,
-            (
-                member.id,
-                member.name.as_str(),
-                held,
-                version,
-                held,
-                version,
-            ),
-        )
-        .await?;
+        say_alive(member, &mut conn).await?;
         conn.done();
         Ok(())
     }
@@ -500,6 +485,24 @@ impl Cluster {
             }
         }
     }
+}
+
+/// Says on `conn` that this process is alive and what it has taken in.
+async fn say_alive(member: &Member, conn: &mut mysql_async::Conn) -> Result<(), Error> {
+    let (held, version) = {
+        let seen = member.seen();
+        (seen.held_epoch, seen.version)
+    };
+    let params = (
+        member.id,
+        member.name.as_str(),
+        held,
+        version,
+        held,
+        version,
+    );
+    conn.exec_drop(sql::HEARTBEAT, params).await?;
+    Ok(())
 }
 
 /// Follows the shared map every `route_poll` while the cluster lives.
