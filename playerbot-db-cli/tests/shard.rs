@@ -5,8 +5,6 @@ mod common;
 
 use std::path::PathBuf;
 use std::process::{Command, Output};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 use std::time::Duration;
 
 use playerbot_db::bots::BotState;
@@ -19,7 +17,7 @@ use playerbot_db_embedded::EmbeddedServer;
 use playerbot_db_tests::fixtures::bot_state;
 
 use common::{playerbot_db, runtime, text};
-use playerbot_db_tests::servers::{flags_on, game_url, spawn_writers, two_servers, Accepted};
+use playerbot_db_tests::servers::{check_placed, flags_on, game_url, two_servers, Writers};
 
 /// `playerbot-db shard args… --shards map`.
 fn shard_command(args: &[&str], map: &std::path::Path) -> Output {
@@ -44,9 +42,7 @@ fn shard_move_moves_a_range_while_another_process_keeps_writing_to_it() {
         }
         let bots: Vec<BotState> = (0..1_000).map(bot_state).collect();
         game.save_all(&bots).await.unwrap();
-        let stop = Arc::new(AtomicBool::new(false));
-        let last = Accepted::default();
-        let writers = spawn_writers(&game, 400..700, 2, &stop, &last);
+        let writers = Writers::start(&game, 400..700, 2);
 
         let mover = {
             let map = map.clone();
@@ -63,29 +59,10 @@ fn shard_move_moves_a_range_while_another_process_keeps_writing_to_it() {
         // The game routes by the new map as soon as the command returns.
         assert_eq!(game.shard_of_id(550), 1);
         tokio::time::sleep(Duration::from_millis(150)).await;
-        stop.store(true, Ordering::Relaxed);
-        for writer in writers {
-            writer.await.unwrap();
-        }
+        let last = writers.stop().await;
         game.flush().await.unwrap();
-        let last = last.lock().unwrap().clone();
-        assert!(
-            flags_on(&a, "500 AND 599").await.is_empty(),
-            "left on the source"
-        );
-        let (moved, stayed) = (
-            flags_on(&b, "500 AND 599").await,
-            flags_on(&a, "0 AND 999").await,
-        );
-        assert_eq!((moved.len(), stayed.len()), (100, 900));
-        for (bot_id, flags) in &last {
-            let found = if (500..600).contains(bot_id) {
-                moved.get(bot_id)
-            } else {
-                stayed.get(bot_id)
-            };
-            assert_eq!(found, Some(flags), "bot {bot_id}");
-        }
+        check_placed(&last, 500..600, (&a, &b)).await;
+        assert_eq!(flags_on(&a, "0 AND 999").await.len(), 900);
 
         // `shard show` lists the routes and the game following them.
         let output = shard_command(&["show"], &map);

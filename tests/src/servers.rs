@@ -58,45 +58,84 @@ pub async fn flags_on(server: &EmbeddedServer, ids: &str) -> HashMap<u32, u32> {
     rows.into_iter().collect()
 }
 
-/// What writers had accepted last for each bot: its `flags`.
-pub type Accepted = Arc<Mutex<HashMap<u32, u32>>>;
+/// Tasks that keep saving bots while a range moves, and what each bot's last accepted
+/// save was (its `flags`).
+#[derive(Debug)]
+pub struct Writers {
+    stop: Arc<AtomicBool>,
+    last: Arc<Mutex<HashMap<u32, u32>>>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
 
-/// `writers` tasks saving bots `ids` through `cluster` until `stop` (each its share of the
-/// ids, half directly and half through the write-behind queue), each remembering in `last`
-/// what was accepted. A refused write fails the test.
-pub fn spawn_writers(
-    cluster: &Cluster,
-    ids: Range<u32>,
-    writers: u32,
-    stop: &Arc<AtomicBool>,
-    last: &Accepted,
-) -> Vec<tokio::task::JoinHandle<()>> {
-    (0..writers)
-        .map(|writer| {
-            let (cluster, stop, last) = (cluster.clone(), Arc::clone(stop), Arc::clone(last));
-            let ids = ids.clone();
-            tokio::spawn(async move {
-                let mut round = 0u32;
-                while !stop.load(Ordering::Relaxed) {
-                    round += 1;
-                    for bot_id in (ids.start + writer..ids.end).step_by(writers as usize) {
-                        let state = BotState {
-                            flags: round * 10 + writer,
-                            ..crate::fixtures::bot_state(bot_id)
-                        };
-                        let saved = if (bot_id / writers).is_multiple_of(2) {
-                            cluster.save(&state).await
-                        } else {
-                            cluster.save_deferred(&state).await
-                        };
-                        saved.expect("a write while a range moves");
-                        last.lock().unwrap().insert(bot_id, state.flags);
+impl Writers {
+    /// `count` tasks saving bots `ids` through `cluster` (each its share of the ids, half
+    /// directly and half through the write-behind queue) until stopped. A refused write
+    /// fails the test.
+    pub fn start(cluster: &Cluster, ids: Range<u32>, count: u32) -> Writers {
+        let stop = Arc::new(AtomicBool::new(false));
+        let last: Arc<Mutex<HashMap<u32, u32>>> = Arc::default();
+        let tasks = (0..count)
+            .map(|writer| {
+                let (cluster, stop, last) = (cluster.clone(), Arc::clone(&stop), Arc::clone(&last));
+                let ids = ids.clone();
+                tokio::spawn(async move {
+                    let mut round = 0u32;
+                    while !stop.load(Ordering::Relaxed) {
+                        round += 1;
+                        for bot_id in (ids.start + writer..ids.end).step_by(count as usize) {
+                            let state = BotState {
+                                flags: round * 10 + writer,
+                                ..crate::fixtures::bot_state(bot_id)
+                            };
+                            let saved = if (bot_id / count).is_multiple_of(2) {
+                                cluster.save(&state).await
+                            } else {
+                                cluster.save_deferred(&state).await
+                            };
+                            saved.expect("a write while a range moves");
+                            last.lock().unwrap().insert(bot_id, state.flags);
+                        }
+                        tokio::time::sleep(Duration::from_millis(2)).await;
                     }
-                    tokio::time::sleep(Duration::from_millis(2)).await;
-                }
+                })
             })
-        })
-        .collect()
+            .collect();
+        Writers { stop, last, tasks }
+    }
+
+    /// Stops the tasks; each bot's last accepted `flags`. (Saves through the write-behind
+    /// queue may still be queued: flush before reading the servers.)
+    pub async fn stop(self) -> HashMap<u32, u32> {
+        self.stop.store(true, Ordering::Relaxed);
+        for task in self.tasks {
+            task.await.unwrap();
+        }
+        let last = self.last.lock().unwrap().clone();
+        last
+    }
+}
+
+/// Checks, reading the servers directly, that every bot of `last` holds its last accepted
+/// `flags` where a move of `moved` from `from` to `to` puts it: the bots of `moved` on
+/// `to` (all of them, none left on `from`), the others on `from`.
+pub async fn check_placed(
+    last: &HashMap<u32, u32>,
+    moved: Range<u32>,
+    (from, to): (&EmbeddedServer, &EmbeddedServer),
+) {
+    let ids = format!("{} AND {}", moved.start, moved.end - 1);
+    assert!(flags_on(from, &ids).await.is_empty(), "left on the source");
+    let on_target = flags_on(to, &ids).await;
+    assert_eq!(on_target.len(), moved.len());
+    let on_source = flags_on(from, &format!("0 AND {}", u32::MAX)).await;
+    for (bot_id, flags) in last {
+        let found = if moved.contains(bot_id) {
+            on_target.get(bot_id)
+        } else {
+            on_source.get(bot_id)
+        };
+        assert_eq!(found, Some(flags), "bot {bot_id}");
+    }
 }
 
 /// The one number `sql` returns on `server` (0 for none), read directly.

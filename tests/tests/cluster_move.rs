@@ -1,8 +1,6 @@
 //! Moving a bot-id range between two real shards while writers keep saving to it, and
 //! finishing or rolling back a move that was interrupted.
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 use std::time::Duration;
 
 use playerbot_db::bots::BotState;
@@ -10,7 +8,7 @@ use playerbot_db::cluster::{MoveError, ReadFrom};
 use playerbot_db::Error;
 use playerbot_db_tests::fixtures::{bot_state, events_of};
 use playerbot_db_tests::servers::{
-    flags_on, move_entities, number_on, run_on, spawn_writers, two_shards, Accepted,
+    check_placed, flags_on, move_entities, number_on, run_on, two_shards, Writers,
 };
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -23,16 +21,11 @@ async fn a_range_moves_while_writers_keep_saving_to_it() {
 
     // Writers save bots 400..700 (inside and around the moved range) the whole time, some
     // directly and some through the write-behind queue; each remembers what was accepted.
-    let stop = Arc::new(AtomicBool::new(false));
-    let last = Accepted::default();
-    let writers = spawn_writers(&cluster, 400..700, 3, &stop, &last);
+    let writers = Writers::start(&cluster, 400..700, 3);
     tokio::time::sleep(Duration::from_millis(150)).await;
     let report = cluster.move_range(500..600, 1).await.expect("move");
     tokio::time::sleep(Duration::from_millis(150)).await;
-    stop.store(true, Ordering::Relaxed);
-    for writer in writers {
-        writer.await.unwrap();
-    }
+    let last = writers.stop().await;
     cluster.flush().await.unwrap();
 
     assert_eq!(
@@ -50,22 +43,7 @@ async fn a_range_moves_while_writers_keep_saving_to_it() {
         ]
     );
     // The moved range is on shard 1 only, each bot with its last accepted state.
-    let last = last.lock().unwrap().clone();
-    assert!(
-        flags_on(&a, "500 AND 599").await.is_empty(),
-        "left on the source"
-    );
-    let moved = flags_on(&b, "500 AND 599").await;
-    assert_eq!(moved.len(), 100);
-    let around = flags_on(&a, "400 AND 699").await;
-    for (bot_id, flags) in &last {
-        let found = if (500..600).contains(bot_id) {
-            moved.get(bot_id)
-        } else {
-            around.get(bot_id)
-        };
-        assert_eq!(found, Some(flags), "bot {bot_id}");
-    }
+    check_placed(&last, 500..600, (&a, &b)).await;
     assert_eq!(
         number_on(
             &b,
@@ -171,9 +149,7 @@ async fn a_move_cancelled_at_random_points_loses_no_write() {
     let (a, b, cluster) = two_shards(move_entities).await;
     let rows: Vec<BotState> = (0..1_000).map(bot_state).collect();
     cluster.save_all(&rows).await.unwrap();
-    let stop = Arc::new(AtomicBool::new(false));
-    let last = Accepted::default();
-    let writers = spawn_writers(&cluster, 480..620, 2, &stop, &last);
+    let writers = Writers::start(&cluster, 480..620, 2);
     // Attempts dropped after 0–60 ms: each is abandoned before its copy is verified or
     // completes in the background; the range is routed to one shard or the other, never
     // half.
@@ -199,10 +175,7 @@ async fn a_move_cancelled_at_random_points_loses_no_write() {
     let _ = cluster.move_range(500..600, 1).await;
     assert_eq!(cluster.shard_of_id(550), 1);
     tokio::time::sleep(Duration::from_millis(100)).await;
-    stop.store(true, Ordering::Relaxed);
-    for writer in writers {
-        writer.await.unwrap();
-    }
+    let last = writers.stop().await;
     cluster.flush().await.unwrap();
     // A background completion may still be deleting the source's rows.
     let mut left = usize::MAX;
@@ -214,19 +187,7 @@ async fn a_move_cancelled_at_random_points_loses_no_write() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert_eq!(left, 0, "rows left on the source");
-    let last = last.lock().unwrap().clone();
-    let (moved, stayed) = (
-        flags_on(&b, "500 AND 599").await,
-        flags_on(&a, "480 AND 619").await,
-    );
-    for (bot_id, flags) in &last {
-        let found = if (500..600).contains(bot_id) {
-            moved.get(bot_id)
-        } else {
-            stayed.get(bot_id)
-        };
-        assert_eq!(found, Some(flags), "bot {bot_id}");
-    }
+    check_placed(&last, 500..600, (&a, &b)).await;
     cluster.close().await;
 }
 

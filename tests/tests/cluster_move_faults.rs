@@ -3,8 +3,6 @@
 //! Three real servers: the home, the source and the target, so the copy runs while the home
 //! is down.
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 use std::time::Duration;
 
 use playerbot_db::cluster::{Cluster, ClusterPolicy, Topology};
@@ -14,7 +12,7 @@ use playerbot_db::session::connect_opts;
 use playerbot_db_embedded::EmbeddedServer;
 use playerbot_db_tests::fixtures::{bot_state, events_of};
 use playerbot_db_tests::servers::{
-    eventually, flags_on, game_url, move_entities, number_on, run_on, spawn_writers, Accepted,
+    check_placed, eventually, game_url, move_entities, number_on, run_on, Writers,
 };
 
 async fn journal_state(server: &EmbeddedServer) -> Option<String> {
@@ -62,9 +60,7 @@ async fn the_map_home_dying_at_the_switch_holds_the_range_until_it_is_back() {
     let events = events_of(1_500..1_600, 200);
     game.save_all(&events).await.unwrap();
 
-    let stop = Arc::new(AtomicBool::new(false));
-    let last = Accepted::default();
-    let writers = spawn_writers(&game, 1_400..1_700, 2, &stop, &last);
+    let writers = Writers::start(&game, 1_400..1_700, 2);
     let mover = Cluster::build(topology, policy, move_entities)
         .await
         .unwrap();
@@ -108,25 +104,9 @@ async fn the_map_home_dying_at_the_switch_holds_the_range_until_it_is_back() {
         "the game still holds the range"
     );
     tokio::time::sleep(Duration::from_millis(100)).await;
-    stop.store(true, Ordering::Relaxed);
-    for writer in writers {
-        writer.await.unwrap();
-    }
+    let last = writers.stop().await;
     game.flush().await.unwrap();
-    let last = last.lock().unwrap().clone();
-    assert!(flags_on(&source, "1500 AND 1599").await.is_empty());
-    let (moved, stayed) = (
-        flags_on(&target, "1500 AND 1599").await,
-        flags_on(&source, "1400 AND 1699").await,
-    );
-    for (bot_id, flags) in &last {
-        let found = if (1_500..1_600).contains(bot_id) {
-            moved.get(bot_id)
-        } else {
-            stayed.get(bot_id)
-        };
-        assert_eq!(found, Some(flags), "bot {bot_id}");
-    }
+    check_placed(&last, 1_500..1_600, (&source, &target)).await;
     mover.close().await;
     game.close().await;
 }

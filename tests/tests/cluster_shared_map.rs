@@ -2,8 +2,7 @@
 //! writes through the map shared on shard 0. Each `Cluster::build` here is a process of its
 //! own as far as the map knows (its own member, its own follower), on real servers.
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::collections::HashMap;
 use std::time::Duration;
 
 use playerbot_db::bots::BotState;
@@ -12,7 +11,7 @@ use playerbot_db::Error;
 use playerbot_db_embedded::EmbeddedServer;
 use playerbot_db_tests::fixtures::{bot_state, events_of};
 use playerbot_db_tests::servers::{
-    eventually, flags_on, move_entities, number_on, run_on, spawn_writers, two_servers, Accepted,
+    check_placed, eventually, flags_on, move_entities, number_on, run_on, two_servers, Writers,
 };
 
 async fn process(topology: &Topology, policy: ClusterPolicy) -> Cluster {
@@ -32,38 +31,17 @@ async fn first_process(topology: &Topology, policy: ClusterPolicy) -> Cluster {
     cluster
 }
 
-/// Stops the writers and checks that every bot's last accepted state is on the shard that
-/// holds it now: bots 500..600 on `to` (none left on `from`), the others on `from`.
+/// Stops `writers`, flushes `game`, and checks that bots 500..600 moved from the first
+/// server to the second with every accepted write; what each bot's last write was.
 async fn check_nothing_lost(
     game: &Cluster,
-    writers: Vec<tokio::task::JoinHandle<()>>,
-    stop: &AtomicBool,
-    last: &Accepted,
-    (from, to): (&EmbeddedServer, &EmbeddedServer),
-) {
-    stop.store(true, Ordering::Relaxed);
-    for writer in writers {
-        writer.await.unwrap();
-    }
+    writers: Writers,
+    servers: (&EmbeddedServer, &EmbeddedServer),
+) -> HashMap<u32, u32> {
+    let last = writers.stop().await;
     game.flush().await.unwrap();
-    let last = last.lock().unwrap().clone();
-    assert!(
-        flags_on(from, "500 AND 599").await.is_empty(),
-        "left on the source"
-    );
-    let (moved, stayed) = (
-        flags_on(to, "500 AND 599").await,
-        flags_on(from, "400 AND 699").await,
-    );
-    assert_eq!(moved.len(), 100);
-    for (bot_id, flags) in &last {
-        let found = if (500..600).contains(bot_id) {
-            moved.get(bot_id)
-        } else {
-            stayed.get(bot_id)
-        };
-        assert_eq!(found, Some(flags), "bot {bot_id}");
-    }
+    check_placed(&last, 500..600, servers).await;
+    last
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -73,9 +51,7 @@ async fn a_move_run_by_another_process_holds_and_reroutes_this_ones_writes() {
 
     // The game saves bots 400..700 the whole time, directly and through its write-behind
     // queue; the mover is another process that writes nothing itself.
-    let stop = Arc::new(AtomicBool::new(false));
-    let last = Accepted::default();
-    let writers = spawn_writers(&game, 400..700, 2, &stop, &last);
+    let writers = Writers::start(&game, 400..700, 2);
     let mover = process(&topology, ClusterPolicy::default()).await;
     let followers = mover.shared_map().await.unwrap().unwrap().followers;
     assert_eq!(followers.len(), 2, "{followers:?}");
@@ -96,8 +72,7 @@ async fn a_move_run_by_another_process_holds_and_reroutes_this_ones_writes() {
     assert_eq!(game.routes(), expected);
     assert_eq!(mover.routes(), expected);
     tokio::time::sleep(Duration::from_millis(150)).await;
-    check_nothing_lost(&game, writers, &stop, &last, (&a, &b)).await;
-    let last = last.lock().unwrap().clone();
+    let last = check_nothing_lost(&game, writers, (&a, &b)).await;
     // A process started after the move routes by the shared map, not its topology's ranges.
     let late = process(&topology, ClusterPolicy::default()).await;
     assert_eq!(late.routes(), expected);
@@ -245,9 +220,7 @@ async fn a_stopped_mover_leaves_the_range_held_until_a_rollback_or_a_rerun() {
 async fn moves_dropped_at_random_points_in_another_process_lose_no_write() {
     let (a, b, topology) = two_servers().await;
     let game = first_process(&topology, ClusterPolicy::default()).await;
-    let stop = Arc::new(AtomicBool::new(false));
-    let last = Accepted::default();
-    let writers = spawn_writers(&game, 400..700, 2, &stop, &last);
+    let writers = Writers::start(&game, 400..700, 2);
     // Each attempt is dropped after 0–250 ms: while it takes the hold, waits for the game's
     // answer, copies, or after its switch (then it completes in the background). The game
     // routes the range to one shard or the other, never half, and is never left held.
@@ -278,7 +251,7 @@ async fn moves_dropped_at_random_points_in_another_process_lose_no_write() {
         eventually(async || flags_on(&a, "500 AND 599").await.is_empty()).await,
         "rows left on the source"
     );
-    check_nothing_lost(&game, writers, &stop, &last, (&a, &b)).await;
+    check_nothing_lost(&game, writers, (&a, &b)).await;
     mover.close().await;
     game.close().await;
 }
@@ -324,9 +297,7 @@ async fn a_move_refused_as_busy_leaves_another_processs_hold_in_place() {
     // Enough rows in the moved range that the other process's copy takes a while.
     let events = events_of(500..600, 200);
     game.save_all(&events).await.unwrap();
-    let stop = Arc::new(AtomicBool::new(false));
-    let last = Accepted::default();
-    let writers = spawn_writers(&game, 400..700, 2, &stop, &last);
+    let writers = Writers::start(&game, 400..700, 2);
     let mover = process(&topology, ClusterPolicy::default()).await;
     let moving = {
         let mover = mover.clone();
@@ -357,7 +328,7 @@ async fn a_move_refused_as_busy_leaves_another_processs_hold_in_place() {
     };
     assert_eq!(report.copied, [("bot_state", 100), ("bot_event", 20_000)]);
     tokio::time::sleep(Duration::from_millis(100)).await;
-    check_nothing_lost(&game, writers, &stop, &last, (&a, &b)).await;
+    check_nothing_lost(&game, writers, (&a, &b)).await;
     mover.close().await;
     game.close().await;
 }
