@@ -322,6 +322,19 @@ pub enum Error {
         engine: String,
     },
 
+    /// An upsert into a table with a unique key besides the entity's key, where no guard can
+    /// keep it from rewriting another row: the entity's first key column is nullable text
+    /// in the live table. Declare the table's real primary key as the entity's key.
+    #[error("{entity}: table {table} has the unique key {columns} besides the entity's key, and its first key column is nullable text, so an upsert could rewrite another row; make the entity's key the table's primary key")]
+    UnguardedUnique {
+        /// The entity's name.
+        entity: &'static str,
+        /// The entity's table.
+        table: &'static str,
+        /// The table's other unique keys, as `a or (b, c)`.
+        columns: String,
+    },
+
     /// The entity's table does not exist in the database (create it, or run the migrations).
     #[error("table {table} of {entity} does not exist in this database")]
     NoSuchTable {
@@ -544,7 +557,9 @@ impl Error {
             Error::TooLarge { .. }
             | Error::RowTooLarge { .. }
             | Error::TooManyPartitions { .. } => ErrorKind::TooLarge,
-            Error::NoSuchTable { .. } | Error::NotTransactional { .. } => ErrorKind::Config,
+            Error::NoSuchTable { .. }
+            | Error::NotTransactional { .. }
+            | Error::UnguardedUnique { .. } => ErrorKind::Config,
             Error::BadUrl { .. }
             | Error::InvalidSetting { .. }
             | Error::WeakenedTls { .. }

@@ -1,11 +1,13 @@
 //! What a registered entity's live table is made of, as far as calls depend on it: its
 //! engine (can a bulk save roll back?), each text column's character set (can it hold this
-//! text?) and whether its key compares byte for byte (can a returned row be matched to the
-//! requested key by `==`?). Read once per `Db` from information_schema, when a connection
-//! opens or on first need.
+//! text?), whether its key compares byte for byte (can a returned row be matched to the
+//! requested key by `==`?) and its unique keys (can an upsert match a row of another key?).
+//! Read once per `Db` from information_schema, when a connection opens or on first need.
 
 use mysql_async::prelude::Queryable;
 use mysql_async::Conn;
+
+use playerbot_db_sql::guard::GuardValue;
 
 use crate::EntityMeta;
 
@@ -31,6 +33,113 @@ pub(crate) struct LiveTable {
     /// PAD collation. Otherwise the server finds rows by keys that differ from the stored one
     /// in case, accents or trailing spaces.
     pub(crate) exact_keys: bool,
+    /// The guard upserts into this table need (see `playerbot_db_sql::guard`).
+    pub(crate) guard: UpsertGuard,
+    /// The table's unique keys other than the entity's key, as `a or (b, c)`; empty when
+    /// there are none.
+    pub(crate) other_unique: String,
+}
+
+/// How upserts into a live table keep to the row of their key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum UpsertGuard {
+    /// The derive's statements fit: their guard, or none where no key but the entity's is
+    /// unique.
+    Generated,
+    /// This guard instead: on the entity's column `target`, refusing with `value`. The table
+    /// has a unique key the entity does not declare, or the derive's guard would not fire
+    /// on it (NULL into an AUTO_INCREMENT column the entity does not mark).
+    Live { target: usize, value: GuardValue },
+    /// A unique key besides the entity's, and no guard fires on the first key column (it is
+    /// nullable text): upserts are refused rather than risk another row.
+    Impossible,
+}
+
+/// What the guard needs to know of one live column.
+struct GuardColumn<'a> {
+    name: &'a str,
+    nullable: bool,
+    auto_increment: bool,
+    integer: bool,
+}
+
+/// The guard an upsert of `meta` into a table with these columns and unique keys needs.
+fn upsert_guard(meta: &EntityMeta, columns: &[GuardColumn], unique: &[Vec<String>]) -> UpsertGuard {
+    let Some(&target) = meta.key.first() else {
+        return UpsertGuard::Generated;
+    };
+    let key: Vec<&str> = meta.key_columns().map(|c| c.name).collect();
+    let undeclared = unique.iter().any(|index| !same_columns(index, &key));
+    if !undeclared && !meta.has_unique() {
+        return UpsertGuard::Generated;
+    }
+    let name = meta.columns[target].name;
+    let Some(live) = columns.iter().find(|c| c.name.eq_ignore_ascii_case(name)) else {
+        // Without the column every statement fails anyway, and says so.
+        return UpsertGuard::Generated;
+    };
+    let fires = |value: GuardValue| match value {
+        GuardValue::Null => !live.nullable && !live.auto_increment,
+        GuardValue::Refusal => live.integer,
+    };
+    let generated = meta.has_unique().then(|| {
+        if meta.columns[target].auto_increment {
+            GuardValue::Refusal
+        } else {
+            GuardValue::Null
+        }
+    });
+    if generated.is_some_and(fires) {
+        return UpsertGuard::Generated;
+    }
+    [GuardValue::Null, GuardValue::Refusal]
+        .into_iter()
+        .find(|&value| fires(value))
+        .map_or(UpsertGuard::Impossible, |value| UpsertGuard::Live {
+            target,
+            value,
+        })
+}
+
+/// Whether `index` is exactly the set `columns` (names compare as the server does, without
+/// case).
+fn same_columns(index: &[String], columns: &[&str]) -> bool {
+    index.len() == columns.len()
+        && columns
+            .iter()
+            .all(|c| index.iter().any(|i| i.eq_ignore_ascii_case(c)))
+}
+
+/// The unique keys of `rows` (`INDEX_COLUMNS`: index name, column name, non-unique), each
+/// as its column names in order.
+fn unique_keys(rows: &[mysql_async::Row]) -> Vec<Vec<String>> {
+    let mut keys: Vec<(String, Vec<String>)> = Vec::new();
+    for row in rows {
+        let text = |i: usize| row.get_opt::<Option<String>, _>(i)?.ok()?;
+        let non_unique = row
+            .get_opt::<Option<i64>, _>(2)
+            .and_then(Result::ok)
+            .flatten();
+        let (Some(index), Some(column), Some(0)) = (text(0), text(1), non_unique) else {
+            continue;
+        };
+        match keys.iter_mut().find(|(name, _)| *name == index) {
+            Some((_, columns)) => columns.push(column),
+            None => keys.push((index, vec![column])),
+        }
+    }
+    keys.into_iter().map(|(_, columns)| columns).collect()
+}
+
+/// `a or (b, c)`: keys as an error names them.
+fn describe_keys(keys: &[&Vec<String>]) -> String {
+    keys.iter()
+        .map(|columns| match columns.as_slice() {
+            [one] => one.clone(),
+            many => format!("({})", many.join(", ")),
+        })
+        .collect::<Vec<_>>()
+        .join(" or ")
 }
 
 /// The character sets whose repertoire is checked before sending; any other one is left to
@@ -131,13 +240,44 @@ impl LiveTable {
         let rows: Vec<mysql_async::Row> = conn
             .exec(playerbot_db_sql::catalog::COLUMNS, (meta.table,))
             .await?;
-        // (COLUMN_NAME, CHARACTER_SET_NAME, COLLATION_NAME) of each column.
-        let columns: Vec<(String, Option<String>, Option<String>)> = rows
+        // (COLUMN_NAME, CHARACTER_SET_NAME, COLLATION_NAME) of each column, and what the
+        // guard needs of it.
+        let mut columns: Vec<(String, Option<String>, Option<String>)> = Vec::new();
+        let mut guard_facts = Vec::new();
+        for row in &rows {
+            let text = |i: usize| row.get_opt::<Option<String>, _>(i)?.ok()?;
+            let data_type = text(1).unwrap_or_default().to_ascii_lowercase();
+            guard_facts.push((
+                text(3).is_some_and(|nullable| nullable.eq_ignore_ascii_case("YES")),
+                text(8).is_some_and(|extra| extra.to_ascii_lowercase().contains("auto_increment")),
+                matches!(
+                    data_type.as_str(),
+                    "tinyint" | "smallint" | "mediumint" | "int" | "integer" | "bigint"
+                ),
+            ));
+            columns.push((text(0).unwrap_or_default(), text(5), text(6)));
+        }
+        let index_rows: Vec<mysql_async::Row> = conn
+            .exec(playerbot_db_sql::catalog::INDEX_COLUMNS, (meta.table,))
+            .await?;
+        let unique = unique_keys(&index_rows);
+        let guard_columns: Vec<GuardColumn> = columns
             .iter()
-            .map(|row| {
-                let text = |i: usize| row.get_opt::<Option<String>, _>(i)?.ok()?;
-                (text(0).unwrap_or_default(), text(5), text(6))
-            })
+            .zip(&guard_facts)
+            .map(
+                |((name, ..), &(nullable, auto_increment, integer))| GuardColumn {
+                    name,
+                    nullable,
+                    auto_increment,
+                    integer,
+                },
+            )
+            .collect();
+        let guard = upsert_guard(meta, &guard_columns, &unique);
+        let key: Vec<&str> = meta.key_columns().map(|c| c.name).collect();
+        let others: Vec<&Vec<String>> = unique
+            .iter()
+            .filter(|index| !same_columns(index, &key))
             .collect();
         let live = |name: &str| columns.iter().find(|(column, ..)| column == name);
         let charsets = meta
@@ -158,6 +298,8 @@ impl LiveTable {
             engine: engine.unwrap_or_default(),
             charsets,
             exact_keys,
+            guard,
+            other_unique: describe_keys(&others),
         }))
     }
 }

@@ -77,8 +77,13 @@ impl Registry {
 
     /// The write-behind queue of the entity type `type_id`, when one was made.
     pub(crate) fn queue_by_type(&self, type_id: TypeId) -> Option<&dyn AnyQueue> {
-        let plan = self.plans.iter().find(|plan| plan.type_id == type_id)?;
+        let plan = self.plan_by_type(type_id)?;
         plan.queue.get().map(|queue| &**queue)
+    }
+
+    /// The entry of the entity type `type_id`, when registered.
+    pub(crate) fn plan_by_type(&self, type_id: TypeId) -> Option<&EntityPlan> {
+        self.plans.iter().find(|plan| plan.type_id == type_id)
     }
 
     /// Every write-behind queue made so far.
@@ -352,6 +357,18 @@ impl EntityPlan {
             .read()
             .unwrap_or_else(|poison| poison.into_inner());
         live.as_ref().map(|(_, live)| Arc::clone(live))
+    }
+
+    /// The live table when it was read since the schema last may have changed.
+    pub(crate) fn live_current(&self) -> Option<Arc<LiveTable>> {
+        let epoch = self.epoch.load(Ordering::Relaxed);
+        let live = self
+            .live
+            .read()
+            .unwrap_or_else(|poison| poison.into_inner());
+        live.as_ref()
+            .filter(|(read_in, _)| *read_in == epoch)
+            .map(|(_, live)| Arc::clone(live))
     }
 
     /// The live table, read now unless it was read since the schema last may have changed

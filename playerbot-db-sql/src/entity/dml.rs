@@ -1,11 +1,9 @@
 //! SELECT, INSERT, upsert and DELETE text.
 
 use super::Table;
+use crate::guard::{self, incoming, GuardValue};
 use crate::quote::{ident, ident_list};
 use crate::Dialect;
-
-/// The row alias MySQL's upsert uses to name the incoming row.
-const ROW_ALIAS: &str = "new";
 
 pub(crate) fn select_head(table: &Table) -> String {
     format!(
@@ -45,35 +43,28 @@ pub(crate) fn exists(table: &Table) -> String {
 
 /// Starts the duplicate-key clause: after the last row of an insert, before the assignments.
 ///
-/// With a `unique` column, a conflict may be with another row (same unique value, other
-/// primary key), which the update would then overwrite. The clause starts with a guard for
-/// that: the first key column keeps its value when the conflicting row has the incoming
-/// primary key, and is set to NULL otherwise, which strict mode refuses (1048) before any
-/// column changes. Entities without a unique column get no guard and pay nothing.
+/// With a `unique` key besides the primary key, a conflict may be with another row (same
+/// unique value, other primary key), which the update would then overwrite; the clause then
+/// starts with the guard (see [`crate::guard`]) on the first key column: a refusal text on an
+/// `auto_increment` key (NULL would be stored as 0 there), NULL otherwise. Entities without
+/// a unique key get no guard and pay nothing; the runtime adds one when the live table has
+/// a unique key the entity does not declare.
 pub(crate) fn update_prefix(table: &Table, dialect: Dialect) -> String {
-    let head = match dialect {
-        Dialect::MySql => format!(" AS {ROW_ALIAS} ON DUPLICATE KEY UPDATE "),
-        Dialect::MariaDb => " ON DUPLICATE KEY UPDATE ".to_owned(),
-    };
+    let head = guard::update_head(dialect);
     if !table.has_unique() {
-        return head;
+        return head.to_owned();
     }
-    let same_key = table
-        .keys()
-        .map(|c| format!("{} = {}", ident(&c.name), incoming(&c.name, dialect)))
-        .collect::<Vec<_>>()
-        .join(" AND ");
-    let first = ident(&table.columns[key_index(table)].name);
-    format!("{head}{first} = IF({same_key}, {first}, NULL), ")
-}
-
-/// The incoming row's value of `column` inside a duplicate-key clause.
-fn incoming(column: &str, dialect: Dialect) -> String {
-    let column = ident(column);
-    match dialect {
-        Dialect::MySql => format!("{ROW_ALIAS}.{column}"),
-        Dialect::MariaDb => format!("VALUES({column})"),
-    }
+    let first = &table.columns[key_index(table)];
+    let keys: Vec<&str> = table.keys().map(|c| c.name.as_str()).collect();
+    let value = if first.auto_increment {
+        GuardValue::Refusal
+    } else {
+        GuardValue::Null
+    };
+    format!(
+        "{head}{}, ",
+        guard::conflict_guard(&keys, &first.name, value, dialect)
+    )
 }
 
 /// One assignment per column, in column order: a non-key column takes the incoming row's

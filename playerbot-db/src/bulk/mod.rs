@@ -12,8 +12,10 @@ mod statement;
 use mysql_async::prelude::Queryable;
 use mysql_async::{Params, Row, Value};
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use crate::error::Context;
+use crate::live_table::{LiveTable, UpsertGuard};
 use crate::pool::{statement, ServerConn};
 use crate::repo::transaction::{begin_on, commit_on, roll_back};
 use crate::repo::{validate, with_retry};
@@ -22,7 +24,7 @@ use crate::{BotEntity, Column, Db, Error};
 pub(crate) use plan::ordered_parts;
 use plan::Chunk;
 pub use statement::Conflict;
-pub(crate) use statement::StatementTexts;
+pub(crate) use statement::{guard_for, RowSql, StatementTexts};
 
 /// How rows reach the server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -235,7 +237,7 @@ impl<E: BotEntity> BulkSave<'_, E> {
             });
         }
         let groups = plan::partition_groups(rows, &order);
-        let job = Job {
+        let mut job = Job {
             save: self,
             rows,
             order: &order,
@@ -244,6 +246,8 @@ impl<E: BotEntity> BulkSave<'_, E> {
             key_of: &key_of,
             new_rows: new_rows > 0,
             new_ids: std::sync::Mutex::new(Vec::new()),
+            live: None,
+            guard: UpsertGuard::Generated,
         };
         // New rows are numbered by the server: running them twice would add rows twice, so a
         // call with new rows is not run again after a lost connection (its outcome unknown).
@@ -269,7 +273,11 @@ impl<E: BotEntity> BulkSave<'_, E> {
                 ..Context::default()
             };
             let live = statement!(conn.server(), context, |c| plan.learn_live_table(c))?;
-            let engine = live.and_then(|live| live.non_transactional_engine().map(str::to_owned));
+            job.guard = guard_for(meta, live.as_deref(), true)?;
+            let engine = live
+                .as_deref()
+                .and_then(|live| live.non_transactional_engine().map(str::to_owned));
+            job.live = live;
             if let Some(engine) = &engine {
                 if !self.partial {
                     return Err(Error::NotTransactional {
@@ -349,6 +357,10 @@ struct Job<'a, E, K> {
     /// Per statement with new rows: its first ordered position, and `(first id, count)` of
     /// the ids it generated when they are known.
     new_ids: std::sync::Mutex<Vec<NumberedStatement>>,
+    /// The live table, as read for this call.
+    live: Option<Arc<LiveTable>>,
+    /// The guard its upserts need.
+    guard: UpsertGuard,
 }
 
 /// A statement with new rows: its first ordered position, and `(first id, count)` of the ids
@@ -430,7 +442,7 @@ impl<E: BotEntity, K: Fn(usize) -> String> Job<'_, E, K> {
         };
         match mode {
             BulkMode::MultiRow => {
-                let sql = texts.upsert::<E>(dialect, conflict, only, chunk.size, unset);
+                let sql = texts.upsert::<E>(dialect, conflict, only, chunk.size, unset, self.guard);
                 let last = &self.rows[self.order[chunk.range.end - 1]];
                 let mut flat = Vec::with_capacity(chunk.size * E::META.columns.len());
                 for row in rows.chain(std::iter::repeat(last)).take(chunk.size) {
@@ -447,7 +459,7 @@ impl<E: BotEntity, K: Fn(usize) -> String> Job<'_, E, K> {
                 Ok(())
             }
             _ => {
-                let sql = texts.upsert::<E>(dialect, conflict, only, 1, unset);
+                let sql = texts.upsert::<E>(dialect, conflict, only, 1, unset, self.guard);
                 let params =
                     rows.map(|row| Params::Positional(without_unset(row.to_params(), unset)));
                 statement!(conn, context, |c| c.exec_batch(&*sql, params)).map_err(named)?;
@@ -669,7 +681,7 @@ impl<E: BotEntity, K: Fn(usize) -> String> Job<'_, E, K> {
             Error::Server { context, .. } => context.key.clone().unwrap_or_default(),
             _ => String::new(),
         };
-        validate::map_rejection(err, E::META, || key)
+        validate::map_rejection(err, E::META, self.live.as_deref(), || key)
     }
 }
 

@@ -36,13 +36,13 @@ impl PooledConn {
         &self.pool.registry
     }
 
-    /// The pool this connection belongs to.
-    pub(crate) fn pool(&self) -> &PoolInner {
-        &self.pool
-    }
-
     pub(crate) fn server(&mut self) -> &mut ServerConn {
         self.conn.as_mut().expect("present until drop")
+    }
+
+    /// The pool and the connection at once, for a call that needs both.
+    pub(crate) fn parts(&mut self) -> (&PoolInner, &mut ServerConn) {
+        (&self.pool, self.conn.as_mut().expect("present until drop"))
     }
 
     /// The connection for one of the crate's routines of several statements (maintenance,

@@ -6,6 +6,7 @@
 //! backoff, except that a plain INSERT is not retried after a lost connection.
 
 mod deferred;
+mod live;
 mod load_many;
 mod lookup;
 pub(crate) mod retry;
@@ -13,11 +14,14 @@ mod scan;
 pub(crate) mod transaction;
 pub(crate) mod validate;
 
+pub(crate) use live::live_table;
+
 use std::fmt::Debug;
 
 use mysql_async::prelude::Queryable;
 use mysql_async::{Params, Row};
 
+use crate::bulk::guard_for;
 use crate::error::Context;
 use crate::pool::statement;
 use crate::unset::{unset_columns, without_unset};
@@ -120,23 +124,17 @@ impl Db {
             .map(|cache| cache.begin_writes(vec![entity.key()]));
         let written = with_retry!(self, !new, |conn| {
             let dialect = conn.dialect();
-            let text;
-            let sql = match (unset, meta.statements(dialect)) {
-                (0, sql) if upsert => sql.upsert,
-                (0, sql) => sql.insert,
-                _ => {
-                    let entity = std::any::TypeId::of::<E>();
-                    text = self
-                        .pool
-                        .texts
-                        .single_row(entity, meta, dialect, upsert, unset);
-                    &*text
-                }
-            };
+            let live = live_table(plan, conn).await?;
+            let guard = guard_for(meta, live.as_deref(), upsert)?;
+            let entity_type = std::any::TypeId::of::<E>();
+            let sql = self
+                .pool
+                .texts
+                .single_row(entity_type, meta, dialect, upsert, unset, guard);
             let params = without_unset(params.take().unwrap_or_else(|| entity.to_params()), unset);
             let context = || context(meta, &entity.key(), statement);
             match statement!(conn, context, |c| c
-                .exec_drop(sql, Params::Positional(params)))
+                .exec_drop(&*sql, Params::Positional(params)))
             {
                 Err(err) if lost && err.is_duplicate_key() => Err(Error::from_driver(
                     mysql_async::Error::Driver(mysql_async::DriverError::ConnectionClosed),
@@ -144,7 +142,7 @@ impl Db {
                 )),
                 Err(err) => {
                     lost |= !upsert && err.kind() == crate::ErrorKind::ConnectionLost;
-                    Err(validate::map_rejection(err, meta, key))
+                    Err(validate::map_rejection(err, meta, live.as_deref(), key))
                 }
                 Ok(()) if new && meta.auto_increment().is_some() => Ok(conn.conn.last_insert_id()),
                 Ok(()) => Ok(given_id),

@@ -6,11 +6,12 @@ use mysql_async::prelude::Queryable;
 use mysql_async::{Params, Row, Value};
 use playerbot_db_sql::session;
 
-use super::{context, validate, with_retry};
-use crate::bulk::StatementTexts;
+use super::{context, live_table, validate, with_retry};
+use crate::bulk::{guard_for, RowSql, StatementTexts};
 use crate::cache::{InvalidateOnDrop, Invalidations};
 use crate::error::{code, Context};
 use crate::pool::{statement, Busy, PooledConn, ServerConn};
+use crate::registry::Registry;
 use crate::unset::{unset_columns, without_unset};
 use crate::{BotEntity, Db, EntityMeta, Error};
 
@@ -148,6 +149,7 @@ impl WriteBatch<'_> {
         };
         let committed = with_retry!(self.db, idempotent, |conn| run_ops(
             conn,
+            &self.db.pool.registry,
             &self.db.pool.texts,
             ops
         )
@@ -196,7 +198,12 @@ pub(crate) async fn roll_back(conn: &mut ServerConn, cause: &Error) {
     }
 }
 
-async fn run_ops(conn: &mut ServerConn, texts: &StatementTexts, ops: &[TxOp]) -> Result<(), Error> {
+async fn run_ops(
+    conn: &mut ServerConn,
+    registry: &Registry,
+    texts: &StatementTexts,
+    ops: &[TxOp],
+) -> Result<(), Error> {
     begin_on(conn, "transaction").await?;
     let dialect = conn.dialect();
     for op in ops {
@@ -205,22 +212,27 @@ async fn run_ops(conn: &mut ServerConn, texts: &StatementTexts, ops: &[TxOp]) ->
             OpKind::Delete => 0,
             _ => unset_columns(op.meta, &op.params),
         };
-        let text;
-        let (sql, name) = match op.kind {
-            OpKind::Upsert | OpKind::Insert if unset != 0 => {
+        let (sql, name, live) = match op.kind {
+            OpKind::Upsert | OpKind::Insert => {
                 let upsert = op.kind == OpKind::Upsert;
-                text = texts.single_row(op.entity, op.meta, dialect, upsert, unset);
-                (&*text, if upsert { "upsert" } else { "insert" })
+                let plan = registry
+                    .plan_by_type(op.entity)
+                    .ok_or(Error::NotRegistered {
+                        entity: op.meta.entity,
+                    })?;
+                let live = live_table(plan, conn).await?;
+                let guard = guard_for(op.meta, live.as_deref(), upsert)?;
+                let text = texts.single_row(op.entity, op.meta, dialect, upsert, unset, guard);
+                (text, if upsert { "upsert" } else { "insert" }, live)
             }
-            OpKind::Upsert => (sql.upsert, "upsert"),
-            OpKind::Insert => (sql.insert, "insert"),
-            OpKind::Delete => (sql.delete_by_key, "delete_by_key"),
+            OpKind::Delete => (RowSql::Generated(sql.delete_by_key), "delete_by_key", None),
         };
         let params = Params::Positional(without_unset(op.params.clone(), unset));
         let done = statement!(conn, || context(op.meta, &op.key, name), |c| c
-            .exec_drop(sql, params));
+            .exec_drop(&*sql, params));
         if let Err(err) = done {
-            let err = validate::map_rejection(err, op.meta, || format!("{:?}", op.key));
+            let err =
+                validate::map_rejection(err, op.meta, live.as_deref(), || format!("{:?}", op.key));
             roll_back(conn, &err).await;
             return Err(err);
         }
@@ -280,32 +292,26 @@ impl Transaction {
         self.cached.note::<E>(self.conn.registry(), &entity.key());
         let unset = unset_columns(meta, &params);
         let params = without_unset(params, unset);
-        let text = (unset != 0).then(|| {
-            let dialect = self.conn.dialect();
-            let upsert = kind == OpKind::Upsert;
-            let texts = &self.conn.pool().texts;
-            texts.single_row(std::any::TypeId::of::<E>(), meta, dialect, upsert, unset)
-        });
+        let upsert = kind == OpKind::Upsert;
+        let (pool, conn) = self.conn.parts();
+        let plan = pool.registry.plan::<E>()?;
+        let live = live_table(plan, conn).await?;
+        let guard = guard_for(meta, live.as_deref(), upsert)?;
+        let dialect = conn.dialect();
+        let sql = pool.texts.single_row(
+            std::any::TypeId::of::<E>(),
+            meta,
+            dialect,
+            upsert,
+            unset,
+            guard,
+        );
+        let name = if upsert { "upsert" } else { "insert" };
         let conn = self.conn.server();
-        let sql = meta.statements(conn.dialect());
-        let (sql, name) = if let Some(text) = &text {
-            (
-                &**text,
-                if kind == OpKind::Upsert {
-                    "upsert"
-                } else {
-                    "insert"
-                },
-            )
-        } else if kind == OpKind::Upsert {
-            (sql.upsert, "upsert")
-        } else {
-            (sql.insert, "insert")
-        };
         let done = statement!(conn, || context(meta, &entity.key(), name), |c| c
-            .exec_drop(sql, Params::Positional(params)));
+            .exec_drop(&*sql, Params::Positional(params)));
         self.note(done)
-            .map_err(|err| validate::map_rejection(err, meta, key))
+            .map_err(|err| validate::map_rejection(err, meta, live.as_deref(), key))
     }
 
     /// Reads a row inside the transaction (`SELECT … FOR UPDATE` is not implied).

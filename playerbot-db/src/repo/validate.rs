@@ -5,6 +5,7 @@
 //! taken from the server's message.
 
 use mysql_async::Value;
+use playerbot_db_sql::guard::REFUSAL;
 
 use crate::error::{code, column_in_message, is_value_rejection, ValueProblem};
 use crate::live_table::LiveTable;
@@ -92,23 +93,21 @@ fn problem(kind: ValueKind, sql_type: &str, value: &Value) -> Option<ValueProble
     }
 }
 
-/// Turns a strict-mode rejection of a value into `InvalidValue` naming entity, key and column.
+/// Turns a strict-mode rejection of a value into `InvalidValue` naming entity, key and
+/// column, and the upsert guard's refusal into `UniqueConflict`. `live` is the table as last
+/// read, when it has been.
 pub(crate) fn map_rejection(
     error: Error,
     meta: &'static EntityMeta,
+    live: Option<&LiveTable>,
     key: impl FnOnce() -> String,
 ) -> Error {
     match error {
-        // Only the upsert's guard sets a key column to NULL (see the derive's
-        // `update_prefix`): the conflict was with another row's unique value.
-        Error::Server { code, message, .. }
-            if code == code::COLUMN_CANNOT_BE_NULL
-                && names_key_of_unique_entity(meta, &message) =>
-        {
+        Error::Server { code, message, .. } if is_guard_refusal(code, &message, meta, live) => {
             Error::UniqueConflict {
                 entity: meta.entity,
                 key: key(),
-                columns: unique_columns(meta),
+                columns: unique_columns(meta, live),
             }
         }
         Error::Server { code, message, .. } if is_value_rejection(code) => Error::InvalidValue {
@@ -121,15 +120,30 @@ pub(crate) fn map_rejection(
     }
 }
 
-/// Whether `message` (a 1048) names a key column of an entity that has a unique column.
-fn names_key_of_unique_entity(meta: &EntityMeta, message: &str) -> bool {
-    meta.has_unique()
-        && column_in_message(message)
-            .is_some_and(|named| meta.columns.iter().any(|c| c.key && c.name == named))
+/// Whether a server error is the upsert guard refusing a match with another row (see
+/// `playerbot_db_sql::guard`): its refusal text on an integer column (1366), or NULL on a
+/// key column (1048) of a table with a unique key besides the entity's — a key column is
+/// never NULL otherwise, since key fields are not `Option`s.
+fn is_guard_refusal(code: u16, message: &str, meta: &EntityMeta, live: Option<&LiveTable>) -> bool {
+    match code {
+        code::INCORRECT_VALUE => message.contains(REFUSAL),
+        code::COLUMN_CANNOT_BE_NULL => {
+            let guarded =
+                meta.has_unique() || live.is_some_and(|live| !live.other_unique.is_empty());
+            guarded
+                && column_in_message(message)
+                    .is_some_and(|named| meta.key_columns().any(|c| c.name == named))
+        }
+        _ => false,
+    }
 }
 
-/// The unique keys other than the primary key, as `a or (b, c)`.
-pub(crate) fn unique_columns(meta: &EntityMeta) -> String {
+/// The unique keys other than the entity's key, as `a or (b, c)`: the live table's when it
+/// has been read, else the declared ones.
+pub(crate) fn unique_columns(meta: &EntityMeta, live: Option<&LiveTable>) -> String {
+    if let Some(live) = live.filter(|live| !live.other_unique.is_empty()) {
+        return live.other_unique.clone();
+    }
     let single = meta
         .columns
         .iter()
