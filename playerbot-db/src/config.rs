@@ -42,37 +42,109 @@ impl fmt::Display for DbUrl {
     }
 }
 
-/// `mysql://user:secret@host/db` → `mysql://user:***@host/db`; also hides `password=` and
-/// `pass=` params. Works from the URL's structure, not from the first `/` or `@`: a password
-/// may hold `/ # @ ? : %` unescaped, so the user info ends at the last `@` that is followed
-/// by something shaped like a host. When in doubt it hides more, never less.
+/// `mysql://user:secret@host/db?x=1` → `mysql://user:***@host/db?x=***`: the password, and
+/// every query value not known to be harmless (see [`harmless_param`]). Works from the
+/// URL's structure, not from the first `/` or `@`: a password may hold `/ # @ ? : %`
+/// unescaped, so the user info ends at the last `@` that is followed by something shaped
+/// like a host. When in doubt it hides more, never less.
 fn redact(url: &str) -> String {
-    let mut out = url.to_owned();
-    if let Some(scheme_end) = out.find("://") {
-        let start = scheme_end + 3;
-        let rest = &out[start..];
-        let userinfo_end = rest
-            .rmatch_indices('@')
-            .map(|(at, _)| at)
-            .find(|&at| looks_like_host(&rest[at + 1..]));
-        if let Some(at) = userinfo_end {
-            if let Some(colon) = rest[..at].find(':') {
-                out.replace_range(start + colon + 1..start + at, "***");
-            }
+    let Some(scheme_end) = url.find("://") else {
+        // Not a URL at all: nothing of it is known to be harmless.
+        return "***".to_owned();
+    };
+    let start = scheme_end + 3;
+    let rest = &url[start..];
+    let userinfo_end = rest
+        .rmatch_indices('@')
+        .map(|(at, _)| at)
+        .find(|&at| looks_like_host(&rest[at + 1..]));
+    let (userinfo, location) = match userinfo_end {
+        Some(at) => (Some(&rest[..at]), &rest[at + 1..]),
+        None => (None, rest),
+    };
+    let mut out = url[..start].to_owned();
+    if let Some(userinfo) = userinfo {
+        match userinfo.split_once(':') {
+            Some((user, _)) => out.push_str(&format!("{user}:***@")),
+            None => out.push_str(&format!("{userinfo}@")),
         }
     }
-    for param in ["password=", "pass="] {
-        let mut from = 0;
-        while let Some(found) = out[from..].find(param) {
-            let value_start = from + found + param.len();
-            let value_end = out[value_start..]
-                .find('&')
-                .map_or(out.len(), |i| value_start + i);
-            out.replace_range(value_start..value_end, "***");
-            from = value_start + 3;
-        }
+    let (path, query) = match location.split_once('?') {
+        Some((path, query)) => (path, Some(query)),
+        None => (location, None),
+    };
+    out.push_str(path);
+    if let Some(query) = query {
+        let pairs: Vec<String> = query
+            .split('&')
+            .map(|pair| match pair.split_once('=') {
+                Some((name, value)) if harmless_param(name, value) => pair.to_owned(),
+                Some((name, _)) => format!("{name}=***"),
+                None => "***".to_owned(),
+            })
+            .collect();
+        out.push('?');
+        out.push_str(&pairs.join("&"));
     }
     out
+}
+
+/// The driver's URL parameters whose values are numbers, switches or a compression level;
+/// any other name (`password`, a misspelling, another case) is not known to be harmless.
+const KNOWN_PARAMS: [&str; 23] = [
+    "pool_min",
+    "pool_max",
+    "inactive_connection_ttl",
+    "ttl_check_interval",
+    "conn_ttl",
+    "abs_conn_ttl",
+    "abs_conn_ttl_jitter",
+    "tcp_keepalive",
+    "max_allowed_packet",
+    "wait_timeout",
+    "enable_cleartext_plugin",
+    "reset_connection",
+    "tcp_nodelay",
+    "stmt_cache_size",
+    "prefer_socket",
+    "secure_auth",
+    "client_found_rows",
+    "compression",
+    "require_ssl",
+    "verify_ca",
+    "verify_identity",
+    "built_in_roots",
+    "tcp_user_timeout",
+];
+
+/// Whether `name=value` can be printed: a known parameter with a value of the shape it takes
+/// (a number, a switch, a compression level). A secret typed into another parameter by
+/// mistake (`pool_min=…`) has no such shape.
+fn harmless_param(name: &str, value: &str) -> bool {
+    let shaped = !value.is_empty()
+        && (value.bytes().all(|b| b.is_ascii_digit())
+            || ["true", "false", "fast", "best"]
+                .iter()
+                .any(|word| value.eq_ignore_ascii_case(word)));
+    KNOWN_PARAMS.contains(&name) && shaped
+}
+
+/// The driver's URL error without any value from `url` in it (an invalid value may be a
+/// secret typed into the wrong parameter, and a bare word in the query may be one too).
+fn url_problem(error: &mysql_async::UrlError, url: &str) -> String {
+    use mysql_async::UrlError;
+    match error {
+        UrlError::InvalidParamValue { param, .. } => {
+            format!("the value of parameter `{param}` is not valid for it")
+        }
+        UrlError::UnknownParameter { param } if url.contains(&format!("{param}=")) => {
+            format!("unknown parameter `{param}`")
+        }
+        UrlError::UnknownParameter { .. } => "a query item is not a `name=value` pair".to_owned(),
+        UrlError::Parse(err) => format!("it cannot be parsed ({err})"),
+        UrlError::Invalid => "it is invalid or incomplete".to_owned(),
+        other => other.to_string(),
+    }
 }
 
 /// Whether `text` starts with `host`, `host:port` or `[v6]:port`, then ends or goes on with
@@ -86,8 +158,9 @@ fn looks_like_host(text: &str) -> bool {
         })
 }
 
-/// URL parameters that would switch certificate or host-name checks off.
-fn weakening_tls_params(url: &str) -> Vec<String> {
+/// URL parameters that would switch certificate or host-name checks off (and, with TLS
+/// asked for in code, TLS itself), in any case of their names.
+fn weakening_tls_params(url: &str, tls_required: bool) -> Vec<String> {
     let Some((_, query)) = url.rsplit_once('?') else {
         return Vec::new();
     };
@@ -95,10 +168,19 @@ fn weakening_tls_params(url: &str) -> Vec<String> {
         .split('&')
         .filter_map(|pair| pair.split_once('='))
         .filter(|(name, value)| {
-            matches!(*name, "verify_ca" | "verify_identity" | "require_ssl")
-                && !value.eq_ignore_ascii_case("true")
+            let name = name.to_ascii_lowercase();
+            let checks = matches!(name.as_str(), "verify_ca" | "verify_identity")
+                || (tls_required && name == "require_ssl");
+            checks && !value.eq_ignore_ascii_case("true")
         })
-        .map(|(name, value)| format!("{name}={value}"))
+        .map(|(name, value)| {
+            let value = if harmless_param(&name.to_ascii_lowercase(), value) {
+                value
+            } else {
+                "***"
+            };
+            format!("{name}={value}")
+        })
         .collect()
 }
 
@@ -134,6 +216,9 @@ pub struct DbConfig {
     pub tls: bool,
     /// A CA certificate (PEM) to trust besides the system's, for servers with a private CA.
     pub tls_root_cert: Option<std::path::PathBuf>,
+    /// The URL may turn certificate checks off (`verify_ca=false`, …): for tests against a
+    /// throwaway server only. Off by default; shown by `Debug` and `PoolStats`.
+    pub unverified_tls_for_tests: bool,
 }
 
 impl DbConfig {
@@ -153,15 +238,18 @@ impl DbConfig {
             statement_timeout: None,
             tls: false,
             tls_root_cert: None,
+            unverified_tls_for_tests: false,
         }
     }
 
     /// Driver options: session setup (strict mode, utf8mb4), a statement cache big enough
     /// for every prepared statement, and no silent move from TCP to the unix socket.
     pub(crate) fn driver_opts(&self, statements: usize) -> Result<Opts, Error> {
+        // Before the driver reads it: the URL alone must not turn certificate checks off.
+        self.refuse_weakened_tls()?;
         let opts = Opts::from_url(self.url.expose()).map_err(|source| Error::BadUrl {
             url: self.url.redacted(),
-            source,
+            problem: url_problem(&source, self.url.expose()),
         })?;
         let mut builder = OptsBuilder::from_opts(opts);
         if let Some(database) = &self.database {
@@ -184,7 +272,6 @@ impl DbConfig {
         if !self.tls {
             return Ok(builder);
         }
-        self.refuse_weakened_tls()?;
         let mut ssl = mysql_async::SslOpts::default();
         if let Some(path) = &self.tls_root_cert {
             ssl = ssl.with_root_certs(vec![path.clone().into()]);
@@ -192,11 +279,20 @@ impl DbConfig {
         Ok(builder.ssl_opts(ssl))
     }
 
-    /// With TLS asked for in code, the URL may not turn its checks off.
-    #[cfg_attr(not(feature = "tls"), allow(dead_code))]
+    /// No URL turns certificate or host-name checks off (nor TLS, when asked for in code),
+    /// unless [`DbBuilder::dangerously_accept_unverified_tls_for_tests`] said so.
+    ///
+    /// [`DbBuilder::dangerously_accept_unverified_tls_for_tests`]: crate::DbBuilder::dangerously_accept_unverified_tls_for_tests
     fn refuse_weakened_tls(&self) -> Result<(), Error> {
-        let weakening = weakening_tls_params(self.url.expose());
+        let weakening = weakening_tls_params(self.url.expose(), self.tls);
         if weakening.is_empty() {
+            return Ok(());
+        }
+        if self.unverified_tls_for_tests {
+            tracing::warn!(
+                url = %self.url,
+                "TLS certificate checks are OFF for this Db (dangerously_accept_unverified_tls_for_tests)"
+            );
             return Ok(());
         }
         Err(Error::WeakenedTls {
@@ -230,7 +326,7 @@ mod tests {
         }
         assert_eq!(
             url.redacted(),
-            "mysql://bot:***@db.example:3306/world?password=***&x=1"
+            "mysql://bot:***@db.example:3306/world?password=***&x=***"
         );
         assert_eq!(
             DbUrl::new("mysql://root@127.0.0.1:3306/").redacted(),
@@ -264,10 +360,54 @@ mod tests {
 
     #[test]
     fn finds_parameters_that_weaken_tls() {
-        assert!(weakening_tls_params("mysql://h/db?verify_ca=true").is_empty());
+        assert!(weakening_tls_params("mysql://h/db?verify_ca=true", true).is_empty());
         assert_eq!(
-            weakening_tls_params("mysql://h/db?verify_ca=false&verify_identity=0"),
+            weakening_tls_params("mysql://h/db?verify_ca=false&verify_identity=0", false),
             vec!["verify_ca=false", "verify_identity=0"]
         );
+        assert_eq!(
+            weakening_tls_params("mysql://h/db?VERIFY_CA=false&require_ssl=false", false),
+            vec!["VERIFY_CA=false"]
+        );
+        assert_eq!(
+            weakening_tls_params("mysql://h/db?require_ssl=false", true),
+            vec!["require_ssl=false"]
+        );
+    }
+
+    #[test]
+    fn query_values_print_only_when_known_to_be_harmless() {
+        for (url, printed) in [
+            (
+                "mysql://root:pw@127.0.0.1:3306/probe?PASSWORD=Zq9Secret",
+                "mysql://root:***@127.0.0.1:3306/probe?PASSWORD=***",
+            ),
+            (
+                "mysql://u@h/db?pool_min=xZq9Secret&pool_max=10",
+                "mysql://u@h/db?pool_min=***&pool_max=10",
+            ),
+            (
+                "mysql://u@h/db?require_ssl=true&verify_ca=false",
+                "mysql://u@h/db?require_ssl=true&verify_ca=false",
+            ),
+            ("mysql://u@h/db?Zq9Secret", "mysql://u@h/db?***"),
+            ("Zq9Secret", "***"),
+        ] {
+            assert_eq!(DbUrl::new(url).redacted(), printed);
+        }
+    }
+
+    #[test]
+    fn url_errors_carry_no_value_of_the_url() {
+        for url in [
+            "mysql://u@h/db?pool_min=xZq9Secret",
+            "mysql://u@h/db?PASSWORD=Zq9Secret",
+            "mysql://u:Zq9Secret@h:notaport/db",
+        ] {
+            let err = DbConfig::new(url).driver_opts(1).unwrap_err();
+            for printed in [err.to_string(), format!("{err:?}")] {
+                assert!(!printed.contains("Zq9Secret"), "{url}: {printed}");
+            }
+        }
     }
 }

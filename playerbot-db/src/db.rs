@@ -222,6 +222,15 @@ impl DbBuilder {
         self
     }
 
+    /// Lets the URL turn TLS certificate and host-name checks off (`verify_ca=false`,
+    /// `verify_identity=false`), which is refused otherwise: for tests against a throwaway
+    /// server with a self-signed certificate, never for a real one. The Db then says so in
+    /// `Debug`, in a warning when it opens, and in [`PoolStats::tls_unverified`](crate::PoolStats::tls_unverified).
+    pub fn dangerously_accept_unverified_tls_for_tests(mut self) -> Self {
+        self.config.unverified_tls_for_tests = true;
+        self
+    }
+
     /// Encrypts connections and also trusts this CA certificate (PEM), for servers whose
     /// certificate a private CA signed.
     pub fn tls_root_cert(mut self, path: impl Into<std::path::PathBuf>) -> Self {

@@ -353,14 +353,14 @@ pub enum Error {
         message: String,
     },
 
-    /// The database URL could not be parsed (the URL is shown without its password).
-    #[error("bad database URL {url}: {source}")]
+    /// The database URL could not be parsed (shown without its password or any query value
+    /// not known to be harmless).
+    #[error("bad database URL {url}: {problem}")]
     BadUrl {
-        /// The URL, without its password.
+        /// The URL, redacted.
         url: String,
-        /// The parser's error.
-        #[source]
-        source: mysql_async::UrlError,
+        /// What is wrong with it, without any of its values.
+        problem: String,
     },
 
     /// A setting has a value the pool cannot work with.
@@ -372,10 +372,11 @@ pub enum Error {
         problem: &'static str,
     },
 
-    /// TLS was asked for in code and the URL turns some of its checks off.
+    /// The URL turns certificate or host-name checks off (or, with TLS asked for in code,
+    /// TLS itself), which no URL may do.
     #[error(
-        "TLS is required with full certificate and host name checks, but the URL {url} asks \
-         for {}; remove those parameters",
+        "TLS certificates and host names are always verified, but the URL {url} asks for {}; \
+         remove those parameters",
         params.join(" and ")
     )]
     WeakenedTls {

@@ -218,6 +218,42 @@ async fn a_statement_refused_for_one_table_does_not_fail_the_pool() {
     assert_eq!(db.stats().connect_failures, 0, "{:?}", db.stats());
 }
 
+/// Found from outside: a parameter the driver does not know (names match by case) or a value
+/// typed into another parameter was printed whole, secret and all.
+#[tokio::test]
+async fn query_values_never_print_unless_known_to_be_harmless() {
+    let address = server_address().await;
+    let mut leaks = Vec::new();
+    for query in [
+        "PASSWORD=Zq9Secret",
+        "pool_min=xZq9Secret",
+        "pool_max=10&Zq9Secret",
+        "verify_ca=Zq9Secret",
+    ] {
+        let url = format!("mysql://root@{address}/probe?{query}");
+        let builder = Db::builder(url.as_str()).connect_timeout(Duration::from_millis(500));
+        let (result, logs) = build_capturing_logs(builder).await;
+        let err = result.expect_err(&url);
+        assert_eq!(err.kind(), ErrorKind::Config, "{url}: {err}");
+        let secrets = ["Zq9Secret"];
+        for (what, printed) in [
+            ("error", err.to_string()),
+            ("error Debug", format!("{err:?}")),
+            (
+                "DbConfig Debug",
+                format!("{:?}", DbConfig::new(url.as_str())),
+            ),
+            ("DbUrl", DbUrl::new(url.as_str()).redacted()),
+        ] {
+            check_hidden(&mut leaks, &format!("{url}: {what}"), &printed, &secrets);
+        }
+        for line in logs.lines() {
+            check_hidden(&mut leaks, &format!("{url}: log"), line, &secrets);
+        }
+    }
+    assert!(leaks.is_empty(), "secrets printed:\n{}", leaks.join("\n"));
+}
+
 #[tokio::test]
 async fn passwords_never_print_whatever_their_characters() {
     let _test = TestDb::new("odd_passwords").await;
@@ -335,27 +371,31 @@ async fn tls_cannot_be_weakened_by_url_parameters() {
         ),
     ] {
         let url = format!("{}?{params}", test.url());
-        // Without TLS the parameters are harmless and the URL is a good one.
-        Db::builder(url.as_str())
-            .build()
-            .await
-            .unwrap_or_else(|err| panic!("{url} without TLS: {err}"))
-            .close()
-            .await;
-        let err = Db::builder(url.as_str())
-            .tls(true)
-            .build()
-            .await
-            .unwrap_err();
-        let Error::WeakenedTls { params: found, .. } = &err else {
-            panic!("{url} with TLS: expected a refusal of weakened TLS, got {err:?}");
-        };
-        assert_eq!(found.len(), named.len(), "{found:?}");
-        let message = err.to_string();
-        assert!(message.contains("TLS"), "{message}");
-        for param in named {
-            assert!(message.contains(param), "{message} names {param}");
+        // With TLS asked for in code or not: a URL may not turn the checks off.
+        for tls in [false, true] {
+            let err = Db::builder(url.as_str())
+                .tls(tls)
+                .build()
+                .await
+                .unwrap_err();
+            let Error::WeakenedTls { params: found, .. } = &err else {
+                panic!("{url}, tls({tls}): expected a refusal of weakened TLS, got {err:?}");
+            };
+            assert_eq!(found.len(), named.len(), "{found:?}");
+            let message = err.to_string();
+            assert!(message.contains("TLS"), "{message}");
+            for param in named {
+                assert!(message.contains(param), "{message} names {param}");
+            }
         }
+        // The builder call named for tests lets it (no TLS is asked for here at all).
+        let db = Db::builder(url.as_str())
+            .dangerously_accept_unverified_tls_for_tests()
+            .build()
+            .await
+            .unwrap_or_else(|err| panic!("{url} for tests: {err}"));
+        assert!(db.stats().tls_unverified);
+        db.close().await;
     }
 }
 

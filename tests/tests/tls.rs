@@ -3,7 +3,7 @@
 
 use playerbot_db::bots::BotState;
 use playerbot_db::mysql_async::prelude::Queryable;
-use playerbot_db::{Db, ErrorKind};
+use playerbot_db::{Db, Error, ErrorKind};
 use playerbot_db_embedded::EmbeddedServer;
 use playerbot_db_tests::fixtures::bot_state;
 
@@ -29,6 +29,34 @@ async fn connections_are_encrypted_and_the_certificate_is_verified() {
         unknown_ca.to_string().to_lowercase().contains("cert"),
         "an untrusted certificate is refused: {unknown_ca}"
     );
+
+    // No URL turns the checks off, whether or not TLS was asked for in code (found from
+    // outside: this connected to the untrusted certificate when `.tls()` was not called).
+    let weakened = format!("{}?require_ssl=true&verify_ca=false", server.url());
+    for tls in [false, true] {
+        let err = Db::builder(weakened.as_str())
+            .tls(tls)
+            .build()
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, Error::WeakenedTls { params, .. } if params == &["verify_ca=false"]),
+            "tls({tls}): {err:?}"
+        );
+    }
+    // Only the builder call named for it lets the URL do so, and the Db says it.
+    let unverified = Db::builder(weakened.as_str())
+        .dangerously_accept_unverified_tls_for_tests()
+        .build()
+        .await
+        .unwrap();
+    assert!(unverified.stats().tls_unverified);
+    assert!(
+        format!("{:?}", unverified.config()).contains("unverified_tls_for_tests: true"),
+        "{:?}",
+        unverified.config()
+    );
+    unverified.close().await;
 
     let admin = Db::builder(server.url())
         .tls_root_cert(&ca)

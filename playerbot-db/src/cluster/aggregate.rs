@@ -19,6 +19,7 @@ pub(super) fn pool(total: PoolStats, one: PoolStats) -> PoolStats {
         retries: total.retries + one.retries,
         recycled: total.recycled + one.recycled,
         closed_unclean: total.closed_unclean + one.closed_unclean,
+        tls_unverified: total.tls_unverified || one.tls_unverified,
     }
 }
 

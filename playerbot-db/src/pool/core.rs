@@ -493,6 +493,7 @@ impl PoolInner {
             retries: c.retries.load(Ordering::Relaxed),
             recycled: c.recycled.load(Ordering::Relaxed),
             closed_unclean: c.closed_unclean.load(Ordering::Relaxed),
+            tls_unverified: self.config.unverified_tls_for_tests,
         }
     }
 }

@@ -56,6 +56,8 @@ pub struct PoolStats {
     pub recycled: u64,
     /// Connections closed because they could not be cleaned.
     pub closed_unclean: u64,
+    /// TLS certificate checks are off (`dangerously_accept_unverified_tls_for_tests`).
+    pub tls_unverified: bool,
 }
 
 impl PoolStats {
