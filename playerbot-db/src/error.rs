@@ -185,8 +185,9 @@ pub enum Error {
         context: Box<Context>,
     },
 
-    /// The connection broke while a statement was running or being sent.
-    #[error("connection to the server lost: {source}{context}")]
+    /// The connection broke while a statement was running or being sent: it may or may not
+    /// have been applied ([`Error::outcome_unknown`]).
+    #[error("connection to the server lost, the outcome unknown: {source}{context}")]
     ConnectionLost {
         /// The driver's error.
         #[source]
@@ -612,6 +613,20 @@ impl Error {
     /// reached, or a pool that was momentarily exhausted.
     pub fn is_retryable(&self) -> bool {
         self.kind().is_retryable()
+    }
+
+    /// The call may or may not have been applied: a statement was sent and its answer never
+    /// came (the connection was lost, or the statement timeout ran out). Also what a call
+    /// reports when an earlier attempt ended so and a retry then failed, whatever the retry's
+    /// own error: that attempt may have landed.
+    pub fn outcome_unknown(&self) -> bool {
+        match self {
+            Error::PartlySaved { source, .. } => source.outcome_unknown(),
+            _ => matches!(
+                self.kind(),
+                ErrorKind::ConnectionLost | ErrorKind::StatementTimeout
+            ),
+        }
     }
 
     /// The data was refused: retrying the same values cannot succeed.

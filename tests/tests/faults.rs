@@ -294,3 +294,59 @@ async fn raw_select(db: &Db) {
     let mut conn = db.conn().await.unwrap();
     conn.query_drop("SELECT 1").await.unwrap();
 }
+
+/// Found from outside: under saves with the server killed and restarted, a save whose first
+/// attempt reached the server (its answer lost with the connection) and whose retries then
+/// could not connect returned a plain connect error, although its row was in the table
+/// afterwards. The call must say its outcome is unknown.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_retry_that_cannot_connect_after_a_lost_attempt_reports_the_outcome_unknown() {
+    let mut server = EmbeddedServer::start().await.expect("embedded server");
+    let db = private_game_db(&server, |b| {
+        b.cache::<BotState>(None)
+            .max_retries(2)
+            .max_reconnect_delay(Duration::from_millis(50))
+            .connect_timeout(Duration::from_millis(500))
+    })
+    .await;
+    db.save(&bot_state(1)).await.unwrap();
+    // Another session holds the row, so the save below is on the wire, waiting, when the
+    // server dies.
+    let mut holder = Conn::new(connect_opts(&server.url(), Some("game")).unwrap())
+        .await
+        .unwrap();
+    holder.query_drop("BEGIN").await.unwrap();
+    holder
+        .query_drop("SELECT * FROM bot_state WHERE bot_id = 1 FOR UPDATE")
+        .await
+        .unwrap();
+    let saving = {
+        let db = db.clone();
+        tokio::spawn(async move {
+            db.save(&BotState {
+                health: 5,
+                ..bot_state(1)
+            })
+            .await
+        })
+    };
+    let mut watcher = Conn::new(connect_opts(&server.url(), None).unwrap())
+        .await
+        .unwrap();
+    let waiting = "SELECT COUNT(*) FROM information_schema.PROCESSLIST \
+                   WHERE INFO LIKE 'INSERT INTO `bot_state`%'";
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while watcher.query_first::<u64, _>(waiting).await.unwrap() != Some(1) {
+        assert!(Instant::now() < deadline, "the save never reached the server");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    drop(watcher);
+    drop(holder);
+    server.kill();
+    let err = saving.await.unwrap().unwrap_err();
+    assert!(
+        err.outcome_unknown() && err.is_connection_lost(),
+        "the first attempt's outcome is unknown: {err:?}"
+    );
+    assert!(err.to_string().contains("outcome unknown"), "{err}");
+}

@@ -327,7 +327,7 @@ impl<E: BotEntity> PendingWrites<'_, E> {
     /// keys; when their outcome is unknown (a lost connection, a timeout), the keys also stay
     /// out of memory for a while.
     pub(crate) fn fail(mut self, error: &crate::Error) {
-        let unknown = crate::repo::transaction::outcome_unknown(error);
+        let unknown = error.outcome_unknown();
         self.drop_all(unknown);
     }
 

@@ -48,6 +48,9 @@ macro_rules! with_retry {
     ($db:expr, $idempotent:expr, |$conn:ident| $body:expr) => {{
         let db: &$crate::Db = $db;
         let mut attempt = 0u32;
+        // An attempt whose outcome is unknown: what the call reports if no later one
+        // succeeds (a retry that could not even connect proves nothing about it).
+        let mut unknown: Option<$crate::Error> = None;
         loop {
             let result = async {
                 let mut guard = db.lease().await?;
@@ -61,9 +64,13 @@ macro_rules! with_retry {
                     attempt += 1;
                     db.pool.count_retry();
                     tracing::debug!(attempt, error = %err, "retrying");
+                    if err.outcome_unknown() {
+                        unknown = Some(err);
+                    }
                     tokio::time::sleep($crate::repo::retry::backoff(db.pool.config.retry_base_delay, attempt)).await;
                 }
-                other => break other,
+                Err(err) => break Err($crate::repo::retry::settled(err, unknown)),
+                ok => break ok,
             }
         }
     }};

@@ -18,6 +18,19 @@ pub(crate) fn should_retry(error: &Error, idempotent: bool) -> bool {
     }
 }
 
+/// The error a call reports: its last attempt's, unless an earlier attempt's outcome was
+/// unknown (`unknown`) and the last one's is known — then the earlier one's, since that
+/// attempt may have landed and the caller must not read "nothing was written".
+pub(crate) fn settled(last: Error, unknown: Option<Error>) -> Error {
+    match unknown {
+        Some(earlier) if !last.outcome_unknown() => {
+            tracing::debug!(last = %last, "a retry failed after an attempt whose outcome is unknown");
+            earlier
+        }
+        _ => last,
+    }
+}
+
 /// `base · 2^(attempt-1)`, scaled by a random factor in [0.5, 1.5) so that two transactions
 /// that deadlocked do not collide again on the same schedule.
 pub(crate) fn backoff(base: Duration, attempt: u32) -> Duration {

@@ -154,7 +154,7 @@ impl WriteBatch<'_> {
             ops
         )
         .await);
-        forget.unsettled = committed.as_ref().is_err_and(outcome_unknown);
+        forget.unsettled = committed.as_ref().is_err_and(Error::outcome_unknown);
         committed
     }
 }
@@ -353,7 +353,7 @@ impl Transaction {
         self.check_alive()?;
         self.committing = true;
         let result = commit_on(self.conn.server(), session::COMMIT).await;
-        self.committing = result.as_ref().is_err_and(outcome_unknown);
+        self.committing = result.as_ref().is_err_and(Error::outcome_unknown);
         if result.is_err() {
             // The outcome is unknown on this connection; never reuse it.
             self.conn.discard();
@@ -410,10 +410,3 @@ impl Transaction {
     }
 }
 
-/// Whether a failed write may still have landed (its connection was lost or timed out).
-pub(crate) fn outcome_unknown(error: &Error) -> bool {
-    matches!(
-        error.kind(),
-        crate::ErrorKind::ConnectionLost | crate::ErrorKind::StatementTimeout
-    )
-}
