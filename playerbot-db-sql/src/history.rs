@@ -21,6 +21,9 @@ pub const RECORD: &str =
     "INSERT INTO `playerbot_db_migrations` (`name`, `checksum`, `duration_ms`) \
      VALUES (?, ?, ?)";
 
+/// The migration lock's name before the database's: one lock per database.
+pub const LOCK_PREFIX: &str = "playerbot_db_migrate.";
+
 /// Takes the migration lock of the current database (migrating one database never waits for
 /// another). Param: the wait in seconds.
 pub const LOCK: &str = "SELECT GET_LOCK(CONCAT('playerbot_db_migrate.', DATABASE()), ?)";

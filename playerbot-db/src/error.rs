@@ -187,7 +187,10 @@ pub enum Error {
 
     /// The connection broke while a statement was running or being sent: it may or may not
     /// have been applied ([`Error::outcome_unknown`]).
-    #[error("connection to the server lost, the outcome unknown: {source}{context}")]
+    #[error(
+        "connection to the server lost, the outcome unknown: {}{context}",
+        driver_text(source)
+    )]
     ConnectionLost {
         /// The driver's error.
         #[source]
@@ -346,12 +349,15 @@ pub enum Error {
     },
 
     /// A migration could not be applied, or an applied one has changed.
-    #[error("migration {name}: {message}")]
+    #[error("{}{message}", name.as_ref().map_or_else(|| "migrations: ".to_owned(), |name| format!("migration {name}: ")))]
     Migration {
-        /// The migration's name; empty when the failure concerns no one migration.
-        name: String,
+        /// The migration's name; `None` when the failure concerns no one migration.
+        name: Option<String>,
         /// What went wrong.
         message: String,
+        /// The server's error code, when a statement of the migration failed (also
+        /// [`Error::server_code`]).
+        code: Option<u16>,
     },
 
     /// The database URL could not be parsed (shown without its password or any query value
@@ -416,8 +422,8 @@ pub enum Error {
         bound: String,
     },
 
-    /// Another process held a lock this call needs (partition maintenance of the table)
-    /// for longer than the call waits.
+    /// Another process held a lock this call needs (partition maintenance of the table, or
+    /// the migrations of the database) for longer than the call waits.
     #[error("another process held the lock {lock} for {waited:?}; nothing was changed")]
     LockTimeout {
         /// The lock's name.
@@ -532,6 +538,7 @@ impl Error {
         match self {
             Error::PartlySaved { source, .. } => source.server_code(),
             Error::Server { code, .. } => Some(*code),
+            Error::Migration { code, .. } => *code,
             Error::InvalidValue {
                 problem: ValueProblem::Rejected { code, .. },
                 ..
@@ -764,7 +771,7 @@ impl ConnectError {
             mysql_async::Error::Server(server) => Some(server.code),
             _ => None,
         };
-        ConnectError::new(code, error.to_string())
+        ConnectError::new(code, driver_text(error))
     }
 }
 
@@ -802,6 +809,23 @@ impl fmt::Display for ConnectError {
 }
 
 impl std::error::Error for ConnectError {}
+
+/// A driver error as a person reads it: the server's own message (its code is shown
+/// beside it), or for I/O failures the innermost cause — the driver's layers each add
+/// "Input/output error: " before it.
+pub(crate) fn driver_text(error: &mysql_async::Error) -> String {
+    match error {
+        mysql_async::Error::Server(server) => server.message.clone(),
+        mysql_async::Error::Io(_) => {
+            let mut innermost: &dyn std::error::Error = error;
+            while let Some(source) = innermost.source() {
+                innermost = source;
+            }
+            innermost.to_string()
+        }
+        other => other.to_string(),
+    }
+}
 
 impl From<ConnectError> for Error {
     fn from(error: ConnectError) -> Error {

@@ -505,3 +505,40 @@ async fn an_unregistered_entity_is_a_clear_error() {
     db.save(&bot_state(1)).await.unwrap();
     assert_eq!(db.load::<BotState>(&1).await.unwrap(), Some(bot_state(1)));
 }
+
+/// Error text a person reads says each thing once (found from outside: "Input/output error:
+/// Input/output error: Connection refused (os error 111)").
+#[tokio::test]
+async fn connect_failures_say_each_thing_once() {
+    // A port nobody listens on: bound, then closed.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let err = Db::builder(format!("mysql://root@127.0.0.1:{port}/game"))
+        .connect_timeout(Duration::from_millis(500))
+        .build()
+        .await
+        .unwrap_err();
+    let message = err.to_string();
+    assert_eq!(
+        message.matches("Input/output error").count(),
+        0,
+        "{message}"
+    );
+    assert!(message.contains("Connection refused"), "{message}");
+    assert!(
+        message.contains("is the server running"),
+        "the hint: {message}"
+    );
+
+    // A refused login: the server's message once, its code once.
+    let address = server_address().await;
+    let err = Db::builder(format!("mysql://nobody_here:x@{address}/game"))
+        .build()
+        .await
+        .unwrap_err();
+    let message = err.to_string();
+    assert_eq!(message.matches("1045").count(), 1, "{message}");
+}

@@ -337,7 +337,10 @@ async fn a_retry_that_cannot_connect_after_a_lost_attempt_reports_the_outcome_un
                    WHERE INFO LIKE 'INSERT INTO `bot_state`%'";
     let deadline = Instant::now() + Duration::from_secs(20);
     while watcher.query_first::<u64, _>(waiting).await.unwrap() != Some(1) {
-        assert!(Instant::now() < deadline, "the save never reached the server");
+        assert!(
+            Instant::now() < deadline,
+            "the save never reached the server"
+        );
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     drop(watcher);

@@ -212,8 +212,8 @@ async fn a_migration_numbered_before_an_applied_one_is_refused() {
     let all = Migrator::new(vec![first, second, third]).unwrap();
     let err = all.run(&db).await.unwrap_err();
     match &err {
-        playerbot_db::Error::Migration { name, message } => {
-            assert_eq!(name, "0002_b.sql");
+        playerbot_db::Error::Migration { name, message, .. } => {
+            assert_eq!(name.as_deref(), Some("0002_b.sql"));
             assert!(message.contains("0003"), "{message}");
         }
         other => panic!("expected a migration error: {other:?}"),
@@ -263,4 +263,50 @@ async fn a_url_without_a_database_names_the_cause() {
         .unwrap();
     let err = Migrator::builtin().run(&db).await.unwrap_err();
     assert!(err.to_string().contains("no database"), "{err}");
+}
+
+/// One kind for one situation: a migration lock held elsewhere is a `LockTimeout`, as a
+/// partition lock is, naming the lock; failures of no one migration name none (found from
+/// outside: "migration : another process held the migration lock for 1s").
+#[tokio::test]
+async fn lock_timeouts_and_failures_of_no_one_migration_read_as_they_are() {
+    let test = TestDb::new("migrations_lock_held").await;
+    let db = bot_db(&test).await;
+    let mut holder = test.conn().await;
+    let lock = format!("playerbot_db_migrate.{}", test.name());
+    let got: Option<i64> = holder
+        .exec_first("SELECT GET_LOCK(?, 0)", (lock.as_str(),))
+        .await
+        .unwrap();
+    assert_eq!(got, Some(1));
+    let err = Migrator::builtin()
+        .lock_timeout(std::time::Duration::from_secs(1))
+        .run(&db)
+        .await
+        .unwrap_err();
+    match &err {
+        playerbot_db::Error::LockTimeout { lock: named, .. } => assert_eq!(named, &lock),
+        other => panic!("expected a lock timeout: {other:?}"),
+    }
+    assert_eq!(err.kind(), playerbot_db::ErrorKind::Busy);
+    assert!(err.to_string().contains(&lock), "{err}");
+    holder.disconnect().await.unwrap();
+
+    // No database selected: about the migrations as a whole, not an empty name.
+    let server_wide = Db::builder(playerbot_db_tests::server_url().await)
+        .build()
+        .await
+        .unwrap();
+    let err = Migrator::builtin().run(&server_wide).await.unwrap_err();
+    let message = err.to_string();
+    assert!(message.starts_with("migrations: no database"), "{message}");
+
+    // A failing statement keeps the server's code.
+    let broken = Migrator::new(vec![Migration::new("0001_bad.sql", "SELEC 1;")]).unwrap();
+    let err = broken.run(&db).await.unwrap_err();
+    assert_eq!(err.server_code(), Some(1064), "{err:?}");
+    assert!(
+        err.to_string().starts_with("migration 0001_bad.sql: "),
+        "{err}"
+    );
 }

@@ -118,8 +118,9 @@ pub(super) fn read_dir(dir: &Path) -> Result<(Vec<Migration>, Vec<Skipped>), Err
         }
         if !Migration::is_well_named(&name) {
             return Err(Error::Migration {
-                name,
+                name: Some(name),
                 message: "the file is not named NNNN_name.sql".to_owned(),
+                code: None,
             });
         }
         let sql = std::fs::read_to_string(&path).map_err(reading(&path))?;

@@ -13,15 +13,16 @@ use super::Migration;
 pub(super) const TABLE: &str = history::TABLE;
 use crate::Error;
 
-pub(super) async fn lock(conn: &mut Conn, timeout: Duration) -> Result<(), Error> {
+/// Takes the migration lock of `database` (the connection's own), waiting up to `timeout`.
+pub(super) async fn lock(conn: &mut Conn, database: &str, timeout: Duration) -> Result<(), Error> {
     let got: Option<Option<i64>> = conn
         .exec_first(history::LOCK, (timeout.as_secs_f64(),))
         .await?;
     match got.flatten() {
         Some(1) => Ok(()),
-        _ => Err(Error::Migration {
-            name: String::new(),
-            message: format!("another process held the migration lock for {timeout:?}"),
+        _ => Err(Error::LockTimeout {
+            lock: format!("{}{database}", history::LOCK_PREFIX),
+            waited: timeout,
         }),
     }
 }

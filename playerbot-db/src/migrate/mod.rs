@@ -69,8 +69,9 @@ impl Migrator {
                     .is_some_and(|(a, b)| a != b);
             if pair[0].version() == pair[1].version() && !variants_of_one {
                 return Err(Error::Migration {
-                    name: pair[1].name.clone(),
+                    name: Some(pair[1].name.clone()),
                     message: format!("shares its version with {}", pair[0].name),
+                    code: None,
                 });
             }
         }
@@ -166,18 +167,19 @@ impl Migrator {
             .conn
             .query_first(playerbot_db_sql::session::CURRENT_DATABASE)
             .await?;
-        if database.flatten().is_none() {
+        let Some(database) = database.flatten() else {
             guard.routine_done();
             return Err(Error::Migration {
-                name: String::new(),
+                name: None,
                 message: "no database is selected: name one in the URL (mysql://host/game)".into(),
+                code: None,
             });
-        }
+        };
         let server = guard.routine();
         // Marked before the lock is asked for and cleared once it is released: a run dropped
         // in between leaves the release to the recycler, never to the next user.
         server.state.enter(Busy::NamedLock);
-        history::lock(&mut server.conn, self.lock_timeout).await?;
+        history::lock(&mut server.conn, &database, self.lock_timeout).await?;
         let result = self.run_locked(&mut server.conn, dialect).await;
         // Migrations alter tables: engines and charsets are read again when next needed.
         db.pool.registry.schema_may_have_changed();
@@ -206,7 +208,8 @@ impl Migrator {
             match ours().find(|m| &m.name == name) {
                 Some(migration) if &migration.checksum() != checksum => {
                     return Err(Error::Migration {
-                        name: name.clone(),
+                        name: Some(name.clone()),
+                        code: None,
                         message: format!(
                             "it was applied with checksum {checksum} but the file now has {}; \
                              an applied migration must not change (add a new one instead)",
@@ -228,7 +231,8 @@ impl Migrator {
         if let Some(newest) = newest_applied.filter(|_| !self.out_of_order) {
             if let Some(behind) = pending.iter().find(|m| m.version() < newest) {
                 return Err(Error::Migration {
-                    name: behind.name.clone(),
+                    name: Some(behind.name.clone()),
+                    code: None,
                     message: format!(
                         "it is numbered before {newest}, which is already applied; nothing was \
                          applied (renumber it after {newest}, or allow it with \
@@ -243,7 +247,11 @@ impl Migrator {
                 conn.query_drop(statement)
                     .await
                     .map_err(|err| Error::Migration {
-                        name: migration.name.clone(),
+                        name: Some(migration.name.clone()),
+                        code: match &err {
+                            mysql_async::Error::Server(server) => Some(server.code),
+                            _ => None,
+                        },
                         message: format!("{err} (in: {})", first_line(statement)),
                     })?;
             }
