@@ -184,6 +184,13 @@ fn weakening_tls_params(url: &str, tls_required: bool) -> Vec<String> {
         .collect()
 }
 
+/// The default bound on one statement of a repository call: a server that stops answering
+/// (paused, overloaded, a network that drops packets silently) fails calls on the wire
+/// within this, well past anything a bot's row or a bulk chunk takes (milliseconds), and
+/// short enough for a game to notice. A row lock waited on longer (InnoDB waits 50 s) is
+/// ended by it too.
+pub const DEFAULT_STATEMENT_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// Pool and retry settings; see [`DbBuilder`](crate::DbBuilder) for how to set them.
 #[derive(Debug, Clone)]
 pub struct DbConfig {
@@ -210,7 +217,8 @@ pub struct DbConfig {
     pub connect_timeout: Duration,
     /// How long one statement may run before the call fails with
     /// [`Error::StatementTimeout`](crate::Error::StatementTimeout) and its connection is
-    /// closed (default: none). Applies to repository calls, transactions and bulk chunks.
+    /// closed (default [`DEFAULT_STATEMENT_TIMEOUT`]; `None`: no limit). Applies to
+    /// repository calls, transactions, bulk chunks and write-behind flushes.
     pub statement_timeout: Option<Duration>,
     /// Use TLS for the connection (needs the `tls` feature).
     pub tls: bool,
@@ -235,7 +243,7 @@ impl DbConfig {
             max_reconnect_delay: Duration::from_secs(1),
             local_idle_per_thread: 4,
             connect_timeout: Duration::from_secs(3),
-            statement_timeout: None,
+            statement_timeout: Some(DEFAULT_STATEMENT_TIMEOUT),
             tls: false,
             tls_root_cert: None,
             unverified_tls_for_tests: false,

@@ -183,10 +183,13 @@ impl DbBuilder {
         self
     }
 
-    /// How long one statement may run before the call fails with
-    /// [`Error::StatementTimeout`] and its connection is closed (default: no limit).
-    pub fn statement_timeout(mut self, timeout: Duration) -> Self {
-        self.config.statement_timeout = Some(timeout);
+    /// How long one statement of a repository call, transaction, bulk chunk or flush may
+    /// run before the call fails with [`Error::StatementTimeout`] and its connection is
+    /// closed (default [`DEFAULT_STATEMENT_TIMEOUT`](crate::DEFAULT_STATEMENT_TIMEOUT),
+    /// 10 s; `None`: no limit). DDL, migrations, partition maintenance and range moves keep
+    /// their own bounds.
+    pub fn statement_timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
+        self.config.statement_timeout = timeout.into();
         self
     }
 

@@ -66,7 +66,7 @@ pub mod __private;
 pub use behind::{WhenFull, WriteBehindConfig, WriteBehindStats};
 pub use bulk::{Atomicity, BulkMode, BulkReport, BulkSave, Conflict, MAX_ROWS_PER_CALL};
 pub use cache::{CacheHooks, CacheStats};
-pub use config::{DbConfig, DbUrl};
+pub use config::{DbConfig, DbUrl, DEFAULT_STATEMENT_TIMEOUT};
 pub use db::{Db, DbBuilder};
 pub use dialect::{Dialect, ServerFlavor};
 pub use entity::{

@@ -353,3 +353,54 @@ async fn a_retry_that_cannot_connect_after_a_lost_attempt_reports_the_outcome_un
     );
     assert!(err.to_string().contains("outcome unknown"), "{err}");
 }
+
+/// Found from outside: with the server stopped by SIGSTOP, calls on the wire waited for as
+/// long as it was stopped (no statement bound by default), and a flush that could not finish
+/// was silent. Now a statement is bounded by default and the stats say the flusher stalls.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_silent_server_fails_calls_within_the_default_bound_and_the_stall_shows() {
+    let mut server = EmbeddedServer::start().await.expect("embedded server");
+    let db = private_game_db(&server, |b| {
+        b.cache::<BotState>(None)
+            .write_behind(playerbot_db::WriteBehindConfig {
+                interval: Duration::from_millis(100),
+                ..Default::default()
+            })
+    })
+    .await;
+    assert_eq!(
+        db.config().statement_timeout,
+        Some(playerbot_db::DEFAULT_STATEMENT_TIMEOUT)
+    );
+    db.save(&bot_state(1)).await.unwrap();
+    assert_eq!(db.write_behind_stats().stalled_for, None);
+
+    server.pause().await.unwrap();
+    db.save_deferred(&BotState {
+        health: 9,
+        ..bot_state(2)
+    })
+    .await
+    .unwrap();
+    let err = db.save(&bot_state(1)).await.unwrap_err();
+    match &err {
+        playerbot_db::Error::StatementTimeout { after, .. } => {
+            assert_eq!(*after, playerbot_db::DEFAULT_STATEMENT_TIMEOUT)
+        }
+        other => panic!("expected the statement bound: {other:?}"),
+    }
+    assert!(err.outcome_unknown(), "{err:?}");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while db.write_behind_stats().stalled_for.is_none() {
+        assert!(Instant::now() < deadline, "the stall never showed");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    server.resume().await.unwrap();
+    tokio::time::timeout(Duration::from_secs(60), db.flush())
+        .await
+        .expect("the queue drains once the server answers")
+        .unwrap();
+    assert_eq!(db.write_behind_stats().stalled_for, None);
+    assert_eq!(db.load::<BotState>(&2).await.unwrap().unwrap().health, 9);
+}

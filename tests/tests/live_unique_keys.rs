@@ -166,6 +166,8 @@ async fn every_path_refuses<E: BotEntity + Clone>(
     let flushed = tokio::time::timeout(Duration::from_secs(2), db.flush()).await;
     assert!(flushed.is_err(), "a flush of {key} finished: {flushed:?}");
     unchanged("write-behind flush", rows_of(test, table).await);
+    let stalled = db.write_behind_stats().stalled_for;
+    assert!(stalled.is_some(), "the stats say the flusher stalls");
     // A direct delete supersedes the queued write: nothing of it is left to flush.
     db.delete::<E>(&row.key()).await.unwrap();
     tokio::time::timeout(Duration::from_secs(10), db.flush())
@@ -173,6 +175,7 @@ async fn every_path_refuses<E: BotEntity + Clone>(
         .expect("the queue drains once the write is superseded")
         .unwrap();
     unchanged("delete of the refused key", rows_of(test, table).await);
+    assert_eq!(db.write_behind_stats().stalled_for, None);
 }
 
 #[tokio::test]

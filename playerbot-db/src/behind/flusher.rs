@@ -55,6 +55,7 @@ async fn run(pool: Weak<PoolInner>) {
         let db = Db { pool: strong };
         let behind = &db.pool.registry.behind;
         let started = Instant::now();
+        behind.counters.round_started();
         let mut failed = false;
         let mut rows = 0;
         for queue in db.pool.registry.queues() {
@@ -72,6 +73,7 @@ async fn run(pool: Weak<PoolInner>) {
         if rows > 0 {
             behind.counters.flushed(rows as u64, started.elapsed());
         }
+        behind.counters.round_ended(failed);
         if failed {
             Counters::add(&behind.counters.retries, 1);
             backoff = (backoff * 2).clamp(FIRST_BACKOFF, MAX_BACKOFF);

@@ -3,12 +3,16 @@
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Flush rounds whose durations are kept for the percentiles in [`WriteBehindStats`].
 const RECENT_FLUSHES: usize = 1024;
 
-#[derive(Debug, Default)]
+/// A round still running after this long counts as stalled (each of its statements is
+/// bounded by the statement timeout, 10 s by default, unless that was turned off).
+const STALLED_ROUND: Duration = Duration::from_secs(30);
+
+#[derive(Debug)]
 pub(crate) struct Counters {
     pub(crate) flushes: AtomicU64,
     pub(crate) rows_written: AtomicU64,
@@ -20,6 +24,31 @@ pub(crate) struct Counters {
     /// Durations of the last [`RECENT_FLUSHES`] rounds that wrote rows. Rounds are a few a
     /// second at most, so a lock per round costs nothing.
     recent: Mutex<VecDeque<Duration>>,
+    /// Where the two marks below count from.
+    epoch: Instant,
+    /// Nanoseconds after `epoch` (plus one, so 0 means none) of the first failed round
+    /// since the last one that succeeded.
+    failing_since: AtomicU64,
+    /// Likewise, of the start of the round running now.
+    round_started: AtomicU64,
+}
+
+impl Default for Counters {
+    fn default() -> Self {
+        Counters {
+            flushes: AtomicU64::new(0),
+            rows_written: AtomicU64::new(0),
+            coalesced: AtomicU64::new(0),
+            retries: AtomicU64::new(0),
+            rejected: AtomicU64::new(0),
+            last_flush_nanos: AtomicU64::new(0),
+            max_flush_nanos: AtomicU64::new(0),
+            recent: Mutex::default(),
+            epoch: Instant::now(),
+            failing_since: AtomicU64::new(0),
+            round_started: AtomicU64::new(0),
+        }
+    }
 }
 
 impl Counters {
@@ -39,6 +68,50 @@ impl Counters {
             recent.pop_front();
         }
         recent.push_back(took);
+    }
+
+    fn mark(&self) -> u64 {
+        u64::try_from(self.epoch.elapsed().as_nanos())
+            .unwrap_or(u64::MAX - 1)
+            .saturating_add(1)
+    }
+
+    fn since(&self, mark: u64) -> Option<Duration> {
+        (mark != 0).then(|| {
+            self.epoch
+                .elapsed()
+                .saturating_sub(Duration::from_nanos(mark - 1))
+        })
+    }
+
+    /// A flush round starts.
+    pub(crate) fn round_started(&self) {
+        self.round_started.store(self.mark(), Ordering::Relaxed);
+    }
+
+    /// A flush round ended; `failed` when some of its rows could not be written.
+    pub(crate) fn round_ended(&self, failed: bool) {
+        self.round_started.store(0, Ordering::Relaxed);
+        if failed {
+            let _ = self.failing_since.compare_exchange(
+                0,
+                self.mark(),
+                Ordering::Relaxed,
+                Ordering::Relaxed,
+            );
+        } else {
+            self.failing_since.store(0, Ordering::Relaxed);
+        }
+    }
+
+    /// How long the flusher has been unable to write: since its first failed round in a
+    /// row, or since a round that is still running started, when that is long ago.
+    fn stalled_for(&self) -> Option<Duration> {
+        let failing = self.since(self.failing_since.load(Ordering::Relaxed));
+        let running = self
+            .since(self.round_started.load(Ordering::Relaxed))
+            .filter(|&running| running >= STALLED_ROUND);
+        failing.max(running)
     }
 
     /// The `q` quantile (0..=1) of the recent flush durations.
@@ -84,6 +157,11 @@ pub struct WriteBehindStats {
     pub retries: u64,
     /// Deferred writes refused because the queue was full.
     pub rejected: u64,
+    /// Set while the flusher cannot write what it holds: how long since its first failed round in a row
+    /// (the server away, a row it refuses), or since a round still running started when
+    /// that was over 30 s ago. Accepted rows are kept and retried meanwhile; the warning log
+    /// of each failed round says why.
+    pub stalled_for: Option<Duration>,
 }
 
 impl WriteBehindStats {
@@ -101,6 +179,8 @@ impl WriteBehindStats {
             rows_coalesced: load(&counters.coalesced),
             retries: load(&counters.retries),
             rejected: load(&counters.rejected),
+            // With nothing left to write (superseded, say), nothing waits on the flusher.
+            stalled_for: counters.stalled_for().filter(|_| depth > 0),
         }
     }
 
@@ -124,5 +204,7 @@ impl WriteBehindStats {
             .absolute(self.rejected);
         metrics::gauge!("playerbot_db_write_behind_last_flush_seconds", labels)
             .set(self.last_flush.as_secs_f64());
+        metrics::gauge!("playerbot_db_write_behind_stalled_seconds", labels)
+            .set(self.stalled_for.unwrap_or_default().as_secs_f64());
     }
 }

@@ -28,6 +28,7 @@ pub(super) fn write_behind(total: WriteBehindStats, one: WriteBehindStats) -> Wr
     WriteBehindStats {
         depth: total.depth + one.depth,
         oldest_unflushed: total.oldest_unflushed.max(one.oldest_unflushed),
+        stalled_for: total.stalled_for.max(one.stalled_for),
         flushes: total.flushes + one.flushes,
         last_flush: total.last_flush.max(one.last_flush),
         max_flush: total.max_flush.max(one.max_flush),
