@@ -109,6 +109,10 @@ pub enum SchemaDifference {
         expected: Option<String>,
         /// The table's default, normalized; `None` for none.
         found: Option<String>,
+        /// The field attribute that makes the entity match, as it is written in the source
+        /// (`default = "''"`, `server_default = "current_timestamp()"`); `None` when the
+        /// entity's `default` should go.
+        attribute: Option<String>,
     },
     /// A key over several columns (struct-level `unique(…)`/`index(…)`) that one side lacks.
     CompositeKey {
@@ -205,13 +209,17 @@ impl fmt::Display for SchemaDifference {
                 column,
                 expected,
                 found,
+                attribute,
             } => write!(
                 f,
                 "column `{column}` defaults to {}, the entity says {}: {}",
                 found.as_deref().unwrap_or("nothing"),
                 expected.as_deref().unwrap_or("nothing"),
-                match found {
-                    Some(found) => format!("give the field `#[bot(default = \"{found}\")]`"),
+                match attribute {
+                    Some(attribute) if attribute.starts_with("server_default") => format!(
+                        "make the field an `Option` with `#[bot({attribute})]` (`None` leaves it to the server)"
+                    ),
+                    Some(attribute) => format!("give the field `#[bot({attribute})]`"),
                     None => "remove `default` from the field".to_owned(),
                 }
             ),
@@ -397,18 +405,78 @@ fn compare_extras(meta: &EntityMeta, live: &[LiveColumn], out: &mut Vec<SchemaDi
                 expected: column.auto_increment,
             });
         }
+        let live_column = found;
         let (expected, found) = (
             column.default.and_then(normalize_default),
-            found.default.as_deref().and_then(normalize_default),
+            live_column.default.as_deref().and_then(normalize_default),
         );
         if expected != found {
             out.push(SchemaDifference::Default {
                 column: column.name.to_owned(),
                 expected: column.default.map(str::to_owned),
-                found: found.map(|found| found.to_owned()),
+                attribute: found
+                    .as_deref()
+                    .map(|found| default_attribute(live_column, found)),
+                found,
             });
         }
     }
+}
+
+/// The attribute that declares `column`'s default (`found`, normalized) as the derive takes
+/// it: SQL text, so a string is quoted; an expression on a NOT NULL column is the server's to
+/// fill (`server_default`, on an `Option` field).
+fn default_attribute(column: &LiveColumn, found: &str) -> String {
+    let raw = column.default.as_deref().unwrap_or_default().trim();
+    let lower = raw.to_ascii_lowercase();
+    let expression = lower.starts_with("current_timestamp")
+        || lower.starts_with("now(")
+        || lower.starts_with('(')
+        || column
+            .extra
+            .to_ascii_lowercase()
+            .contains("default_generated");
+    let sql = if found == "current_timestamp" {
+        "current_timestamp()".to_owned()
+    } else if expression {
+        raw.to_owned()
+    } else if is_numeric_type(&column.sql_type) {
+        found.to_owned()
+    } else {
+        format!("'{}'", found.replace('\'', "''"))
+    };
+    let not_null = column.nullable.eq_ignore_ascii_case("NO");
+    let word = if expression && not_null {
+        "server_default"
+    } else {
+        "default"
+    };
+    format!("{word} = {sql:?}")
+}
+
+/// Whether a column type (`COLUMN_TYPE`: `int(10) unsigned`, `enum('a')`, …) holds numbers,
+/// whose defaults are written bare.
+fn is_numeric_type(sql_type: &str) -> bool {
+    let name = sql_type
+        .split(|c: char| !c.is_ascii_alphabetic())
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    matches!(
+        name.as_str(),
+        "tinyint"
+            | "smallint"
+            | "mediumint"
+            | "int"
+            | "integer"
+            | "bigint"
+            | "float"
+            | "double"
+            | "decimal"
+            | "numeric"
+            | "year"
+            | "bit"
+    )
 }
 
 /// A default in one form: MariaDB reports string literals quoted and `current_timestamp()`,
