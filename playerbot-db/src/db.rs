@@ -130,7 +130,7 @@ impl Db {
                 statement: Some("create_table"),
                 ..Default::default()
             };
-            crate::pool::statement!(conn, context, |c| c.query_drop(sql))?;
+            crate::pool::statement!(conn, context, text = sql, |c| c.query_drop(sql))?;
         }
         // Tables created after the connection opened: read their engines and charsets now.
         self.pool.registry.schema_may_have_changed();

@@ -452,7 +452,7 @@ impl<E: BotEntity, K: Fn(usize) -> String> Job<'_, E, K> {
                         flat.extend(without_unset(row.to_params(), unset));
                     }
                 }
-                statement!(conn, context, |c| c
+                statement!(conn, context, text = &*sql, |c| c
                     .exec_drop(&*sql, Params::Positional(flat)))
                 .map_err(named)?;
                 self.note_ids(conn, chunk, true);
@@ -462,7 +462,8 @@ impl<E: BotEntity, K: Fn(usize) -> String> Job<'_, E, K> {
                 let sql = texts.upsert::<E>(dialect, conflict, only, 1, unset, self.guard);
                 let params =
                     rows.map(|row| Params::Positional(without_unset(row.to_params(), unset)));
-                statement!(conn, context, |c| c.exec_batch(&*sql, params)).map_err(named)?;
+                statement!(conn, context, text = &*sql, |c| c.exec_batch(&*sql, params))
+                    .map_err(named)?;
                 // Bulk execute does not report the ids it generated.
                 self.note_ids(conn, chunk, false);
                 Ok(())
@@ -572,8 +573,9 @@ impl<E: BotEntity, K: Fn(usize) -> String> Job<'_, E, K> {
                     statement: Some("unique conflict lookup"),
                     ..Context::default()
                 };
-                let held: Vec<Row> =
-                    statement!(conn, context, |c| c.exec(sql, Params::Positional(values))).ok()?;
+                let held: Vec<Row> = statement!(conn, context, text = &sql, |c| c
+                    .exec(sql, Params::Positional(values)))
+                .ok()?;
                 for row in held {
                     let row = row.unwrap();
                     let (held_key, held_value) = row.split_at(keys.len());

@@ -22,6 +22,7 @@ mod runtime;
 mod state;
 mod statement;
 mod stats;
+pub(crate) mod trace;
 mod waiters;
 
 pub(crate) use self::conn::ServerConn;

@@ -14,16 +14,26 @@ use crate::Error;
 /// out as it is; the call is bounded by the statement timeout; a driver error becomes ours
 /// with the context `$context` builds (only on failure). A macro rather than a function
 /// taking a closure, so the call may borrow the driver connection and stay `Send`.
+///
+/// Each runs in a `tracing` span (see `pool::trace`); `text = sql` gives the span the
+/// statement's text.
 macro_rules! statement {
-    ($server:expr, $context:expr, |$conn:ident| $call:expr) => {{
+    ($server:expr, $context:expr, |$conn:ident| $call:expr) => {
+        $crate::pool::statement!($server, $context, text = "", |$conn| $call)
+    };
+    ($server:expr, $context:expr, text = $text:expr, |$conn:ident| $call:expr) => {{
         let server: &mut $crate::pool::ServerConn = $server;
+        let context = $context;
         let limit = server.statement_timeout;
+        let span = $crate::pool::trace::statement_span(server, $text, &context);
         server.begin_statement();
         let outcome = {
             let $conn = &mut server.conn;
-            $crate::pool::within(limit, $call).await
+            $crate::pool::within(limit, tracing::Instrument::instrument($call, span.clone())).await
         };
-        server.finish_statement(outcome, limit, $context)
+        let result = server.finish_statement(outcome, limit, context);
+        $crate::pool::trace::record_outcome(&span, server, &result);
+        result
     }};
 }
 pub(crate) use statement;

@@ -118,9 +118,12 @@ impl Db {
                     params.extend(E::key_params(key));
                 }
                 let sql = plan.load_many(dialect, size_index);
-                let rows: Vec<Row> =
-                    statement!(conn, || context(meta, &chunk[0], "load_many"), |c| c
-                        .exec(sql, Params::Positional(params)))?;
+                let rows: Vec<Row> = statement!(
+                    conn,
+                    || context(meta, &chunk[0], "load_many"),
+                    text = sql,
+                    |c| c.exec(sql, Params::Positional(params))
+                )?;
                 for row in rows {
                     let entity = E::from_row(row)?;
                     found.insert(entity.key(), entity);
@@ -136,7 +139,7 @@ impl Db {
                     }
                     let sql = meta.statements(dialect).select_by_key;
                     let row: Option<Row> =
-                        statement!(conn, || context(meta, key, "load_many"), |c| c
+                        statement!(conn, || context(meta, key, "load_many"), text = sql, |c| c
                             .exec_first(sql, Params::Positional(E::key_params(key))))?;
                     asked.insert(key.clone(), row.map(E::from_row).transpose()?);
                 }

@@ -32,7 +32,8 @@ impl Db {
         let rows: Vec<Row> = with_retry!(self, true, |conn| {
             let sql = sql(lookup, conn.dialect()).select;
             let params = Params::Positional(lookup.params().to_vec());
-            statement!(conn, || context(lookup, "load_by"), |c| c.exec(sql, params))
+            statement!(conn, || context(lookup, "load_by"), text = sql, |c| c
+                .exec(sql, params))
         })?;
         Ok(rows
             .into_iter()
@@ -47,7 +48,7 @@ impl Db {
         with_retry!(self, true, |conn| {
             let sql = sql(lookup, conn.dialect()).delete;
             let params = Params::Positional(lookup.params().to_vec());
-            statement!(conn, || context(lookup, "delete_by"), |c| c
+            statement!(conn, || context(lookup, "delete_by"), text = sql, |c| c
                 .exec_drop(sql, params))?;
             Ok(conn.conn.affected_rows())
         })
@@ -59,7 +60,7 @@ impl Db {
         let count: Option<u64> = with_retry!(self, true, |conn| {
             let sql = sql(lookup, conn.dialect()).count;
             let params = Params::Positional(lookup.params().to_vec());
-            statement!(conn, || context(lookup, "count_by"), |c| c
+            statement!(conn, || context(lookup, "count_by"), text = sql, |c| c
                 .exec_first(sql, params))
         })?;
         Ok(count.unwrap_or(0))
@@ -75,7 +76,7 @@ impl Db {
         };
         let count: Option<u64> = with_retry!(self, true, |conn| {
             let sql = E::META.statements(conn.dialect()).count_all;
-            statement!(conn, context, |c| c.exec_first(sql, ()))
+            statement!(conn, context, text = sql, |c| c.exec_first(sql, ()))
         })?;
         Ok(count.unwrap_or(0))
     }

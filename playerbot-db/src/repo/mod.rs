@@ -140,7 +140,7 @@ impl Db {
                 .single_row(entity_type, meta, dialect, upsert, unset, guard);
             let params = without_unset(params.take().unwrap_or_else(|| entity.to_params()), unset);
             let context = || context(meta, &entity.key(), statement);
-            match statement!(conn, context, |c| c
+            match statement!(conn, context, text = &*sql, |c| c
                 .exec_drop(&*sql, Params::Positional(params)))
             {
                 Err(err) if lost && err.is_duplicate_key() => Err(Error::from_driver(
@@ -181,8 +181,12 @@ impl Db {
         let ticket = cache.map(|cache| cache.ticket(key));
         let row: Option<Row> = with_retry!(self, true, |conn| {
             let sql = meta.statements(conn.dialect()).select_by_key;
-            statement!(conn, || context(meta, key, "select_by_key"), |c| c
-                .exec_first(sql, Params::Positional(E::key_params(key))))
+            statement!(
+                conn,
+                || context(meta, key, "select_by_key"),
+                text = sql,
+                |c| c.exec_first(sql, Params::Positional(E::key_params(key)))
+            )
         })?;
         let loaded = row.map(E::from_row).transpose()?;
         if let (Some(cache), Some(ticket), Some(value)) = (cache, ticket, &loaded) {
@@ -214,8 +218,12 @@ impl Db {
             .map(|cache| cache.begin_writes(vec![key.clone()]));
         let deleted = with_retry!(self, true, |conn| {
             let sql = meta.statements(conn.dialect()).delete_by_key;
-            statement!(conn, || context(meta, key, "delete_by_key"), |c| c
-                .exec_drop(sql, Params::Positional(E::key_params(key))))?;
+            statement!(
+                conn,
+                || context(meta, key, "delete_by_key"),
+                text = sql,
+                |c| c.exec_drop(sql, Params::Positional(E::key_params(key)))
+            )?;
             Ok(conn.conn.affected_rows() > 0)
         });
         match (&deleted, pending) {
@@ -235,8 +243,9 @@ impl Db {
         }
         with_retry!(self, true, |conn| {
             let sql = E::META.statements(conn.dialect()).exists;
-            let found: Option<u8> = statement!(conn, || context(meta, key, "exists"), |c| c
-                .exec_first(sql, Params::Positional(E::key_params(key))))?;
+            let found: Option<u8> =
+                statement!(conn, || context(meta, key, "exists"), text = sql, |c| c
+                    .exec_first(sql, Params::Positional(E::key_params(key))))?;
             Ok(found.is_some())
         })
     }

@@ -84,7 +84,8 @@ impl<E: BotEntity> Scan<'_, E> {
             }
             params.extend(after.into_iter().flatten().cloned());
             params.push(Value::UInt(batch as u64));
-            statement!(conn, context, |c| c.exec(sql, Params::Positional(params)))
+            statement!(conn, context, text = sql, |c| c
+                .exec(sql, Params::Positional(params)))
         })?;
         let rows = rows
             .into_iter()

@@ -168,7 +168,8 @@ pub(crate) async fn begin_on(conn: &mut ServerConn, name: &'static str) -> Resul
         statement: Some(name),
         ..Context::default()
     };
-    statement!(conn, context, |c| c.query_drop(session::START_TRANSACTION))
+    statement!(conn, context, text = session::START_TRANSACTION, |c| c
+        .query_drop(session::START_TRANSACTION))
 }
 
 /// `COMMIT`; the transaction mark is cleared only once the server has answered.
@@ -177,7 +178,8 @@ pub(crate) async fn commit_on(conn: &mut ServerConn, name: &'static str) -> Resu
         statement: Some(name),
         ..Context::default()
     };
-    statement!(conn, context, |c| c.query_drop(session::COMMIT))?;
+    statement!(conn, context, text = session::COMMIT, |c| c
+        .query_drop(session::COMMIT))?;
     conn.state.leave(Busy::Transaction);
     Ok(())
 }
@@ -192,7 +194,9 @@ pub(crate) async fn roll_back(conn: &mut ServerConn, cause: &Error) {
         statement: Some("rollback"),
         ..Context::default()
     };
-    match statement!(conn, context, |c| c.query_drop(session::ROLLBACK)) {
+    match statement!(conn, context, text = session::ROLLBACK, |c| c
+        .query_drop(session::ROLLBACK))
+    {
         Ok(()) => conn.state.leave(Busy::Transaction),
         Err(_) => conn.broken = true,
     }
@@ -228,8 +232,12 @@ async fn run_ops(
             OpKind::Delete => (RowSql::Generated(sql.delete_by_key), "delete_by_key", None),
         };
         let params = Params::Positional(without_unset(op.params.clone(), unset));
-        let done = statement!(conn, || context(op.meta, &op.key, name), |c| c
-            .exec_drop(&*sql, params));
+        let done = statement!(
+            conn,
+            || context(op.meta, &op.key, name),
+            text = &*sql,
+            |c| c.exec_drop(&*sql, params)
+        );
         if let Err(err) = done {
             let err =
                 validate::map_rejection(err, op.meta, live.as_deref(), || format!("{:?}", op.key));
@@ -308,8 +316,12 @@ impl Transaction {
         );
         let name = if upsert { "upsert" } else { "insert" };
         let conn = self.conn.server();
-        let done = statement!(conn, || context(meta, &entity.key(), name), |c| c
-            .exec_drop(&*sql, Params::Positional(params)));
+        let done = statement!(
+            conn,
+            || context(meta, &entity.key(), name),
+            text = &*sql,
+            |c| c.exec_drop(&*sql, Params::Positional(params))
+        );
         self.note(done)
             .map_err(|err| validate::map_rejection(err, meta, live.as_deref(), key))
     }
@@ -320,8 +332,12 @@ impl Transaction {
         self.conn.registry().keyed_plan::<E>("load")?;
         let conn = self.conn.server();
         let sql = E::META.statements(conn.dialect()).select_by_key;
-        let row: Option<Row> = statement!(conn, || context(E::META, key, "select_by_key"), |c| c
-            .exec_first(sql, Params::Positional(E::key_params(key))))
+        let row: Option<Row> = statement!(
+            conn,
+            || context(E::META, key, "select_by_key"),
+            text = sql,
+            |c| c.exec_first(sql, Params::Positional(E::key_params(key)))
+        )
         .or_else(|err| self.note(Err(err)))?;
         Ok(row.map(E::from_row).transpose()?)
     }
@@ -334,8 +350,12 @@ impl Transaction {
         self.cached.note::<E>(self.conn.registry(), key);
         let conn = self.conn.server();
         let sql = E::META.statements(conn.dialect()).delete_by_key;
-        let done = statement!(conn, || context(E::META, key, "delete_by_key"), |c| c
-            .exec_drop(sql, Params::Positional(E::key_params(key))));
+        let done = statement!(
+            conn,
+            || context(E::META, key, "delete_by_key"),
+            text = sql,
+            |c| c.exec_drop(sql, Params::Positional(E::key_params(key)))
+        );
         self.note(done)?;
         Ok(self.conn.affected_rows() > 0)
     }
@@ -369,7 +389,8 @@ impl Transaction {
             statement: Some(session::ROLLBACK),
             ..Context::default()
         };
-        let result = statement!(conn, context, |c| c.query_drop(session::ROLLBACK));
+        let result = statement!(conn, context, text = session::ROLLBACK, |c| c
+            .query_drop(session::ROLLBACK));
         match &result {
             Ok(()) => conn.state.leave(Busy::Transaction),
             Err(_) => conn.broken = true,
