@@ -3,6 +3,8 @@
 
 #![allow(dead_code)] // Each test file uses its own part of it.
 
+pub(crate) mod http;
+
 use std::process::{Command, Output};
 
 /// Runs `playerbot-db args…` with no server or shard map named in the environment.
