@@ -6,6 +6,7 @@
 
 mod plot;
 mod progress;
+mod rate;
 mod report;
 mod servers;
 mod verify;
