@@ -151,8 +151,8 @@ struct SimulateArgs {
     /// into this SVG file.
     #[arg(long)]
     plot: Option<PathBuf>,
-    /// Serve Prometheus metrics over HTTP on this port or address while running
-    /// (a bare port listens on 127.0.0.1).
+    /// Serve Prometheus metrics on http://ADDR/metrics while running (a bare port listens
+    /// on 127.0.0.1).
     #[arg(long, value_parser = metrics_server::parse_address)]
     metrics: Option<std::net::SocketAddr>,
     /// Split the bots over this many embedded primaries by id range.

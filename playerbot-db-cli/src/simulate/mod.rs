@@ -6,6 +6,7 @@
 
 mod plot;
 mod progress;
+mod rate;
 mod report;
 mod servers;
 mod verify;
@@ -81,7 +82,7 @@ pub(crate) async fn run(options: Options) -> Result<(), Error> {
             run.tally,
             &mut timeline.lag,
             run.seconds,
-            verified,
+            &verified,
             run.moved,
         );
         (text, timeline, verified)
@@ -104,10 +105,11 @@ pub(crate) async fn run(options: Options) -> Result<(), Error> {
     }
     println!("{}", text.table());
     eprintln!("done in {:.1} s", started.elapsed().as_secs_f64());
-    if !verified {
-        return Err(Error::Failed(
-            "verification failed: the table does not hold the last state of every bot".into(),
-        ));
+    if !verified.passed() {
+        return Err(Error::Failed(format!(
+            "verification failed: {}",
+            verified.problems()
+        )));
     }
     Ok(())
 }

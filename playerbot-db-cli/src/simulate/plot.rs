@@ -24,15 +24,17 @@ pub(super) fn draw(path: &Path, timeline: &Timeline, latencies: &[Curve]) -> Res
     root.fill(&WHITE).map_err(|e| failed(&e))?;
     let panels = root.split_evenly((2, 2));
     let points = &timeline.points;
-    let seconds = points.last().map_or(1.0, |p| p.at).max(1.0);
+    let seconds = points
+        .iter()
+        .map(|p| p.at)
+        .chain(timeline.saves_per_s.iter().map(|(at, _)| at + 0.5))
+        .fold(1.0, f64::max);
     over_time(
         &panels[0],
         "saves per second",
         seconds,
-        &[(
-            "saves/s",
-            points.iter().map(|p| (p.at, p.saves_per_s)).collect(),
-        )],
+        // Each whole second's count, drawn at its middle.
+        &[("saves/s", timeline.saves_per_s.clone())],
     )
     .map_err(|e| failed(&e))?;
     over_time(

@@ -1,5 +1,7 @@
 //! The live progress line and the timeline the charts are drawn from, both sampled from the
-//! library's stats by a task of their own, so the game loop only bumps a counter.
+//! library's stats by a task of their own, so the game loop only publishes a counter. Saves
+//! per second are counted by the game loop itself ([`PerSecond`](super::rate::PerSecond)):
+//! a sampler's windows do not line up with the bots' ticks.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -16,12 +18,11 @@ use crate::bench::measure::Samples;
 const REDRAW: Duration = Duration::from_millis(250);
 const POINT: Duration = Duration::from_secs(1);
 
-/// One second of the run.
+/// The write-behind queue, sampled about once a second.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Point {
     /// Seconds since the game loop started.
     pub(super) at: f64,
-    pub(super) saves_per_s: f64,
     /// How long the oldest unflushed save had waited.
     pub(super) flush_lag_ms: f64,
     /// The 99th percentile of recent flush rounds.
@@ -33,6 +34,8 @@ pub(super) struct Point {
 #[derive(Debug, Default)]
 pub(super) struct Timeline {
     pub(super) points: Vec<Point>,
+    /// `(middle of the second, saves in it)` for every whole second of the game loop.
+    pub(super) saves_per_s: Vec<(f64, f64)>,
     /// How long the oldest unflushed save had waited, sampled every 250 ms.
     pub(super) lag: Samples,
 }
@@ -44,10 +47,11 @@ pub(super) struct Sampler {
 }
 
 impl Sampler {
-    /// Starts sampling `db`; `saves` is the game loop's count of save calls so far.
-    pub(super) fn start(db: Cluster, saves: Arc<AtomicU64>) -> Sampler {
+    /// Starts sampling `db`; `saves_last_second` is the game loop's count of save calls in
+    /// the last whole second of the run.
+    pub(super) fn start(db: Cluster, saves_last_second: Arc<AtomicU64>) -> Sampler {
         let (stop, stopped) = oneshot::channel();
-        let task = tokio::spawn(sample(db, saves, stopped));
+        let task = tokio::spawn(sample(db, saves_last_second, stopped));
         Sampler {
             stop: Some(stop),
             task: Some(task),
@@ -73,7 +77,7 @@ impl Drop for Sampler {
 
 async fn sample(
     db: Cluster,
-    saves: Arc<AtomicU64>,
+    saves_last_second: Arc<AtomicU64>,
     mut stopped: oneshot::Receiver<()>,
 ) -> Timeline {
     // Drawn only on a terminal: a redirected run gets the report alone.
@@ -81,7 +85,7 @@ async fn sample(
     bar.set_style(ProgressStyle::with_template("{spinner} {elapsed:>4} {msg}").expect("template"));
     let started = Instant::now();
     let mut timeline = Timeline::default();
-    let (mut last_point, mut saves_then) = (started, 0u64);
+    let mut last_point = started;
     let mut redraw = tokio::time::interval(REDRAW);
     loop {
         tokio::select! {
@@ -98,21 +102,18 @@ async fn sample(
                 let all = stats.hits + stats.misses;
                 stats.hits as f64 / all.max(1) as f64
             });
-        let since = last_point.elapsed();
-        if since >= POINT {
-            let saves_now = saves.load(Ordering::Relaxed);
+        if last_point.elapsed() >= POINT {
             timeline.points.push(Point {
                 at: started.elapsed().as_secs_f64(),
-                saves_per_s: (saves_now - saves_then) as f64 / since.as_secs_f64(),
                 flush_lag_ms: behind.oldest_unflushed.as_secs_f64() * 1e3,
                 flush_p99_ms: behind.flush_p99.as_secs_f64() * 1e3,
                 queue_depth: behind.depth,
             });
-            (last_point, saves_then) = (Instant::now(), saves_now);
+            last_point = Instant::now();
         }
-        let rate = timeline.points.last().map_or(0.0, |p| p.saves_per_s);
+        let rate = saves_last_second.load(Ordering::Relaxed);
         bar.set_message(format!(
-            "saves/s {rate:>9.0}  flush lag {:>7.1} ms  queue {:>7}  hit rate {hit_rate:.3}",
+            "saves/s {rate:>9}  flush lag {:>7.1} ms  queue {:>7}  hit rate {hit_rate:.3}",
             behind.oldest_unflushed.as_secs_f64() * 1e3,
             behind.depth,
         ));

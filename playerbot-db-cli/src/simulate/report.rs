@@ -2,6 +2,7 @@
 
 use playerbot_db::cluster::Cluster;
 
+use super::verify::Verdict;
 use super::workload::Tally;
 use super::Options;
 use crate::bench::measure::{Samples, Summary};
@@ -50,7 +51,7 @@ impl Report {
         mut tally: Tally,
         lag: &mut Samples,
         seconds: f64,
-        verified: bool,
+        verified: &Verdict,
         moved: Option<Result<playerbot_db::cluster::MoveReport, playerbot_db::Error>>,
     ) -> Report {
         let behind = db.write_behind_stats();
@@ -145,7 +146,11 @@ impl Report {
                 ms(pool.max_wait),
                 pool.timeouts
             ),
-            format!("verified: {verified} (the table holds exactly every bot's last state)"),
+            if verified.passed() {
+                "verified: true (the table holds exactly every bot's last state)".to_owned()
+            } else {
+                format!("verified: false ({})", verified.problems())
+            },
         ]);
         if !move_line.is_empty() {
             lines.insert(2, move_line);
@@ -164,7 +169,7 @@ impl Report {
             ("flush_lag_p99_ms", format!("{lag_p99_ms:.3}")),
             ("flush_lag_p50_ms", format!("{:.3}", lag.p50_us / 1e3)),
             ("cache_hit_rate", format!("{hit_rate:.4}")),
-            ("verified", verified.to_string()),
+            ("verified", verified.passed().to_string()),
             ("save_deferred", latency_json(&kinds[0])),
             ("load_memory", latency_json(&kinds[1])),
             ("load_database", latency_json(&kinds[2])),

@@ -10,6 +10,7 @@ use playerbot_db::bots::{AiValue, BotEvent, BotState};
 use playerbot_db::cluster::{Cluster, MoveReport, ReadFrom};
 
 use super::progress::{Sampler, Timeline};
+use super::rate::PerSecond;
 use super::Options;
 use crate::bench::measure::Samples;
 use crate::error::Error;
@@ -112,8 +113,10 @@ pub(super) async fn run(db: &Cluster, options: &Options) -> Result<Run, Error> {
     let ticks = options.seconds * u64::from(options.hz);
     let tick_len = Duration::from_secs(1) / options.hz;
     let loads_per_tick = (bots / 10).max(1);
-    let saves_done = Arc::new(AtomicU64::new(0));
-    let sampler = Sampler::start(db.clone(), Arc::clone(&saves_done));
+    // Saves by whole second of the game loop: the chart's line, and the live line's figure.
+    let mut saves_by_second = PerSecond::default();
+    let saves_last_second = Arc::new(AtomicU64::new(0));
+    let sampler = Sampler::start(db.clone(), Arc::clone(&saves_last_second));
     let mut tally = Tally {
         saves: Samples::with_capacity((u64::from(bots) * ticks) as usize),
         memory_loads: Samples::with_capacity((u64::from(loads_per_tick) * ticks) as usize),
@@ -141,6 +144,7 @@ pub(super) async fn run(db: &Cluster, options: &Options) -> Result<Run, Error> {
             let at = Instant::now();
             db.save_deferred(&state).await?;
             tally.saves.record(at);
+            saves_by_second.record(at.duration_since(run_started));
             last.insert(bot_id, state);
             let roll = rng.next() % 100;
             if roll < 5 {
@@ -167,7 +171,6 @@ pub(super) async fn run(db: &Cluster, options: &Options) -> Result<Run, Error> {
                 tally.ai_values += 1;
             }
         }
-        saves_done.store(tally.saves.len() as u64, Ordering::Relaxed);
         for _ in 0..loads_per_tick {
             let bot_id = zipf.sample(rng.unit()) as u32;
             let misses = cache_misses(db);
@@ -203,12 +206,18 @@ pub(super) async fn run(db: &Cluster, options: &Options) -> Result<Run, Error> {
         tally.depth_max = tally.depth_max.max(db.write_behind_stats().depth);
         let due = run_started + tick_len * tick as u32;
         tokio::time::sleep_until(due.into()).await;
+        // Published on the tick's edge, where the second before has just ended.
+        saves_last_second.store(
+            saves_by_second.last_whole(run_started.elapsed()),
+            Ordering::Relaxed,
+        );
     }
     let flush_started = Instant::now();
     db.flush().await?;
     tally.final_flush = flush_started.elapsed();
     let seconds = run_started.elapsed().as_secs_f64();
-    let timeline = sampler.stop().await;
+    let mut timeline = sampler.stop().await;
+    timeline.saves_per_s = saves_by_second.rates(Duration::from_secs(options.seconds));
     let moved = match mover {
         Some(task) => Some(task.await.expect("the range move panicked")),
         None => None,

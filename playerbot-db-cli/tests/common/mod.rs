@@ -3,16 +3,23 @@
 
 #![allow(dead_code)] // Each test file uses its own part of it.
 
+pub(crate) mod http;
+
 use std::process::{Command, Output};
 
-/// Runs `playerbot-db args…` with no server or shard map named in the environment.
-pub(crate) fn playerbot_db(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_playerbot-db"))
+/// `playerbot-db args…` with no server or shard map named in the environment, to run.
+pub(crate) fn command(args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_playerbot-db"));
+    command
         .args(args)
         .env_remove("PLAYERBOT_DB_URL")
-        .env_remove("PLAYERBOT_DB_SHARDS")
-        .output()
-        .expect("run playerbot-db")
+        .env_remove("PLAYERBOT_DB_SHARDS");
+    command
+}
+
+/// Runs `playerbot-db args…` as [`command`] sets it up, to its end.
+pub(crate) fn playerbot_db(args: &[&str]) -> Output {
+    command(args).output().expect("run playerbot-db")
 }
 
 /// What a run printed: (stdout, stderr).
