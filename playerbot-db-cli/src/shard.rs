@@ -1,10 +1,14 @@
 //! `playerbot-db shard`: the shard map every process of a cluster follows — show it, move a
 //! bot-id range to another shard while the game runs, or roll back a stopped move.
 
+use std::io::Write;
 use std::ops::Range;
 use std::path::PathBuf;
+use std::sync::Arc;
 
-use playerbot_db::cluster::{Cluster, ClusterPolicy, SharedMap, Topology};
+use playerbot_db::cluster::{
+    Cluster, ClusterPolicy, MoveState, MoveStep, OpenMove, SharedMap, Topology,
+};
 
 use crate::error::Error;
 
@@ -49,12 +53,14 @@ async fn act(cluster: &Cluster, action: Action) -> Result<(), Error> {
                 "moving bot ids {}..{} to shard {to}",
                 range.start, range.end
             );
-            let report = cluster.move_range(range, to).await?;
+            // Each step as it happens, so an operator (or a test) sees how far it got.
+            let progress = Arc::new(move |step: MoveStep| {
+                println!("{}", step_line(&step, to));
+                let _ = std::io::stdout().flush();
+            });
+            let report = cluster.move_range_with(range, to, progress).await?;
             if report.resumed {
                 println!("finished a move an earlier run had switched");
-            }
-            for (table, rows) in &report.copied {
-                println!("copied {rows} rows of {table}");
             }
             println!("writes to the range were held {:?}", report.held);
         }
@@ -69,7 +75,61 @@ async fn act(cluster: &Cluster, action: Action) -> Result<(), Error> {
     if let Some(map) = cluster.shared_map().await? {
         print!("{}", render(&map));
     }
+    print!("{}", render_open(&cluster.open_moves().await?));
     Ok(())
+}
+
+/// One line per step of a move.
+fn step_line(step: &MoveStep, to: usize) -> String {
+    match step {
+        MoveStep::FinishedEarlier(open) => format!(
+            "finished an earlier move of bot ids {} to shard {}: deleted the rows left on shard {}",
+            ids_text(&open.ids),
+            open.to,
+            open.from
+        ),
+        MoveStep::UndidEarlier(open) => format!(
+            "undid an earlier move of bot ids {} to shard {} stopped before its switch: deleted its copy",
+            ids_text(&open.ids),
+            open.to
+        ),
+        MoveStep::Held => "held writes to the range in every process".to_owned(),
+        MoveStep::Copied { table, rows } => format!("copied {rows} rows of {table}"),
+        MoveStep::Switched => format!("switched the routes to shard {to}"),
+        MoveStep::RoutesTakenIn => format!("every process routes to shard {to}"),
+        MoveStep::Deleted => "deleted the range from its old shard: done".to_owned(),
+        _ => format!("{step:?}"),
+    }
+}
+
+/// Moves the journal holds as not finished, with the command that settles each.
+fn render_open(moves: &[OpenMove]) -> String {
+    let mut out = String::new();
+    for open in moves {
+        let (state, left) = match open.state {
+            MoveState::Switched => (
+                "switched",
+                format!("the rows left on shard {} are to be deleted", open.from),
+            ),
+            MoveState::Copying => ("copying", "its copy is to be deleted".to_owned()),
+            MoveState::Abandoned => (
+                "abandoned by its mover",
+                "its copy is to be deleted".to_owned(),
+            ),
+            _ => ("open", String::new()),
+        };
+        out += &format!(
+            "unfinished move of bot ids {} from shard {} to shard {} ({state}, by {}): {left}; \
+             finish it with `playerbot-db shard move --range {} --to {}`\n",
+            ids_text(&open.ids),
+            open.from,
+            open.to,
+            open.mover,
+            ids_text(&open.ids),
+            open.to
+        );
+    }
+    out
 }
 
 fn render(map: &SharedMap) -> String {

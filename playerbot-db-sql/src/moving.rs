@@ -1,6 +1,6 @@
 //! Moving a bot-id range from one shard to another: reading, writing, comparing and deleting
-//! the range's rows of a table, and the journal that lets an interrupted move be resumed or
-//! rolled back.
+//! the range's rows of a table, and the journal that lets an interrupted move be finished or
+//! undone by the next one.
 
 use crate::quote::{ident, ident_list};
 
@@ -51,40 +51,46 @@ pub fn range_checksum<'a>(
     )
 }
 
-/// The move journal, kept on the shard the range moves to.
-pub const CREATE_JOURNAL: &str = "CREATE TABLE IF NOT EXISTS `playerbot_db_shard_moves` (
+/// The move journal, kept with the shared map on the first shard: one row per move, under
+/// the move's own token, so no move can finish or undo another's. A move is open while its
+/// state is `copying` (nothing switched: its partial copy on the target is to be removed),
+/// `switched` (the routes name the target: the source's rows are to be deleted) or
+/// `abandoned` (its mover died before the switch: its copy is to be removed).
+pub const CREATE_JOURNAL: &str = "CREATE TABLE IF NOT EXISTS `playerbot_db_range_moves` (
+  `token` BIGINT UNSIGNED NOT NULL,
   `first_id` BIGINT UNSIGNED NOT NULL,
   `end_id` BIGINT UNSIGNED NOT NULL,
   `from_shard` INT UNSIGNED NOT NULL,
   `to_shard` INT UNSIGNED NOT NULL,
   `state` VARCHAR(16) NOT NULL,
+  `mover` VARCHAR(255) NOT NULL,
+  `started_at` TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
   `updated_at` TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6) ON UPDATE CURRENT_TIMESTAMP(6),
-  PRIMARY KEY (`first_id`, `end_id`)
+  PRIMARY KEY (`token`),
+  KEY `by_state` (`state`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin";
 
-/// Records where a move stands. Params: first id, end id, from shard, to shard, state.
-pub fn record_state(dialect: crate::Dialect) -> &'static str {
-    match dialect {
-        crate::Dialect::MySql => RECORD_STATE_MYSQL,
-        crate::Dialect::MariaDb => RECORD_STATE_MARIADB,
-    }
-}
+/// Opens a move in state `copying`. Params: token, first id, end id, from shard, to shard,
+/// the mover's name.
+pub const START_MOVE: &str = "INSERT INTO `playerbot_db_range_moves` \
+     (`token`, `first_id`, `end_id`, `from_shard`, `to_shard`, `state`, `mover`) \
+     VALUES (?, ?, ?, ?, ?, 'copying', ?)";
 
-const RECORD_STATE_MYSQL: &str = "INSERT INTO `playerbot_db_shard_moves` \
-     (`first_id`, `end_id`, `from_shard`, `to_shard`, `state`) VALUES (?, ?, ?, ?, ?) \
-     AS new ON DUPLICATE KEY UPDATE `from_shard` = new.`from_shard`, \
-     `to_shard` = new.`to_shard`, `state` = new.`state`";
+/// `(token, first_id, end_id, from_shard, to_shard, state, mover)` of every open move, oldest
+/// first.
+pub const OPEN_MOVES: &str = "SELECT `token`, `first_id`, `end_id`, `from_shard`, `to_shard`, \
+     `state`, `mover` FROM `playerbot_db_range_moves` \
+     WHERE `state` IN ('copying', 'switched', 'abandoned') ORDER BY `started_at`, `token`";
 
-/// MariaDB has no row alias.
-const RECORD_STATE_MARIADB: &str = "INSERT INTO `playerbot_db_shard_moves` \
-     (`first_id`, `end_id`, `from_shard`, `to_shard`, `state`) VALUES (?, ?, ?, ?, ?) \
-     ON DUPLICATE KEY UPDATE `from_shard` = VALUES(`from_shard`), \
-     `to_shard` = VALUES(`to_shard`), `state` = VALUES(`state`)";
+/// How many finished moves took `[?, ?)` to shard `?`: a move run again once done has
+/// nothing left to do.
+pub const DONE_MOVES: &str = "SELECT COUNT(*) FROM `playerbot_db_range_moves` \
+     WHERE `first_id` = ? AND `end_id` = ? AND `to_shard` = ? AND `state` = 'done'";
 
-/// `(from_shard, to_shard, state)` of a move. Params: first id, end id.
-pub const READ_STATE: &str =
-    "SELECT `from_shard`, `to_shard`, `state` FROM `playerbot_db_shard_moves` \
-     WHERE `first_id` = ? AND `end_id` = ?";
+/// Moves a move from one state to the next, only from the state it is known to be in.
+/// Params: new state, token, old state.
+pub const SET_STATE: &str = "UPDATE `playerbot_db_range_moves` SET `state` = ? \
+     WHERE `token` = ? AND `state` = ?";
 
 #[cfg(test)]
 mod tests {
@@ -98,9 +104,10 @@ mod tests {
             delete_range("bot_event", "bot_id"),
             range_checksum("bot_event", columns, "bot_id"),
             CREATE_JOURNAL.to_owned(),
-            record_state(crate::Dialect::MySql).to_owned(),
-            record_state(crate::Dialect::MariaDb).to_owned(),
-            READ_STATE.to_owned(),
+            START_MOVE.to_owned(),
+            OPEN_MOVES.to_owned(),
+            DONE_MOVES.to_owned(),
+            SET_STATE.to_owned(),
         ]
         .join(";\n");
         insta::assert_snapshot!("moving", text);

@@ -60,10 +60,12 @@ pub const CLEAR_ROUTES: &str = "DELETE FROM `playerbot_db_shard_routes`";
 pub const INSERT_ROUTE: &str =
     "INSERT INTO `playerbot_db_shard_routes` (`first_id`, `end_id`, `shard`) VALUES (?, ?, ?)";
 
-/// Raises the version and lets go of any hold: the switch's last statement.
+/// Raises the version and lets go of the hold of the move with token `?`: the switch's last
+/// statement. Affects no row when that move no longer holds (its hold was let go of because
+/// its mover was taken for dead): the switch is then rolled back.
 pub const NEXT_VERSION: &str = "UPDATE `playerbot_db_shard_control` \
      SET `version` = `version` + 1, `hold_first` = NULL, `hold_end` = NULL, \
-     `hold_token` = NULL, `hold_member` = NULL WHERE `id` = 1";
+     `hold_token` = NULL, `hold_member` = NULL WHERE `id` = 1 AND `hold_token` = ?";
 
 /// Holds a range when no other is held (or takes over a hold of the same range that a
 /// stopped move left); affects no row when another range is held. Params: first id, end id
@@ -108,6 +110,25 @@ pub const READ_MEMBERS: &str = "SELECT `member_id`, `name`, \
 /// A process leaves. Params: member id.
 pub const LEAVE: &str = "DELETE FROM `playerbot_db_cluster_members` WHERE `member_id` = ?";
 
+/// Takes a process's own named lock (no wait), held on its following connection for as long
+/// as it follows the map: the server frees it the moment the process dies or its connection
+/// drops, which is how the others tell a dead process from a stalled one. Param: member id.
+pub const TAKE_MEMBER_LOCK: &str = "SELECT GET_LOCK(CONCAT('playerbot_db_member.', ?), 0)";
+
+/// Lets go of it. Param: member id.
+pub const RELEASE_MEMBER_LOCK: &str = "SELECT RELEASE_LOCK(CONCAT('playerbot_db_member.', ?))";
+
+/// Whether a process's lock is free (1) or held (0). Param: member id.
+pub const MEMBER_LOCK_FREE: &str = "SELECT IS_FREE_LOCK(CONCAT('playerbot_db_member.', ?))";
+
+/// `(hold_member, microseconds since that process was last heard from)` of the process
+/// whose move holds a range (`NULL` silence when it is no longer listed).
+pub const READ_HOLD_MEMBER: &str = "SELECT c.`hold_member`, \
+     TIMESTAMPDIFF(MICROSECOND, m.`seen_at`, CURRENT_TIMESTAMP(6)) \
+     FROM `playerbot_db_shard_control` c \
+     LEFT JOIN `playerbot_db_cluster_members` m ON m.`member_id` = c.`hold_member` \
+     WHERE c.`id` = 1 AND c.`hold_member` IS NOT NULL";
+
 /// Forgets processes not heard from for `?` seconds.
 pub const FORGET_SILENT: &str = "DELETE FROM `playerbot_db_cluster_members` \
      WHERE `seen_at` < CURRENT_TIMESTAMP(6) - INTERVAL ? SECOND";
@@ -136,6 +157,10 @@ mod tests {
             HEARTBEAT,
             READ_MEMBERS,
             LEAVE,
+            TAKE_MEMBER_LOCK,
+            RELEASE_MEMBER_LOCK,
+            MEMBER_LOCK_FREE,
+            READ_HOLD_MEMBER,
             FORGET_SILENT,
         ]
         .join(";\n");

@@ -66,10 +66,10 @@ async fn a_range_moves_while_writers_keep_saving_to_it() {
         .await
         .unwrap();
     assert_eq!(loaded.map(|b| b.flags), last.get(&550).copied());
-    // The journal on the target says done.
+    // The journal, with the shared map on shard 0, says done.
     let done = number_on(
-        &b,
-        "SELECT COUNT(*) FROM game.playerbot_db_shard_moves WHERE state = 'done'",
+        &a,
+        "SELECT COUNT(*) FROM game.playerbot_db_range_moves WHERE state = 'done'",
     )
     .await;
     assert_eq!(done, 1);
@@ -95,21 +95,19 @@ async fn an_interrupted_move_is_finished_after_its_switch_and_rolled_back_before
     let (a, b, cluster) = two_shards(move_entities).await;
     let rows: Vec<BotState> = (0..1_000).map(bot_state).collect();
     cluster.save_all(&rows).await.unwrap();
-    let journal = "CREATE TABLE IF NOT EXISTS game.playerbot_db_shard_moves (\
-         first_id BIGINT UNSIGNED NOT NULL, end_id BIGINT UNSIGNED NOT NULL, \
-         from_shard INT UNSIGNED NOT NULL, to_shard INT UNSIGNED NOT NULL, \
-         state VARCHAR(16) NOT NULL, updated_at TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6), \
-         PRIMARY KEY (first_id, end_id))";
-    run_on(&b, journal).await;
+    // The journal, as the first move makes it.
+    assert!(cluster.open_moves().await.unwrap().is_empty());
 
-    // Stopped before its switch: part of the range copied, the journal at "copying".
+    // A mover that died before its switch (it holds nothing): part of the range copied,
+    // its journal entry at "copying".
     for bot_id in 100..150 {
         cluster.primary(1).save(&bot_state(bot_id)).await.unwrap();
     }
     run_on(
-        &b,
-        "INSERT INTO game.playerbot_db_shard_moves (first_id, end_id, from_shard, to_shard, state) \
-         VALUES (100, 200, 0, 1, 'copying')",
+        &a,
+        "INSERT INTO game.playerbot_db_range_moves \
+         (token, first_id, end_id, from_shard, to_shard, state, mover) \
+         VALUES (11, 100, 200, 0, 1, 'copying', 'a dead mover')",
     )
     .await;
     cluster.rollback_move(100..200, 1).await.unwrap();
@@ -120,17 +118,23 @@ async fn an_interrupted_move_is_finished_after_its_switch_and_rolled_back_before
     assert_eq!(flags_on(&a, "100 AND 199").await.len(), 100);
     assert_eq!(cluster.shard_of_id(150), 0);
 
-    // Stopped after its switch (rows on both sides, the journal at "switched"): a new run
-    // finishes it — routes to the target, deletes the source's copy.
+    // A mover that died after its switch: rows on both sides, the routes and the journal
+    // switched together (one transaction on shard 0). A new run finishes it — deletes the
+    // source's rows, once this process routes by the switch.
     for bot_id in 300..400 {
         cluster.primary(1).save(&bot_state(bot_id)).await.unwrap();
     }
-    run_on(
-        &b,
-        "INSERT INTO game.playerbot_db_shard_moves (first_id, end_id, from_shard, to_shard, state) \
-         VALUES (300, 400, 0, 1, 'switched')",
-    )
-    .await;
+    for sql in [
+        "INSERT INTO game.playerbot_db_range_moves \
+         (token, first_id, end_id, from_shard, to_shard, state, mover) \
+         VALUES (12, 300, 400, 0, 1, 'switched', 'a dead mover')",
+        "DELETE FROM game.playerbot_db_shard_routes WHERE first_id = 0",
+        "INSERT INTO game.playerbot_db_shard_routes (first_id, end_id, shard) \
+         VALUES (0, 300, 0), (300, 400, 1), (400, 1000, 0)",
+        "UPDATE game.playerbot_db_shard_control SET version = version + 1",
+    ] {
+        run_on(&a, sql).await;
+    }
     let err = cluster.rollback_move(300..400, 1).await.unwrap_err();
     assert!(
         matches!(err, Error::Move(MoveError::AlreadySwitched { .. })),

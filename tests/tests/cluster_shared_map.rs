@@ -6,7 +6,10 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use playerbot_db::bots::BotState;
-use playerbot_db::cluster::{Cluster, ClusterPolicy, MoveError, Topology};
+use playerbot_db::cluster::{Cluster, ClusterPolicy, MoveError, MoveState, Topology};
+use playerbot_db::mysql_async::prelude::Queryable;
+use playerbot_db::mysql_async::Conn;
+use playerbot_db::session::connect_opts;
 use playerbot_db::Error;
 use playerbot_db_embedded::EmbeddedServer;
 use playerbot_db_tests::fixtures::{bot_state, events_of};
@@ -91,18 +94,31 @@ async fn a_move_run_by_another_process_holds_and_reroutes_this_ones_writes() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_silent_process_stops_a_move_until_it_is_forgotten() {
-    let (_a, _b, topology) = two_servers().await;
+async fn a_stalled_process_stops_a_move_and_a_dead_one_does_not() {
+    let (a, _b, topology) = two_servers().await;
     let policy = ClusterPolicy {
         silent_after: Duration::from_millis(600),
-        forget_after: Duration::from_secs(2),
         ..ClusterPolicy::default()
     };
     let mover = first_process(&topology, policy).await;
-    // A process that stops without leaving (as a crash would): it no longer answers.
-    let crashed = process(&topology, policy).await;
-    drop(crashed);
-    tokio::time::sleep(Duration::from_millis(800)).await;
+    // A stalled process (stopped by SIGSTOP, say): listed, silent, and its process lock held,
+    // since its connection is open. It may still write on routes it cannot update.
+    let mut stalled = Conn::new(connect_opts(&a.url(), Some("game")).unwrap())
+        .await
+        .unwrap();
+    stalled
+        .query_drop(
+            "INSERT INTO playerbot_db_cluster_members \
+             (member_id, name, seen_at, held_epoch, routes_version) \
+             VALUES (999, 'pid 999 (stalled)', CURRENT_TIMESTAMP(6) - INTERVAL 5 SECOND, 0, 0)",
+        )
+        .await
+        .unwrap();
+    let locked: Option<i64> = stalled
+        .query_first("SELECT GET_LOCK('playerbot_db_member.999', 0)")
+        .await
+        .unwrap();
+    assert_eq!(locked, Some(1));
     let err = mover.move_range(500..600, 1).await.unwrap_err();
     assert!(
         matches!(err, Error::Move(MoveError::SilentProcess { .. })),
@@ -112,71 +128,82 @@ async fn a_silent_process_stops_a_move_until_it_is_forgotten() {
     assert_eq!(mover.shard_of_id(550), 0);
     assert_eq!(mover.held_range(), None);
     assert!(mover.shared_map().await.unwrap().unwrap().held.is_none());
-    // Once it is forgotten, the move goes ahead.
-    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    // It dies: its connection goes, and its lock with it. The move goes ahead at once, with
+    // no wait for `forget_after` (60 s).
+    stalled.disconnect().await.unwrap();
     let report = mover.move_range(500..600, 1).await.expect("move");
+    assert_eq!(report.copied, [("bot_state", 100), ("bot_event", 0)]);
+    // A process that stops without leaving (as a crash would) stops no move either, once it
+    // has been silent for `silent_after`.
+    let crashed = process(&topology, policy).await;
+    drop(crashed);
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let report = mover.move_range(600..700, 1).await.expect("move");
     assert_eq!(report.copied, [("bot_state", 100), ("bot_event", 0)]);
     mover.close().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_stopped_mover_leaves_the_range_held_until_a_rollback_or_a_rerun() {
+async fn a_dead_movers_hold_is_let_go_of_and_a_rollback_or_a_rerun_settles_its_copy() {
     let (a, b, topology) = two_servers().await;
     let policy = ClusterPolicy {
         move_wait: Duration::from_millis(500),
         ..ClusterPolicy::default()
     };
     let game = first_process(&topology, policy).await;
-    // What a mover that died during its copy leaves: its hold in the shared map, the journal
-    // at "copying", part of the range on the target.
-    let die_while_copying = async || {
+    // What a mover that died during its copy leaves: its hold in the shared map (its
+    // process no longer listed, its process lock free), its journal entry at "copying",
+    // part of the range on the target.
+    let die_while_copying = async |token: u64| {
         run_on(
             &a,
-            "UPDATE game.playerbot_db_shard_control SET hold_first = 500, hold_end = 600, \
-             hold_epoch = hold_epoch + 1, hold_token = 42",
+            &format!(
+                "UPDATE game.playerbot_db_shard_control SET hold_first = 500, hold_end = 600, \
+                 hold_epoch = hold_epoch + 1, hold_token = {token}, hold_member = 777"
+            ),
         )
         .await;
+        // The journal, as any move makes it.
+        game.open_moves().await.unwrap();
         run_on(
-            &b,
-            "CREATE TABLE IF NOT EXISTS game.playerbot_db_shard_moves (\
-             first_id BIGINT UNSIGNED NOT NULL, end_id BIGINT UNSIGNED NOT NULL, \
-             from_shard INT UNSIGNED NOT NULL, to_shard INT UNSIGNED NOT NULL, \
-             state VARCHAR(16) NOT NULL, \
-             updated_at TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6), \
-             PRIMARY KEY (first_id, end_id))",
-        )
-        .await;
-        run_on(
-            &b,
-            "REPLACE INTO game.playerbot_db_shard_moves \
-             (first_id, end_id, from_shard, to_shard, state) VALUES (500, 600, 0, 1, 'copying')",
+            &a,
+            &format!(
+                "INSERT INTO game.playerbot_db_range_moves \
+                 (token, first_id, end_id, from_shard, to_shard, state, mover) \
+                 VALUES ({token}, 500, 600, 0, 1, 'copying', 'pid 1 (dead)')"
+            ),
         )
         .await;
         for bot_id in 500..520 {
             game.primary(1).save(&bot_state(bot_id)).await.unwrap();
         }
     };
-    die_while_copying().await;
+    die_while_copying(42).await;
+    // The game lets go of a hold nobody will switch: writes go on to the source, and the
+    // journal says the move was abandoned.
     assert!(
-        eventually(async || game.held_range() == Some(500..600)).await,
-        "the game never took in the hold"
+        eventually(async || {
+            number_on(
+                &a,
+                "SELECT COUNT(*) FROM game.playerbot_db_shard_control WHERE hold_token IS NULL",
+            )
+            .await
+                == 1
+        })
+        .await,
+        "the dead mover's hold stayed"
     );
-    // Writes to the range wait, then fail with a typed error; other writes go on.
-    let err = game.save(&bot_state(550)).await.unwrap_err();
-    assert!(
-        matches!(
-            err,
-            Error::RangeMoving {
-                start: 500,
-                end: 600,
-                ..
-            }
-        ),
-        "{err:?}"
-    );
-    game.save(&bot_state(10)).await.unwrap();
+    let saved = BotState {
+        flags: 6,
+        ..bot_state(550)
+    };
+    game.save(&saved).await.unwrap();
+    assert_eq!(flags_on(&a, "550 AND 550").await.get(&550), Some(&6));
+    let open = game.open_moves().await.unwrap();
+    assert_eq!(open.len(), 1, "{open:?}");
+    assert_eq!(open[0].state, MoveState::Abandoned);
 
-    // An operator rolls it back from another process: the game writes to the source again.
+    // An operator rolls it back from another process: the copy goes.
     let operator = process(&topology, policy).await;
     operator.rollback_move(500..600, 1).await.unwrap();
     operator.close().await;
@@ -184,26 +211,20 @@ async fn a_stopped_mover_leaves_the_range_held_until_a_rollback_or_a_rerun() {
         flags_on(&b, "500 AND 599").await.is_empty(),
         "the copy stayed"
     );
-    assert!(
-        eventually(async || game.held_range().is_none()).await,
-        "the hold stayed after the rollback"
-    );
-    let saved = BotState {
-        flags: 7,
-        ..bot_state(550)
-    };
-    game.save(&saved).await.unwrap();
-    assert_eq!(flags_on(&a, "550 AND 550").await.get(&550), Some(&7));
+    assert!(game.open_moves().await.unwrap().is_empty());
 
-    // The same again, and this time the move is run again: it takes the hold over and
-    // finishes, and the game routes to the target.
-    die_while_copying().await;
-    assert!(eventually(async || game.held_range() == Some(500..600)).await);
+    // The same again, and this time the move is run again: it deletes the dead one's copy,
+    // moves the range, and the game routes to the target.
+    die_while_copying(43).await;
     let operator = process(&topology, policy).await;
     let report = operator.move_range(500..600, 1).await.expect("rerun");
     assert_eq!(report.copied, [("bot_state", 100), ("bot_event", 0)]);
+    assert_eq!(report.settled.len(), 1, "{report:?}");
     operator.close().await;
-    assert_eq!(game.shard_of_id(550), 1);
+    assert!(
+        eventually(async || game.shard_of_id(550) == 1).await,
+        "the game never took in the routes"
+    );
     assert_eq!(game.held_range(), None);
     game.save(&BotState {
         flags: 8,

@@ -21,7 +21,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
-pub use moving::{MoveError, MoveReport};
+pub use moving::{MoveError, MoveReport, MoveState, MoveStep, OpenMove, Progress};
 pub use replica::ReplicaHealth;
 pub use routing::{Follower, SharedMap};
 pub use topology::{ShardSpec, Topology, TopologyError, SHARDS_ENV};
@@ -246,10 +246,9 @@ impl Cluster {
     /// Holds writes to `ids`, in this process and (through the shared map) in every other,
     /// until the returned guard is dropped; returns once the writes in flight everywhere
     /// have ended and every process has flushed its queued writes to the range.
-    async fn hold(&self, ids: Range<u64>) -> Result<HoldGuard, Error> {
+    async fn hold(&self, ids: Range<u64>, token: u64) -> Result<HoldGuard, Error> {
         // The token is known before the hold is sent: a move dropped at any point lets go
         // of its own hold, and never of a later one.
-        let token = routing::random_id();
         let mut guard = HoldGuard {
             cluster: self.clone(),
             token,
@@ -292,8 +291,8 @@ impl Cluster {
     ///
     /// Needs no pass of its own: writes to `ids` are held (the hold waited for the ones in
     /// flight), and the writes in flight are to other ids, whose routes do not change.
-    async fn switch(&self, ids: &Range<u64>, to: usize) -> Result<Option<u64>, Error> {
-        match self.switch_shared(ids, to).await? {
+    async fn switch(&self, ids: &Range<u64>, to: usize, token: u64) -> Result<Option<u64>, Error> {
+        match self.switch_shared(ids, to, token).await? {
             Some((routes, version)) => {
                 self.set_routes(routes);
                 Ok(Some(version))

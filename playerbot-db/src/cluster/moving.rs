@@ -1,14 +1,24 @@
 //! Moving a bot-id range to another shard, while the game keeps writing.
 //!
-//! The move holds writes to the range in every process (others go on; see `routing`),
-//! drains the source shard's write-behind queue, copies the range's rows of every partitioned entity to the target,
-//! compares row counts and checksums on both sides, switches the routing, lets the held
-//! writes go (now to the target), and deletes the rows from the source. A journal on the
-//! target shard records each step, so a move that was interrupted is finished (after the
-//! switch) or can be rolled back (before it), never leaving a row on neither shard or, for
-//! routing, on both.
+//! The move opens its entry in the journal (kept with the shared map on the first shard,
+//! under the move's own token), holds writes to the
+//! range in every process (others go on; see `routing`), drains the source shard's
+//! write-behind queue, copies the range's rows of every partitioned entity to the target,
+//! compares row counts and checksums on both sides, then switches: the journal entry, the
+//! routes and the hold change in one transaction on the first shard, so the journal never
+//! says "switched" while the routes do not, nor the other way round. Held writes then go to
+//! the target, and once every process routes there the source's rows are deleted.
+//!
+//! Whatever an earlier move left is done first by the next move of an overlapping range
+//! (the same move run again, or another): a switched one is finished (the source's rows
+//! deleted), one stopped before its switch is undone (the target's partial copy deleted).
+//! Only the move's own entry is ever finished or undone — never another's — and a move that
+//! still holds its range with a live mover is left to it. A mover is known dead when it has
+//! not been heard from for `silent_after` and its process lock (see `routing`) is free: every
+//! process then lets go of its hold, and a rerun takes over.
 
 use std::ops::Range;
+use std::sync::Arc;
 use std::time::Duration;
 
 use mysql_async::prelude::Queryable;
@@ -24,7 +34,8 @@ const WINDOW: u64 = 1_000;
 /// Rows per insert on the target (far below the placeholder and packet limits).
 const ROWS_PER_INSERT: usize = 500;
 
-/// Why a move was refused or stopped. Nothing was switched when it is returned.
+/// Why a move was refused or stopped. Nothing was switched when it is returned, except as
+/// said for [`MoveError::NotFinished`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum MoveError {
@@ -99,6 +110,28 @@ pub enum MoveError {
         /// Its end.
         end: u64,
     },
+    /// The move's hold was let go of before its switch (its mover was taken for dead: silent
+    /// and its process lock free); nothing was switched, and the writes went on to the
+    /// source. Run it again.
+    #[error("the hold of bot ids {start}..{end} was let go of before the switch; nothing was switched: run the move again")]
+    HoldLost {
+        /// The range's first id.
+        start: u64,
+        /// Its end.
+        end: u64,
+    },
+    /// The move switched, and what comes after (every process taking in the new routes,
+    /// then deleting the source's rows) could not be done now; reads and writes already go to
+    /// the target. Run the move again to finish it.
+    #[error("bot ids {start}..{end} are switched to their new shard, but the source's rows are not deleted yet ({reason}); run the move again to finish it")]
+    NotFinished {
+        /// The range's first id.
+        start: u64,
+        /// Its end.
+        end: u64,
+        /// Why it stopped.
+        reason: String,
+    },
 }
 
 /// What a move did.
@@ -106,17 +139,97 @@ pub enum MoveError {
 pub struct MoveReport {
     /// Rows copied per table.
     pub copied: Vec<(&'static str, u64)>,
-    /// Whether this call finished a move an earlier one had switched (it only deleted the
-    /// source's rows).
+    /// Whether this call finished this same move an earlier run had switched (it only
+    /// deleted the source's rows).
     pub resumed: bool,
+    /// Earlier moves of overlapping ranges this call found open and settled first: finished
+    /// (switched ones) or undone (ones stopped before their switch).
+    pub settled: Vec<OpenMove>,
     /// How long writes to the range were held: from taking the hold (waiting for every
     /// process to answer included) to the switch. Another process lets its held writes go
     /// when it next reads the map, up to `route_poll` later.
     pub held: Duration,
 }
 
+/// Where an open move stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum MoveState {
+    /// Copying, nothing switched: undone (its copy deleted) once its mover is gone.
+    Copying,
+    /// Its mover died before the switch: its copy is to be deleted.
+    Abandoned,
+    /// Switched: the routes name the target; the source's rows are to be deleted.
+    Switched,
+}
+
+impl MoveState {
+    fn from_name(name: &str) -> Option<MoveState> {
+        match name {
+            COPYING => Some(MoveState::Copying),
+            ABANDONED => Some(MoveState::Abandoned),
+            SWITCHED => Some(MoveState::Switched),
+            _ => None,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            MoveState::Copying => COPYING,
+            MoveState::Abandoned => ABANDONED,
+            MoveState::Switched => SWITCHED,
+        }
+    }
+}
+
+/// A move the journal holds as not finished.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenMove {
+    /// The move's own token.
+    pub token: u64,
+    /// Its range.
+    pub ids: Range<u64>,
+    /// From shard.
+    pub from: usize,
+    /// To shard.
+    pub to: usize,
+    /// Where it stands.
+    pub state: MoveState,
+    /// The process that ran it, as it named itself.
+    pub mover: String,
+}
+
+/// One step of a move, as it happens (for a progress display).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum MoveStep {
+    /// An earlier move of an overlapping range was finished: the source's rows deleted.
+    FinishedEarlier(OpenMove),
+    /// An earlier move stopped before its switch was undone: its copy deleted.
+    UndidEarlier(OpenMove),
+    /// Writes to the range are held in every process.
+    Held,
+    /// A table's rows are copied and verified on the target.
+    Copied {
+        /// The table.
+        table: &'static str,
+        /// Its rows in the range.
+        rows: u64,
+    },
+    /// The journal, the routes and the hold switched in one transaction.
+    Switched,
+    /// Every process routes to the target.
+    RoutesTakenIn,
+    /// The source's rows are deleted: the move is done.
+    Deleted,
+}
+
+/// Where a move's progress goes.
+pub type Progress = Arc<dyn Fn(MoveStep) + Send + Sync>;
+
 const COPYING: &str = "copying";
 const SWITCHED: &str = "switched";
+const ABANDONED: &str = "abandoned";
 const DONE: &str = "done";
 const ROLLED_BACK: &str = "rolled_back";
 
@@ -125,26 +238,62 @@ impl Cluster {
     /// longer holds them. Writes to the range wait meanwhile, at most
     /// [`ClusterPolicy::move_wait`](super::ClusterPolicy::move_wait) each.
     ///
-    /// With two shards or more, every process following the shared shard map (every
-    /// [`Cluster`] built on this topology, in any process) holds its writes to the range
-    /// too, and the move waits for each to answer; see [`ClusterPolicy`](super::ClusterPolicy)
-    /// for how long.
+    /// Every process following the shared shard map (every [`Cluster`] built on this
+    /// topology, in any process) holds its writes to the range too, and the move waits for
+    /// each to answer; see [`ClusterPolicy`](super::ClusterPolicy) for how long.
     ///
-    /// Dropped before its copy is verified, the move is abandoned (held writes go on to the
-    /// source; running it again starts over); dropped after, it completes in the
-    /// background. If the process stops in between, the range stays held (writes to it fail
-    /// with [`Error::RangeMoving`] after the wait) until the move is run again, which
-    /// finishes or restarts it, or [rolled back](Self::rollback_move).
+    /// Whatever an earlier move of an overlapping range left is done first: one that
+    /// switched is finished, one stopped before its switch undone (unless its mover is still
+    /// alive: [`MoveError::StillMoving`]). So running a move again after its process died,
+    /// at any point, finishes it. Dropped before its copy is verified, the move is abandoned
+    /// (held writes go on to the source; the next move deletes the copy); dropped after, it
+    /// completes in the background.
     pub async fn move_range(&self, ids: Range<u64>, to: usize) -> Result<MoveReport, Error> {
-        let one_at_a_time = std::sync::Arc::clone(&self.inner.moves).lock_owned().await;
-        let from = self.owner_of(&ids)?;
-        let target = self.primary(to).clone();
-        journal_ready(&target).await?;
-        let state = read_state(&target, &ids).await?;
-        if state.as_deref() == Some(DONE) && from == to {
-            return Ok(MoveReport::default());
+        self.move_range_with(ids, to, Arc::new(|_| {})).await
+    }
+
+    /// [`move_range`](Self::move_range), telling `progress` each step as it happens.
+    pub async fn move_range_with(
+        &self,
+        ids: Range<u64>,
+        to: usize,
+        progress: Progress,
+    ) -> Result<MoveReport, Error> {
+        let one_at_a_time = Arc::clone(&self.inner.moves).lock_owned().await;
+        let home = self.primary(0).clone();
+        journal_ready(&home).await?;
+        let mut report = MoveReport::default();
+        // One move at a time in a cluster: every open one is settled first.
+        for open in open_moves(&home).await? {
+            match open.state {
+                MoveState::Switched => {
+                    self.finish_switched(&open).await?;
+                    report.resumed |= open.ids == ids && open.to == to;
+                    progress(MoveStep::FinishedEarlier(open.clone()));
+                }
+                MoveState::Copying | MoveState::Abandoned => {
+                    if self.move_running(open.token).await? {
+                        return Err(if overlaps(&open.ids, &ids) {
+                            MoveError::StillMoving { name: open.mover }
+                        } else {
+                            MoveError::Busy {
+                                start: open.ids.start,
+                                end: open.ids.end,
+                            }
+                        }
+                        .into());
+                    }
+                    self.undo_unswitched(&open).await?;
+                    progress(MoveStep::UndidEarlier(open.clone()));
+                }
+            }
+            report.settled.push(open);
         }
+        let from = self.owner_of(&ids)?;
         if from == to {
+            if report.resumed || moved_before(&home, &ids, to).await? {
+                return Ok(report);
+            }
             return Err(MoveError::AlreadyThere {
                 start: ids.start,
                 end: ids.end,
@@ -152,85 +301,197 @@ impl Cluster {
             }
             .into());
         }
-        if state.as_deref() == Some(SWITCHED) {
-            // An earlier run switched and stopped before deleting: routing goes to the
-            // target from now on, and the source's copy goes.
-            let version = self.switch(&ids, to).await?;
-            self.wait_for_routes(version).await?;
-            self.finish(&ids, from, to).await?;
-            return Ok(MoveReport {
-                resumed: true,
-                ..MoveReport::default()
-            });
-        }
-        record_state(&target, &ids, from, to, COPYING).await?;
+        let token = super::routing::random_id();
+        start_move(&home, token, &ids, from, to, &self.mover_name()).await?;
         // From the hold being taken, answers from other processes included.
         let started = std::time::Instant::now();
-        let hold = self.hold(ids.clone()).await?;
-        let copied = match self.copy_and_compare(&ids, from, to).await {
-            Ok(copied) => copied,
+        let hold = match self.hold(ids.clone(), token).await {
+            Ok(hold) => hold,
             Err(err) => {
-                // Nothing switched: the copy goes, the writes go on to the source.
-                let _ = remove_range(&target, &self.partitioned(to), &ids).await;
-                let _ = record_state(&target, &ids, from, to, ROLLED_BACK).await;
-                hold.release().await;
+                self.give_up(token, &ids, to).await;
                 return Err(err);
             }
         };
-        // From here the move is carried through even if this call is dropped: the switch
-        // must not stop between the journal and the routing, nor leave the source's rows
-        // after the routing moved on.
+        progress(MoveStep::Held);
+        let copied = match self.copy_and_compare(&ids, from, to, &progress).await {
+            Ok(copied) => copied,
+            Err(err) => {
+                hold.release().await;
+                self.give_up(token, &ids, to).await;
+                return Err(err);
+            }
+        };
+        // From here the move is carried through even if this call is dropped: a switch that
+        // may have been sent is retried until its outcome is known.
         let cluster = self.clone();
         let commit = tokio::spawn(async move {
+            let _one_at_a_time = one_at_a_time;
             let mut hold = hold;
-            // Once "switched" may be in the journal, the hold stays until the routes have
-            // switched: writes let go to the source now would be deleted with its copy
-            // when the move is finished. So both are tried until they succeed (writes to
-            // the range fail with `RangeMoving` meanwhile).
-            until_done("recording the switch", || {
-                record_state(&target, &ids, from, to, SWITCHED)
-            })
-            .await;
-            let version = until_done("switching the routes", || cluster.switch(&ids, to)).await;
+            let version = match cluster.switch_until_known(&ids, to, token).await {
+                Ok(version) => version,
+                Err(err) => {
+                    // Let go of before the switch: nothing switched, the copy goes.
+                    drop(hold);
+                    cluster.give_up(token, &ids, to).await;
+                    return Err(err);
+                }
+            };
             // The switch let go of the shared hold with the old routes.
             hold.shared = false;
             let held = started.elapsed();
             drop(hold);
-            // Every process reads the range from the target before the source's rows go.
-            cluster.wait_for_routes(version).await?;
-            cluster.finish(&ids, from, to).await?;
-            drop(one_at_a_time);
+            progress(MoveStep::Switched);
+            let finished = async {
+                // Every process reads the range from the target before the source's rows go.
+                cluster.wait_for_routes(version).await?;
+                progress(MoveStep::RoutesTakenIn);
+                cluster.delete_source(token, &ids, from, to).await?;
+                progress(MoveStep::Deleted);
+                Ok::<_, Error>(())
+            };
+            finished.await.map_err(|err| not_finished(&ids, err))?;
             Ok::<_, Error>(held)
         });
         let held = commit.await.expect("the switch of a range move panicked")?;
         Ok(MoveReport {
             copied,
-            resumed: false,
             held,
+            ..report
         })
     }
 
-    /// Undoes a move of `ids` to `to` that was interrupted before its switch: the target's
-    /// copy is deleted and the journal says so. A move past its switch cannot be rolled back
-    /// (move the range back instead).
+    /// Undoes a move of `ids` to `to` that was stopped before its switch: the target's copy
+    /// is deleted, the hold let go of and the journal says so. Refused while its mover is
+    /// alive; a move past its switch cannot be rolled back (run it again to finish it, then
+    /// move the range back).
     pub async fn rollback_move(&self, ids: Range<u64>, to: usize) -> Result<(), Error> {
         let _one_at_a_time = self.inner.moves.lock().await;
-        let target = self.primary(to).clone();
-        journal_ready(&target).await?;
-        match read_state(&target, &ids).await?.as_deref() {
-            Some(SWITCHED) | Some(DONE) => Err(MoveError::AlreadySwitched {
+        let home = self.primary(0).clone();
+        journal_ready(&home).await?;
+        let open = open_moves(&home).await?;
+        let Some(open) = open.into_iter().find(|m| m.ids == ids && m.to == to) else {
+            // Nothing open: at most a hold a stopped mover left behind.
+            return self.release_shared_range(&ids).await;
+        };
+        match open.state {
+            MoveState::Switched => Err(MoveError::AlreadySwitched {
                 start: ids.start,
                 end: ids.end,
             }
             .into()),
-            None | Some(ROLLED_BACK) => self.release_shared_range(&ids).await,
-            Some(_) => {
-                self.refuse_if_mover_alive(&ids).await?;
-                let from = self.owner_of(&ids)?;
-                // Writes to the range go on to the source only once the copy is gone.
-                remove_range(&target, &self.partitioned(to), &ids).await?;
-                record_state(&target, &ids, from, to, ROLLED_BACK).await?;
-                self.release_shared_range(&ids).await
+            MoveState::Copying | MoveState::Abandoned => {
+                if self.move_running(open.token).await? {
+                    return Err(MoveError::StillMoving { name: open.mover }.into());
+                }
+                self.undo_unswitched(&open).await
+            }
+        }
+    }
+
+    /// The moves the journal holds as not finished, oldest first.
+    pub async fn open_moves(&self) -> Result<Vec<OpenMove>, Error> {
+        let home = self.primary(0);
+        journal_ready(home).await?;
+        open_moves(home).await
+    }
+
+    /// Finishes a switched move: once every process routes by the switch, its source's rows
+    /// of the range go. Only while the routes name its target for the range.
+    async fn finish_switched(&self, open: &OpenMove) -> Result<(), Error> {
+        // The switch may be newer than what this process routes by.
+        self.take_in_routes().await?;
+        let version = self.routes_version().await?;
+        self.wait_for_routes(version).await?;
+        self.delete_source(open.token, &open.ids, open.from, open.to)
+            .await
+    }
+
+    /// Undoes a move stopped before its switch: its copy on the target goes (the routes do
+    /// not name the target for its range: nothing there is anyone's), its hold is let go of.
+    async fn undo_unswitched(&self, open: &OpenMove) -> Result<(), Error> {
+        if self.routes_name(&open.ids, open.to) {
+            // Cannot be (the switch changes the journal with the routes); leave it alone.
+            return Err(MoveError::AlreadySwitched {
+                start: open.ids.start,
+                end: open.ids.end,
+            }
+            .into());
+        }
+        remove_range(self.primary(open.to), &self.partitioned(open.to), &open.ids).await?;
+        self.release_shared(open.token).await?;
+        set_state(self.primary(0), open.token, open.state.name(), ROLLED_BACK).await?;
+        Ok(())
+    }
+
+    /// Deletes the range's rows from `from` and marks the move done — only while the routes
+    /// name `to` for it, so nothing is deleted where the routes still point.
+    async fn delete_source(
+        &self,
+        token: u64,
+        ids: &Range<u64>,
+        from: usize,
+        to: usize,
+    ) -> Result<(), Error> {
+        if !self.routes_name(ids, to) {
+            return Err(MoveError::NotOneShard {
+                start: ids.start,
+                end: ids.end,
+            }
+            .into());
+        }
+        remove_range(self.primary(from), &self.partitioned(from), ids).await?;
+        set_state(self.primary(0), token, SWITCHED, DONE).await
+    }
+
+    /// After a failure before the switch: the copy goes, the journal says rolled back, the
+    /// hold is let go of. Whatever of that fails is left to the next move (the entry holds
+    /// nothing then, so it is taken as stopped).
+    async fn give_up(&self, token: u64, ids: &Range<u64>, to: usize) {
+        let undone = async {
+            if !self.routes_name(ids, to) {
+                remove_range(self.primary(to), &self.partitioned(to), ids).await?;
+            }
+            self.release_shared(token).await?;
+            set_state(self.primary(0), token, COPYING, ROLLED_BACK).await
+        };
+        if let Err(err) = undone.await {
+            tracing::warn!("undoing a stopped range move failed (the next move does it): {err}");
+        }
+    }
+
+    /// The switch, sent again until its outcome is known: a lost connection may have
+    /// committed it. `HoldLost` is final (the switch was refused).
+    async fn switch_until_known(
+        &self,
+        ids: &Range<u64>,
+        to: usize,
+        token: u64,
+    ) -> Result<Option<u64>, Error> {
+        let mut pause = Duration::from_millis(50);
+        loop {
+            match self.switch(ids, to, token).await {
+                Ok(version) => return Ok(version),
+                Err(Error::Move(MoveError::HoldLost { start, end })) => {
+                    // A lost answer to a switch that committed reads as a lost hold when sent
+                    // again: the journal tells.
+                    let journal = open_moves(self.primary(0)).await?;
+                    if journal
+                        .iter()
+                        .any(|m| m.token == token && m.state == MoveState::Switched)
+                    {
+                        let version = self.routes_version().await?;
+                        self.take_in_routes().await?;
+                        return Ok(version);
+                    }
+                    return Err(MoveError::HoldLost { start, end }.into());
+                }
+                Err(err) => {
+                    tracing::warn!(
+                        "range move: switching failed, trying again in {pause:?}: {err}"
+                    );
+                    tokio::time::sleep(pause).await;
+                    pause = (pause * 2).min(Duration::from_secs(1));
+                }
             }
         }
     }
@@ -244,6 +505,14 @@ impl Cluster {
             }
             None => Ok(()),
         }
+    }
+
+    /// Whether the routes in force here send all of `ids` to `shard`.
+    fn routes_name(&self, ids: &Range<u64>, shard: usize) -> bool {
+        let map = self.inner.map.read().expect("map lock");
+        map.iter()
+            .filter(|(range, _)| overlaps(range, ids))
+            .all(|(_, owner)| *owner == shard)
     }
 
     /// The shard whose routing holds all of `ids`.
@@ -277,6 +546,7 @@ impl Cluster {
         ids: &Range<u64>,
         from: usize,
         to: usize,
+        progress: &Progress,
     ) -> Result<Vec<(&'static str, u64)>, Error> {
         let (source, target) = (self.primary(from), self.primary(to));
         // Accepted writes to the range reach the source's table before it is read.
@@ -299,68 +569,98 @@ impl Cluster {
                 }
                 .into());
             }
+            progress(MoveStep::Copied {
+                table: meta.table,
+                rows,
+            });
             copied.push((meta.table, rows));
         }
         Ok(copied)
     }
-
-    /// Deletes the range from the source (its caches were cleared at the switch) and marks
-    /// the move done.
-    async fn finish(&self, ids: &Range<u64>, from: usize, to: usize) -> Result<(), Error> {
-        remove_range(self.primary(from), &self.partitioned(from), ids).await?;
-        record_state(self.primary(to), ids, from, to, DONE).await
-    }
 }
 
-/// Runs `step` until it succeeds, a little slower each time (at most a second apart).
-async fn until_done<T, F, Fut>(what: &str, step: F) -> T
-where
-    F: Fn() -> Fut,
-    Fut: std::future::Future<Output = Result<T, Error>>,
-{
-    let mut pause = Duration::from_millis(50);
-    loop {
-        match step().await {
-            Ok(done) => return done,
-            Err(err) => {
-                tracing::warn!("range move: {what} failed, trying again in {pause:?}: {err}");
-                tokio::time::sleep(pause).await;
-                pause = (pause * 2).min(Duration::from_secs(1));
-            }
-        }
-    }
+/// Whether two id ranges share an id.
+fn overlaps(a: &Range<u64>, b: &Range<u64>) -> bool {
+    a.start < b.end && b.start < a.end
 }
 
-async fn journal_ready(target: &Db) -> Result<(), Error> {
-    let mut conn = OwnConn::on(target).await?;
+/// A switched move that could not finish now, as the caller reads it.
+fn not_finished(ids: &Range<u64>, err: Error) -> Error {
+    MoveError::NotFinished {
+        start: ids.start,
+        end: ids.end,
+        reason: err.to_string(),
+    }
+    .into()
+}
+
+async fn journal_ready(home: &Db) -> Result<(), Error> {
+    let mut conn = OwnConn::on(home).await?;
     conn.query_drop(moving::CREATE_JOURNAL).await?;
     conn.done();
     Ok(())
 }
 
-async fn read_state(target: &Db, ids: &Range<u64>) -> Result<Option<String>, Error> {
-    let mut conn = OwnConn::on(target).await?;
-    let row: Option<(u32, u32, String)> = conn
-        .exec_first(moving::READ_STATE, (ids.start, ids.end))
-        .await?;
+async fn open_moves(home: &Db) -> Result<Vec<OpenMove>, Error> {
+    let mut conn = OwnConn::on(home).await?;
+    let rows: Vec<(u64, u64, u64, u32, u32, String, String)> =
+        conn.exec(moving::OPEN_MOVES, ()).await?;
     conn.done();
-    Ok(row.map(|(_, _, state)| state))
+    Ok(rows
+        .into_iter()
+        .filter_map(|(token, first, end, from, to, state, mover)| {
+            Some(OpenMove {
+                token,
+                ids: first..end,
+                from: from as usize,
+                to: to as usize,
+                state: MoveState::from_name(&state)?,
+                mover,
+            })
+        })
+        .collect())
 }
 
-async fn record_state(
-    target: &Db,
+/// Whether a finished move took `ids` to `to`.
+async fn moved_before(home: &Db, ids: &Range<u64>, to: usize) -> Result<bool, Error> {
+    let mut conn = OwnConn::on(home).await?;
+    let done: Option<u64> = conn
+        .exec_first(moving::DONE_MOVES, (ids.start, ids.end, to as u32))
+        .await?;
+    conn.done();
+    Ok(done.unwrap_or(0) > 0)
+}
+
+async fn start_move(
+    home: &Db,
+    token: u64,
     ids: &Range<u64>,
     from: usize,
     to: usize,
-    state: &str,
+    mover: &str,
 ) -> Result<(), Error> {
-    let mut conn = OwnConn::on(target).await?;
-    let sql = moving::record_state(conn.dialect());
-    conn.exec_drop(sql, (ids.start, ids.end, from as u32, to as u32, state))
-        .await?;
+    let mut conn = OwnConn::on(home).await?;
+    conn.exec_drop(
+        moving::START_MOVE,
+        (token, ids.start, ids.end, from as u32, to as u32, mover),
+    )
+    .await?;
     conn.done();
     Ok(())
 }
+
+/// Moves the journal entry `token` from state `from` to `to` (no change when it is in
+/// another state).
+pub(super) async fn set_state(home: &Db, token: u64, from: &str, to: &str) -> Result<(), Error> {
+    let mut conn = OwnConn::on(home).await?;
+    conn.exec_drop(moving::SET_STATE, (to, token, from)).await?;
+    conn.done();
+    Ok(())
+}
+
+pub(super) const STATE_COPYING: &str = COPYING;
+pub(super) const STATE_ABANDONED: &str = ABANDONED;
+pub(super) const STATE_SWITCHED: &str = SWITCHED;
 
 /// Copies the range's rows of `meta`'s table, a window of ids at a time; the rows copied.
 async fn copy_table(

@@ -15,6 +15,7 @@ use crate::{Db, Dialect, Error};
 /// A pooled connection marked busy until [`done`](Self::done): dropped before (or after an
 /// error), the pool drains it, and rolls back a transaction [`begin`](Self::begin) left
 /// open, before lending it again.
+#[derive(Debug)]
 pub(super) struct OwnConn {
     conn: PooledConn,
 }
@@ -40,6 +41,17 @@ impl OwnConn {
     /// Every reply was read: the connection goes back as it is.
     pub(super) fn done(mut self) {
         self.conn.routine_done();
+    }
+
+    /// About to take a named lock: a connection dropped with it held releases it in the
+    /// pool's recycler, before anyone else gets the connection.
+    pub(super) fn holds_named_lock(&mut self) {
+        self.conn.server().state.enter(Busy::NamedLock);
+    }
+
+    /// The named lock was released.
+    pub(super) fn released_named_lock(&mut self) {
+        self.conn.server().state.leave(Busy::NamedLock);
     }
 
     pub(super) fn dialect(&self) -> Dialect {

@@ -32,10 +32,14 @@ pub(super) type Routes = Vec<(Range<u64>, usize)>;
 #[derive(Debug)]
 pub(super) struct Member {
     pub(super) id: u64,
-    name: String,
+    pub(super) name: String,
     seen: Mutex<Seen>,
     /// Held for each round of following; set `left` waits for the one in flight.
     round: tokio::sync::Mutex<()>,
+    /// The connection each round follows on, holding this process's lock (see
+    /// `routing::TAKE_MEMBER_LOCK`) for as long as it works; a round that fails drops it, and
+    /// the next takes the lock again on a new one.
+    conn: tokio::sync::Mutex<Option<OwnConn>>,
     /// Set once the process left the map: no more rounds, no more heartbeats.
     left: std::sync::atomic::AtomicBool,
 }
@@ -97,6 +101,7 @@ impl Member {
             name: format!("pid {} ({id:x})", std::process::id()),
             seen: Mutex::new(Seen::default()),
             round: tokio::sync::Mutex::new(()),
+            conn: tokio::sync::Mutex::new(None),
             left: std::sync::atomic::AtomicBool::new(false),
         }
     }
@@ -227,25 +232,51 @@ impl Cluster {
         if member.left.load(std::sync::atomic::Ordering::Acquire) {
             return Ok(());
         }
-        let mut conn = OwnConn::on(self.primary(0)).await?;
-        say_alive(member, &mut conn).await?;
-        let control: Option<Control> = conn.exec_first(sql::READ_CONTROL, ()).await?;
+        let mut slot = member.conn.lock().await;
+        if slot.is_none() {
+            *slot = Some(self.take_member_lock(member).await?);
+        }
+        let conn = slot.as_mut().expect("just filled");
+        let read = async {
+            say_alive(member, conn).await?;
+            let control: Option<Control> = conn.exec_first(sql::READ_CONTROL, ()).await?;
+            let routes = match control {
+                Some((version, ..)) if version != member.seen().version => {
+                    Some(read_routes(&mut **conn).await?)
+                }
+                _ => None,
+            };
+            Ok::<_, Error>((control, routes))
+        };
+        let (control, routes) = match read.await {
+            Ok(read) => read,
+            Err(err) => {
+                // Dropped half way, the pool cleans it; its lock goes with it.
+                *slot = None;
+                return Err(err);
+            }
+        };
+        drop(slot);
         let Some((version, hold_first, hold_end, epoch, token)) = control else {
             return Ok(());
         };
-        if version != member.seen().version {
-            let routes = read_routes(&mut *conn).await?;
-            conn.done();
+        if let Some(routes) = routes {
             check_routes(&routes, self.shard_count())?;
             self.set_routes(routes);
             member.seen().version = version;
-        } else {
-            conn.done();
         }
         let hold = hold_first.zip(hold_end).map(|(first, end)| first..end);
         let (remote, own) = {
             let seen = member.seen();
             (seen.remote, seen.own)
+        };
+        // Another process's hold whose mover is gone will never be switched. (Asked only
+        // while a range is held; an error counts as alive.)
+        let dead_mover = match (&hold, token) {
+            (Some(_), Some(token)) if own != Some(token) => {
+                !self.hold_mover_alive().await.unwrap_or(true)
+            }
+            _ => false,
         };
         match (hold, remote) {
             // This process's own move: its guard holds and lets go here (a hold taken for
@@ -254,6 +285,15 @@ impl Cluster {
                 if let Some((taken, _)) = remote {
                     member.seen().remote = None;
                     self.release_hold(Holder::Follower(taken));
+                }
+            }
+            (Some(_), _) if dead_mover => {
+                if let Some((taken, _)) = remote {
+                    member.seen().remote = None;
+                    self.release_hold(Holder::Follower(taken));
+                }
+                if let Some(token) = token {
+                    self.abandon_dead_move(token).await?;
                 }
             }
             (Some(range), Some((taken, answered))) if taken == epoch => {
@@ -348,27 +388,136 @@ impl Cluster {
         Ok(())
     }
 
-    /// Refuses with [`MoveError::StillMoving`] when another process that still follows the
-    /// map holds `ids`: its move is running, and neither a rollback nor a second move may
-    /// cut into it.
+    /// Refuses with [`MoveError::StillMoving`] when a move whose mover is alive holds
+    /// `ids`: neither a rollback nor a second move may cut into it.
     pub(super) async fn refuse_if_mover_alive(&self, ids: &Range<u64>) -> Result<(), Error> {
-        let Some(member) = &self.inner.member else {
+        if self.inner.member.is_none() {
             return Ok(());
-        };
+        }
         let mut conn = OwnConn::on(self.primary(0)).await?;
         let holder: Option<(u64, String, i64)> = conn
             .exec_first(sql::READ_HOLDER, (ids.start, ids.end))
             .await?;
-        match holder {
-            Some((id, name, micros))
-                if id != member.id
-                    && Duration::from_micros(micros.max(0) as u64)
-                        < self.inner.policy.silent_after =>
-            {
-                Err(MoveError::StillMoving { name }.into())
-            }
-            _ => Ok(()),
+        conn.done();
+        if holder.is_some() && self.hold_mover_alive().await? {
+            let name = holder.map_or_else(String::new, |(_, name, _)| name);
+            return Err(MoveError::StillMoving { name }.into());
         }
+        Ok(())
+    }
+
+    /// Whether the move with `token` still runs: it holds its range, and its mover is alive.
+    pub(super) async fn move_running(&self, token: u64) -> Result<bool, Error> {
+        let mut conn = OwnConn::on(self.primary(0)).await?;
+        let control: Option<Control> = conn.exec_first(sql::READ_CONTROL, ()).await?;
+        conn.done();
+        if control.and_then(|c| c.4) != Some(token) {
+            return Ok(false);
+        }
+        self.hold_mover_alive().await
+    }
+
+    /// Whether the process whose move holds a range is alive (`true` when nothing is held
+    /// by another process): see [`Cluster::member_gone`].
+    async fn hold_mover_alive(&self) -> Result<bool, Error> {
+        let Some(member) = &self.inner.member else {
+            return Ok(true);
+        };
+        let mut conn = OwnConn::on(self.primary(0)).await?;
+        let holder: Option<(u64, Option<i64>)> = conn.exec_first(sql::READ_HOLD_MEMBER, ()).await?;
+        conn.done();
+        match holder {
+            Some((id, _)) if id == member.id => Ok(true),
+            Some((id, micros)) => {
+                let silent = micros.map(|m| Duration::from_micros(m.max(0) as u64));
+                Ok(!self.member_gone(id, silent).await?)
+            }
+            None => Ok(true),
+        }
+    }
+
+    /// Whether process `id`, last heard from `silent` ago (`None`: no longer listed), is
+    /// gone: silent for `silent_after` at least and its process lock free. A stalled process
+    /// keeps its connection and so its lock; a dead one loses both at once, and a restart of
+    /// the first shard frees every lock but silences no live process for long.
+    async fn member_gone(&self, id: u64, silent: Option<Duration>) -> Result<bool, Error> {
+        if silent.is_some_and(|silent| silent < self.inner.policy.silent_after) {
+            return Ok(false);
+        }
+        let mut conn = OwnConn::on(self.primary(0)).await?;
+        let free: Option<Option<i64>> = conn.exec_first(sql::MEMBER_LOCK_FREE, (id,)).await?;
+        conn.done();
+        Ok(free.flatten() == Some(1))
+    }
+
+    /// This process's lock, on the connection it will follow on.
+    async fn take_member_lock(&self, member: &Member) -> Result<OwnConn, Error> {
+        let mut conn = OwnConn::on(self.primary(0)).await?;
+        conn.holds_named_lock();
+        let got: Option<Option<i64>> = conn.exec_first(sql::TAKE_MEMBER_LOCK, (member.id,)).await?;
+        if got.flatten() != Some(1) {
+            // Another connection of ours still holds it (one being cleaned): next round.
+            return Err(MoveError::NoAnswer {
+                name: member.name.clone(),
+                what: "take its process lock",
+            }
+            .into());
+        }
+        Ok(conn)
+    }
+
+    /// The shared routes' version now.
+    pub(super) async fn routes_version(&self) -> Result<Option<u64>, Error> {
+        if self.inner.member.is_none() {
+            return Ok(None);
+        }
+        let mut conn = OwnConn::on(self.primary(0)).await?;
+        let control: Option<Control> = conn.exec_first(sql::READ_CONTROL, ()).await?;
+        conn.done();
+        Ok(Some(control.map_or(0, |c| c.0)))
+    }
+
+    /// Reads the shared routes and routes by them here.
+    pub(super) async fn take_in_routes(&self) -> Result<(), Error> {
+        let Some(member) = &self.inner.member else {
+            return Ok(());
+        };
+        let mut conn = OwnConn::on(self.primary(0)).await?;
+        let control: Option<Control> = conn.exec_first(sql::READ_CONTROL, ()).await?;
+        let routes = read_routes(&mut *conn).await?;
+        conn.done();
+        check_routes(&routes, self.shard_count())?;
+        self.set_routes(routes);
+        member.seen().version = control.map_or(0, |c| c.0);
+        Ok(())
+    }
+
+    /// What this process calls itself in the shared map and the move journal.
+    pub(super) fn mover_name(&self) -> String {
+        self.inner.member.as_ref().map_or_else(
+            || format!("pid {}", std::process::id()),
+            |member| member.name.clone(),
+        )
+    }
+
+    /// Lets go of the hold of a move whose mover died before its switch (its lock is free),
+    /// in the shared map and the journal: its writes go on to the source, and the next move
+    /// deletes its copy. The switch checks the hold in the same transaction, so a mover
+    /// taken for dead wrongly cannot switch after this.
+    async fn abandon_dead_move(&self, token: u64) -> Result<(), Error> {
+        let mut conn = OwnConn::on(self.primary(0)).await?;
+        conn.exec_drop(sql::RELEASE, (token,)).await?;
+        conn.exec_drop(
+            playerbot_db_sql::moving::SET_STATE,
+            (
+                super::moving::STATE_ABANDONED,
+                token,
+                super::moving::STATE_COPYING,
+            ),
+        )
+        .await?;
+        conn.done();
+        Ok(())
     }
 
     /// Lets go of a shared hold of exactly `ids`, whoever took it.
@@ -405,6 +554,14 @@ impl Cluster {
             let mut waiting = None;
             for peer in peers.into_iter().filter(|peer| peer.id != member.id) {
                 if peer.silent_for >= policy.silent_after {
+                    // A dead process (its lock free) is forgotten at once; a stalled one
+                    // may still write on routes it cannot update.
+                    if self.member_gone(peer.id, Some(peer.silent_for)).await? {
+                        let mut conn = OwnConn::on(self.primary(0)).await?;
+                        conn.exec_drop(sql::LEAVE, (peer.id,)).await?;
+                        conn.done();
+                        continue;
+                    }
                     return Err(MoveError::SilentProcess {
                         name: peer.name,
                         silent_for: peer.silent_for,
@@ -425,19 +582,50 @@ impl Cluster {
         }
     }
 
-    /// Routes `ids` to `to` in the shared map (the same split as before if it was switched
-    /// already) and lets go of the hold there; returns the new routes and their version.
+    /// Switches the move `token` of `ids` to `to` in one transaction on the first shard: its
+    /// journal entry says switched, the routes send `ids` to `to`, the hold is let go of.
+    /// Refused with [`MoveError::HoldLost`] (nothing changed) when the move no longer holds
+    /// the range or its entry is not copying. Returns the new routes and their version.
     pub(super) async fn switch_shared(
         &self,
         ids: &Range<u64>,
         to: usize,
+        token: u64,
     ) -> Result<Option<(Routes, u64)>, Error> {
         let Some(member) = &self.inner.member else {
             return Ok(None);
         };
+        let lost = || -> Error {
+            MoveError::HoldLost {
+                start: ids.start,
+                end: ids.end,
+            }
+            .into()
+        };
         let mut conn = OwnConn::on(self.primary(0)).await?;
         let mut tx = conn.begin().await?;
         let control: Option<Control> = tx.exec_first(sql::LOCK_CONTROL, ()).await?;
+        if control.and_then(|c| c.4) != Some(token) {
+            tx.rollback().await?;
+            conn.committed();
+            conn.done();
+            return Err(lost());
+        }
+        tx.exec_drop(
+            playerbot_db_sql::moving::SET_STATE,
+            (
+                super::moving::STATE_SWITCHED,
+                token,
+                super::moving::STATE_COPYING,
+            ),
+        )
+        .await?;
+        if tx.affected_rows() != 1 {
+            tx.rollback().await?;
+            conn.committed();
+            conn.done();
+            return Err(lost());
+        }
         let version = control.map_or(0, |c| c.0) + 1;
         let routes = split(&read_routes(&mut tx).await?, ids, to);
         tx.query_drop(sql::CLEAR_ROUTES).await?;
@@ -445,7 +633,7 @@ impl Cluster {
             tx.exec_drop(sql::INSERT_ROUTE, (range.start, range.end, *shard as u32))
                 .await?;
         }
-        tx.query_drop(sql::NEXT_VERSION).await?;
+        tx.exec_drop(sql::NEXT_VERSION, (token,)).await?;
         tx.commit().await?;
         conn.committed();
         conn.done();
@@ -482,6 +670,15 @@ impl Cluster {
             let _round = member.round.lock().await;
             if let Ok(mut conn) = OwnConn::on(self.primary(0)).await {
                 let _ = conn.exec_drop(sql::LEAVE, (member.id,)).await;
+            }
+            if let Some(mut conn) = member.conn.lock().await.take() {
+                let released: Result<Option<Option<i64>>, _> = conn
+                    .exec_first(sql::RELEASE_MEMBER_LOCK, (member.id,))
+                    .await;
+                if released.is_ok() {
+                    conn.released_named_lock();
+                    conn.done();
+                }
             }
         }
     }
