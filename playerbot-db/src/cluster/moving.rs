@@ -173,13 +173,6 @@ impl MoveState {
         }
     }
 
-    fn name(self) -> &'static str {
-        match self {
-            MoveState::Copying => COPYING,
-            MoveState::Abandoned => ABANDONED,
-            MoveState::Switched => SWITCHED,
-        }
-    }
 }
 
 /// A move the journal holds as not finished.
@@ -272,7 +265,7 @@ impl Cluster {
                     progress(MoveStep::FinishedEarlier(open.clone()));
                 }
                 MoveState::Copying | MoveState::Abandoned => {
-                    if self.move_running(open.token).await? {
+                    if self.still_running_after_dying(open.token).await? {
                         return Err(if overlaps(&open.ids, &ids) {
                             MoveError::StillMoving { name: open.mover }
                         } else {
@@ -380,7 +373,7 @@ impl Cluster {
             }
             .into()),
             MoveState::Copying | MoveState::Abandoned => {
-                if self.move_running(open.token).await? {
+                if self.still_running_after_dying(open.token).await? {
                     return Err(MoveError::StillMoving { name: open.mover }.into());
                 }
                 self.undo_unswitched(&open).await
@@ -419,8 +412,7 @@ impl Cluster {
         }
         remove_range(self.primary(open.to), &self.partitioned(open.to), &open.ids).await?;
         self.release_shared(open.token).await?;
-        set_state(self.primary(0), open.token, open.state.name(), ROLLED_BACK).await?;
-        Ok(())
+        roll_back_entry(self.primary(0), open.token).await
     }
 
     /// Deletes the range's rows from `from` and marks the move done — only while the routes
@@ -452,7 +444,7 @@ impl Cluster {
                 remove_range(self.primary(to), &self.partitioned(to), ids).await?;
             }
             self.release_shared(token).await?;
-            set_state(self.primary(0), token, COPYING, ROLLED_BACK).await
+            roll_back_entry(self.primary(0), token).await
         };
         if let Err(err) = undone.await {
             tracing::warn!("undoing a stopped range move failed (the next move does it): {err}");
@@ -619,6 +611,15 @@ async fn open_moves(home: &Db) -> Result<Vec<OpenMove>, Error> {
             })
         })
         .collect())
+}
+
+/// Marks a move stopped before its switch as rolled back, from whichever of the two states it
+/// is in now (a process that found its mover dead may have marked it abandoned meanwhile).
+async fn roll_back_entry(home: &Db, token: u64) -> Result<(), Error> {
+    for state in [COPYING, ABANDONED] {
+        set_state(home, token, state, ROLLED_BACK).await?;
+    }
+    Ok(())
 }
 
 /// Whether a finished move took `ids` to `to`.

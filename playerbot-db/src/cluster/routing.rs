@@ -417,6 +417,33 @@ impl Cluster {
         self.hold_mover_alive().await
     }
 
+    /// Whether the move `token` still runs after waiting out a mover that is dying: one whose
+    /// process lock is free (its process died, or its connection to the first shard) but
+    /// that is not yet silent for `silent_after`. A mover whose lock is held is not waited
+    /// for. So a rerun takes a dead mover's move over a few seconds after its death.
+    pub(super) async fn still_running_after_dying(&self, token: u64) -> Result<bool, Error> {
+        let deadline = tokio::time::Instant::now()
+            + self.inner.policy.silent_after
+            + self.inner.policy.route_poll * 10;
+        loop {
+            if !self.move_running(token).await? {
+                return Ok(false);
+            }
+            let mut conn = OwnConn::on(self.primary(0)).await?;
+            let holder: Option<(u64, Option<i64>)> =
+                conn.exec_first(sql::READ_HOLD_MEMBER, ()).await?;
+            let free: Option<Option<i64>> = match holder {
+                Some((id, _)) => conn.exec_first(sql::MEMBER_LOCK_FREE, (id,)).await?,
+                None => None,
+            };
+            conn.done();
+            if free.flatten() != Some(1) || tokio::time::Instant::now() >= deadline {
+                return Ok(true);
+            }
+            tokio::time::sleep(self.inner.policy.route_poll).await;
+        }
+    }
+
     /// Whether the process whose move holds a range is alive (`true` when nothing is held
     /// by another process): see [`Cluster::member_gone`].
     async fn hold_mover_alive(&self) -> Result<bool, Error> {

@@ -1,0 +1,231 @@
+//! `playerbot-db shard move` killed with SIGKILL at every step of a move, while a game
+//! process keeps saving the range, and the operator's recovery from each resulting state:
+//! running the move again, or moving the range away and back. After each recovery every bot
+//! of the range is on exactly one shard, the one the map names, no move is left open, no
+//! hold is left, and at the end every accepted write is where the map says.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+
+use playerbot_db::bots::BotState;
+use playerbot_db::cluster::{Cluster, ClusterPolicy};
+use playerbot_db::migrate::Migrator;
+use playerbot_db_embedded::EmbeddedServer;
+use playerbot_db_tests::fixtures::bot_state;
+use playerbot_db_tests::servers::{check_placed, flags_on, game_url, two_servers, Writers};
+
+use common::{command, runtime, text};
+
+/// Where a mover is killed: right after it starts, or once it has printed a line that
+/// starts so (the step just done; the kill lands there or a little later).
+#[derive(Debug, Clone, Copy)]
+enum KillAt {
+    Start,
+    After(&'static str),
+}
+
+/// Every step of a move, in order.
+const KILL_POINTS: [KillAt; 8] = [
+    KillAt::Start,
+    KillAt::After("held writes"),
+    KillAt::After("copied 100 rows of bot_state"),
+    KillAt::After("copied 0 rows of bot_event"),
+    // The last table: copied and verified, the switch next.
+    KillAt::After("copied 0 rows of bot_equipment"),
+    KillAt::After("switched the routes"),
+    KillAt::After("every process routes"),
+    KillAt::After("deleted the range"),
+];
+
+/// `shard move --range 500..600 --to <to>`, killed at `at`; whether it was killed before it
+/// ended, and what it printed.
+fn move_killed(map: &Path, to: usize, at: KillAt) -> (bool, String) {
+    let to = to.to_string();
+    let mut child = command(&[
+        "shard",
+        "move",
+        "--range",
+        "500..600",
+        "--to",
+        &to,
+        "--shards",
+        map.to_str().unwrap(),
+    ])
+    .stdout(Stdio::piped())
+    .stderr(Stdio::null())
+    .spawn()
+    .expect("start playerbot-db shard move");
+    let mut printed = String::new();
+    match at {
+        KillAt::Start => std::thread::sleep(Duration::from_millis(30)),
+        KillAt::After(marker) => {
+            let stdout = child.stdout.take().unwrap();
+            for line in BufReader::new(stdout).lines() {
+                let line = line.unwrap_or_default();
+                printed += &line;
+                printed.push('\n');
+                if line.starts_with(marker) {
+                    break;
+                }
+            }
+        }
+    }
+    let killed = child.try_wait().unwrap().is_none();
+    child.kill().ok();
+    child.wait().unwrap();
+    (killed, printed)
+}
+
+/// `shard args…`, run to its end, which must succeed; what it printed.
+fn shard_ok(map: &Path, args: &[&str]) -> String {
+    let output = command(&[&["shard"], args, &["--shards", map.to_str().unwrap()]].concat())
+        .output()
+        .unwrap();
+    let (stdout, stderr) = text(&output);
+    assert!(
+        output.status.success(),
+        "shard {args:?}: {stdout}\n{stderr}"
+    );
+    stdout
+}
+
+/// Every bot of 500..600 on exactly the shard the map names, nothing open or held.
+async fn settled(map: &Path, game: &Cluster, (a, b): (&EmbeddedServer, &EmbeddedServer)) {
+    let show = shard_ok(map, &["show"]);
+    assert!(!show.contains("unfinished move"), "{show}");
+    assert!(show.contains("held: nothing"), "{show}");
+    let routed = if show.contains("500..600 -> shard 1") {
+        1
+    } else {
+        0
+    };
+    // The game takes in the routes at its next poll.
+    for _ in 0..200 {
+        if game.shard_of_id(550) == routed {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(game.shard_of_id(550), routed, "{show}");
+    game.flush().await.unwrap();
+    let (here, there) = if routed == 0 { (a, b) } else { (b, a) };
+    assert_eq!(flags_on(here, "500 AND 599").await.len(), 100, "{show}");
+    assert!(flags_on(there, "500 AND 599").await.is_empty(), "{show}");
+}
+
+fn map_of(dir: &Path, a: &EmbeddedServer, b: &EmbeddedServer) -> PathBuf {
+    let map = dir.join("shards.txt");
+    let text = format!("0..1000 {}\n1000.. {}\n", game_url(a), game_url(b));
+    std::fs::write(&map, text).unwrap();
+    map
+}
+
+#[test]
+fn a_mover_killed_at_any_step_is_finished_by_a_rerun_or_a_move_away_and_back() {
+    let runtime = runtime();
+    let dir = std::env::temp_dir().join(format!("playerbot-kills-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    runtime.block_on(async {
+        let (a, b, topology) = two_servers().await;
+        let map = map_of(&dir, &a, &b);
+        // Held writes wait out a dead mover (known dead `silent_after`, 3 s, after its kill).
+        let policy = ClusterPolicy {
+            move_wait: Duration::from_secs(20),
+            ..ClusterPolicy::default()
+        };
+        let game = Cluster::build(topology, policy, |db| db.register_bot_schema())
+            .await
+            .unwrap();
+        for shard in 0..2 {
+            Migrator::builtin().run(game.primary(shard)).await.unwrap();
+        }
+        let bots: Vec<BotState> = (0..1_000).map(bot_state).collect();
+        game.save_all(&bots).await.unwrap();
+        let writers = Writers::start(&game, 400..700, 2);
+        let mut killed_runs = 0;
+        for (round, at) in KILL_POINTS.iter().enumerate() {
+            // Away from where the range is now.
+            let to = 1 - game.shard_of_id(550);
+            let (killed, printed) = {
+                let (map, at) = (map.clone(), *at);
+                tokio::task::spawn_blocking(move || move_killed(&map, to, at))
+                    .await
+                    .unwrap()
+            };
+            killed_runs += usize::from(killed);
+            let recovering = std::time::Instant::now();
+            // Recovery: the same move again (even rounds), or away and back (odd ones).
+            if round % 2 == 0 {
+                let out = tokio::task::spawn_blocking({
+                    let map = map.clone();
+                    move || {
+                        shard_ok(
+                            &map,
+                            &["move", "--range", "500..600", "--to", &to.to_string()],
+                        )
+                    }
+                })
+                .await
+                .unwrap();
+                assert!(
+                    out.contains(&format!("500..600 -> shard {to}")),
+                    "{at:?}: {out}"
+                );
+            } else {
+                for shard in [1 - to, to] {
+                    tokio::task::spawn_blocking({
+                        let map = map.clone();
+                        move || {
+                            // Moving to where the range already is says so and fails; that
+                            // is one of the states a kill leaves.
+                            let output = command(&[
+                                "shard",
+                                "move",
+                                "--range",
+                                "500..600",
+                                "--to",
+                                &shard.to_string(),
+                                "--shards",
+                                map.to_str().unwrap(),
+                            ])
+                            .output()
+                            .unwrap();
+                            let (stdout, stderr) = text(&output);
+                            assert!(
+                                output.status.success() || stderr.contains("already on shard"),
+                                "{at:?} to {shard}: {stdout}\n{stderr}"
+                            );
+                        }
+                    })
+                    .await
+                    .unwrap();
+                }
+            }
+            eprintln!(
+                "{at:?}: killed {killed}, recovered in {:?}; printed:\n{printed}",
+                recovering.elapsed()
+            );
+            settled(&map, &game, (&a, &b)).await;
+        }
+        assert!(killed_runs >= 5, "most runs were killed before they ended");
+        // End with the range on shard 1, where `check_placed` looks for it.
+        if game.shard_of_id(550) == 0 {
+            let map = map.clone();
+            tokio::task::spawn_blocking(move || {
+                shard_ok(&map, &["move", "--range", "500..600", "--to", "1"])
+            })
+            .await
+            .unwrap();
+        }
+        settled(&map, &game, (&a, &b)).await;
+        let last = writers.stop().await;
+        game.flush().await.unwrap();
+        check_placed(&last, 500..600, (&a, &b)).await;
+        game.close().await;
+    });
+    std::fs::remove_dir_all(&dir).unwrap();
+}
