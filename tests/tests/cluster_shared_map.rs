@@ -353,3 +353,79 @@ async fn a_move_refused_as_busy_leaves_another_processs_hold_in_place() {
     mover.close().await;
     game.close().await;
 }
+
+/// Found from outside: with the mover stopped (SIGSTOP) just after it took its hold, the
+/// game's `save_deferred` for bots of the range blocked for `move_wait` and then failed.
+/// A deferred write never waits on a move nor is refused because of one: it is kept aside,
+/// loads see it, and it is queued on whichever shard the range is on once the hold goes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deferred_writes_never_wait_on_a_move_and_land_where_the_range_ends_up() {
+    let (a, _b, topology) = two_servers().await;
+    let policy = ClusterPolicy {
+        move_wait: Duration::from_secs(30),
+        silent_after: Duration::from_millis(600),
+        ..ClusterPolicy::default()
+    };
+    let game = first_process(&topology, policy).await;
+    // A stalled mover: it holds 500..600, is listed and silent, and its process lock is
+    // held (its connection is open), so it is not taken for dead.
+    let mut stalled = Conn::new(connect_opts(&a.url(), Some("game")).unwrap())
+        .await
+        .unwrap();
+    for sql in [
+        "INSERT INTO playerbot_db_cluster_members \
+         (member_id, name, seen_at, held_epoch, routes_version) \
+         VALUES (998, 'pid 998 (stalled mover)', CURRENT_TIMESTAMP(6) - INTERVAL 5 SECOND, 0, 0)",
+        "UPDATE playerbot_db_shard_control SET hold_first = 500, hold_end = 600, \
+         hold_epoch = hold_epoch + 1, hold_token = 55, hold_member = 998",
+    ] {
+        stalled.query_drop(sql).await.unwrap();
+    }
+    let locked: Option<i64> = stalled
+        .query_first("SELECT GET_LOCK('playerbot_db_member.998', 0)")
+        .await
+        .unwrap();
+    assert_eq!(locked, Some(1));
+    assert!(
+        eventually(async || game.held_range() == Some(500..600)).await,
+        "the game never took in the hold"
+    );
+
+    // Accepted at once while the range is held (a stuck call fails the test after 20 s,
+    // long before the 30 s a held direct write would wait).
+    let saved = BotState {
+        flags: 9,
+        ..bot_state(550)
+    };
+    let accept = async {
+        game.save_deferred(&saved).await.unwrap();
+        game.delete_deferred::<BotState>(&551).await.unwrap();
+    };
+    tokio::time::timeout(Duration::from_secs(20), accept)
+        .await
+        .expect("a deferred write waited on the move");
+    assert_eq!(game.held_range(), Some(500..600), "still held meanwhile");
+    // Loads see them, as they see queued writes.
+    assert_eq!(game.load::<BotState>(&550).await.unwrap(), Some(saved));
+    assert_eq!(game.load::<BotState>(&551).await.unwrap(), None);
+    let many = game.load_many::<BotState>(&[550, 551, 552]).await.unwrap();
+    assert_eq!(many[0].as_ref().map(|b| b.flags), Some(9));
+    assert!(many[1].is_none());
+    // Nothing reached the source while held.
+    assert_ne!(flags_on(&a, "550 AND 550").await.get(&550), Some(&9));
+
+    // The mover dies: the game lets go of its hold, and the kept writes go to the source,
+    // where the range still is.
+    stalled.disconnect().await.unwrap();
+    assert!(
+        eventually(async || game.held_range().is_none()).await,
+        "the dead mover's hold stayed"
+    );
+    tokio::time::timeout(Duration::from_secs(20), game.flush())
+        .await
+        .expect("the kept writes were flushed")
+        .unwrap();
+    assert_eq!(flags_on(&a, "550 AND 550").await.get(&550), Some(&9));
+    assert!(flags_on(&a, "551 AND 551").await.is_empty());
+    game.close().await;
+}

@@ -119,12 +119,33 @@ impl WriteGate {
         Ok(())
     }
 
-    /// Lets go of `holder`'s hold (of no other), and wakes the writes waiting.
+    /// Lets go of `holder`'s hold (of no other); [`wake`](Self::wake) the writes waiting
+    /// after.
     pub(super) fn release(&self, holder: Holder) {
         let mut holding = self.holding();
         holding.retain(|(by, _)| *by != holder);
         self.held_any.store(!holding.is_empty(), Ordering::Release);
-        drop(holding);
+    }
+
+    /// Wakes the writes waiting for a held range.
+    pub(super) fn wake(&self) {
         self.released.notify_waiters();
+    }
+
+    /// Whether any range is held (no lock taken).
+    pub(super) fn held_any(&self) -> bool {
+        self.held_any.load(Ordering::Acquire)
+    }
+
+    /// A pass for a write to bot ids for which `touches` holds, only if one can be had now
+    /// and none of them is held.
+    pub(super) fn try_pass(&self, touches: impl Fn(&Range<u64>) -> bool) -> Option<Pass> {
+        let pass = Arc::clone(&self.gate).try_read_owned().ok()?;
+        (!self.held_any() || self.held(touches).is_none()).then_some(pass)
+    }
+
+    /// Waits (at most `limit`) for a hold to be let go of.
+    pub(super) async fn released(&self, limit: Duration) {
+        let _ = tokio::time::timeout(limit, self.released.notified()).await;
     }
 }

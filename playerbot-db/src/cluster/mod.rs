@@ -11,6 +11,7 @@ mod aggregate;
 mod gate;
 mod moving;
 mod own_conn;
+mod parked;
 mod replica;
 mod routing;
 mod topology;
@@ -26,6 +27,7 @@ pub use replica::ReplicaHealth;
 pub use routing::{Follower, SharedMap};
 pub use topology::{ShardSpec, Topology, TopologyError, SHARDS_ENV};
 
+use crate::behind::Op;
 use gate::{Holder, Pass, WriteGate};
 use replica::Replica;
 
@@ -104,6 +106,8 @@ struct ClusterInner {
     map: std::sync::RwLock<Vec<(Range<u64>, usize)>>,
     /// Every write passes it; a move holds its range there.
     gate: WriteGate,
+    /// Deferred writes to held ranges, until the hold is let go of.
+    parked: parked::Parked,
     /// One move (or rollback) at a time; a move finishing in the background keeps it.
     moves: Arc<tokio::sync::Mutex<()>>,
     shards: Vec<Shard>,
@@ -173,6 +177,7 @@ impl Cluster {
             topology,
             map: std::sync::RwLock::new(map),
             gate: WriteGate::default(),
+            parked: parked::Parked::default(),
             moves: Arc::new(tokio::sync::Mutex::new(())),
             shards,
             policy,
@@ -281,9 +286,47 @@ impl Cluster {
         self.inner.gate.hold(holder, ids, wait).await
     }
 
-    /// Lets the writes `holder` held here go.
+    /// Lets the writes `holder` held here go: the deferred ones parked meanwhile first, to
+    /// the shard the routes name now, then the waiting direct ones.
     fn release_hold(&self, holder: Holder) {
-        self.inner.gate.release(holder);
+        let gate = &self.inner.gate;
+        let still_held = |id: Option<u64>| id.is_some_and(|id| gate.held_with(id).is_some());
+        let queue_of = |id: Option<u64>| {
+            self.primary(id.map_or(0, |id| self.shard_of_id(id)))
+                .clone()
+        };
+        self.inner
+            .parked
+            .release_and_drain(|| gate.release(holder), &still_held, &queue_of);
+        gate.wake();
+    }
+
+    /// A deferred write: queued on its shard at once, or, while a move holds its range,
+    /// parked until the hold is let go of — never waiting on the move.
+    async fn defer<E: BotEntity + Clone>(&self, key: E::Key, op: Op<E>) -> Result<(), Error> {
+        let id = E::key_partition_key(&key);
+        let touches = |range: &Range<u64>| id.is_some_and(|id| range.contains(&id));
+        let mut pending = (key, op);
+        loop {
+            let (key, op) = pending;
+            // The common case: nothing held, nothing parked — no lock taken.
+            if !self.inner.gate.held_any() && self.inner.parked.len() == 0 {
+                if let Some(_pass) = self.inner.gate.try_pass(touches) {
+                    return self.primary_of::<E>(&key).defer(key, op).await;
+                }
+            }
+            let held = || id.is_some_and(|id| self.inner.gate.held_with(id).is_some());
+            let Some((key, op)) = self.inner.parked.park_if(key, op, held) else {
+                return Ok(());
+            };
+            // Not held: through the queue, with a pass, so a hold that starts now waits for
+            // it. No pass to be had without waiting means a hold is being taken: park then.
+            if let Some(_pass) = self.inner.gate.try_pass(touches) {
+                return self.primary_of::<E>(&key).defer(key, op).await;
+            }
+            pending = (key, op);
+            tokio::task::yield_now().await;
+        }
     }
 
     /// Routes `ids` to `to` from now on, in the shared map and here; returns the shared
@@ -333,26 +376,34 @@ impl Cluster {
     pub async fn save<E: BotEntity>(&self, entity: &E) -> Result<(), Error> {
         let key = entity.key();
         let _pass = self.key_pass::<E>(&key).await?;
+        self.inner.parked.supersede::<E>(&key);
         self.primary_of::<E>(&key).save(entity).await
     }
 
     /// Deletes `key` on its shard's primary.
     pub async fn delete<E: BotEntity>(&self, key: &E::Key) -> Result<bool, Error> {
         let _pass = self.key_pass::<E>(key).await?;
+        self.inner.parked.supersede::<E>(key);
         self.primary_of::<E>(key).delete::<E>(key).await
     }
 
-    /// Accepts `entity` for its shard's write-behind queue.
+    /// Accepts `entity` for its shard's write-behind queue, at once: while a move holds its
+    /// range it is kept aside and queued on whichever shard the range is on once the hold
+    /// is let go of (it never waits on the move, nor is refused because of it).
     pub async fn save_deferred<E: BotEntity + Clone>(&self, entity: &E) -> Result<(), Error> {
         let key = entity.key();
-        let _pass = self.key_pass::<E>(&key).await?;
-        self.primary_of::<E>(&key).save_deferred(entity).await
+        self.primary_of::<E>(&key).check_deferred(entity)?;
+        self.defer(key, Op::Save(entity.clone())).await
     }
 
-    /// Accepts a delete of `key` for its shard's write-behind queue.
+    /// Accepts a delete of `key` for its shard's write-behind queue, at once (as
+    /// [`save_deferred`](Self::save_deferred)).
     pub async fn delete_deferred<E: BotEntity + Clone>(&self, key: &E::Key) -> Result<(), Error> {
-        let _pass = self.key_pass::<E>(key).await?;
-        self.primary_of::<E>(key).delete_deferred::<E>(key).await
+        self.primary_of::<E>(key)
+            .pool
+            .registry
+            .keyed_plan::<E>("delete_deferred")?;
+        self.defer::<E>(key.clone(), Op::Delete).await
     }
 
     /// Drops `key` from its shard's cache.
@@ -445,8 +496,12 @@ impl Cluster {
         metrics::counter!("playerbot_db_replica_fallbacks_total").absolute(reads.fallbacks);
     }
 
-    /// Writes every shard's queued writes, all shards at once.
+    /// Writes every shard's queued writes, all shards at once — deferred writes kept aside
+    /// while a move holds their range too, once it lets go (bound the wait with a timeout).
     pub async fn flush(&self) -> Result<(), Error> {
+        while self.inner.parked.len() > 0 {
+            self.inner.gate.released(Duration::from_millis(50)).await;
+        }
         self.on_every_primary(|db| async move { db.flush().await })
             .await
     }
@@ -527,6 +582,10 @@ impl Cluster {
         key: &E::Key,
         from: ReadFrom,
     ) -> Result<Option<E>, Error> {
+        // A deferred write kept aside during a move is what the key holds.
+        if let Some(parked) = self.inner.parked.lookup::<E>(key) {
+            return Ok(parked);
+        }
         self.read_on(self.shard_of::<E>(key), from, |db| db.load::<E>(key))
             .await
     }
@@ -543,7 +602,9 @@ impl Cluster {
         E::Key: Send + Sync,
     {
         if let Some(shard) = self.only_shard(keys.iter().map(|key| self.shard_of::<E>(key))) {
-            return self.load_many_on::<E>(shard, keys, from).await;
+            let mut rows = self.load_many_on::<E>(shard, keys, from).await?;
+            self.overlay_parked(keys, &mut rows);
+            return Ok(rows);
         }
         let mut by_shard: HashMap<usize, Vec<(usize, E::Key)>> = HashMap::new();
         for (position, key) in keys.iter().enumerate() {
@@ -573,7 +634,20 @@ impl Cluster {
                 out[position] = row;
             }
         }
+        self.overlay_parked(keys, &mut out);
         Ok(out)
+    }
+
+    /// Puts the deferred writes kept aside during a move over rows loaded for `keys`.
+    fn overlay_parked<E: BotEntity>(&self, keys: &[E::Key], rows: &mut [Option<E>]) {
+        if self.inner.parked.len() == 0 {
+            return;
+        }
+        for (key, row) in keys.iter().zip(rows.iter_mut()) {
+            if let Some(parked) = self.inner.parked.lookup::<E>(key) {
+                *row = parked;
+            }
+        }
     }
 
     async fn load_many_on<E: BotEntity + Clone>(

@@ -172,7 +172,6 @@ impl MoveState {
             _ => None,
         }
     }
-
 }
 
 /// A move the journal holds as not finished.

@@ -12,6 +12,13 @@ impl Db {
     /// right away. Invalid values are refused here, before anything is queued. A full queue
     /// waits or refuses as configured (`WhenFull`), never drops.
     pub async fn save_deferred<E: BotEntity + Clone>(&self, entity: &E) -> Result<(), Error> {
+        self.check_deferred(entity)?;
+        self.defer(entity.key(), Op::Save(entity.clone())).await
+    }
+
+    /// What `save_deferred` refuses before anything is queued: invalid values, a new row
+    /// of an `auto_increment` entity (its id is the server's to give).
+    pub(crate) fn check_deferred<E: BotEntity>(&self, entity: &E) -> Result<(), Error> {
         let plan = self.pool.registry.keyed_plan::<E>("save_deferred")?;
         let params = entity.to_params();
         let key = || format!("{:?}", entity.key());
@@ -21,7 +28,28 @@ impl Db {
                 entity: E::META.entity,
             });
         }
-        self.defer(entity.key(), Op::Save(entity.clone())).await
+        Ok(())
+    }
+
+    /// Queues a write accepted elsewhere (a cluster's, parked while its range was held),
+    /// past the queue's bound if need be: it was accepted already, so it is not refused now.
+    pub(crate) fn defer_taken<E: BotEntity + Clone>(&self, key: E::Key, op: Op<E>) {
+        let Ok(plan) = self.pool.registry.plan::<E>() else {
+            // Parked only after a check that the entity is registered here.
+            return;
+        };
+        let behind = &self.pool.registry.behind;
+        let queue = plan.queue_or_make::<E>();
+        flusher::ensure_running(&self.pool);
+        let accepted = queue.accept_or_return(key, op, behind.next_seq(), usize::MAX);
+        if let Ok((coalesced, pending)) = accepted {
+            if coalesced {
+                crate::behind::count_coalesced(behind);
+            }
+            if pending >= behind.config.threshold {
+                behind.wake.notify_one();
+            }
+        }
     }
 
     /// Accepts a delete of `key` for the write-behind queue (it replaces a deferred save of
@@ -31,7 +59,12 @@ impl Db {
         self.defer::<E>(key.clone(), Op::Delete).await
     }
 
-    async fn defer<E: BotEntity + Clone>(&self, key: E::Key, op: Op<E>) -> Result<(), Error> {
+    /// Queues `op` for `key`, as the queue's bound and `WhenFull` allow.
+    pub(crate) async fn defer<E: BotEntity + Clone>(
+        &self,
+        key: E::Key,
+        op: Op<E>,
+    ) -> Result<(), Error> {
         if self.pool.is_closed() {
             return Err(Error::Closed);
         }
