@@ -8,12 +8,15 @@ mod common;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
-use std::time::Duration;
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
 
 use playerbot_db::bots::BotState;
 use playerbot_db::cluster::{Cluster, ClusterPolicy};
 use playerbot_db::migrate::Migrator;
+use playerbot_db::mysql_async::prelude::Queryable;
+use playerbot_db::mysql_async::Conn;
+use playerbot_db::session::connect_opts;
 use playerbot_db_embedded::EmbeddedServer;
 use playerbot_db_tests::fixtures::bot_state;
 use playerbot_db_tests::servers::{check_placed, flags_on, game_url, two_servers, Writers};
@@ -26,6 +29,8 @@ use common::{command, runtime, text};
 enum KillAt {
     Start,
     After(&'static str),
+    /// This long after it starts (the property test draws it).
+    Delay(Duration),
 }
 
 /// Every step of a move, in order.
@@ -41,11 +46,10 @@ const KILL_POINTS: [KillAt; 8] = [
     KillAt::After("deleted the range"),
 ];
 
-/// `shard move --range 500..600 --to <to>`, killed at `at`; whether it was killed before it
-/// ended, and what it printed.
-fn move_killed(map: &Path, to: usize, at: KillAt) -> (bool, String) {
+/// `shard move --range 500..600 --to <to>`, started.
+fn start_move(map: &Path, to: usize) -> Child {
     let to = to.to_string();
-    let mut child = command(&[
+    command(&[
         "shard",
         "move",
         "--range",
@@ -58,10 +62,17 @@ fn move_killed(map: &Path, to: usize, at: KillAt) -> (bool, String) {
     .stdout(Stdio::piped())
     .stderr(Stdio::null())
     .spawn()
-    .expect("start playerbot-db shard move");
+    .expect("start playerbot-db shard move")
+}
+
+/// `shard move --range 500..600 --to <to>`, killed at `at`; whether it was killed before it
+/// ended, and what it printed.
+fn move_killed(map: &Path, to: usize, at: KillAt) -> (bool, String) {
+    let mut child = start_move(map, to);
     let mut printed = String::new();
     match at {
         KillAt::Start => std::thread::sleep(Duration::from_millis(30)),
+        KillAt::Delay(delay) => std::thread::sleep(delay),
         KillAt::After(marker) => {
             let stdout = child.stdout.take().unwrap();
             for line in BufReader::new(stdout).lines() {
@@ -226,6 +237,167 @@ fn a_mover_killed_at_any_step_is_finished_by_a_rerun_or_a_move_away_and_back() {
         game.flush().await.unwrap();
         check_placed(&last, 500..600, (&a, &b)).await;
         game.close().await;
+    });
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// How many `bot_state` rows the server holds, once the table exists.
+async fn bots_on(server: &EmbeddedServer) -> Option<u64> {
+    let mut conn = Conn::new(connect_opts(&server.url(), None).unwrap())
+        .await
+        .ok()?;
+    let count = conn
+        .query_first("SELECT COUNT(*) FROM game.bot_state")
+        .await
+        .ok()
+        .flatten();
+    conn.disconnect().await.ok();
+    count
+}
+
+/// Two servers, their shard map in `dir`, and a game cluster on them with bots 0..1000
+/// saved and the built-in schema migrated.
+async fn game_on_two_servers(
+    dir: &Path,
+    policy: ClusterPolicy,
+) -> (EmbeddedServer, EmbeddedServer, PathBuf, Cluster) {
+    let (a, b, topology) = two_servers().await;
+    let map = map_of(dir, &a, &b);
+    let game = Cluster::build(topology, policy, |db| db.register_bot_schema())
+        .await
+        .unwrap();
+    for shard in 0..2 {
+        Migrator::builtin().run(game.primary(shard)).await.unwrap();
+    }
+    let bots: Vec<BotState> = (0..1_000).map(bot_state).collect();
+    game.save_all(&bots).await.unwrap();
+    (a, b, map, game)
+}
+
+/// The kill point drawn at random over many runs: a kill after 0–450 ms (the command's own
+/// start takes part of it), then a rerun; each run settles as the fixed kill points do.
+#[test]
+fn a_mover_killed_at_a_random_moment_is_finished_by_a_rerun() {
+    let runtime = runtime();
+    let dir = std::env::temp_dir().join(format!("playerbot-kills-random-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    runtime.block_on(async {
+        let policy = ClusterPolicy {
+            move_wait: Duration::from_secs(20),
+            ..ClusterPolicy::default()
+        };
+        let (a, b, map, game) = game_on_two_servers(&dir, policy).await;
+        let writers = Writers::start(&game, 400..700, 2);
+        let mut seed = 0x2545_f491_4f6c_dd1d_u64
+            ^ u64::from(std::process::id()).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        for run in 0..6 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let delay = Duration::from_millis(seed % 450);
+            let to = 1 - game.shard_of_id(550);
+            let (killed, printed) = {
+                let map = map.clone();
+                tokio::task::spawn_blocking(move || move_killed(&map, to, KillAt::Delay(delay)))
+                    .await
+                    .unwrap()
+            };
+            let recovering = Instant::now();
+            let map_again = map.clone();
+            tokio::task::spawn_blocking(move || {
+                shard_ok(
+                    &map_again,
+                    &["move", "--range", "500..600", "--to", &to.to_string()],
+                )
+            })
+            .await
+            .unwrap();
+            eprintln!(
+                "run {run}: killed after {delay:?} ({killed}), recovered in {:?}; printed:\n{printed}",
+                recovering.elapsed()
+            );
+            settled(&map, &game, (&a, &b)).await;
+        }
+        if game.shard_of_id(550) == 0 {
+            let map = map.clone();
+            tokio::task::spawn_blocking(move || {
+                shard_ok(&map, &["move", "--range", "500..600", "--to", "1"])
+            })
+            .await
+            .unwrap();
+        }
+        settled(&map, &game, (&a, &b)).await;
+        let last = writers.stop().await;
+        game.flush().await.unwrap();
+        check_placed(&last, 500..600, (&a, &b)).await;
+        game.close().await;
+    });
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A game process killed during a move (the simulator, playing the range): the mover goes
+/// on once the dead game is known gone (silent for `silent_after`, its lock free), and the
+/// range ends on one shard with no move open and nothing held.
+#[test]
+fn a_game_process_killed_during_a_move_does_not_stop_it() {
+    let runtime = runtime();
+    let dir = std::env::temp_dir().join(format!("playerbot-kill-game-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    runtime.block_on(async {
+        for kill_game_at in ["held writes", "switched the routes"] {
+            // Fresh servers each time: the simulator needs empty bot tables.
+            let (a, b, _) = two_servers().await;
+            let map = map_of(&dir, &a, &b);
+            let mut simulator = command(&["simulate", "--bots", "1000", "--seconds", "30"])
+                .arg("--shard-map")
+                .arg(&map)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("start the simulator");
+            let mut logged_in = false;
+            for _ in 0..600 {
+                if bots_on(&a).await == Some(1_000) {
+                    logged_in = true;
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            assert!(logged_in, "the simulator never logged its bots in");
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            let mover = {
+                let map = map.clone();
+                tokio::task::spawn_blocking(move || {
+                    let mut child = start_move(&map, 1);
+                    let stdout = child.stdout.take().unwrap();
+                    let mut printed = String::new();
+                    for line in BufReader::new(stdout).lines() {
+                        let line = line.unwrap_or_default();
+                        printed += &line;
+                        printed.push('\n');
+                        if line.starts_with(kill_game_at) {
+                            simulator.kill().ok();
+                        }
+                    }
+                    simulator.kill().ok();
+                    simulator.wait().ok();
+                    (child.wait().unwrap(), printed)
+                })
+            };
+            let started = Instant::now();
+            let (status, printed) = mover.await.unwrap();
+            eprintln!(
+                "game killed after {kill_game_at:?}: the move took {:?}:\n{printed}",
+                started.elapsed()
+            );
+            assert!(status.success(), "{printed}");
+            let show = shard_ok(&map, &["show"]);
+            assert!(!show.contains("unfinished move"), "{show}");
+            assert!(show.contains("held: nothing"), "{show}");
+            assert!(show.contains("500..600 -> shard 1"), "{show}");
+            assert_eq!(flags_on(&b, "500 AND 599").await.len(), 100, "{show}");
+            assert!(flags_on(&a, "500 AND 599").await.is_empty(), "{show}");
+        }
     });
     std::fs::remove_dir_all(&dir).unwrap();
 }
