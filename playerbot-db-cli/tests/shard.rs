@@ -16,8 +16,8 @@ use playerbot_db::session::connect_opts;
 use playerbot_db_embedded::EmbeddedServer;
 use playerbot_db_tests::fixtures::bot_state;
 
-use common::{playerbot_db, runtime, text};
-use playerbot_db_tests::servers::{check_placed, flags_on, game_url, two_servers, Writers};
+use common::{playerbot_db, runtime, shard_map, text};
+use playerbot_db_tests::servers::{check_placed, flags_on, two_servers, Writers};
 
 /// `playerbot-db shard args… --shards map`.
 fn shard_command(args: &[&str], map: &std::path::Path) -> Output {
@@ -106,9 +106,7 @@ async fn two_servers_mapped(
     dir: &std::path::Path,
 ) -> (EmbeddedServer, EmbeddedServer, Topology, PathBuf) {
     let (a, b, topology) = two_servers().await;
-    let map = dir.join("shards.txt");
-    let text = format!("0..1000 {}\n1000.. {}\n", game_url(&a), game_url(&b));
-    std::fs::write(&map, text).unwrap();
+    let map = shard_map(dir, &a, &b);
     (a, b, topology, map)
 }
 

@@ -19,9 +19,9 @@ use playerbot_db::mysql_async::Conn;
 use playerbot_db::session::connect_opts;
 use playerbot_db_embedded::EmbeddedServer;
 use playerbot_db_tests::fixtures::bot_state;
-use playerbot_db_tests::servers::{check_placed, flags_on, game_url, two_servers, Writers};
+use playerbot_db_tests::servers::{check_placed, flags_on, two_servers, Writers};
 
-use common::{command, runtime, text};
+use common::{command, runtime, shard_map, text};
 
 /// Where a mover is killed: right after it starts, or once it has printed a line that
 /// starts so (the step just done; the kill lands there or a little later).
@@ -128,34 +128,13 @@ async fn settled(map: &Path, game: &Cluster, (a, b): (&EmbeddedServer, &Embedded
     assert!(flags_on(there, "500 AND 599").await.is_empty(), "{show}");
 }
 
-fn map_of(dir: &Path, a: &EmbeddedServer, b: &EmbeddedServer) -> PathBuf {
-    let map = dir.join("shards.txt");
-    let text = format!("0..1000 {}\n1000.. {}\n", game_url(a), game_url(b));
-    std::fs::write(&map, text).unwrap();
-    map
-}
-
 #[test]
 fn a_mover_killed_at_any_step_is_finished_by_a_rerun_or_a_move_away_and_back() {
     let runtime = runtime();
     let dir = std::env::temp_dir().join(format!("playerbot-kills-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     runtime.block_on(async {
-        let (a, b, topology) = two_servers().await;
-        let map = map_of(&dir, &a, &b);
-        // Held writes wait out a dead mover (known dead `silent_after`, 3 s, after its kill).
-        let policy = ClusterPolicy {
-            move_wait: Duration::from_secs(20),
-            ..ClusterPolicy::default()
-        };
-        let game = Cluster::build(topology, policy, |db| db.register_bot_schema())
-            .await
-            .unwrap();
-        for shard in 0..2 {
-            Migrator::builtin().run(game.primary(shard)).await.unwrap();
-        }
-        let bots: Vec<BotState> = (0..1_000).map(bot_state).collect();
-        game.save_all(&bots).await.unwrap();
+        let (a, b, map, game) = game_on_two_servers(&dir).await;
         let writers = Writers::start(&game, 400..700, 2);
         let mut killed_runs = 0;
         for (round, at) in KILL_POINTS.iter().enumerate() {
@@ -171,17 +150,7 @@ fn a_mover_killed_at_any_step_is_finished_by_a_rerun_or_a_move_away_and_back() {
             let recovering = std::time::Instant::now();
             // Recovery: the same move again (even rounds), or away and back (odd ones).
             if round % 2 == 0 {
-                let out = tokio::task::spawn_blocking({
-                    let map = map.clone();
-                    move || {
-                        shard_ok(
-                            &map,
-                            &["move", "--range", "500..600", "--to", &to.to_string()],
-                        )
-                    }
-                })
-                .await
-                .unwrap();
+                let out = rerun(&map, to).await;
                 assert!(
                     out.contains(&format!("500..600 -> shard {to}")),
                     "{at:?}: {out}"
@@ -223,20 +192,7 @@ fn a_mover_killed_at_any_step_is_finished_by_a_rerun_or_a_move_away_and_back() {
             settled(&map, &game, (&a, &b)).await;
         }
         assert!(killed_runs >= 5, "most runs were killed before they ended");
-        // End with the range on shard 1, where `check_placed` looks for it.
-        if game.shard_of_id(550) == 0 {
-            let map = map.clone();
-            tokio::task::spawn_blocking(move || {
-                shard_ok(&map, &["move", "--range", "500..600", "--to", "1"])
-            })
-            .await
-            .unwrap();
-        }
-        settled(&map, &game, (&a, &b)).await;
-        let last = writers.stop().await;
-        game.flush().await.unwrap();
-        check_placed(&last, 500..600, (&a, &b)).await;
-        game.close().await;
+        every_write_placed(&map, game, writers, (&a, &b)).await;
     });
     std::fs::remove_dir_all(&dir).unwrap();
 }
@@ -255,14 +211,47 @@ async fn bots_on(server: &EmbeddedServer) -> Option<u64> {
     count
 }
 
+/// `shard move --range 500..600 --to <to>` run to its end (which must succeed).
+async fn rerun(map: &Path, to: usize) -> String {
+    let map = map.to_path_buf();
+    tokio::task::spawn_blocking(move || {
+        shard_ok(
+            &map,
+            &["move", "--range", "500..600", "--to", &to.to_string()],
+        )
+    })
+    .await
+    .unwrap()
+}
+
+/// Ends with the range on shard 1 (where `check_placed` looks for it), stops the writers
+/// and checks every accepted write is where the map says.
+async fn every_write_placed(
+    map: &Path,
+    game: Cluster,
+    writers: Writers,
+    (a, b): (&EmbeddedServer, &EmbeddedServer),
+) {
+    if game.shard_of_id(550) == 0 {
+        rerun(map, 1).await;
+    }
+    settled(map, &game, (a, b)).await;
+    let last = writers.stop().await;
+    game.flush().await.unwrap();
+    check_placed(&last, 500..600, (a, b)).await;
+    game.close().await;
+}
+
 /// Two servers, their shard map in `dir`, and a game cluster on them with bots 0..1000
-/// saved and the built-in schema migrated.
-async fn game_on_two_servers(
-    dir: &Path,
-    policy: ClusterPolicy,
-) -> (EmbeddedServer, EmbeddedServer, PathBuf, Cluster) {
+/// saved and the built-in schema migrated. Its held writes wait out a dead mover (known
+/// dead `silent_after`, 3 s, after its kill).
+async fn game_on_two_servers(dir: &Path) -> (EmbeddedServer, EmbeddedServer, PathBuf, Cluster) {
+    let policy = ClusterPolicy {
+        move_wait: Duration::from_secs(20),
+        ..ClusterPolicy::default()
+    };
     let (a, b, topology) = two_servers().await;
-    let map = map_of(dir, &a, &b);
+    let map = shard_map(dir, &a, &b);
     let game = Cluster::build(topology, policy, |db| db.register_bot_schema())
         .await
         .unwrap();
@@ -282,11 +271,7 @@ fn a_mover_killed_at_a_random_moment_is_finished_by_a_rerun() {
     let dir = std::env::temp_dir().join(format!("playerbot-kills-random-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     runtime.block_on(async {
-        let policy = ClusterPolicy {
-            move_wait: Duration::from_secs(20),
-            ..ClusterPolicy::default()
-        };
-        let (a, b, map, game) = game_on_two_servers(&dir, policy).await;
+        let (a, b, map, game) = game_on_two_servers(&dir).await;
         let writers = Writers::start(&game, 400..700, 2);
         let mut seed = 0x2545_f491_4f6c_dd1d_u64
             ^ u64::from(std::process::id()).wrapping_mul(0x9e37_79b9_7f4a_7c15);
@@ -303,34 +288,14 @@ fn a_mover_killed_at_a_random_moment_is_finished_by_a_rerun() {
                     .unwrap()
             };
             let recovering = Instant::now();
-            let map_again = map.clone();
-            tokio::task::spawn_blocking(move || {
-                shard_ok(
-                    &map_again,
-                    &["move", "--range", "500..600", "--to", &to.to_string()],
-                )
-            })
-            .await
-            .unwrap();
+            rerun(&map, to).await;
             eprintln!(
                 "run {run}: killed after {delay:?} ({killed}), recovered in {:?}; printed:\n{printed}",
                 recovering.elapsed()
             );
             settled(&map, &game, (&a, &b)).await;
         }
-        if game.shard_of_id(550) == 0 {
-            let map = map.clone();
-            tokio::task::spawn_blocking(move || {
-                shard_ok(&map, &["move", "--range", "500..600", "--to", "1"])
-            })
-            .await
-            .unwrap();
-        }
-        settled(&map, &game, (&a, &b)).await;
-        let last = writers.stop().await;
-        game.flush().await.unwrap();
-        check_placed(&last, 500..600, (&a, &b)).await;
-        game.close().await;
+        every_write_placed(&map, game, writers, (&a, &b)).await;
     });
     std::fs::remove_dir_all(&dir).unwrap();
 }
@@ -347,7 +312,7 @@ fn a_game_process_killed_during_a_move_does_not_stop_it() {
         for kill_game_at in ["held writes", "switched the routes"] {
             // Fresh servers each time: the simulator needs empty bot tables.
             let (a, b, _) = two_servers().await;
-            let map = map_of(&dir, &a, &b);
+            let map = shard_map(&dir, &a, &b);
             let mut simulator = command(&["simulate", "--bots", "1000", "--seconds", "30"])
                 .arg("--shard-map")
                 .arg(&map)

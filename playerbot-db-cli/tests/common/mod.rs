@@ -38,3 +38,17 @@ pub(crate) fn runtime() -> tokio::runtime::Runtime {
         .build()
         .expect("tokio runtime")
 }
+
+/// A shard map file in `dir` over two embedded servers: bots 0..1000 on `a`, the rest on
+/// `b`, in their `game` databases.
+pub(crate) fn shard_map(
+    dir: &std::path::Path,
+    a: &playerbot_db_embedded::EmbeddedServer,
+    b: &playerbot_db_embedded::EmbeddedServer,
+) -> std::path::PathBuf {
+    use playerbot_db_tests::servers::game_url;
+    let map = dir.join("shards.txt");
+    let text = format!("0..1000 {}\n1000.. {}\n", game_url(a), game_url(b));
+    std::fs::write(&map, text).unwrap();
+    map
+}
