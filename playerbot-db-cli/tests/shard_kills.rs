@@ -300,8 +300,8 @@ fn a_mover_killed_at_a_random_moment_is_finished_by_a_rerun() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
-/// A game process killed during a move (the simulator, playing the range): the mover goes
-/// on once the dead game is known gone (silent for `silent_after`, its lock free), and the
+/// A game process killed just before or during a move (the simulator, playing the range):
+/// the mover goes on once the dead game is known gone (silent for `silent_after`, its lock free), and the
 /// range ends on one shard with no move open and nothing held.
 #[test]
 fn a_game_process_killed_during_a_move_does_not_stop_it() {
@@ -309,7 +309,9 @@ fn a_game_process_killed_during_a_move_does_not_stop_it() {
     let dir = std::env::temp_dir().join(format!("playerbot-kill-game-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     runtime.block_on(async {
-        for kill_game_at in ["held writes", "switched the routes"] {
+        // Before the move (it meets the dead game at its hold), after the hold, after the
+        // switch (it meets it waiting for the routes to be taken in).
+        for kill_game_at in ["", "held writes", "switched the routes"] {
             // Fresh servers each time: the simulator needs empty bot tables.
             let (a, b, _) = two_servers().await;
             let map = shard_map(&dir, &a, &b);
@@ -330,6 +332,9 @@ fn a_game_process_killed_during_a_move_does_not_stop_it() {
             }
             assert!(logged_in, "the simulator never logged its bots in");
             tokio::time::sleep(Duration::from_millis(500)).await;
+            if kill_game_at.is_empty() {
+                simulator.kill().ok();
+            }
             let mover = {
                 let map = map.clone();
                 tokio::task::spawn_blocking(move || {
@@ -340,7 +345,7 @@ fn a_game_process_killed_during_a_move_does_not_stop_it() {
                         let line = line.unwrap_or_default();
                         printed += &line;
                         printed.push('\n');
-                        if line.starts_with(kill_game_at) {
+                        if !kill_game_at.is_empty() && line.starts_with(kill_game_at) {
                             simulator.kill().ok();
                         }
                     }
