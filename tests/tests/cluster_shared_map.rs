@@ -414,6 +414,28 @@ async fn deferred_writes_never_wait_on_a_move_and_land_where_the_range_ends_up()
     // Nothing reached the source while held.
     assert_ne!(flags_on(&a, "550 AND 550").await.get(&550), Some(&9));
 
+    // A process that closes while the range is held loses none of its kept writes: after
+    // `move_wait` they go to the shard the routes name, and its queues drain.
+    let closing = process(
+        &topology,
+        ClusterPolicy {
+            move_wait: Duration::from_millis(300),
+            ..policy
+        },
+    )
+    .await;
+    assert!(
+        eventually(async || closing.held_range() == Some(500..600)).await,
+        "the closing process never took in the hold"
+    );
+    let kept = BotState {
+        flags: 4,
+        ..bot_state(560)
+    };
+    closing.save_deferred(&kept).await.unwrap();
+    closing.close().await;
+    assert_eq!(flags_on(&a, "560 AND 560").await.get(&560), Some(&4));
+
     // The mover dies: the game lets go of its hold, and the kept writes go to the source,
     // where the range still is.
     stalled.disconnect().await.unwrap();
