@@ -10,13 +10,10 @@ use std::time::Duration;
 use playerbot_db::bots::BotState;
 use playerbot_db::cluster::{Cluster, ClusterPolicy, Topology};
 use playerbot_db::migrate::Migrator;
-use playerbot_db::mysql_async::prelude::Queryable;
-use playerbot_db::mysql_async::Conn;
-use playerbot_db::session::connect_opts;
 use playerbot_db_embedded::EmbeddedServer;
 use playerbot_db_tests::fixtures::bot_state;
 
-use common::{playerbot_db, runtime, shard_map, text};
+use common::{bots_logged_in, playerbot_db, runtime, shard_map, text};
 use playerbot_db_tests::servers::{check_placed, flags_on, two_servers, Writers};
 
 /// `playerbot-db shard args… --shards map`.
@@ -130,22 +127,7 @@ fn shard_move_runs_while_the_simulator_plays_the_range_and_every_bot_verifies() 
             .spawn()
             .expect("start the simulator");
         // Once every bot has logged in, the bots play; the move runs in the middle of it.
-        let mut logged_in = false;
-        for _ in 0..600 {
-            let mut conn = Conn::new(connect_opts(&a.url(), None).unwrap())
-                .await
-                .unwrap();
-            let bots: Option<u64> = conn
-                .query_first("SELECT COUNT(*) FROM game.bot_state")
-                .await
-                .unwrap_or(None);
-            conn.disconnect().await.ok();
-            if bots == Some(400) {
-                logged_in = true;
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        let logged_in = bots_logged_in(&a, 400).await;
         assert!(logged_in, "the simulator never logged its bots in");
         tokio::time::sleep(Duration::from_millis(500)).await;
         let moved = {

@@ -14,14 +14,11 @@ use std::time::{Duration, Instant};
 use playerbot_db::bots::BotState;
 use playerbot_db::cluster::{Cluster, ClusterPolicy};
 use playerbot_db::migrate::Migrator;
-use playerbot_db::mysql_async::prelude::Queryable;
-use playerbot_db::mysql_async::Conn;
-use playerbot_db::session::connect_opts;
 use playerbot_db_embedded::EmbeddedServer;
 use playerbot_db_tests::fixtures::bot_state;
 use playerbot_db_tests::servers::{check_placed, flags_on, two_servers, Writers};
 
-use common::{command, runtime, shard_map, text};
+use common::{bots_logged_in, command, runtime, shard_map, text};
 
 /// Where a mover is killed: right after it starts, or once it has printed a line that
 /// starts so (the step just done; the kill lands there or a little later).
@@ -197,20 +194,6 @@ fn a_mover_killed_at_any_step_is_finished_by_a_rerun_or_a_move_away_and_back() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
-/// How many `bot_state` rows the server holds, once the table exists.
-async fn bots_on(server: &EmbeddedServer) -> Option<u64> {
-    let mut conn = Conn::new(connect_opts(&server.url(), None).unwrap())
-        .await
-        .ok()?;
-    let count = conn
-        .query_first("SELECT COUNT(*) FROM game.bot_state")
-        .await
-        .ok()
-        .flatten();
-    conn.disconnect().await.ok();
-    count
-}
-
 /// `shard move --range 500..600 --to <to>` run to its end (which must succeed).
 async fn rerun(map: &Path, to: usize) -> String {
     let map = map.to_path_buf();
@@ -322,14 +305,7 @@ fn a_game_process_killed_during_a_move_does_not_stop_it() {
                 .stderr(Stdio::null())
                 .spawn()
                 .expect("start the simulator");
-            let mut logged_in = false;
-            for _ in 0..600 {
-                if bots_on(&a).await == Some(1_000) {
-                    logged_in = true;
-                    break;
-                }
-                tokio::time::sleep(Duration::from_millis(50)).await;
-            }
+            let logged_in = bots_logged_in(&a, 1_000).await;
             assert!(logged_in, "the simulator never logged its bots in");
             tokio::time::sleep(Duration::from_millis(500)).await;
             if kill_game_at.is_empty() {

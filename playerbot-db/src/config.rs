@@ -91,7 +91,7 @@ fn redact(url: &str) -> String {
 
 /// The driver's URL parameters whose values are numbers, switches or a compression level;
 /// any other name (`password`, a misspelling, another case) is not known to be harmless.
-const KNOWN_PARAMS: [&str; 23] = [
+const KNOWN_PARAMS: [&str; 22] = [
     "pool_min",
     "pool_max",
     "inactive_connection_ttl",
@@ -114,7 +114,6 @@ const KNOWN_PARAMS: [&str; 23] = [
     "verify_ca",
     "verify_identity",
     "built_in_roots",
-    "tcp_user_timeout",
 ];
 
 /// Whether `name=value` can be printed: a known parameter with a value of the shape it takes

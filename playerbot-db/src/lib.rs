@@ -40,6 +40,7 @@ mod bulk;
 mod cache;
 mod chunking;
 pub mod cluster;
+mod column_type;
 mod config;
 mod db;
 mod dialect;

@@ -9,6 +9,7 @@ use mysql_async::Conn;
 
 use playerbot_db_sql::guard::GuardValue;
 
+use crate::column_type;
 use crate::EntityMeta;
 
 /// Engines whose writes a `ROLLBACK` does not undo (upper case).
@@ -63,14 +64,13 @@ struct GuardColumn<'a> {
     integer: bool,
 }
 
-/// The guard an upsert of `meta` into a table with these columns and unique keys needs.
-fn upsert_guard(meta: &EntityMeta, columns: &[GuardColumn], unique: &[Vec<String>]) -> UpsertGuard {
+/// The guard an upsert of `meta` into a table with these columns needs; `other_unique`:
+/// whether the table has a unique key besides the entity's.
+fn upsert_guard(meta: &EntityMeta, columns: &[GuardColumn], other_unique: bool) -> UpsertGuard {
     let Some(&target) = meta.key.first() else {
         return UpsertGuard::Generated;
     };
-    let key: Vec<&str> = meta.key_columns().map(|c| c.name).collect();
-    let undeclared = unique.iter().any(|index| !same_columns(index, &key));
-    if !undeclared && !meta.has_unique() {
+    if !other_unique && !meta.has_unique() {
         return UpsertGuard::Generated;
     }
     let name = meta.columns[target].name;
@@ -246,14 +246,10 @@ impl LiveTable {
         let mut guard_facts = Vec::new();
         for row in &rows {
             let text = |i: usize| row.get_opt::<Option<String>, _>(i)?.ok()?;
-            let data_type = text(1).unwrap_or_default().to_ascii_lowercase();
             guard_facts.push((
                 text(3).is_some_and(|nullable| nullable.eq_ignore_ascii_case("YES")),
                 text(8).is_some_and(|extra| extra.to_ascii_lowercase().contains("auto_increment")),
-                matches!(
-                    data_type.as_str(),
-                    "tinyint" | "smallint" | "mediumint" | "int" | "integer" | "bigint"
-                ),
+                column_type::is_integer(&text(1).unwrap_or_default()),
             ));
             columns.push((text(0).unwrap_or_default(), text(5), text(6)));
         }
@@ -273,12 +269,12 @@ impl LiveTable {
                 },
             )
             .collect();
-        let guard = upsert_guard(meta, &guard_columns, &unique);
         let key: Vec<&str> = meta.key_columns().map(|c| c.name).collect();
         let others: Vec<&Vec<String>> = unique
             .iter()
             .filter(|index| !same_columns(index, &key))
             .collect();
+        let guard = upsert_guard(meta, &guard_columns, !others.is_empty());
         let live = |name: &str| columns.iter().find(|(column, ..)| column == name);
         let charsets = meta
             .columns

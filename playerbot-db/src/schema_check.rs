@@ -1,6 +1,7 @@
 //! Compares a live table (information_schema) with what the derive generates, and reports
 //! every difference: columns, types, nullability, keys and partitions.
 
+use crate::column_type;
 use std::fmt;
 
 use mysql_async::prelude::Queryable;
@@ -428,19 +429,12 @@ fn compare_extras(meta: &EntityMeta, live: &[LiveColumn], out: &mut Vec<SchemaDi
 /// fill (`server_default`, on an `Option` field).
 fn default_attribute(column: &LiveColumn, found: &str) -> String {
     let raw = column.default.as_deref().unwrap_or_default().trim();
-    let lower = raw.to_ascii_lowercase();
-    let expression = lower.starts_with("current_timestamp")
-        || lower.starts_with("now(")
-        || lower.starts_with('(')
-        || column
-            .extra
-            .to_ascii_lowercase()
-            .contains("default_generated");
+    let expression = column_type::is_expression_default(raw, &column.extra);
     let sql = if found == "current_timestamp" {
         "current_timestamp()".to_owned()
     } else if expression {
         raw.to_owned()
-    } else if is_numeric_type(&column.sql_type) {
+    } else if column_type::is_numeric(&column.sql_type) {
         found.to_owned()
     } else {
         format!("'{}'", found.replace('\'', "''"))
@@ -452,31 +446,6 @@ fn default_attribute(column: &LiveColumn, found: &str) -> String {
         "default"
     };
     format!("{word} = {sql:?}")
-}
-
-/// Whether a column type (`COLUMN_TYPE`: `int(10) unsigned`, `enum('a')`, …) holds numbers,
-/// whose defaults are written bare.
-fn is_numeric_type(sql_type: &str) -> bool {
-    let name = sql_type
-        .split(|c: char| !c.is_ascii_alphabetic())
-        .next()
-        .unwrap_or_default()
-        .to_ascii_lowercase();
-    matches!(
-        name.as_str(),
-        "tinyint"
-            | "smallint"
-            | "mediumint"
-            | "int"
-            | "integer"
-            | "bigint"
-            | "float"
-            | "double"
-            | "decimal"
-            | "numeric"
-            | "year"
-            | "bit"
-    )
 }
 
 /// A default in one form: MariaDB reports string literals quoted and `current_timestamp()`,

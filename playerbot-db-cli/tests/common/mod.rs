@@ -52,3 +52,27 @@ pub(crate) fn shard_map(
     std::fs::write(&map, text).unwrap();
     map
 }
+
+/// Whether `server`'s `game.bot_state` comes to hold `bots` rows (a simulator's login)
+/// within 30 s; the table may not exist yet.
+pub(crate) async fn bots_logged_in(
+    server: &playerbot_db_embedded::EmbeddedServer,
+    bots: u64,
+) -> bool {
+    use playerbot_db::mysql_async::prelude::Queryable;
+    for _ in 0..600 {
+        let opts = playerbot_db::session::connect_opts(&server.url(), None).unwrap();
+        if let Ok(mut conn) = playerbot_db::mysql_async::Conn::new(opts).await {
+            let found: Option<u64> = conn
+                .query_first("SELECT COUNT(*) FROM game.bot_state")
+                .await
+                .unwrap_or(None);
+            conn.disconnect().await.ok();
+            if found == Some(bots) {
+                return true;
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    false
+}

@@ -291,10 +291,7 @@ impl Cluster {
     fn release_hold(&self, holder: Holder) {
         let gate = &self.inner.gate;
         let still_held = |id: Option<u64>| id.is_some_and(|id| gate.held_with(id).is_some());
-        let queue_of = |id: Option<u64>| {
-            self.primary(id.map_or(0, |id| self.shard_of_id(id)))
-                .clone()
-        };
+        let queue_of = |id| self.primary_of_id(id).clone();
         self.inner
             .parked
             .release_and_drain(|| gate.release(holder), &still_held, &queue_of);
@@ -369,7 +366,12 @@ impl Cluster {
     }
 
     fn primary_of<E: BotEntity>(&self, key: &E::Key) -> &Db {
-        self.primary(self.shard_of::<E>(key))
+        self.primary_of_id(E::key_partition_key(key))
+    }
+
+    /// The primary the routes name for bot id `id` (the first shard's for none).
+    fn primary_of_id(&self, id: Option<u64>) -> &Db {
+        self.primary(id.map_or(0, |id| self.shard_of_id(id)))
     }
 
     /// Saves (upserts) `entity` on its shard's primary.
@@ -519,10 +521,7 @@ impl Cluster {
             tracing::warn!(
                 "closing while a move holds a range: its deferred writes go to the shard the routes name now"
             );
-            let queue_of = |id: Option<u64>| {
-                self.primary(id.map_or(0, |id| self.shard_of_id(id)))
-                    .clone()
-            };
+            let queue_of = |id| self.primary_of_id(id).clone();
             self.inner
                 .parked
                 .release_and_drain(|| {}, &|_| false, &queue_of);

@@ -219,9 +219,9 @@ pub enum MoveStep {
 /// Where a move's progress goes.
 pub type Progress = Arc<dyn Fn(MoveStep) + Send + Sync>;
 
-const COPYING: &str = "copying";
-const SWITCHED: &str = "switched";
-const ABANDONED: &str = "abandoned";
+pub(super) const COPYING: &str = "copying";
+pub(super) const SWITCHED: &str = "switched";
+pub(super) const ABANDONED: &str = "abandoned";
 const DONE: &str = "done";
 const ROLLED_BACK: &str = "rolled_back";
 
@@ -657,10 +657,6 @@ pub(super) async fn set_state(home: &Db, token: u64, from: &str, to: &str) -> Re
     conn.done();
     Ok(())
 }
-
-pub(super) const STATE_COPYING: &str = COPYING;
-pub(super) const STATE_ABANDONED: &str = ABANDONED;
-pub(super) const STATE_SWITCHED: &str = SWITCHED;
 
 /// Copies the range's rows of `meta`'s table, a window of ids at a time; the rows copied.
 async fn copy_table(

@@ -233,29 +233,22 @@ impl Cluster {
             return Ok(());
         }
         let mut slot = member.conn.lock().await;
-        if slot.is_none() {
-            *slot = Some(self.take_member_lock(member).await?);
-        }
-        let conn = slot.as_mut().expect("just filled");
-        let read = async {
-            say_alive(member, conn).await?;
-            let control: Option<Control> = conn.exec_first(sql::READ_CONTROL, ()).await?;
-            let routes = match control {
-                Some((version, ..)) if version != member.seen().version => {
-                    Some(read_routes(&mut **conn).await?)
-                }
-                _ => None,
-            };
-            Ok::<_, Error>((control, routes))
+        // Out of its slot for the round, back only once every reply is read: a round that
+        // fails or is dropped half way drops the connection (the pool cleans it, and its lock
+        // goes with it), never leaving it half read for the next round.
+        let mut conn = match slot.take() {
+            Some(conn) => conn,
+            None => self.take_member_lock(member).await?,
         };
-        let (control, routes) = match read.await {
-            Ok(read) => read,
-            Err(err) => {
-                // Dropped half way, the pool cleans it; its lock goes with it.
-                *slot = None;
-                return Err(err);
+        say_alive(member, &mut conn).await?;
+        let control: Option<Control> = conn.exec_first(sql::READ_CONTROL, ()).await?;
+        let routes = match control {
+            Some((version, ..)) if version != member.seen().version => {
+                Some(read_routes(&mut *conn).await?)
             }
+            _ => None,
         };
+        *slot = Some(conn);
         drop(slot);
         let Some((version, hold_first, hold_end, epoch, token)) = control else {
             return Ok(());
@@ -536,11 +529,7 @@ impl Cluster {
         conn.exec_drop(sql::RELEASE, (token,)).await?;
         conn.exec_drop(
             playerbot_db_sql::moving::SET_STATE,
-            (
-                super::moving::STATE_ABANDONED,
-                token,
-                super::moving::STATE_COPYING,
-            ),
+            (super::moving::ABANDONED, token, super::moving::COPYING),
         )
         .await?;
         conn.done();
@@ -640,11 +629,7 @@ impl Cluster {
         }
         tx.exec_drop(
             playerbot_db_sql::moving::SET_STATE,
-            (
-                super::moving::STATE_SWITCHED,
-                token,
-                super::moving::STATE_COPYING,
-            ),
+            (super::moving::SWITCHED, token, super::moving::COPYING),
         )
         .await?;
         if tx.affected_rows() != 1 {

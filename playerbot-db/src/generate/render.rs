@@ -1,5 +1,6 @@
 //! A [`TableInfo`] as the Rust source of its entity.
 
+use crate::column_type;
 use std::fmt::Write;
 
 use super::read::{ColumnInfo, TableInfo};
@@ -264,17 +265,12 @@ fn text_collation(table: &TableInfo, column: &ColumnInfo) -> Option<Vec<String>>
     Some(items)
 }
 
-/// A default the server computes (`current_timestamp()`, or an expression in parentheses),
-/// not a literal a program would write itself.
+/// A default the server computes, not a literal a program would write itself.
 fn is_expression_default(column: &ColumnInfo) -> bool {
-    let Some(default) = column.default.as_deref() else {
-        return false;
-    };
-    let lower = default.to_ascii_lowercase();
-    lower.starts_with("current_timestamp")
-        || lower.starts_with("now(")
-        || lower.starts_with('(')
-        || column.extra.contains("default_generated")
+    column
+        .default
+        .as_deref()
+        .is_some_and(|default| column_type::is_expression_default(default, &column.extra))
 }
 
 /// The column's default as SQL text: MariaDB reports it so (`'RELEASED'`, `0`,
@@ -284,20 +280,8 @@ fn default_clause(column: &ColumnInfo, dialect: Dialect) -> Option<String> {
     if column.extra.contains("auto_increment") {
         return None;
     }
-    let numeric = matches!(
-        column.data_type.as_str(),
-        "tinyint"
-            | "smallint"
-            | "mediumint"
-            | "int"
-            | "bigint"
-            | "float"
-            | "double"
-            | "decimal"
-            | "year"
-    );
     let bare_literal = dialect == Dialect::MySql
-        && !numeric
+        && !column_type::is_numeric(&column.data_type)
         && !column.extra.contains("default_generated")
         && !default.starts_with('\'');
     Some(if bare_literal {
