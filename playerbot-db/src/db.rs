@@ -1,11 +1,15 @@
-//! The handle a server keeps: a pool plus the registered entities.
+//! The handle a server keeps ([`Db`]): its pool, the registered entities, the statement
+//! texts built so far and the write-behind; and its builder ([`DbBuilder`]). The calls
+//! themselves are added by the layers above (`repo`, `partitions`, `migrate`, …).
 
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 use std::time::Duration;
 
+use crate::behind::WriteBehind;
 use crate::config::DbConfig;
 use crate::pool::{PoolInner, PoolStats, PooledConn};
 use crate::registry::Registry;
+use crate::statements::StatementTexts;
 use crate::{
     BotEntity, CacheHooks, CachePolicy, CacheStats, Error, ServerFlavor, WriteBehindConfig,
 };
@@ -17,7 +21,16 @@ const RAW_VALIDATE_AFTER: Duration = Duration::from_millis(100);
 /// clone; clones share the pool.
 #[derive(Debug, Clone)]
 pub struct Db {
-    pub(crate) pool: Arc<PoolInner>,
+    inner: Arc<DbInner>,
+}
+
+#[derive(Debug)]
+pub(crate) struct DbInner {
+    pool: Arc<PoolInner>,
+    /// Shared with the pool, which prepares its statements on every connection.
+    registry: Arc<Registry>,
+    texts: StatementTexts,
+    behind: Arc<WriteBehind>,
 }
 
 /// Configures and opens a [`Db`].
@@ -25,6 +38,7 @@ pub struct Db {
 pub struct DbBuilder {
     config: DbConfig,
     registry: Registry,
+    write_behind: WriteBehindConfig,
 }
 
 impl Db {
@@ -33,7 +47,35 @@ impl Db {
         DbBuilder {
             config: DbConfig::new(url),
             registry: Registry::default(),
+            write_behind: WriteBehindConfig::default(),
         }
+    }
+
+    pub(crate) fn pool(&self) -> &Arc<PoolInner> {
+        &self.inner.pool
+    }
+
+    /// The registered entities and their plans.
+    pub(crate) fn registry(&self) -> &Registry {
+        &self.inner.registry
+    }
+
+    /// The statement texts built at run time so far.
+    pub(crate) fn texts(&self) -> &StatementTexts {
+        &self.inner.texts
+    }
+
+    pub(crate) fn behind(&self) -> &Arc<WriteBehind> {
+        &self.inner.behind
+    }
+
+    /// A handle that does not keep the pool open (the write-behind's sinks hold one).
+    pub(crate) fn downgrade(&self) -> Weak<DbInner> {
+        Arc::downgrade(&self.inner)
+    }
+
+    pub(crate) fn upgrade(weak: &Weak<DbInner>) -> Option<Db> {
+        weak.upgrade().map(|inner| Db { inner })
     }
 
     /// A connection for custom SQL; it returns to the pool when dropped (reset first, in
@@ -42,15 +84,17 @@ impl Db {
     /// A connection idle for 100 ms or more is pinged first: your SQL cannot be retried for
     /// you, so a connection that died unseen (say, in a server restart) is replaced here.
     pub async fn conn(&self) -> Result<PooledConn, Error> {
-        let validate_after = RAW_VALIDATE_AFTER.min(self.pool.config.validate_after_idle);
-        let conn = self.pool.get_validated(validate_after).await?;
-        Ok(PooledConn::new(self.pool.clone(), conn))
+        let pool = self.pool();
+        let validate_after = RAW_VALIDATE_AFTER.min(pool.config.validate_after_idle);
+        let conn = pool.get_validated(validate_after).await?;
+        Ok(PooledConn::new(pool.clone(), conn))
     }
 
     /// A connection for the crate's own routines, which keep its state up to date (no raw
     /// access, so no reset on return and no ping for raw use).
     pub(crate) async fn lease(&self) -> Result<PooledConn, Error> {
-        Ok(PooledConn::new(self.pool.clone(), self.pool.get().await?))
+        let pool = self.pool();
+        Ok(PooledConn::new(pool.clone(), pool.get().await?))
     }
 
     /// Closes every connection: idle ones now, ones in use when they come back. Calls made
@@ -62,12 +106,12 @@ impl Db {
     /// logged and the rows still queued are lost; bound `close` with a timeout if the
     /// server may be away.
     pub async fn close(&self) {
-        if self.pool.registry.queues().next().is_some() {
+        if self.behind().in_use() {
             if let Err(err) = self.shutdown().await {
                 tracing::error!(error = %err, "deferred writes could not be drained before closing");
             }
         }
-        self.pool.close().await;
+        self.pool().close().await;
     }
 
     /// The server behind the pool, asked on a pooled connection.
@@ -77,12 +121,12 @@ impl Db {
 
     /// The pool's counters at this moment.
     pub fn stats(&self) -> PoolStats {
-        self.pool.stats()
+        self.pool().stats()
     }
 
     /// The L1 caches' counters, one entry per cached entity type.
     pub fn cache_stats(&self) -> Vec<CacheStats> {
-        self.pool.registry.cache_stats()
+        self.registry().cache_stats()
     }
 
     /// Publishes the pool, cache and write-behind snapshots through the `metrics` facade, so
@@ -100,7 +144,7 @@ impl Db {
     /// Drops `key` from `E`'s cache: for a row changed another way (raw SQL, another
     /// process), which the cache cannot see.
     pub fn invalidate<E: BotEntity>(&self, key: &E::Key) -> Result<(), Error> {
-        if let Some(cache) = self.pool.registry.plan::<E>()?.cache::<E>() {
+        if let Some(cache) = self.registry().plan::<E>()?.cache::<E>() {
             cache.invalidate(key);
         }
         Ok(())
@@ -108,13 +152,13 @@ impl Db {
 
     /// Drops every value from `E`'s cache.
     pub fn clear_cache<E: BotEntity>(&self) -> Result<(), Error> {
-        self.pool.registry.plan::<E>()?.clear_cache();
+        self.registry().plan::<E>()?.clear_cache();
         Ok(())
     }
 
     /// The settings the `Db` was opened with.
     pub fn config(&self) -> &DbConfig {
-        &self.pool.config
+        &self.pool().config
     }
 
     /// Runs CREATE TABLE IF NOT EXISTS for every registered entity.
@@ -123,7 +167,7 @@ impl Db {
         let mut conn = self.conn().await?;
         let conn = conn.server();
         let dialect = conn.dialect();
-        for meta in self.pool.registry.metas() {
+        for meta in self.registry().metas() {
             let sql = meta.statements(dialect).create_table;
             let context = || crate::error::Context {
                 entity: Some(meta.entity),
@@ -133,12 +177,12 @@ impl Db {
             crate::pool::statement!(conn, context, text = sql, |c| c.query_drop(sql))?;
         }
         // Tables created after the connection opened: read their engines and charsets now.
-        self.pool.registry.schema_may_have_changed();
+        self.registry().schema_may_have_changed();
         let context = || crate::error::Context {
             statement: Some("read live tables"),
             ..Default::default()
         };
-        crate::pool::statement!(conn, context, |c| self.pool.registry.learn_live_tables(c))?;
+        crate::pool::statement!(conn, context, |c| self.registry().learn_live_tables(c))?;
         Ok(())
     }
 }
@@ -265,7 +309,7 @@ impl DbBuilder {
     /// Write-behind settings: flush interval and threshold, the bound on dirty rows and what
     /// a deferred write does when it is reached.
     pub fn write_behind(mut self, config: WriteBehindConfig) -> Self {
-        self.registry.set_write_behind(config);
+        self.write_behind = config;
         self
     }
 
@@ -282,8 +326,15 @@ impl DbBuilder {
     /// Opens the pool and one connection, so a bad URL or an unreachable server is reported
     /// here rather than on the first call.
     pub async fn build(self) -> Result<Db, Error> {
+        let registry = Arc::new(self.registry);
+        let behind = WriteBehind::new(self.write_behind, registry.type_ids());
         let db = Db {
-            pool: PoolInner::new(self.config, self.registry)?,
+            inner: Arc::new(DbInner {
+                pool: PoolInner::new(self.config, registry.clone())?,
+                registry,
+                texts: StatementTexts::default(),
+                behind: Arc::new(behind),
+            }),
         };
         drop(db.conn().await?);
         Ok(db)

@@ -73,7 +73,7 @@ impl Db {
         let mut guard = self.conn().await?;
         let dialect = guard.dialect();
         let conn = &mut guard.routine().conn;
-        let metas: Vec<&'static EntityMeta> = self.pool.registry.metas().collect();
+        let metas: Vec<&'static EntityMeta> = self.registry().metas().collect();
         let mut plans = Vec::new();
         for meta in metas {
             for reading in reading_statements(meta, dialect) {

@@ -36,7 +36,6 @@ extern crate self as playerbot_db;
 
 mod behind;
 pub mod bots;
-mod bulk;
 mod cache;
 mod chunking;
 pub mod cluster;
@@ -58,6 +57,7 @@ mod registry;
 mod repo;
 pub mod schema_check;
 pub mod session;
+mod statements;
 mod unix_time;
 mod unset;
 
@@ -65,18 +65,18 @@ mod unset;
 pub mod __private;
 
 pub use behind::{WhenFull, WriteBehindConfig, WriteBehindStats};
-pub use bulk::{Atomicity, BulkMode, BulkReport, BulkSave, Conflict, MAX_ROWS_PER_CALL};
-pub use cache::{CacheHooks, CacheStats};
+pub use cache::CacheStats;
 pub use config::{DbConfig, DbUrl, DEFAULT_STATEMENT_TIMEOUT};
 pub use db::{Db, DbBuilder};
 pub use dialect::{Dialect, ServerFlavor};
 pub use entity::{
-    BotEntity, BotEnum, CachePolicy, Column, ColumnMeta, EntityMeta, EntitySql, IndexMeta, Lookup,
-    LookupSql, Partitioning, RowError, ScanSql, Statements, ValueKind,
+    BotEntity, BotEnum, CacheHooks, CachePolicy, Column, ColumnMeta, EntityMeta, EntitySql,
+    IndexMeta, Lookup, LookupSql, Partitioning, RowError, ScanSql, Statements, ValueKind,
 };
 pub use error::{ConnectError, Context, Error, ErrorKind, ValueProblem};
 pub use explain::{PlanFlag, PlanStep, StatementPlan};
 pub use monitor::{PartitionSize, ReplicaStatus, ServerStats, StatementCost, TableSize};
+pub use repo::{Atomicity, BulkMode, BulkReport, BulkSave, Conflict, MAX_ROWS_PER_CALL};
 
 /// The result of every fallible call of this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;

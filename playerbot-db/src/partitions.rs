@@ -183,7 +183,7 @@ impl Db {
     ) -> Result<Vec<String>, Error> {
         let meta = E::META;
         partitioning(meta)?;
-        let _clear = self.pool.registry.plan::<E>()?.clear_cache_around();
+        let _clear = self.registry().plan::<E>()?.clear_cache_around();
         let inside: Vec<String> = self
             .partitions::<E>()
             .await?

@@ -4,14 +4,16 @@
 use std::any::TypeId;
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, OnceLock, RwLock};
+use std::sync::{Arc, RwLock};
 
+use mysql_async::prelude::Queryable;
 use mysql_async::Conn;
 
-use crate::behind::{AnyQueue, Behind, Queue, WriteBehindConfig};
-use crate::cache::{AnyCache, CacheHooks, CacheStats, EntityCache};
+use crate::cache::{AnyCache, CacheStats, EntityCache};
+use crate::error::code;
 use crate::live_table::LiveTable;
-use crate::{BotEntity, CachePolicy, Dialect, EntityMeta, Error};
+use crate::pool::{ConnSetup, SetupFuture};
+use crate::{BotEntity, CacheHooks, CachePolicy, Dialect, EntityMeta, Error};
 
 /// Key counts `load_many` statements are prepared for. A call is split into chunks of these
 /// sizes (the last chunk padded with repeated keys), so each size is prepared once per
@@ -36,15 +38,11 @@ pub(crate) struct EntityPlan {
     /// The L1 cache (an `EntityCache<E>`), for entities with a cache policy.
     cache: Option<Box<dyn AnyCache>>,
     cache_policy: Option<CachePolicy>,
-    /// The write-behind queue (a `Queue<E>`), made on the first deferred write.
-    queue: OnceLock<Box<dyn AnyQueue>>,
 }
 
 #[derive(Debug)]
 pub(crate) struct Registry {
     plans: Vec<EntityPlan>,
-    /// The write-behind queues' shared state and settings.
-    pub(crate) behind: Behind,
     /// Bumped whenever tables may have been altered (raw SQL, migrations, `create_tables`):
     /// live tables read before are read again when next needed.
     epoch: Arc<AtomicU64>,
@@ -63,7 +61,6 @@ impl Default for Registry {
     fn default() -> Self {
         Registry {
             plans: Vec::new(),
-            behind: Behind::new(WriteBehindConfig::default()),
             epoch: Arc::default(),
             caches_off: false,
         }
@@ -71,26 +68,9 @@ impl Default for Registry {
 }
 
 impl Registry {
-    pub(crate) fn set_write_behind(&mut self, config: WriteBehindConfig) {
-        self.behind = Behind::new(config);
-    }
-
-    /// The write-behind queue of the entity type `type_id`, when one was made.
-    pub(crate) fn queue_by_type(&self, type_id: TypeId) -> Option<&dyn AnyQueue> {
-        let plan = self.plan_by_type(type_id)?;
-        plan.queue.get().map(|queue| &**queue)
-    }
-
     /// The entry of the entity type `type_id`, when registered.
     pub(crate) fn plan_by_type(&self, type_id: TypeId) -> Option<&EntityPlan> {
         self.plans.iter().find(|plan| plan.type_id == type_id)
-    }
-
-    /// Every write-behind queue made so far.
-    pub(crate) fn queues(&self) -> impl Iterator<Item = &dyn AnyQueue> {
-        self.plans
-            .iter()
-            .filter_map(|plan| plan.queue.get().map(|queue| &**queue))
     }
 
     pub(crate) fn register<E: BotEntity>(&mut self) {
@@ -119,7 +99,6 @@ impl Registry {
             epoch: Arc::clone(&self.epoch),
             cache: None,
             cache_policy: None,
-            queue: OnceLock::new(),
         };
         if let Some(clone) = E::__cache_clone().filter(|_| !self.caches_off) {
             plan.install_cache::<E>(meta.cache, clone, E::__cache_hooks());
@@ -278,6 +257,11 @@ impl Registry {
             .live()
     }
 
+    /// The registered Rust types, in registration order.
+    pub(crate) fn type_ids(&self) -> impl Iterator<Item = TypeId> + '_ {
+        self.plans.iter().map(|plan| plan.type_id)
+    }
+
     pub(crate) fn metas(&self) -> impl Iterator<Item = &'static EntityMeta> + '_ {
         self.plans.iter().map(|plan| plan.meta)
     }
@@ -306,20 +290,6 @@ impl EntityPlan {
         self.cache = policy.map(|policy| {
             Box::new(EntityCache::<E>::new(policy, clone, hooks)) as Box<dyn AnyCache>
         });
-    }
-
-    /// `E`'s write-behind queue, when a deferred write made one.
-    pub(crate) fn queue<E: BotEntity>(&self) -> Option<&Queue<E>> {
-        self.queue.get()?.as_any().downcast_ref()
-    }
-
-    /// `E`'s write-behind queue, made now if needed.
-    pub(crate) fn queue_or_make<E: BotEntity + Clone>(&self) -> &Queue<E> {
-        self.queue
-            .get_or_init(|| Box::new(Queue::<E>::new(<E as Clone>::clone)))
-            .as_any()
-            .downcast_ref()
-            .expect("a plan's queue is of its entity type")
     }
 
     /// `E`'s cache, when it has one and calls may use it: keys that the server compares
@@ -413,5 +383,54 @@ pub(crate) struct ClearOnDrop<'a>(&'a EntityPlan);
 impl Drop for ClearOnDrop<'_> {
     fn drop(&mut self) {
         self.0.clear_cache();
+    }
+}
+
+impl ConnSetup for Registry {
+    fn statement_count(&self) -> usize {
+        Registry::statement_count(self)
+    }
+
+    fn prepare<'a>(&'a self, conn: &'a mut Conn, dialect: Dialect) -> SetupFuture<'a> {
+        Box::pin(prepare_all(conn, self, dialect))
+    }
+
+    fn raw_access(&self) {
+        self.schema_may_have_changed();
+    }
+}
+
+/// Prepares every registered statement. A statement the server refuses (its table does not
+/// exist yet, differs from the entity, or is not ours to use) is left for the driver to
+/// prepare on first use, where the caller gets the server's error; only a failure of the
+/// connection itself fails the open.
+async fn prepare_all(
+    conn: &mut Conn,
+    registry: &Registry,
+    dialect: Dialect,
+) -> Result<(), mysql_async::Error> {
+    for (entity, sql) in registry.statements(dialect) {
+        match conn.prep(sql).await {
+            Ok(_) => {}
+            Err(mysql_async::Error::Server(err)) if !code::is_connection_code(err.code) => {
+                if err.code != code::NO_SUCH_TABLE {
+                    tracing::warn!(
+                        entity,
+                        code = err.code,
+                        error = %err.message,
+                        "a registered statement cannot be prepared; calls that use it will fail with this error"
+                    );
+                }
+            }
+            Err(err) => return Err(err),
+        }
+    }
+    match registry.learn_live_tables(conn).await {
+        Err(err @ mysql_async::Error::Server(_)) => {
+            // information_schema not readable: calls go on without the checks it feeds.
+            tracing::warn!(error = %err, "the registered tables' engines and charsets cannot be read");
+            Ok(())
+        }
+        other => other,
     }
 }

@@ -252,7 +252,7 @@ impl crate::Db {
         let dialect = guard.dialect();
         let conn = &mut guard.routine().conn;
         let mut report = Vec::new();
-        for meta in self.pool.registry.metas() {
+        for meta in self.registry().metas() {
             let differences = check_table(conn, meta, dialect).await?;
             if !differences.is_empty() {
                 report.push((meta.entity, differences));

@@ -1,266 +1,242 @@
-//! The write-behind queue: `save_deferred` and `delete_deferred` return at once; a named
-//! background flusher writes the newest value of each dirty key through the bulk path, on an
-//! interval or when enough rows wait, and keeps every row until the server has it.
+//! The write-behind: `save_deferred` and `delete_deferred` return at once; a [`Flusher`]
+//! writes the newest value of each dirty key, on an interval or when enough rows wait, and
+//! keeps every row until the server has it.
+//!
+//! [`WriteBehind`] holds one [`Queue`] per entity type, each with the [`Sink`] its rows are
+//! written to (the repository's bulk path gives it), the settings, the acceptance order and
+//! the counters: `entry.rs` is a queue with its sink and one flush round, `flusher.rs` the
+//! task, `queue.rs` the rows, `stats.rs` the counters, `config.rs` the settings.
 //!
 //! Ordering rules, per key: a newer deferred write replaces an older one; a write being
 //! flushed is never overtaken by an older one (a failed flush puts a row back only when no
 //! newer one was accepted meanwhile); a direct save or delete drops the pending deferred
 //! write and waits for one being flushed, so the direct write lands last.
 
-pub(crate) mod flusher;
+mod config;
+mod entry;
+mod flusher;
 mod queue;
 mod stats;
 
+pub use config::{WhenFull, WriteBehindConfig};
 pub use stats::WriteBehindStats;
 
-pub(crate) use queue::{Full, Op, Queue, Taken};
+pub(crate) use entry::{AnyQueue, BoxFuture, Sink};
+pub(crate) use queue::{Op, Queue};
 
-use std::any::Any;
-use std::future::Future;
-use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::any::TypeId;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::time::Instant;
 
-use tokio::sync::{watch, Notify};
+use tokio::sync::watch;
 
-use crate::{BotEntity, Db, Error};
+use crate::{BotEntity, Error};
+use entry::Entry;
+use flusher::Flusher;
+use queue::Full;
 
-/// When the queue holds its bound of dirty rows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum WhenFull {
-    /// Wait up to this long for the flusher to make room, then fail with
-    /// [`Error::QueueFull`].
-    Wait(Duration),
-    /// Fail at once with [`Error::QueueFull`].
-    Reject,
-}
-
-/// Write-behind settings (`DbBuilder::write_behind`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct WriteBehindConfig {
-    /// The longest a row waits before a flush starts (default 1 s).
-    pub interval: Duration,
-    /// Pending rows of one entity type that start a flush at once (default 10,000).
-    pub threshold: usize,
-    /// The most dirty keys one entity type holds (pending or being written; default
-    /// 1,000,000): a write of another key past it is decided by `when_full`.
-    pub max_dirty: usize,
-    /// What a write does when the queue is full (default: wait up to 5 s).
-    pub when_full: WhenFull,
-    /// Connections one flush of an entity type writes over at once, each taking a
-    /// contiguous range of (partition, key) in a transaction of its own (default 2).
-    pub connections: usize,
-}
-
-impl Default for WriteBehindConfig {
-    fn default() -> Self {
-        WriteBehindConfig {
-            interval: Duration::from_secs(1),
-            threshold: 10_000,
-            max_dirty: 1_000_000,
-            when_full: WhenFull::Wait(Duration::from_secs(5)),
-            connections: 2,
-        }
-    }
-}
-
-/// A queue of some entity type, as the registry keeps it.
-pub(crate) trait AnyQueue: Send + Sync {
-    fn as_any(&self) -> &dyn Any;
-    /// Writes everything pending now; `Ok(rows)` when all of it landed.
-    fn flush_round<'a>(
-        &'a self,
-        db: &'a Db,
-    ) -> Pin<Box<dyn Future<Output = Result<usize, Error>> + Send + 'a>>;
-    fn min_seq(&self) -> Option<u64>;
-    fn depth(&self) -> (usize, Option<Instant>);
-    fn has_pending(&self) -> bool;
-    /// [`Queue::supersede`] with the key as `Any` (a transaction batch's ops are untyped);
-    /// a key of another type supersedes nothing.
-    fn supersede_any<'a>(
-        &'a self,
-        key: &'a (dyn Any + Send + Sync),
-        seq: u64,
-    ) -> Pin<Box<dyn Future<Output = ()> + Send + 'a>>;
-}
-
-impl std::fmt::Debug for dyn AnyQueue {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Queue({} rows)", self.depth().0)
-    }
-}
-
-/// What every queue of one Db shares: settings, the acceptance order, the flusher.
+/// Every deferred write of one server's pool: the queues, their settings and their flusher.
 #[derive(Debug)]
-pub(crate) struct Behind {
+pub(crate) struct WriteBehind {
     pub(crate) config: WriteBehindConfig,
+    /// One slot per registered entity type, filled on its first deferred write.
+    queues: Vec<(TypeId, OnceLock<Box<dyn AnyQueue>>)>,
+    /// Acceptance order across every queue: `flush` waits for the writes before it.
     seq: AtomicU64,
-    /// Wakes the flusher (threshold reached, flush asked for, shutdown).
-    pub(crate) wake: Arc<Notify>,
     /// Counts finished flush rounds; `flush` waits on it.
-    pub(crate) rounds: watch::Sender<u64>,
-    pub(crate) flusher: Mutex<Option<tokio::task::JoinHandle<()>>>,
-    pub(crate) stopping: AtomicBool,
-    pub(crate) counters: stats::Counters,
+    rounds: watch::Sender<u64>,
+    flusher: Flusher,
+    counters: stats::Counters,
 }
 
-impl Behind {
-    pub(crate) fn new(config: WriteBehindConfig) -> Behind {
-        Behind {
+impl WriteBehind {
+    /// A write-behind for the entity types `types`, with no queue made yet.
+    pub(crate) fn new(config: WriteBehindConfig, types: impl Iterator<Item = TypeId>) -> Self {
+        WriteBehind {
             config,
+            queues: types.map(|type_id| (type_id, OnceLock::new())).collect(),
             seq: AtomicU64::new(0),
-            wake: Arc::new(Notify::new()),
             rounds: watch::channel(0).0,
-            flusher: Mutex::new(None),
-            stopping: AtomicBool::new(false),
+            flusher: Flusher::default(),
             counters: stats::Counters::default(),
         }
     }
 
-    pub(crate) fn next_seq(&self) -> u64 {
-        self.seq.fetch_add(1, Ordering::Relaxed) + 1
+    fn slot(&self, type_id: TypeId) -> Option<&OnceLock<Box<dyn AnyQueue>>> {
+        let (_, slot) = self.queues.iter().find(|(id, _)| *id == type_id)?;
+        Some(slot)
     }
 
+    /// The queue of the entity type `type_id`, when one was made.
+    pub(crate) fn queue_by_type(&self, type_id: TypeId) -> Option<&dyn AnyQueue> {
+        self.slot(type_id)?.get().map(|queue| &**queue)
+    }
+
+    /// `E`'s queue, when a deferred write made one.
+    pub(crate) fn queue<E: BotEntity>(&self) -> Option<&Queue<E>> {
+        let entry: &Entry<E> = self
+            .queue_by_type(TypeId::of::<E>())?
+            .as_any()
+            .downcast_ref()?;
+        Some(&entry.queue)
+    }
+
+    /// Every queue made so far.
+    pub(crate) fn queues(&self) -> impl Iterator<Item = &dyn AnyQueue> {
+        self.queues
+            .iter()
+            .filter_map(|(_, slot)| slot.get().map(|queue| &**queue))
+    }
+
+    /// `E`'s queue, made now (writing to `sink()`) if needed; `None` when `E` was not
+    /// registered.
+    fn queue_or_make<E: BotEntity + Clone>(
+        &self,
+        sink: impl FnOnce() -> Box<dyn Sink<E>>,
+    ) -> Option<&Queue<E>> {
+        let slot = self.slot(TypeId::of::<E>())?;
+        let queue = slot.get_or_init(|| {
+            Box::new(Entry {
+                queue: Queue::<E>::new(<E as Clone>::clone),
+                sink: sink(),
+            })
+        });
+        let entry: &Entry<E> = queue.as_any().downcast_ref()?;
+        Some(&entry.queue)
+    }
+
+    /// The acceptance number of the newest write accepted so far.
     pub(crate) fn last_seq(&self) -> u64 {
         self.seq.load(Ordering::Relaxed)
     }
-}
 
-pub(crate) fn count_coalesced(behind: &Behind) {
-    stats::Counters::add(&behind.counters.coalesced, 1);
-}
-
-pub(crate) fn count_rejected(behind: &Behind) {
-    stats::Counters::add(&behind.counters.rejected, 1);
-}
-
-impl<E: BotEntity> AnyQueue for Queue<E> {
-    fn as_any(&self) -> &dyn Any {
-        self
+    fn next_seq(&self) -> u64 {
+        self.seq.fetch_add(1, Ordering::Relaxed) + 1
     }
 
-    fn flush_round<'a>(
-        &'a self,
-        db: &'a Db,
-    ) -> Pin<Box<dyn Future<Output = Result<usize, Error>> + Send + 'a>> {
-        Box::pin(flush_queue(self, db))
+    /// Whether any deferred write was ever accepted (a queue exists).
+    pub(crate) fn in_use(&self) -> bool {
+        self.queues().next().is_some()
     }
 
-    fn min_seq(&self) -> Option<u64> {
-        Queue::min_seq(self)
-    }
-
-    fn depth(&self) -> (usize, Option<Instant>) {
-        Queue::depth(self)
-    }
-
-    fn has_pending(&self) -> bool {
-        Queue::has_pending(self)
-    }
-
-    fn supersede_any<'a>(
-        &'a self,
-        key: &'a (dyn Any + Send + Sync),
-        seq: u64,
-    ) -> Pin<Box<dyn Future<Output = ()> + Send + 'a>> {
-        Box::pin(async move {
-            if let Some(key) = key.downcast_ref::<E::Key>() {
-                self.supersede(key, seq).await;
-            }
-        })
-    }
-}
-
-/// Puts every row of a round that is still in flight back to pending when the round ends:
-/// rows not tried after a failure, and all of them when the round is dropped half way (its
-/// runtime shutting down). Rows already settled are not in flight, so they are left as they
-/// are.
-struct SettleOnDrop<'a, E: BotEntity> {
-    queue: &'a Queue<E>,
-    taken: &'a [Taken<E>],
-}
-
-impl<E: BotEntity> Drop for SettleOnDrop<'_, E> {
-    fn drop(&mut self) {
-        self.queue
-            .settle(self.taken.iter().map(|taken| &taken.key), false);
-    }
-}
-
-/// One round for one queue: the saves through the bulk path — split over up to
-/// `connections` connections by contiguous ranges of (partition, key), each part one
-/// transaction — then the deletes. Rows whose write failed go back to pending.
-async fn flush_queue<E: BotEntity>(queue: &Queue<E>, db: &Db) -> Result<usize, Error> {
-    let mut taken = queue.take();
-    if taken.is_empty() {
-        return Ok(0);
-    }
-    let deletes: Vec<E::Key> = taken
-        .iter()
-        .filter(|taken| taken.row.is_none())
-        .map(|taken| taken.key.clone())
-        .collect();
-    let rows: Vec<E> = taken
-        .iter_mut()
-        .filter_map(|taken| taken.row.take())
-        .collect();
-    let _unsettled_back = SettleOnDrop {
-        queue,
-        taken: &taken,
-    };
-    let written = rows.len();
-    let mut failure = None;
-    if !rows.is_empty() {
-        let exact = db
-            .pool
-            .registry
-            .plan::<E>()
-            .is_ok_and(|plan| plan.exact_keys());
-        // Keys the server compares loosely could meet in two parts: one connection then.
-        let connections = if exact {
-            db.pool.registry.behind.config.connections.max(1)
-        } else {
-            1
+    /// Queues `op` for `key`, as the bound and `when_full` allow.
+    pub(crate) async fn defer<E: BotEntity + Clone>(
+        self: &Arc<Self>,
+        key: E::Key,
+        op: Op<E>,
+        sink: impl FnOnce() -> Box<dyn Sink<E>>,
+    ) -> Result<(), Error> {
+        let queue = self.queue_or_make(sink).ok_or(Error::NotRegistered {
+            entity: E::META.entity,
+        })?;
+        self.flusher.ensure_running(self);
+        let config = &self.config;
+        let deadline = match config.when_full {
+            WhenFull::Wait(limit) => Some(Instant::now() + limit),
+            WhenFull::Reject => None,
         };
-        let parts = crate::bulk::ordered_parts(rows, connections);
-        let mut running = Vec::with_capacity(parts.len());
-        for part in parts {
-            let db = db.clone();
-            running.push(tokio::spawn(async move {
-                let saved = db.bulk::<E>().for_flusher().save(&part).await.map(drop);
-                (part, saved)
-            }));
-        }
-        for task in running {
-            match task.await {
-                Ok((part, saved)) => {
-                    let keys: Vec<E::Key> = part.iter().map(BotEntity::key).collect();
-                    queue.settle(keys.iter(), saved.is_ok());
-                    if let Err(err) = saved {
-                        failure = Some(err);
+        let mut op = Some(op);
+        loop {
+            let room = queue.changed();
+            let taken = op.take().expect("put back on every retry");
+            match queue.accept_or_return(key.clone(), taken, self.next_seq(), config.max_dirty) {
+                Ok((coalesced, pending)) => {
+                    self.accepted(coalesced, pending);
+                    return Ok(());
+                }
+                Err((Full, back)) => {
+                    op = Some(back);
+                    // A full queue needs the flusher now.
+                    self.flusher.wake();
+                    let waited = match deadline {
+                        Some(deadline) => {
+                            tokio::time::timeout_at(deadline.into(), room).await.is_ok()
+                        }
+                        None => false,
+                    };
+                    if !waited {
+                        stats::Counters::add(&self.counters.rejected, 1);
+                        return Err(Error::QueueFull {
+                            entity: E::META.entity,
+                            key: format!("{key:?}"),
+                            max_dirty: config.max_dirty,
+                        });
                     }
                 }
-                // A part's task died (its runtime is going away): its rows stay in flight
-                // until the guard below puts them back.
-                Err(_) => failure = Some(Error::Closed),
             }
         }
     }
-    let mut deleted = 0;
-    for key in &deletes {
-        let outcome = db.delete_from_queue::<E>(key).await;
-        queue.settle(std::iter::once(key), outcome.is_ok());
-        match outcome {
-            Ok(_) => deleted += 1,
-            Err(err) => {
-                failure = Some(err);
-                break;
+
+    /// Queues a write accepted elsewhere (a cluster's, kept aside while its range was
+    /// held), past the bound if need be: it was accepted already, so it is not refused now.
+    pub(crate) fn defer_accepted<E: BotEntity + Clone>(
+        self: &Arc<Self>,
+        key: E::Key,
+        op: Op<E>,
+        sink: impl FnOnce() -> Box<dyn Sink<E>>,
+    ) {
+        let Some(queue) = self.queue_or_make(sink) else {
+            // Kept aside only after a check that the entity is registered here.
+            return;
+        };
+        self.flusher.ensure_running(self);
+        if let Ok((coalesced, pending)) =
+            queue.accept_or_return(key, op, self.next_seq(), usize::MAX)
+        {
+            self.accepted(coalesced, pending);
+        }
+    }
+
+    fn accepted(&self, coalesced: bool, pending: usize) {
+        if coalesced {
+            stats::Counters::add(&self.counters.coalesced, 1);
+        }
+        if pending >= self.config.threshold {
+            self.flusher.wake();
+        }
+    }
+
+    /// Returns when every deferred write accepted before the call is in the server. While
+    /// the server is away it keeps waiting (the flusher retries): bound it with a timeout.
+    pub(crate) async fn flush(self: &Arc<Self>) -> Result<(), Error> {
+        let target = self.last_seq();
+        let mut rounds = self.rounds.subscribe();
+        loop {
+            let done = self
+                .queues()
+                .all(|queue| queue.min_seq().is_none_or(|seq| seq > target));
+            if done {
+                return Ok(());
+            }
+            self.flusher.ensure_running(self);
+            rounds.mark_unchanged();
+            self.flusher.wake();
+            if rounds.changed().await.is_err() {
+                return Err(Error::Closed);
             }
         }
     }
-    match failure {
-        Some(err) => Err(err),
-        None => Ok(written + deleted),
+
+    /// Drains every queue (as [`flush`](Self::flush)) and stops the flusher; a later
+    /// deferred write starts it again.
+    pub(crate) async fn shutdown(self: &Arc<Self>) -> Result<(), Error> {
+        self.flusher.stop_after(self.flush()).await
+    }
+
+    /// The queues' depth and what they have done.
+    pub(crate) fn stats(&self) -> WriteBehindStats {
+        let mut depth = 0;
+        let mut oldest: Option<Instant> = None;
+        for queue in self.queues() {
+            let (rows, first) = queue.depth();
+            depth += rows;
+            oldest = match (oldest, first) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+        }
+        let age = oldest.map_or(std::time::Duration::ZERO, |at| at.elapsed());
+        WriteBehindStats::from_counters(&self.counters, depth, age)
     }
 }

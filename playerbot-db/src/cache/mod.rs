@@ -16,12 +16,8 @@
 //! dropped write may still be running on the server (the pool kills it and waits for the
 //! server to let go, see the recycler), so its keys are not filled again for [`SETTLE`].
 
-mod hooks;
-mod invalidations;
 mod stats;
 
-pub use hooks::CacheHooks;
-pub(crate) use invalidations::{InvalidateOnDrop, Invalidations};
 pub use stats::CacheStats;
 
 use std::any::Any;
@@ -33,7 +29,7 @@ use std::time::{Duration, Instant};
 use quick_cache::sync::Cache;
 use quick_cache::{Lifecycle, UnitWeighter};
 
-use crate::{BotEntity, CachePolicy};
+use crate::{BotEntity, CacheHooks, CachePolicy};
 
 /// Stripes of keys that share a generation: enough that unrelated keys rarely meet.
 const STRIPES: usize = 1024;

@@ -355,7 +355,7 @@ impl Cluster {
         };
         if changed {
             for shard in &self.inner.shards {
-                shard.primary.pool.registry.clear_all_caches();
+                shard.primary.registry().clear_all_caches();
             }
         }
     }
@@ -402,8 +402,7 @@ impl Cluster {
     /// [`save_deferred`](Self::save_deferred)).
     pub async fn delete_deferred<E: BotEntity + Clone>(&self, key: &E::Key) -> Result<(), Error> {
         self.primary_of::<E>(key)
-            .pool
-            .registry
+            .registry()
             .keyed_plan::<E>("delete_deferred")?;
         self.defer::<E>(key.clone(), Op::Delete).await
     }

@@ -525,8 +525,7 @@ impl Cluster {
     /// The partitioned entities registered on shard `shard`: the ones a range holds rows of.
     fn partitioned(&self, shard: usize) -> Vec<&'static EntityMeta> {
         self.primary(shard)
-            .pool
-            .registry
+            .registry()
             .metas()
             .filter(|meta| meta.partitioning.is_some())
             .collect()

@@ -1,6 +1,7 @@
 //! What `#[derive(BotEntity)]` implements: metadata, SQL and row mapping for one table.
 
 mod column;
+mod hooks;
 mod lookup;
 mod meta;
 mod partition;
@@ -13,6 +14,7 @@ use mysql_async::prelude::FromValue;
 use mysql_async::{Row, Value};
 
 pub use column::Column;
+pub use hooks::CacheHooks;
 pub use lookup::Lookup;
 pub use meta::{
     CachePolicy, ColumnMeta, EntityMeta, EntitySql, IndexMeta, LookupSql, ScanSql, Statements,
@@ -77,7 +79,7 @@ pub trait BotEntity: Sized + Send + Sync + 'static {
 
     /// The hooks named by `cache(hooks = …)`.
     #[doc(hidden)]
-    fn __cache_hooks() -> Option<std::sync::Arc<dyn crate::CacheHooks<Self>>> {
+    fn __cache_hooks() -> Option<std::sync::Arc<dyn CacheHooks<Self>>> {
         None
     }
 

@@ -182,7 +182,7 @@ impl Migrator {
         history::lock(&mut server.conn, &database, self.lock_timeout).await?;
         let result = self.run_locked(&mut server.conn, dialect).await;
         // Migrations alter tables: engines and charsets are read again when next needed.
-        db.pool.registry.schema_may_have_changed();
+        db.registry().schema_may_have_changed();
         // Released even after a failure; a lost connection releases it by itself.
         let released = history::unlock(&mut server.conn).await;
         if released.is_ok() {

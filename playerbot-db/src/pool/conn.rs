@@ -6,10 +6,10 @@ use mysql_async::prelude::Queryable;
 use mysql_async::{Conn, Opts};
 
 use super::runtime::RuntimeAlive;
+use super::setup::ConnSetup;
 use super::state::ConnState;
 use super::Place;
-use crate::error::{code, ConnectError};
-use crate::registry::Registry;
+use crate::error::ConnectError;
 use crate::{Dialect, Error, ServerFlavor};
 
 pub(crate) struct ServerConn {
@@ -50,7 +50,7 @@ impl std::fmt::Debug for ServerConn {
 /// What the pool needs besides the driver's options to open a connection.
 pub(super) struct OpenSettings<'a> {
     pub(super) opts: &'a Opts,
-    pub(super) registry: &'a Registry,
+    pub(super) setup: &'a dyn ConnSetup,
     pub(super) statement_timeout: Option<Duration>,
     pub(super) epoch: u64,
 }
@@ -77,7 +77,9 @@ impl ServerConn {
             .map_err(connect_error)?
             .ok_or_else(|| Error::UnknownServer(String::new()))?;
         let flavor = ServerFlavor::parse(&version).ok_or(Error::UnknownServer(version))?;
-        prepare_all(&mut conn, settings.registry, flavor.dialect())
+        settings
+            .setup
+            .prepare(&mut conn, flavor.dialect())
             .await
             .map_err(connect_error)?;
         Ok(ServerConn {
@@ -110,40 +112,5 @@ impl ServerConn {
     /// once the server has let go of it.
     pub(super) fn into_parts(self) -> (Conn, Place) {
         (self.conn, self.place)
-    }
-}
-
-/// Prepares every registered statement. A statement the server refuses (its table does not
-/// exist yet, differs from the entity, or is not ours to use) is left for the driver to
-/// prepare on first use, where the caller gets the server's error; only a failure of the
-/// connection itself fails the open.
-pub(super) async fn prepare_all(
-    conn: &mut Conn,
-    registry: &Registry,
-    dialect: Dialect,
-) -> Result<(), mysql_async::Error> {
-    for (entity, sql) in registry.statements(dialect) {
-        match conn.prep(sql).await {
-            Ok(_) => {}
-            Err(mysql_async::Error::Server(err)) if !code::is_connection_code(err.code) => {
-                if err.code != code::NO_SUCH_TABLE {
-                    tracing::warn!(
-                        entity,
-                        code = err.code,
-                        error = %err.message,
-                        "a registered statement cannot be prepared; calls that use it will fail with this error"
-                    );
-                }
-            }
-            Err(err) => return Err(err),
-        }
-    }
-    match registry.learn_live_tables(conn).await {
-        Err(err @ mysql_async::Error::Server(_)) => {
-            // information_schema not readable: calls go on without the checks it feeds.
-            tracing::warn!(error = %err, "the registered tables' engines and charsets cannot be read");
-            Ok(())
-        }
-        other => other,
     }
 }

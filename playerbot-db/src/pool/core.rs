@@ -13,13 +13,12 @@ use super::local::{with_shard, LocalShard};
 use super::open::Opening;
 use super::reconnect::Reconnect;
 use super::recycler::Recycler;
+use super::setup::ConnSetup;
 use super::state::Busy;
 use super::stats::{Counters, PoolStats};
 use super::waiters::{Handoff, Waiters};
 use super::{Place, ServerConn};
-use crate::bulk::StatementTexts;
 use crate::config::DbConfig;
-use crate::registry::Registry;
 use crate::Error;
 
 pub(crate) struct PoolInner {
@@ -27,9 +26,8 @@ pub(crate) struct PoolInner {
     pub(crate) config: DbConfig,
     /// The driver's options; they hold the password, so `Debug` leaves them out.
     pub(super) opts: Opts,
-    pub(crate) registry: Registry,
-    /// Texts of bulk statements built so far.
-    pub(crate) texts: StatementTexts,
+    /// Readies each connection it opens or resets (prepares the entities' statements).
+    pub(super) setup: Arc<dyn ConnSetup>,
     /// Places under the bound in use: idle and lent connections, and opens under way.
     open: AtomicUsize,
     overflow: Mutex<VecDeque<ServerConn>>,
@@ -57,7 +55,10 @@ impl fmt::Debug for PoolInner {
 }
 
 impl PoolInner {
-    pub(crate) fn new(config: DbConfig, registry: Registry) -> Result<Arc<PoolInner>, Error> {
+    pub(crate) fn new(
+        config: DbConfig,
+        setup: Arc<dyn ConnSetup>,
+    ) -> Result<Arc<PoolInner>, Error> {
         static NEXT_ID: AtomicU64 = AtomicU64::new(1);
         if config.max_connections == 0 {
             return Err(Error::InvalidSetting {
@@ -65,13 +66,12 @@ impl PoolInner {
                 problem: "must be at least 1",
             });
         }
-        let opts = config.driver_opts(registry.statement_count())?;
+        let opts = config.driver_opts(setup.statement_count())?;
         Ok(Arc::new_cyclic(|this| PoolInner {
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             config,
             opts,
-            registry,
-            texts: StatementTexts::default(),
+            setup,
             open: AtomicUsize::new(0),
             overflow: Mutex::new(VecDeque::new()),
             shards: Mutex::new(Vec::new()),

@@ -31,18 +31,8 @@ impl PooledConn {
     }
 
     /// The connection for the crate's own routines, which keep its state up to date.
-    /// The entities of the pool this connection belongs to.
-    pub(crate) fn registry(&self) -> &crate::registry::Registry {
-        &self.pool.registry
-    }
-
     pub(crate) fn server(&mut self) -> &mut ServerConn {
         self.conn.as_mut().expect("present until drop")
-    }
-
-    /// The pool and the connection at once, for a call that needs both.
-    pub(crate) fn parts(&mut self) -> (&PoolInner, &mut ServerConn) {
-        (&self.pool, self.conn.as_mut().expect("present until drop"))
     }
 
     /// The connection for one of the crate's routines of several statements (maintenance,
@@ -96,7 +86,7 @@ impl DerefMut for PooledConn {
     /// dropped, so one dropped with a reply unread is closed.
     fn deref_mut(&mut self) -> &mut mysql_async::Conn {
         // Raw SQL may also alter tables: their engines and charsets are read again.
-        self.pool.registry.schema_may_have_changed();
+        self.pool.setup.raw_access();
         let server = self.server();
         server.state.enter(Busy::Session);
         server.state.enter(Busy::Statement);

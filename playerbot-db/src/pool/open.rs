@@ -63,7 +63,7 @@ impl PoolInner {
     async fn open_conn(&self, place: Place) -> Result<ServerConn, Error> {
         let settings = OpenSettings {
             opts: &self.opts,
-            registry: &self.registry,
+            setup: &*self.setup,
             statement_timeout: self.config.statement_timeout,
             epoch: self.losses(),
         };

@@ -11,7 +11,6 @@ use playerbot_db_sql::session;
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
-use super::conn::prepare_all;
 use super::state::Busy;
 use super::stats::Counters;
 use super::{PoolInner, ServerConn};
@@ -154,7 +153,7 @@ async fn restore(pool: &PoolInner, conn: &mut ServerConn) -> Result<(), mysql_as
         }
         restore_database(pool, conn).await?;
         let dialect = conn.dialect();
-        prepare_all(&mut conn.conn, &pool.registry, dialect).await?;
+        pool.setup.prepare(&mut conn.conn, dialect).await?;
     } else if conn.state.has(Busy::Transaction) {
         conn.conn.query_drop(session::ROLLBACK).await?;
     }

@@ -1,9 +1,11 @@
-//! Deferred writes: accepted at once, written by the flusher (see `behind`).
+//! Deferred writes: accepted at once, written by the flusher (see `behind`), through a
+//! [`Sink`] onto this Db's bulk path.
 
-use std::time::Instant;
+use std::sync::Weak;
 
 use super::validate;
-use crate::behind::{flusher, Full, Op, WhenFull, WriteBehindStats};
+use crate::behind::{BoxFuture, Op, Sink, WriteBehindStats};
+use crate::db::DbInner;
 use crate::{BotEntity, Db, Error};
 
 impl Db {
@@ -19,7 +21,7 @@ impl Db {
     /// What `save_deferred` refuses before anything is queued: invalid values, a new row
     /// of an `auto_increment` entity (its id is the server's to give).
     pub(crate) fn check_deferred<E: BotEntity>(&self, entity: &E) -> Result<(), Error> {
-        let plan = self.pool.registry.keyed_plan::<E>("save_deferred")?;
+        let plan = self.registry().keyed_plan::<E>("save_deferred")?;
         let params = entity.to_params();
         let key = || format!("{:?}", entity.key());
         validate::check_row(E::META, plan.live().as_deref(), &params, key)?;
@@ -34,28 +36,13 @@ impl Db {
     /// Queues a write accepted elsewhere (a cluster's, parked while its range was held),
     /// past the queue's bound if need be: it was accepted already, so it is not refused now.
     pub(crate) fn defer_taken<E: BotEntity + Clone>(&self, key: E::Key, op: Op<E>) {
-        let Ok(plan) = self.pool.registry.plan::<E>() else {
-            // Parked only after a check that the entity is registered here.
-            return;
-        };
-        let behind = &self.pool.registry.behind;
-        let queue = plan.queue_or_make::<E>();
-        flusher::ensure_running(&self.pool);
-        let accepted = queue.accept_or_return(key, op, behind.next_seq(), usize::MAX);
-        if let Ok((coalesced, pending)) = accepted {
-            if coalesced {
-                crate::behind::count_coalesced(behind);
-            }
-            if pending >= behind.config.threshold {
-                behind.wake.notify_one();
-            }
-        }
+        self.behind().defer_accepted(key, op, || self.sink());
     }
 
     /// Accepts a delete of `key` for the write-behind queue (it replaces a deferred save of
     /// the key; a later deferred save re-creates the row).
     pub async fn delete_deferred<E: BotEntity + Clone>(&self, key: &E::Key) -> Result<(), Error> {
-        self.pool.registry.keyed_plan::<E>("delete_deferred")?;
+        self.registry().keyed_plan::<E>("delete_deferred")?;
         self.defer::<E>(key.clone(), Op::Delete).await
     }
 
@@ -65,125 +52,65 @@ impl Db {
         key: E::Key,
         op: Op<E>,
     ) -> Result<(), Error> {
-        if self.pool.is_closed() {
+        if self.pool().is_closed() {
             return Err(Error::Closed);
         }
-        let plan = self.pool.registry.plan::<E>()?;
-        let queue = plan.queue_or_make::<E>();
-        let behind = &self.pool.registry.behind;
-        flusher::ensure_running(&self.pool);
-        let deadline = match behind.config.when_full {
-            WhenFull::Wait(limit) => Some(Instant::now() + limit),
-            WhenFull::Reject => None,
-        };
-        let mut op = Some(op);
-        loop {
-            let room = queue.changed();
-            let seq = behind.next_seq();
-            let taken = op.take().expect("put back on every retry");
-            match queue.accept_or_return(key.clone(), taken, seq, behind.config.max_dirty) {
-                Ok((coalesced, pending)) => {
-                    if coalesced {
-                        crate::behind::count_coalesced(behind);
-                    }
-                    if pending >= behind.config.threshold {
-                        behind.wake.notify_one();
-                    }
-                    return Ok(());
-                }
-                Err((Full, back)) => {
-                    op = Some(back);
-                    // A full queue needs the flusher now.
-                    behind.wake.notify_one();
-                    let waited = match deadline {
-                        Some(deadline) => {
-                            tokio::time::timeout_at(deadline.into(), room).await.is_ok()
-                        }
-                        None => false,
-                    };
-                    if !waited {
-                        crate::behind::count_rejected(behind);
-                        return Err(Error::QueueFull {
-                            entity: E::META.entity,
-                            key: format!("{key:?}"),
-                            max_dirty: behind.config.max_dirty,
-                        });
-                    }
-                }
-            }
-        }
+        self.registry().plan::<E>()?;
+        self.behind().defer(key, op, || self.sink()).await
+    }
+
+    /// Where `E`'s queue writes: this Db's bulk path, through a handle that does not keep
+    /// the pool open.
+    fn sink<E: BotEntity + Clone>(&self) -> Box<dyn Sink<E>> {
+        Box::new(BulkSink(self.downgrade()))
     }
 
     /// Returns when every deferred write accepted before the call is in the server. While
     /// the server is away it keeps waiting (the flusher retries): bound it with a timeout.
     pub async fn flush(&self) -> Result<(), Error> {
-        let behind = &self.pool.registry.behind;
-        let target = behind.last_seq();
-        let mut rounds = behind.rounds.subscribe();
-        loop {
-            let done = self
-                .pool
-                .registry
-                .queues()
-                .all(|queue| queue.min_seq().is_none_or(|seq| seq > target));
-            if done {
-                return Ok(());
-            }
-            flusher::ensure_running(&self.pool);
-            rounds.mark_unchanged();
-            behind.wake.notify_one();
-            if rounds.changed().await.is_err() {
-                return Err(Error::Closed);
-            }
-        }
+        self.behind().flush().await
     }
 
     /// Drains the write-behind queue (as [`flush`](Self::flush)) and stops the flusher.
     pub async fn shutdown(&self) -> Result<(), Error> {
-        let behind = &self.pool.registry.behind;
-        behind
-            .stopping
-            .store(true, std::sync::atomic::Ordering::Release);
-        // Done or dropped half way, the flag goes back down: a later deferred write starts a
-        // flusher that waits its interval again.
-        let _lowered = StoppingFlag(behind);
-        let flushed = self.flush().await;
-        behind.wake.notify_one();
-        let task = behind
-            .flusher
-            .lock()
-            .unwrap_or_else(|poison| poison.into_inner())
-            .take();
-        if let Some(task) = task {
-            let _ = task.await;
-        }
-        flushed
+        self.behind().shutdown().await
     }
 
     /// The write-behind queue's depth and what it has done.
     pub fn write_behind_stats(&self) -> WriteBehindStats {
-        let mut depth = 0;
-        let mut oldest: Option<Instant> = None;
-        for queue in self.pool.registry.queues() {
-            let (rows, first) = queue.depth();
-            depth += rows;
-            oldest = match (oldest, first) {
-                (Some(a), Some(b)) => Some(a.min(b)),
-                (a, b) => a.or(b),
-            };
-        }
-        let age = oldest.map_or(std::time::Duration::ZERO, |at| at.elapsed());
-        WriteBehindStats::from_counters(&self.pool.registry.behind.counters, depth, age)
+        self.behind().stats()
     }
 }
 
-/// Lowers `Behind::stopping` when dropped.
-struct StoppingFlag<'a>(&'a crate::behind::Behind);
+/// The bulk path of the Db a queue belongs to.
+struct BulkSink(Weak<DbInner>);
 
-impl Drop for StoppingFlag<'_> {
-    fn drop(&mut self) {
-        self.0
-            .stopping
-            .store(false, std::sync::atomic::Ordering::Release);
+impl<E: BotEntity> Sink<E> for BulkSink {
+    fn parts(&self, rows: Vec<E>, connections: usize) -> Vec<Vec<E>> {
+        let exact = Db::upgrade(&self.0).is_some_and(|db| {
+            db.registry()
+                .plan::<E>()
+                .is_ok_and(|plan| plan.exact_keys())
+        });
+        // Keys the server compares loosely could meet in two parts: one connection then.
+        super::ordered_parts(rows, if exact { connections } else { 1 })
+    }
+
+    fn save_part(&self, part: Vec<E>) -> BoxFuture<'static, (Vec<E>, Result<(), Error>)> {
+        let db = Db::upgrade(&self.0);
+        Box::pin(async move {
+            let saved = match db {
+                Some(db) => db.bulk::<E>().for_flusher().save(&part).await.map(drop),
+                None => Err(Error::Closed),
+            };
+            (part, saved)
+        })
+    }
+
+    fn delete<'a>(&'a self, key: &'a E::Key) -> BoxFuture<'a, Result<(), Error>> {
+        Box::pin(async move {
+            let db = Db::upgrade(&self.0).ok_or(Error::Closed)?;
+            db.delete_from_queue::<E>(key).await.map(drop)
+        })
     }
 }

@@ -30,8 +30,8 @@ impl Db {
         if keys.is_empty() {
             return Ok(Vec::new());
         }
-        let plan = self.pool.registry.keyed_plan::<E>("load_many")?;
-        if let Some(queue) = plan.queue::<E>() {
+        let plan = self.registry().keyed_plan::<E>("load_many")?;
+        if let Some(queue) = self.behind().queue::<E>() {
             return self.load_many_queued(plan, queue, keys).await;
         }
         self.load_many_unqueued(plan, keys).await

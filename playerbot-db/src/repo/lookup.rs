@@ -28,7 +28,7 @@ impl Db {
     /// (`db.load_by(&BotAccount::by_account_id(7))`). A lookup that includes the partition
     /// key reads one partition.
     pub async fn load_by<E: BotEntity>(&self, lookup: &Lookup<E>) -> Result<Vec<E>, Error> {
-        self.pool.registry.plan::<E>()?;
+        self.registry().plan::<E>()?;
         let rows: Vec<Row> = with_retry!(self, true, |conn| {
             let sql = sql(lookup, conn.dialect()).select;
             let params = Params::Positional(lookup.params().to_vec());
@@ -44,7 +44,7 @@ impl Db {
     /// Deletes every row the lookup finds; returns how many.
     pub async fn delete_by<E: BotEntity>(&self, lookup: &Lookup<E>) -> Result<u64, Error> {
         // The deleted keys are not known here: the entity's cache is cleared.
-        let _clear = self.pool.registry.plan::<E>()?.clear_cache_around();
+        let _clear = self.registry().plan::<E>()?.clear_cache_around();
         with_retry!(self, true, |conn| {
             let sql = sql(lookup, conn.dialect()).delete;
             let params = Params::Positional(lookup.params().to_vec());
@@ -56,7 +56,7 @@ impl Db {
 
     /// How many rows the lookup finds.
     pub async fn count_by<E: BotEntity>(&self, lookup: &Lookup<E>) -> Result<u64, Error> {
-        self.pool.registry.plan::<E>()?;
+        self.registry().plan::<E>()?;
         let count: Option<u64> = with_retry!(self, true, |conn| {
             let sql = sql(lookup, conn.dialect()).count;
             let params = Params::Positional(lookup.params().to_vec());
@@ -68,7 +68,7 @@ impl Db {
 
     /// How many rows the entity's table has (an exact `COUNT(*)`: it reads an index whole).
     pub async fn count<E: BotEntity>(&self) -> Result<u64, Error> {
-        self.pool.registry.plan::<E>()?;
+        self.registry().plan::<E>()?;
         let context = || Context {
             entity: Some(E::META.entity),
             statement: Some("count"),

@@ -5,7 +5,9 @@
 //! wait timeouts and lost connections are retried a bounded number of times with jittered
 //! backoff, except that a plain INSERT is not retried after a lost connection.
 
+mod bulk;
 mod deferred;
+mod invalidations;
 mod live;
 mod load_many;
 mod lookup;
@@ -21,12 +23,14 @@ use std::fmt::Debug;
 use mysql_async::prelude::Queryable;
 use mysql_async::{Params, Row};
 
-use crate::bulk::guard_for;
 use crate::error::Context;
 use crate::pool::statement;
+use crate::statements::guard_for;
 use crate::unset::{unset_columns, without_unset};
 use crate::{BotEntity, Db, EntityMeta, Error};
 
+pub(crate) use bulk::ordered_parts;
+pub use bulk::{Atomicity, BulkMode, BulkReport, BulkSave, Conflict, MAX_ROWS_PER_CALL};
 pub use scan::Scan;
 pub use transaction::{Transaction, WriteBatch};
 
@@ -60,14 +64,14 @@ macro_rules! with_retry {
             }
             .await;
             match result {
-                Err(err) if attempt < db.pool.config.max_retries && $crate::repo::retry::should_retry(&err, $idempotent) => {
+                Err(err) if attempt < db.pool().config.max_retries && $crate::repo::retry::should_retry(&err, $idempotent) => {
                     attempt += 1;
-                    db.pool.count_retry();
+                    db.pool().count_retry();
                     tracing::debug!(attempt, error = %err, "retrying");
                     if err.outcome_unknown() {
                         unknown = Some(err);
                     }
-                    tokio::time::sleep($crate::repo::retry::backoff(db.pool.config.retry_base_delay, attempt)).await;
+                    tokio::time::sleep($crate::repo::retry::backoff(db.pool().config.retry_base_delay, attempt)).await;
                 }
                 Err(err) => break Err($crate::repo::retry::settled(err, unknown)),
                 ok => break ok,
@@ -99,7 +103,7 @@ impl Db {
         upsert: bool,
     ) -> Result<Option<u64>, Error> {
         let meta = E::META;
-        let plan = self.pool.registry.plan::<E>()?;
+        let plan = self.registry().plan::<E>()?;
         let key = || format!("{:?}", entity.key());
         let mut params = Some(entity.to_params());
         let checked = params.as_deref().expect("just built");
@@ -116,9 +120,9 @@ impl Db {
         // duplicate).
         let mut lost = false;
         // A direct write supersedes a deferred one of the same key.
-        if let Some(queue) = plan.queue::<E>() {
+        if let Some(queue) = self.behind().queue::<E>() {
             queue
-                .supersede(&entity.key(), self.pool.registry.behind.last_seq())
+                .supersede(&entity.key(), self.behind().last_seq())
                 .await;
         }
         // `server_default` fields that are `None` are left out of the statement.
@@ -135,8 +139,7 @@ impl Db {
             let guard = guard_for(meta, live.as_deref(), upsert)?;
             let entity_type = std::any::TypeId::of::<E>();
             let sql = self
-                .pool
-                .texts
+                .texts()
                 .single_row(entity_type, meta, dialect, upsert, unset, guard);
             let params = without_unset(params.take().unwrap_or_else(|| entity.to_params()), unset);
             let context = || context(meta, &entity.key(), statement);
@@ -166,9 +169,13 @@ impl Db {
     /// The row with `key`, or `None`.
     pub async fn load<E: BotEntity>(&self, key: &E::Key) -> Result<Option<E>, Error> {
         let meta = E::META;
-        let plan = self.pool.registry.keyed_plan::<E>("load")?;
+        let plan = self.registry().keyed_plan::<E>("load")?;
         // A deferred write not yet in the server is what the key holds.
-        if let Some(queued) = plan.queue::<E>().and_then(|queue| queue.lookup(key)) {
+        if let Some(queued) = self
+            .behind()
+            .queue::<E>()
+            .and_then(|queue| queue.lookup(key))
+        {
             return Ok(queued);
         }
         let cache = plan.cache::<E>();
@@ -197,11 +204,9 @@ impl Db {
 
     /// Deletes the row with `key`; `true` when there was one.
     pub async fn delete<E: BotEntity>(&self, key: &E::Key) -> Result<bool, Error> {
-        let plan = self.pool.registry.keyed_plan::<E>("delete")?;
-        if let Some(queue) = plan.queue::<E>() {
-            queue
-                .supersede(key, self.pool.registry.behind.last_seq())
-                .await;
+        self.registry().keyed_plan::<E>("delete")?;
+        if let Some(queue) = self.behind().queue::<E>() {
+            queue.supersede(key, self.behind().last_seq()).await;
         }
         self.delete_from_queue::<E>(key).await
     }
@@ -212,7 +217,7 @@ impl Db {
         key: &E::Key,
     ) -> Result<bool, Error> {
         let meta = E::META;
-        let plan = self.pool.registry.keyed_plan::<E>("delete")?;
+        let plan = self.registry().keyed_plan::<E>("delete")?;
         let pending = plan
             .cache::<E>()
             .map(|cache| cache.begin_writes(vec![key.clone()]));
@@ -237,8 +242,12 @@ impl Db {
     /// Whether a row with `key` exists, without reading it.
     pub async fn exists<E: BotEntity>(&self, key: &E::Key) -> Result<bool, Error> {
         let meta = E::META;
-        let plan = self.pool.registry.keyed_plan::<E>("exists")?;
-        if let Some(queued) = plan.queue::<E>().and_then(|queue| queue.lookup(key)) {
+        self.registry().keyed_plan::<E>("exists")?;
+        if let Some(queued) = self
+            .behind()
+            .queue::<E>()
+            .and_then(|queue| queue.lookup(key))
+        {
             return Ok(queued.is_some());
         }
         with_retry!(self, true, |conn| {

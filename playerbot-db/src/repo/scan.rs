@@ -33,7 +33,7 @@ impl Db {
         partition: Option<u64>,
         batch: usize,
     ) -> Result<Scan<'_, E>, Error> {
-        self.pool.registry.keyed_plan::<E>("scan")?;
+        self.registry().keyed_plan::<E>("scan")?;
         let range = match partition {
             None => None,
             Some(number) => {

@@ -6,12 +6,12 @@ use mysql_async::prelude::Queryable;
 use mysql_async::{Params, Row, Value};
 use playerbot_db_sql::session;
 
+use super::invalidations::{InvalidateOnDrop, Invalidations};
 use super::{context, live_table, validate, with_retry};
-use crate::bulk::{guard_for, RowSql, StatementTexts};
-use crate::cache::{InvalidateOnDrop, Invalidations};
 use crate::error::{code, Context};
 use crate::pool::{statement, Busy, PooledConn, ServerConn};
 use crate::registry::Registry;
+use crate::statements::{guard_for, RowSql, StatementTexts};
 use crate::unset::{unset_columns, without_unset};
 use crate::{BotEntity, Db, EntityMeta, Error};
 
@@ -64,6 +64,7 @@ impl Db {
         let mut conn = self.lease().await?;
         begin_on(conn.server(), "begin").await?;
         Ok(Transaction {
+            db: self.clone(),
             conn,
             ended: None,
             cached: Invalidations::default(),
@@ -99,7 +100,7 @@ impl WriteBatch<'_> {
     }
 
     fn push<E: BotEntity>(&mut self, kind: OpKind, params: Vec<Value>, key: E::Key) -> &mut Self {
-        self.cached.note::<E>(&self.db.pool.registry, &key);
+        self.cached.note::<E>(self.db.registry(), &key);
         self.ops.push(TxOp {
             entity: std::any::TypeId::of::<E>(),
             meta: E::META,
@@ -114,20 +115,20 @@ impl WriteBatch<'_> {
     /// Runs every write in order inside one transaction; on any error nothing is applied.
     pub async fn commit(self) -> Result<(), Error> {
         for op in self.ops.iter().filter(|op| op.kind != OpKind::Delete) {
-            let live = self.db.pool.registry.live_of(op.meta);
+            let live = self.db.registry().live_of(op.meta);
             validate::check_row(op.meta, live.as_deref(), &op.params, || {
                 format!("{:?}", op.key)
             })?;
         }
         // Direct writes supersede deferred ones of their keys (see `Db::save_deferred`).
-        let seq = self.db.pool.registry.behind.last_seq();
+        let seq = self.db.behind().last_seq();
         for op in &self.ops {
-            if let Some(queue) = self.db.pool.registry.queue_by_type(op.entity) {
+            if let Some(queue) = self.db.behind().queue_by_type(op.entity) {
                 queue.supersede_any(&*op.any_key, seq).await;
             }
         }
         for op in &self.ops {
-            self.db.pool.registry.check(op.entity, op.meta)?;
+            self.db.registry().check(op.entity, op.meta)?;
             if op.kind == OpKind::Delete && op.meta.is_append_only() {
                 return Err(Error::NoKey {
                     entity: op.meta.entity,
@@ -144,13 +145,13 @@ impl WriteBatch<'_> {
         // Memory forgets the keys again once the batch is over, however it ends.
         let mut forget = InvalidateOnDrop {
             invalidations: &self.cached,
-            registry: &self.db.pool.registry,
+            registry: self.db.registry(),
             unsettled: true,
         };
         let committed = with_retry!(self.db, idempotent, |conn| run_ops(
             conn,
-            &self.db.pool.registry,
-            &self.db.pool.texts,
+            self.db.registry(),
+            self.db.texts(),
             ops
         )
         .await);
@@ -261,6 +262,7 @@ async fn run_ops(
 /// [`Error::TransactionRolledBack`]: writes never silently continue outside it.
 #[derive(Debug)]
 pub struct Transaction {
+    db: Db,
     conn: PooledConn,
     /// Set once the server has rolled the transaction back: the error code that did it.
     ended: Option<u16>,
@@ -274,7 +276,7 @@ impl Drop for Transaction {
     /// Memory forgets what the transaction wrote; when a COMMIT was sent and its outcome is
     /// unknown (cancelled, connection lost), also for a while after.
     fn drop(&mut self) {
-        self.cached.run(self.conn.registry(), self.committing);
+        self.cached.run(self.db.registry(), self.committing);
     }
 }
 
@@ -294,19 +296,19 @@ impl Transaction {
         let meta = E::META;
         let key = || format!("{:?}", entity.key());
         let params = entity.to_params();
-        let live = self.conn.registry().live_of(meta);
+        let live = self.db.registry().live_of(meta);
         validate::check_row(meta, live.as_deref(), &params, key)?;
         self.supersede::<E>(&entity.key()).await;
-        self.cached.note::<E>(self.conn.registry(), &entity.key());
+        self.cached.note::<E>(self.db.registry(), &entity.key());
         let unset = unset_columns(meta, &params);
         let params = without_unset(params, unset);
         let upsert = kind == OpKind::Upsert;
-        let (pool, conn) = self.conn.parts();
-        let plan = pool.registry.plan::<E>()?;
+        let conn = self.conn.server();
+        let plan = self.db.registry().plan::<E>()?;
         let live = live_table(plan, conn).await?;
         let guard = guard_for(meta, live.as_deref(), upsert)?;
         let dialect = conn.dialect();
-        let sql = pool.texts.single_row(
+        let sql = self.db.texts().single_row(
             std::any::TypeId::of::<E>(),
             meta,
             dialect,
@@ -329,7 +331,7 @@ impl Transaction {
     /// Reads a row inside the transaction (`SELECT … FOR UPDATE` is not implied).
     pub async fn load<E: BotEntity>(&mut self, key: &E::Key) -> Result<Option<E>, Error> {
         self.check_alive()?;
-        self.conn.registry().keyed_plan::<E>("load")?;
+        self.db.registry().keyed_plan::<E>("load")?;
         let conn = self.conn.server();
         let sql = E::META.statements(conn.dialect()).select_by_key;
         let row: Option<Row> = statement!(
@@ -345,9 +347,9 @@ impl Transaction {
     /// Deletes `key` inside the transaction; whether a row was there.
     pub async fn delete<E: BotEntity>(&mut self, key: &E::Key) -> Result<bool, Error> {
         self.check_alive()?;
-        self.conn.registry().keyed_plan::<E>("delete")?;
+        self.db.registry().keyed_plan::<E>("delete")?;
         self.supersede::<E>(key).await;
-        self.cached.note::<E>(self.conn.registry(), key);
+        self.cached.note::<E>(self.db.registry(), key);
         let conn = self.conn.server();
         let sql = E::META.statements(conn.dialect()).delete_by_key;
         let done = statement!(
@@ -400,11 +402,11 @@ impl Transaction {
 
     /// A write in the transaction supersedes a deferred write of its key.
     async fn supersede<E: BotEntity>(&self, key: &E::Key) {
-        let registry = self.conn.registry();
-        let Some(queue) = registry.plan::<E>().ok().and_then(|plan| plan.queue::<E>()) else {
+        let behind = self.db.behind();
+        let Some(queue) = behind.queue::<E>() else {
             return;
         };
-        queue.supersede(key, registry.behind.last_seq()).await;
+        queue.supersede(key, behind.last_seq()).await;
     }
 
     fn check_alive(&self) -> Result<(), Error> {

@@ -1,6 +1,6 @@
 //! What a bot module can attach to an entity's cache.
 
-use crate::BotEntity;
+use super::BotEntity;
 
 /// Callbacks on an entity's L1 cache. Every method does nothing unless overridden; attach an
 /// implementation with `#[bot(cache(capacity = N, hooks = MyHooks))]` (constructed with

@@ -1,4 +1,6 @@
-//! The text of bulk statements, composed from the derive's pieces and kept once per Db.
+//! The text of the statements built at run time (bulk upserts and inserts, a batch's and a
+//! transaction's rows): composed from the derive's pieces for a row count, the columns left
+//! to the server and the live table's conflict guard, and kept once built ([`StatementTexts`]).
 
 use std::any::TypeId;
 use std::collections::HashMap;

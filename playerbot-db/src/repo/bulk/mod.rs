@@ -7,24 +7,23 @@
 //! sizes, within the 65,535-placeholder limit and the server's `max_allowed_packet`.
 
 mod plan;
-mod statement;
 
 use mysql_async::prelude::Queryable;
 use mysql_async::{Params, Row, Value};
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use super::transaction::{begin_on, commit_on, roll_back};
+use super::{validate, with_retry};
 use crate::error::Context;
 use crate::live_table::{LiveTable, UpsertGuard};
 use crate::pool::{statement, ServerConn};
-use crate::repo::transaction::{begin_on, commit_on, roll_back};
-use crate::repo::{validate, with_retry};
+use crate::statements::guard_for;
+pub use crate::statements::Conflict;
 use crate::unset::{unset_columns, without_unset};
 use crate::{BotEntity, Column, Db, Error};
 pub(crate) use plan::ordered_parts;
 use plan::Chunk;
-pub use statement::Conflict;
-pub(crate) use statement::{guard_for, RowSql, StatementTexts};
 
 /// How rows reach the server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -162,10 +161,10 @@ impl<E: BotEntity> BulkSave<'_, E> {
 
     /// Saves `rows` (at most [`MAX_ROWS_PER_CALL`]); a later row of the same key wins.
     pub async fn save(self, rows: &[E]) -> Result<BulkReport, Error> {
-        let plan = self.db.pool.registry.plan::<E>()?;
+        let plan = self.db.registry().plan::<E>()?;
         // A direct save supersedes deferred writes of its keys.
-        if let (false, Some(queue)) = (self.from_queue, plan.queue::<E>()) {
-            let seq = self.db.pool.registry.behind.last_seq();
+        if let (false, Some(queue)) = (self.from_queue, self.db.behind().queue::<E>()) {
+            let seq = self.db.behind().last_seq();
             for row in rows {
                 queue.supersede(&row.key(), seq).await;
             }
@@ -202,7 +201,7 @@ impl<E: BotEntity> BulkSave<'_, E> {
 
     async fn write(&self, rows: &[E]) -> Result<BulkReport, Error> {
         let meta = E::META;
-        self.db.pool.registry.plan::<E>()?;
+        self.db.registry().plan::<E>()?;
         if rows.len() > MAX_ROWS_PER_CALL {
             return Err(Error::TooLarge {
                 what: "rows in one bulk save",
@@ -215,7 +214,7 @@ impl<E: BotEntity> BulkSave<'_, E> {
                 entity: meta.entity,
             });
         }
-        let entity_plan = self.db.pool.registry.plan::<E>()?;
+        let entity_plan = self.db.registry().plan::<E>()?;
         let (order, duplicates, new_rows) = plan::order_rows(rows, entity_plan.exact_keys());
         let key_of = |position: usize| format!("{:?}", rows[order[position]].key());
         // Params are checked and measured here, then built again when sent: building is
@@ -266,7 +265,7 @@ impl<E: BotEntity> BulkSave<'_, E> {
                 (mode, _) => mode,
             };
             // Read once per Db: the engine of a table does not change under a game.
-            let plan = self.db.pool.registry.plan::<E>()?;
+            let plan = self.db.registry().plan::<E>()?;
             let context = || Context {
                 entity: Some(meta.entity),
                 statement: Some("table engine"),
@@ -427,7 +426,7 @@ impl<E: BotEntity, K: Fn(usize) -> String> Job<'_, E, K> {
         let context = || self.chunk_context(chunk, number);
         let named = |err| self.name_failure(err, chunk);
         let only = self.save.only.as_deref();
-        let texts = &self.save.db.pool.texts;
+        let texts = &self.save.db.texts();
         let dialect = conn.dialect();
         let rows = self.order[chunk.range.clone()]
             .iter()
