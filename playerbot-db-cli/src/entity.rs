@@ -1,6 +1,6 @@
 //! `playerbot-db entity`: prints the Rust entities for existing tables.
 
-use playerbot_db::generate::entities_source;
+use playerbot_db_generate::entities_source;
 
 use crate::error::Error;
 use crate::target::command_db;

@@ -9,7 +9,7 @@ use mysql_async::Conn;
 
 use playerbot_db_sql::guard::GuardValue;
 
-use crate::column_type;
+use crate::catalog::{read_columns, read_keys, IndexInfo};
 use crate::EntityMeta;
 
 /// Engines whose writes a `ROLLBACK` does not undo (upper case).
@@ -110,25 +110,12 @@ fn same_columns(index: &[String], columns: &[&str]) -> bool {
             .all(|c| index.iter().any(|i| i.eq_ignore_ascii_case(c)))
 }
 
-/// The unique keys of `rows` (`INDEX_COLUMNS`: index name, column name, non-unique), each
-/// as its column names in order.
-fn unique_keys(rows: &[mysql_async::Row]) -> Vec<Vec<String>> {
-    let mut keys: Vec<(String, Vec<String>)> = Vec::new();
-    for row in rows {
-        let text = |i: usize| row.get_opt::<Option<String>, _>(i)?.ok()?;
-        let non_unique = row
-            .get_opt::<Option<i64>, _>(2)
-            .and_then(Result::ok)
-            .flatten();
-        let (Some(index), Some(column), Some(0)) = (text(0), text(1), non_unique) else {
-            continue;
-        };
-        match keys.iter_mut().find(|(name, _)| *name == index) {
-            Some((_, columns)) => columns.push(column),
-            None => keys.push((index, vec![column])),
-        }
-    }
-    keys.into_iter().map(|(_, columns)| columns).collect()
+/// The unique keys among `keys`, each as its column names in order.
+fn unique_keys(keys: &[IndexInfo]) -> Vec<Vec<String>> {
+    keys.iter()
+        .filter(|key| key.unique)
+        .map(|key| key.columns.clone())
+        .collect()
 }
 
 /// `a or (b, c)`: keys as an error names them.
@@ -237,37 +224,16 @@ impl LiveTable {
         let Some(engine) = table_engine(conn, meta.table).await? else {
             return Ok(None);
         };
-        let rows: Vec<mysql_async::Row> = conn
-            .exec(playerbot_db_sql::catalog::COLUMNS, (meta.table,))
-            .await?;
-        // (COLUMN_NAME, CHARACTER_SET_NAME, COLLATION_NAME) of each column, and what the
-        // guard needs of it.
-        let mut columns: Vec<(String, Option<String>, Option<String>)> = Vec::new();
-        let mut guard_facts = Vec::new();
-        for row in &rows {
-            let text = |i: usize| row.get_opt::<Option<String>, _>(i)?.ok()?;
-            guard_facts.push((
-                text(3).is_some_and(|nullable| nullable.eq_ignore_ascii_case("YES")),
-                text(8).is_some_and(|extra| extra.to_ascii_lowercase().contains("auto_increment")),
-                column_type::is_integer(&text(1).unwrap_or_default()),
-            ));
-            columns.push((text(0).unwrap_or_default(), text(5), text(6)));
-        }
-        let index_rows: Vec<mysql_async::Row> = conn
-            .exec(playerbot_db_sql::catalog::INDEX_COLUMNS, (meta.table,))
-            .await?;
-        let unique = unique_keys(&index_rows);
+        let columns = read_columns(conn, meta.table).await?;
+        let unique = unique_keys(&read_keys(conn, meta.table).await?);
         let guard_columns: Vec<GuardColumn> = columns
             .iter()
-            .zip(&guard_facts)
-            .map(
-                |((name, ..), &(nullable, auto_increment, integer))| GuardColumn {
-                    name,
-                    nullable,
-                    auto_increment,
-                    integer,
-                },
-            )
+            .map(|column| GuardColumn {
+                name: &column.name,
+                nullable: column.nullable,
+                auto_increment: column.is_auto_increment(),
+                integer: column.is_integer(),
+            })
             .collect();
         let key: Vec<&str> = meta.key_columns().map(|c| c.name).collect();
         let others: Vec<&Vec<String>> = unique
@@ -275,18 +241,15 @@ impl LiveTable {
             .filter(|index| !same_columns(index, &key))
             .collect();
         let guard = upsert_guard(meta, &guard_columns, !others.is_empty());
-        let live = |name: &str| columns.iter().find(|(column, ..)| column == name);
+        let live = |name: &str| columns.iter().find(|column| column.name == name);
         let charsets = meta
             .columns
             .iter()
-            .map(|column| {
-                let (_, charset, _) = live(column.name)?;
-                Charset::from_name(charset.as_deref()?)
-            })
+            .map(|column| Charset::from_name(live(column.name)?.charset.as_deref()?))
             .collect();
         let exact_keys = meta.key_columns().all(|column| {
             live(column.name)
-                .and_then(|(_, _, collation)| collation.as_deref())
+                .and_then(|live| live.collation.as_deref())
                 .is_none_or(is_exact_collation)
         });
         Ok(Some(LiveTable {

@@ -1,12 +1,10 @@
 //! Compares a live table (information_schema) with what the derive generates, and reports
 //! every difference: columns, types, nullability, keys and partitions.
 
-use crate::column_type;
+use crate::catalog::{read_columns, read_keys, ColumnInfo, IndexInfo};
 use std::fmt;
 
-use mysql_async::prelude::Queryable;
-use mysql_async::{Conn, Row};
-use playerbot_db_sql::catalog;
+use mysql_async::Conn;
 
 use crate::{ColumnMeta, Dialect, EntityMeta, Error, ValueKind};
 
@@ -270,17 +268,12 @@ pub async fn check_table(
     meta: &EntityMeta,
     dialect: Dialect,
 ) -> Result<Vec<SchemaDifference>, Error> {
-    let rows: Vec<Row> = conn.exec(catalog::COLUMNS, (meta.table,)).await?;
-    if rows.is_empty() {
+    let live = read_columns(conn, meta.table).await?;
+    if live.is_empty() {
         return Ok(vec![SchemaDifference::MissingTable]);
     }
-    let live: Vec<LiveColumn> = rows.into_iter().map(LiveColumn::from_row).collect();
     let mut differences = Vec::new();
-    let columns: Vec<(String, String, String)> = live
-        .iter()
-        .map(|c| (c.name.clone(), c.sql_type.clone(), c.nullable.clone()))
-        .collect();
-    compare_columns(meta, &columns, &mut differences);
+    compare_columns(meta, &live, &mut differences);
     compare_collations(meta, &live, dialect, &mut differences);
     compare_extras(meta, &live, &mut differences);
     let engine = crate::live_table::table_engine(conn, meta.table).await?;
@@ -294,41 +287,12 @@ pub async fn check_table(
         }
     }
 
-    // (index name, column, non_unique) in index order.
-    let indexes: Vec<(String, String, i64)> =
-        conn.exec(catalog::INDEX_COLUMNS, (meta.table,)).await?;
+    let indexes = read_keys(conn, meta.table).await?;
     compare_keys(meta, &indexes, &mut differences);
 
     let partitions = crate::partitions::live_partitions(conn, meta.table).await?;
     compare_partitions(meta, &partitions, &mut differences);
     Ok(differences)
-}
-
-/// One row of information_schema.COLUMNS.
-struct LiveColumn {
-    name: String,
-    sql_type: String,
-    nullable: String,
-    charset: Option<String>,
-    collation: Option<String>,
-    default: Option<String>,
-    extra: String,
-}
-
-impl LiveColumn {
-    fn from_row(row: Row) -> LiveColumn {
-        let text = |i: usize| -> Option<String> { row.get_opt::<Option<String>, _>(i)?.ok()? };
-        // In the order of `catalog::COLUMNS`.
-        LiveColumn {
-            name: text(0).unwrap_or_default(),
-            sql_type: text(2).unwrap_or_default(),
-            nullable: text(3).unwrap_or_default(),
-            charset: text(5),
-            collation: text(6),
-            default: text(7),
-            extra: text(8).unwrap_or_default(),
-        }
-    }
 }
 
 /// The collation (or charset) a text column must have: its own, else the table's, else the
@@ -365,7 +329,7 @@ fn canonical_charset_name(name: &str) -> String {
 
 fn compare_collations(
     meta: &EntityMeta,
-    live: &[LiveColumn],
+    live: &[ColumnInfo],
     dialect: Dialect,
     out: &mut Vec<SchemaDifference>,
 ) {
@@ -394,12 +358,12 @@ fn compare_collations(
 }
 
 /// AUTO_INCREMENT and defaults.
-fn compare_extras(meta: &EntityMeta, live: &[LiveColumn], out: &mut Vec<SchemaDifference>) {
+fn compare_extras(meta: &EntityMeta, live: &[ColumnInfo], out: &mut Vec<SchemaDifference>) {
     for column in meta.columns {
         let Some(found) = live.iter().find(|c| c.name == column.name) else {
             continue;
         };
-        let numbered = found.extra.to_ascii_lowercase().contains("auto_increment");
+        let numbered = found.is_auto_increment();
         if numbered != column.auto_increment {
             out.push(SchemaDifference::AutoIncrement {
                 column: column.name.to_owned(),
@@ -427,19 +391,19 @@ fn compare_extras(meta: &EntityMeta, live: &[LiveColumn], out: &mut Vec<SchemaDi
 /// The attribute that declares `column`'s default (`found`, normalized) as the derive takes
 /// it: SQL text, so a string is quoted; an expression on a NOT NULL column is the server's to
 /// fill (`server_default`, on an `Option` field).
-fn default_attribute(column: &LiveColumn, found: &str) -> String {
+fn default_attribute(column: &ColumnInfo, found: &str) -> String {
     let raw = column.default.as_deref().unwrap_or_default().trim();
-    let expression = column_type::is_expression_default(raw, &column.extra);
+    let expression = column.has_expression_default();
     let sql = if found == "current_timestamp" {
         "current_timestamp()".to_owned()
     } else if expression {
         raw.to_owned()
-    } else if column_type::is_numeric(&column.sql_type) {
+    } else if column.is_numeric() {
         found.to_owned()
     } else {
         format!("'{}'", found.replace('\'', "''"))
     };
-    let not_null = column.nullable.eq_ignore_ascii_case("NO");
+    let not_null = !column.nullable;
     let word = if expression && not_null {
         "server_default"
     } else {
@@ -473,19 +437,17 @@ pub fn normalize_default(default: &str) -> Option<String> {
     Some(unquoted)
 }
 
-fn compare_columns(
-    meta: &EntityMeta,
-    live: &[(String, String, String)],
-    out: &mut Vec<SchemaDifference>,
-) {
+fn compare_columns(meta: &EntityMeta, live: &[ColumnInfo], out: &mut Vec<SchemaDifference>) {
     for column in meta.columns {
-        match live.iter().find(|(name, _, _)| name == column.name) {
+        match live.iter().find(|found| found.name == column.name) {
             None => out.push(SchemaDifference::MissingColumn {
                 column: column.name.to_owned(),
             }),
-            Some((_, live_type, nullable)) => {
-                let (expected, found) =
-                    (normalize_type(column.sql_type), normalize_type(live_type));
+            Some(found_column) => {
+                let (expected, found) = (
+                    normalize_type(column.sql_type),
+                    normalize_type(&found_column.column_type),
+                );
                 if expected != found {
                     out.push(SchemaDifference::ColumnType {
                         column: column.name.to_owned(),
@@ -493,7 +455,7 @@ fn compare_columns(
                         found,
                     });
                 }
-                if (nullable == "YES") != column.nullable {
+                if found_column.nullable != column.nullable {
                     out.push(SchemaDifference::Nullability {
                         column: column.name.to_owned(),
                         expected_nullable: column.nullable,
@@ -502,15 +464,15 @@ fn compare_columns(
             }
         }
     }
-    for (name, _, _) in live {
-        if meta.column(name).is_none() {
+    for found in live {
+        if meta.column(&found.name).is_none() {
             out.push(SchemaDifference::ExtraColumn {
-                column: name.clone(),
+                column: found.name.clone(),
             });
         }
     }
     let expected: Vec<String> = meta.columns.iter().map(|c| c.name.to_owned()).collect();
-    let found: Vec<String> = live.iter().map(|(name, _, _)| name.clone()).collect();
+    let found: Vec<String> = live.iter().map(|found| found.name.clone()).collect();
     let same_set =
         expected.len() == found.len() && expected.iter().all(|name| found.contains(name));
     if same_set && expected != found {
@@ -518,17 +480,13 @@ fn compare_columns(
     }
 }
 
-fn compare_keys(
-    meta: &EntityMeta,
-    indexes: &[(String, String, i64)],
-    out: &mut Vec<SchemaDifference>,
-) {
+fn compare_keys(meta: &EntityMeta, indexes: &[IndexInfo], out: &mut Vec<SchemaDifference>) {
     let expected: Vec<String> = meta.key_columns().map(|c| c.name.to_owned()).collect();
     let found: Vec<String> = indexes
         .iter()
-        .filter(|(index, _, _)| index == "PRIMARY")
-        .map(|(_, c, _)| c.clone())
-        .collect();
+        .find(|index| index.name == "PRIMARY")
+        .map(|index| index.columns.clone())
+        .unwrap_or_default();
     if expected != found {
         out.push(SchemaDifference::PrimaryKey {
             expected: expected.clone(),
@@ -567,32 +525,20 @@ fn compare_keys(
 /// primary key's columns counts without them: the derive writes them out (see the SQL
 /// crate's DDL) and tables made elsewhere usually leave them implicit, and both are the
 /// same lookup.
-fn live_keys(indexes: &[(String, String, i64)], primary: &[String]) -> Vec<(Vec<String>, bool)> {
-    let mut names: Vec<&str> = indexes
+fn live_keys(indexes: &[IndexInfo], primary: &[String]) -> Vec<(Vec<String>, bool)> {
+    indexes
         .iter()
-        .map(|(name, ..)| name.as_str())
-        .filter(|name| *name != "PRIMARY")
-        .collect();
-    names.dedup();
-    names
-        .into_iter()
-        .map(|name| {
-            let mut columns: Vec<String> = indexes
-                .iter()
-                .filter(|(index, ..)| index == name)
-                .map(|(_, column, _)| column.clone())
-                .collect();
-            let unique = indexes
-                .iter()
-                .any(|(index, _, non_unique)| index == name && *non_unique == 0);
+        .filter(|index| index.name != "PRIMARY")
+        .map(|index| {
+            let mut columns = index.columns.clone();
             let own = (1..columns.len()).find(|&own| {
                 let suffix = primary.iter().filter(|k| !columns[..own].contains(k));
                 !primary.is_empty() && columns[own..].iter().eq(suffix)
             });
-            if let Some(own) = own.filter(|_| !unique) {
+            if let Some(own) = own.filter(|_| !index.unique) {
                 columns.truncate(own);
             }
-            (columns, unique)
+            (columns, index.unique)
         })
         .collect()
 }

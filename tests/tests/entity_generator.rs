@@ -2,7 +2,7 @@
 //! tables of `adopted_ddl` is `tests/src/adopted.rs`, which this crate compiles as it is.
 //! Run with `UPDATE_GENERATED=1` to write the file after a deliberate change.
 
-use playerbot_db::generate::entities_source;
+use playerbot_db_generate::entities_source;
 use playerbot_db_tests::{create_adopted_tables, round_trip, TestDb};
 
 #[tokio::test]

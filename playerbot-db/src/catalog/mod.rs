@@ -1,4 +1,9 @@
-//! An existing table as information_schema describes it.
+//! Tables as information_schema describes them: the one reader of the catalog, shared by
+//! the live-table facts calls rely on (`live_table`), the schema check (`schema_check`) and
+//! the entity generator (`playerbot-db-generate`). [`read_table`] reads a whole table
+//! ([`TableInfo`]); [`read_columns`] and [`read_keys`] read its parts.
+
+pub(crate) mod column_type;
 
 use mysql_async::prelude::Queryable;
 use mysql_async::{Conn, Row};
@@ -65,6 +70,31 @@ impl TableInfo {
     }
 }
 
+impl ColumnInfo {
+    /// An integer type (the kind AUTO_INCREMENT takes).
+    pub fn is_integer(&self) -> bool {
+        column_type::is_integer(&self.data_type)
+    }
+
+    /// A number type, whose defaults are written bare.
+    pub fn is_numeric(&self) -> bool {
+        column_type::is_numeric(&self.data_type)
+    }
+
+    /// `AUTO_INCREMENT`.
+    pub fn is_auto_increment(&self) -> bool {
+        self.extra.contains("auto_increment")
+    }
+
+    /// The default is one the server computes (`current_timestamp()`, an expression), not
+    /// a literal.
+    pub fn has_expression_default(&self) -> bool {
+        self.default
+            .as_deref()
+            .is_some_and(|default| column_type::is_expression_default(default, &self.extra))
+    }
+}
+
 /// Engine, collation, the collation's charset and the create options of a table.
 type TableHead = (
     Option<String>,
@@ -87,8 +117,32 @@ pub async fn read_table(
     let Some((engine, collation, charset, options)) = head else {
         return Ok(None);
     };
+    let columns = read_columns(conn, table).await?;
+    let indexes = read_keys(conn, table).await?;
+    Ok(Some(TableInfo {
+        name: table.to_owned(),
+        engine: engine.unwrap_or_else(|| "InnoDB".to_owned()),
+        charset,
+        collation,
+        columns,
+        indexes,
+        partitioned: options.is_some_and(|options| options.contains("partitioned")),
+    }))
+}
+
+/// The columns of `table` in the connection's current database, in order (none when the
+/// table does not exist).
+pub async fn read_columns(
+    conn: &mut Conn,
+    table: &str,
+) -> Result<Vec<ColumnInfo>, mysql_async::Error> {
     let rows: Vec<Row> = conn.exec(catalog::COLUMNS, (table,)).await?;
-    let columns = rows.into_iter().map(column_info).collect();
+    Ok(rows.into_iter().map(column_info).collect())
+}
+
+/// The keys of `table` in the connection's current database (the primary key named
+/// `PRIMARY`), each with its columns in index order.
+pub async fn read_keys(conn: &mut Conn, table: &str) -> Result<Vec<IndexInfo>, mysql_async::Error> {
     let stats: Vec<(String, String, i64)> = conn.exec(catalog::INDEX_COLUMNS, (table,)).await?;
     let mut indexes: Vec<IndexInfo> = Vec::new();
     for (name, column, non_unique) in stats {
@@ -101,17 +155,10 @@ pub async fn read_table(
             }),
         }
     }
-    Ok(Some(TableInfo {
-        name: table.to_owned(),
-        engine: engine.unwrap_or_else(|| "InnoDB".to_owned()),
-        charset,
-        collation,
-        columns,
-        indexes,
-        partitioned: options.is_some_and(|options| options.contains("partitioned")),
-    }))
+    Ok(indexes)
 }
 
+/// One row of [`catalog::COLUMNS`], by position in that statement's select list.
 fn column_info(row: Row) -> ColumnInfo {
     let text = |i: usize| -> Option<String> { row.get_opt::<Option<String>, _>(i)?.ok()? };
     let lower = |i: usize| text(i).unwrap_or_default().to_ascii_lowercase();

@@ -1,11 +1,10 @@
 //! A [`TableInfo`] as the Rust source of its entity.
 
-use crate::column_type;
 use std::fmt::Write;
 
-use super::read::{ColumnInfo, TableInfo};
-use crate::schema_check::normalize_type;
-use crate::Dialect;
+use playerbot_db::catalog::{ColumnInfo, TableInfo};
+use playerbot_db::schema_check::normalize_type;
+use playerbot_db::Dialect;
 
 /// Rust keywords a field cannot be named without `r#`.
 const KEYWORDS: [&str; 38] = [
@@ -80,7 +79,7 @@ pub fn render_entity(table: &TableInfo, dialect: Dialect) -> String {
         if primary.contains(&column.name.as_str()) && keys_on_fields {
             leading.push("key".to_owned());
         }
-        if column.extra.contains("auto_increment") {
+        if column.is_auto_increment() {
             leading.push("auto_increment".to_owned());
         }
         for index in table.indexes.iter().filter(|i| i.name != "PRIMARY") {
@@ -97,7 +96,7 @@ pub fn render_entity(table: &TableInfo, dialect: Dialect) -> String {
         }
         // A NOT NULL column the server fills by itself (a creation time) is an `Option`:
         // `None` leaves it to the server on insert and unchanged on update.
-        let server_filled = !column.nullable && is_expression_default(column);
+        let server_filled = !column.nullable && column.has_expression_default();
         if let Some(default) = default_clause(column, dialect) {
             let word = if server_filled {
                 "server_default"
@@ -265,23 +264,15 @@ fn text_collation(table: &TableInfo, column: &ColumnInfo) -> Option<Vec<String>>
     Some(items)
 }
 
-/// A default the server computes, not a literal a program would write itself.
-fn is_expression_default(column: &ColumnInfo) -> bool {
-    column
-        .default
-        .as_deref()
-        .is_some_and(|default| column_type::is_expression_default(default, &column.extra))
-}
-
 /// The column's default as SQL text: MariaDB reports it so (`'RELEASED'`, `0`,
 /// `current_timestamp()`); MySQL reports literals bare, so those are quoted here.
 fn default_clause(column: &ColumnInfo, dialect: Dialect) -> Option<String> {
     let default = column.default.as_ref()?;
-    if column.extra.contains("auto_increment") {
+    if column.is_auto_increment() {
         return None;
     }
     let bare_literal = dialect == Dialect::MySql
-        && !column_type::is_numeric(&column.data_type)
+        && !column.is_numeric()
         && !column.extra.contains("default_generated")
         && !default.starts_with('\'');
     Some(if bare_literal {

@@ -1,16 +1,15 @@
-//! The entity generator behind `playerbot-db entity`: reads existing tables from
-//! information_schema and prints the Rust entities that describe them, which compile as they
-//! are and pass [`check_schema`](crate::Db::check_schema) against the tables they came from.
+//! The entity generator behind `playerbot-db entity`: reads existing tables through
+//! [`playerbot_db::catalog`] and prints the Rust entities that describe them, which compile
+//! as they are and pass [`check_schema`](playerbot_db::Db::check_schema) against the tables
+//! they came from.
 
-mod read;
 mod render;
 
-pub use read::{read_table, table_names, ColumnInfo, IndexInfo, TableInfo};
 pub use render::{render_entity, struct_name};
 
-use mysql_async::Conn;
-
-use crate::{Dialect, Error};
+use playerbot_db::catalog::{read_table, table_names};
+use playerbot_db::mysql_async::Conn;
+use playerbot_db::{Dialect, Error};
 
 /// The source of a module with one entity per table of `tables` (every base table of the
 /// connection's current database when empty), in table-name order.
