@@ -3,9 +3,9 @@
 use playerbot_db::migrate::Migrator;
 use playerbot_db::mysql_async::prelude::Queryable;
 use playerbot_db::mysql_async::Conn;
-use playerbot_db::session::connect_opts;
 use playerbot_db::sql::{admin, Name};
 use playerbot_db::{Db, DbBuilder, DbUrl};
+use playerbot_db_embedded::connect_opts;
 use playerbot_db_embedded::EmbeddedServer;
 
 use crate::error::Error;

@@ -70,7 +70,7 @@ fn migrate_then_partitions_on_the_bot_schema() {
             .unwrap();
         runtime.block_on(async {
             use playerbot_db::mysql_async::prelude::Queryable;
-            let opts = playerbot_db::session::connect_opts(&base, None).unwrap();
+            let opts = playerbot_db_embedded::connect_opts(&base, None).unwrap();
             let mut conn = playerbot_db::mysql_async::Conn::new(opts).await.unwrap();
             conn.query_drop(sql).await.unwrap();
         });
@@ -142,7 +142,7 @@ fn entity_prints_the_struct_of_an_existing_table() {
         .unwrap();
     runtime.block_on(async {
         use playerbot_db::mysql_async::prelude::Queryable;
-        let opts = playerbot_db::session::connect_opts(&base, None).unwrap();
+        let opts = playerbot_db_embedded::connect_opts(&base, None).unwrap();
         let mut conn = playerbot_db::mysql_async::Conn::new(opts).await.unwrap();
         conn.query_drop(format!("CREATE DATABASE {database}"))
             .await
@@ -192,7 +192,7 @@ fn entity_prints_the_struct_of_an_existing_table() {
     assert!(!ok && errors.contains("no_such_table"), "{errors}");
     runtime.block_on(async {
         use playerbot_db::mysql_async::prelude::Queryable;
-        let opts = playerbot_db::session::connect_opts(&base, None).unwrap();
+        let opts = playerbot_db_embedded::connect_opts(&base, None).unwrap();
         let mut conn = playerbot_db::mysql_async::Conn::new(opts).await.unwrap();
         conn.query_drop(format!("DROP DATABASE {database}"))
             .await

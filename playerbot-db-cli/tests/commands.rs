@@ -232,7 +232,7 @@ fn stats_on_a_shard_map_shows_every_replica_and_its_lag() {
             .start()
             .await
             .expect("primary");
-        let opts = playerbot_db::session::connect_opts(&primary.url(), None).unwrap();
+        let opts = playerbot_db_embedded::connect_opts(&primary.url(), None).unwrap();
         let mut conn = playerbot_db::mysql_async::Conn::new(opts).await.unwrap();
         conn.query_drop("CREATE DATABASE game").await.unwrap();
         conn.disconnect().await.unwrap();

@@ -12,6 +12,7 @@
 //! starts a second server that follows the first through GTID replication.
 
 mod binaries;
+mod connect;
 mod error;
 mod private;
 mod process;
@@ -22,5 +23,6 @@ mod template;
 mod tls;
 
 pub use binaries::{ServerBinaries, ServerKind, SERVER_BIN_ENV};
+pub use connect::connect_opts;
 pub use error::EmbeddedError;
 pub use server::{EmbeddedServer, ServerBuilder};

@@ -55,7 +55,7 @@ mod pool;
 mod registry;
 mod repo;
 pub mod schema_check;
-pub mod session;
+mod session;
 mod statements;
 mod unix_time;
 mod unset;

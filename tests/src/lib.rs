@@ -8,9 +8,9 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use playerbot_db::mysql_async::prelude::Queryable;
 use playerbot_db::mysql_async::{self, Conn};
-use playerbot_db::session::connect_opts;
 use playerbot_db::DbUrl;
 use playerbot_db::{Db, DbBuilder};
+use playerbot_db_embedded::connect_opts;
 use playerbot_db_embedded::EmbeddedServer;
 use tokio::sync::OnceCell;
 

@@ -13,8 +13,8 @@ use playerbot_db::bots::BotState;
 use playerbot_db::cluster::{Cluster, ClusterPolicy, Topology};
 use playerbot_db::mysql_async::prelude::Queryable;
 use playerbot_db::mysql_async::Conn;
-use playerbot_db::session::connect_opts;
 use playerbot_db::DbBuilder;
+use playerbot_db_embedded::connect_opts;
 use playerbot_db_embedded::EmbeddedServer;
 
 async fn connect(server: &EmbeddedServer) -> Conn {

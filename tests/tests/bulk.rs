@@ -382,7 +382,7 @@ async fn multi_row_statements_are_prepared_once_per_size() {
         .expect("embedded server");
     let db = playerbot_db_tests::private_game_db(&server, |b| b.max_connections(1)).await;
     let mut admin = playerbot_db::mysql_async::Conn::new(
-        playerbot_db::session::connect_opts(&server.url(), None).unwrap(),
+        playerbot_db_embedded::connect_opts(&server.url(), None).unwrap(),
     )
     .await
     .unwrap();

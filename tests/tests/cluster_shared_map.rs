@@ -9,8 +9,8 @@ use playerbot_db::bots::BotState;
 use playerbot_db::cluster::{Cluster, ClusterPolicy, MoveError, MoveState, Topology};
 use playerbot_db::mysql_async::prelude::Queryable;
 use playerbot_db::mysql_async::Conn;
-use playerbot_db::session::connect_opts;
 use playerbot_db::Error;
+use playerbot_db_embedded::connect_opts;
 use playerbot_db_embedded::EmbeddedServer;
 use playerbot_db_tests::fixtures::{bot_state, events_of};
 use playerbot_db_tests::servers::{

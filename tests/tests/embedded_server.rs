@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use playerbot_db::mysql_async::prelude::Queryable;
 use playerbot_db::mysql_async::{Conn, OptsBuilder};
-use playerbot_db::session::connect_opts;
+use playerbot_db_embedded::connect_opts;
 use playerbot_db_embedded::{EmbeddedError, EmbeddedServer, ServerBinaries};
 
 async fn connect(server: &EmbeddedServer) -> Conn {

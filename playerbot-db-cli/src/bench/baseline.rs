@@ -6,8 +6,8 @@ use playerbot_db::mysql_async::prelude::{FromValue, Queryable};
 use playerbot_db::mysql_async::{Conn, Error, Params, Row, Statement, Value};
 
 use super::Setup;
-use playerbot_db::session::connect_opts;
 use playerbot_db::{BotEntity, Dialect};
+use playerbot_db_embedded::connect_opts;
 
 pub(crate) struct Baseline {
     conn: Conn,

@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 use playerbot_db::bots::{BotEvent, BotState};
 use playerbot_db::mysql_async::prelude::Queryable;
 use playerbot_db::mysql_async::{self, PoolConstraints, PoolOpts};
-use playerbot_db::session::connect_opts;
 use playerbot_db::Error;
+use playerbot_db_embedded::connect_opts;
 
 use crate::error::Error as CliError;
 

@@ -61,7 +61,7 @@ pub(crate) async fn bots_logged_in(
 ) -> bool {
     use playerbot_db::mysql_async::prelude::Queryable;
     for _ in 0..600 {
-        let opts = playerbot_db::session::connect_opts(&server.url(), None).unwrap();
+        let opts = playerbot_db_embedded::connect_opts(&server.url(), None).unwrap();
         if let Ok(mut conn) = playerbot_db::mysql_async::Conn::new(opts).await {
             let found: Option<u64> = conn
                 .query_first("SELECT COUNT(*) FROM game.bot_state")

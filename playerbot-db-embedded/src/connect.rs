@@ -1,0 +1,21 @@
+//! Driver options for a raw connection to a test server, set up as the library sets up its
+//! own (strict SQL mode, utf8mb4): for test fixtures and hand-written baselines.
+
+use mysql_async::{Opts, OptsBuilder};
+use playerbot_db_sql::session::setup_statements;
+
+/// Driver options for `url` with the library's session setup and, when given, a default
+/// database.
+///
+/// `prefer_socket` is turned off: the driver would otherwise move a TCP URL for 127.0.0.1 to
+/// the server's unix socket without saying so, and a URL should mean what it says.
+pub fn connect_opts(url: &str, database: Option<&str>) -> Result<Opts, mysql_async::UrlError> {
+    let opts = Opts::from_url(url)?;
+    let mut builder = OptsBuilder::from_opts(opts)
+        .prefer_socket(false)
+        .setup(setup_statements());
+    if let Some(database) = database {
+        builder = builder.db_name(Some(database));
+    }
+    Ok(builder.into())
+}
