@@ -22,10 +22,11 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
-pub use moving::{MoveError, MoveReport, MoveState, MoveStep, OpenMove, Progress};
+pub use crate::error::{MoveError, TopologyError};
+pub use moving::{MoveReport, MoveState, MoveStep, OpenMove, Progress};
 pub use replica::ReplicaHealth;
 pub use routing::{Follower, SharedMap};
-pub use topology::{ShardSpec, Topology, TopologyError, SHARDS_ENV};
+pub use topology::{ShardSpec, Topology, SHARDS_ENV};
 
 use crate::behind::Op;
 use gate::{Holder, Pass, WriteGate};

@@ -16,6 +16,10 @@
 //! still holds its range with a live mover is left to it. A mover is known dead when it has
 //! not been heard from for `silent_after` and its process lock (see `routing`) is free: every
 //! process then lets go of its hold, and a rerun takes over.
+//!
+//! A move reports a [`MoveReport`], its steps as [`MoveStep`]s, and what the journal holds
+//! open as [`OpenMove`]s; why one was refused is a [`MoveError`], kept in the error module
+//! (the root error wraps it, and must not name this module).
 
 use std::ops::Range;
 use std::sync::Arc;
@@ -26,113 +30,13 @@ use mysql_async::{Params, Row, Value};
 use playerbot_db_sql::{moving, rows as many_rows, Dialect};
 
 use super::own_conn::OwnConn;
-use super::Cluster;
+use super::{Cluster, MoveError};
 use crate::{Db, EntityMeta, Error};
 
 /// Ids copied per read from the source.
 const WINDOW: u64 = 1_000;
 /// Rows per insert on the target (far below the placeholder and packet limits).
 const ROWS_PER_INSERT: usize = 500;
-
-/// Why a move was refused or stopped. Nothing was switched when it is returned, except as
-/// said for [`MoveError::NotFinished`].
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum MoveError {
-    /// The range is empty, or not wholly inside one shard's ids.
-    #[error("bot ids {start}..{end} are not a non-empty part of one shard's range")]
-    NotOneShard {
-        /// The range's first id.
-        start: u64,
-        /// Its end (exclusive).
-        end: u64,
-    },
-    /// The range already lives on the target shard.
-    #[error("bot ids {start}..{end} are already on shard {shard}")]
-    AlreadyThere {
-        /// The range's first id.
-        start: u64,
-        /// Its end.
-        end: u64,
-        /// The shard.
-        shard: usize,
-    },
-    /// After the copy, a table's rows differed between the shards; the copy was removed.
-    #[error("table {table}: the source has {source_rows} rows (checksum {source_sum}), the copy {target_rows} (checksum {target_sum}); the copy was removed and nothing switched")]
-    Mismatch {
-        /// The table.
-        table: &'static str,
-        /// Rows on the source.
-        source_rows: u64,
-        /// Their checksum.
-        source_sum: u64,
-        /// Rows on the target.
-        target_rows: u64,
-        /// Their checksum.
-        target_sum: u64,
-    },
-    /// Another range is being moved (one move at a time in a cluster).
-    #[error("bot ids {start}..{end} are being moved; one move at a time (roll that one back if its mover stopped)")]
-    Busy {
-        /// The held range's first id.
-        start: u64,
-        /// Its end.
-        end: u64,
-    },
-    /// A process following the shard map has not been heard from lately: it may still be
-    /// writing on routes it can no longer update.
-    #[error("process {name} has not been heard from for {silent_for:?}: a move waits until it is back or forgotten")]
-    SilentProcess {
-        /// The process, as it named itself.
-        name: String,
-        /// Since when.
-        silent_for: Duration,
-    },
-    /// A process did not answer in time.
-    #[error("process {name} did not {what} within the move's wait")]
-    NoAnswer {
-        /// The process.
-        name: String,
-        /// What it was asked to do.
-        what: &'static str,
-    },
-    /// Another process that is still alive is moving this range.
-    #[error("process {name} is moving this range now; let it finish (or stop it first)")]
-    StillMoving {
-        /// The mover, as it named itself.
-        name: String,
-    },
-    /// The journal says the move got past the switch: it can only be finished.
-    #[error("the move of bot ids {start}..{end} was already switched; run it again to finish it")]
-    AlreadySwitched {
-        /// The range's first id.
-        start: u64,
-        /// Its end.
-        end: u64,
-    },
-    /// The move's hold was let go of before its switch (its mover was taken for dead: silent
-    /// and its process lock free); nothing was switched, and the writes went on to the
-    /// source. Run it again.
-    #[error("the hold of bot ids {start}..{end} was let go of before the switch; nothing was switched: run the move again")]
-    HoldLost {
-        /// The range's first id.
-        start: u64,
-        /// Its end.
-        end: u64,
-    },
-    /// The move switched, and what comes after (every process taking in the new routes,
-    /// then deleting the source's rows) could not be done now; reads and writes already go to
-    /// the target. Run the move again to finish it.
-    #[error("bot ids {start}..{end} are switched to their new shard, but the source's rows are not deleted yet ({reason}); run the move again to finish it")]
-    NotFinished {
-        /// The range's first id.
-        start: u64,
-        /// Its end.
-        end: u64,
-        /// Why it stopped.
-        reason: String,
-    },
-}
 
 /// What a move did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -1,9 +1,12 @@
 //! Which servers hold which bots: bot-id ranges mapped to shards, each a primary and its
-//! replicas. Built in code or read from a short text (a file or an environment variable).
+//! replicas: a [`Topology`] of [`ShardSpec`]s, built in code or read from a short text (a
+//! file or an environment variable). A map it refuses is a [`TopologyError`], kept in the
+//! error module (the root error wraps it, and must not name this module).
 
 use std::fmt;
 use std::ops::Range;
 
+use super::TopologyError;
 use crate::config::DbUrl;
 
 /// The environment variable [`Topology::from_env`] reads.
@@ -34,43 +37,6 @@ impl fmt::Debug for ShardSpec {
 #[derive(Debug, Clone, Default)]
 pub struct Topology {
     shards: Vec<ShardSpec>,
-}
-
-/// Why a topology was refused.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum TopologyError {
-    /// No shard at all.
-    #[error("a topology needs at least one shard")]
-    Empty,
-    /// Ranges must follow each other from 0 without a gap or an overlap.
-    #[error("shard {index} starts at id {start}, but the shards before it end at {expected}: ranges must follow each other from 0 without gaps or overlaps")]
-    NotContiguous {
-        /// The shard's position.
-        index: usize,
-        /// Where it starts.
-        start: u64,
-        /// Where it should start.
-        expected: u64,
-    },
-    /// The shard map shared on the first shard routes ids to a shard this topology lacks.
-    #[error("the shared shard map routes ids from {start} to shard {shard}, but this topology has {shards} shards")]
-    SharedRoutes {
-        /// The range's first id.
-        start: u64,
-        /// The shard it names.
-        shard: usize,
-        /// The shards this topology has.
-        shards: usize,
-    },
-    /// A line of the text form did not parse.
-    #[error("shard map line {line}: {problem}; the form is `0..50000 mysql://primary/db [mysql://replica/db …]`")]
-    BadLine {
-        /// The 1-based line (or `;`-separated entry) number.
-        line: usize,
-        /// What was wrong with it.
-        problem: String,
-    },
 }
 
 impl Topology {

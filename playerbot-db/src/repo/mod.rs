@@ -1,9 +1,11 @@
 //! Repository calls: save, insert, load, load_many, delete, exists, and transactions.
 //!
 //! Each call checks out a connection (its statements are already prepared), runs the
-//! statement of the connection's dialect, and gives the connection back. Deadlocks, lock
-//! wait timeouts and lost connections are retried a bounded number of times with jittered
-//! backoff, except that a plain INSERT is not retried after a lost connection.
+//! statement of the connection's dialect, and gives the connection back. An attempt that
+//! fails with an error worth another one (`Error::worth_another_attempt`: a deadlock, a lock
+//! wait timeout, a statement invalidated by an ALTER, a server not reached, a lost
+//! connection unless the work could land twice) is run again a bounded number of times with
+//! jittered backoff.
 
 mod bulk;
 mod deferred;
@@ -44,9 +46,9 @@ fn context(meta: &'static EntityMeta, key: &dyn Debug, statement: &'static str) 
 }
 
 /// Runs `$body` with `$conn: &mut ServerConn` from the pool, and runs it again as
-/// `retry::should_retry` allows. The connection goes back through the pool's check-in, which
-/// closes it after a connection-level failure and cleans it when `$body` was cancelled half
-/// way. (A macro, not a function taking an async closure, so the caller's future stays
+/// `Error::worth_another_attempt` allows. The connection goes back through the pool's
+/// check-in, which closes it after a connection-level failure and cleans it when `$body` was
+/// cancelled half way. (A macro, not a function taking an async closure, so the caller's future stays
 /// `Send`.)
 macro_rules! with_retry {
     ($db:expr, $idempotent:expr, |$conn:ident| $body:expr) => {{
@@ -64,7 +66,7 @@ macro_rules! with_retry {
             }
             .await;
             match result {
-                Err(err) if attempt < db.pool().config.max_retries && $crate::repo::retry::should_retry(&err, $idempotent) => {
+                Err(err) if attempt < db.pool().config.max_retries && err.worth_another_attempt($idempotent) => {
                     attempt += 1;
                     db.pool().count_retry();
                     tracing::debug!(attempt, error = %err, "retrying");
@@ -151,7 +153,7 @@ impl Db {
                     context(),
                 )),
                 Err(err) => {
-                    lost |= !upsert && err.kind() == crate::ErrorKind::ConnectionLost;
+                    lost |= !upsert && err.outcome_unknown();
                     Err(validate::map_rejection(err, meta, live.as_deref(), key))
                 }
                 Ok(()) if new && meta.auto_increment().is_some() => Ok(conn.conn.last_insert_id()),

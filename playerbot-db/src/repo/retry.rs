@@ -1,22 +1,10 @@
-//! Running work again after a deadlock, a lock wait timeout or a lost connection.
+//! Running a call's attempts: the error the call reports after them ([`settled`]) and the
+//! pause before each new one ([`backoff`]). Which errors are worth another attempt is the
+//! error module's to say (`Error::worth_another_attempt`), not this one's.
 
 use std::time::Duration;
 
-use crate::{Error, ErrorKind};
-
-/// Whether `error` is worth another attempt. Work that is not idempotent (a plain INSERT)
-/// is not retried after a lost connection: it may have been applied before the loss. A
-/// connection that could not even be opened sent nothing, so that is retried either way.
-pub(crate) fn should_retry(error: &Error, idempotent: bool) -> bool {
-    match error.kind() {
-        ErrorKind::Deadlock
-        | ErrorKind::LockWaitTimeout
-        | ErrorKind::StatementInvalidated
-        | ErrorKind::ServerUnavailable => true,
-        ErrorKind::ConnectionLost => idempotent,
-        _ => false,
-    }
-}
+use crate::Error;
 
 /// The error a call reports: its last attempt's, unless an earlier attempt's outcome was
 /// unknown (`unknown`) and the last one's is known — then the earlier one's, since that

@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use super::transaction::{begin_on, commit_on, roll_back};
 use super::{validate, with_retry};
-use crate::error::Context;
+use crate::error::{server_row, Context};
 use crate::live_table::{LiveTable, UpsertGuard};
 use crate::pool::{statement, ServerConn};
 use crate::statements::guard_for;
@@ -684,13 +684,4 @@ impl<E: BotEntity, K: Fn(usize) -> String> Job<'_, E, K> {
         };
         validate::map_rejection(err, E::META, self.live.as_deref(), || key)
     }
-}
-
-/// The 1-based row a strict-mode message names: `… for column 'x' at row 3`.
-fn server_row(message: &str) -> Option<usize> {
-    let rest = &message[message.rfind(" at row ")? + " at row ".len()..];
-    rest.split(|c: char| !c.is_ascii_digit())
-        .next()?
-        .parse()
-        .ok()
 }
