@@ -5,7 +5,6 @@ mod hooks;
 mod lookup;
 mod meta;
 mod partition;
-mod row_error;
 
 use std::fmt::Debug;
 use std::hash::Hash;
@@ -13,6 +12,7 @@ use std::hash::Hash;
 use mysql_async::prelude::FromValue;
 use mysql_async::{Row, Value};
 
+pub use crate::error::RowError;
 pub use column::Column;
 pub use hooks::CacheHooks;
 pub use lookup::Lookup;
@@ -21,7 +21,6 @@ pub use meta::{
     ValueKind,
 };
 pub use partition::Partitioning;
-pub use row_error::RowError;
 
 /// A struct persisted as one row of one table. Implement it with `#[derive(BotEntity)]`.
 pub trait BotEntity: Sized + Send + Sync + 'static {

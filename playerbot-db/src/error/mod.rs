@@ -12,25 +12,26 @@
 //! - `connect.rs`: [`ConnectError`] (and `From<ConnectError>`), `context.rs`: [`Context`],
 //!   `value.rs`: [`ValueProblem`] and the server codes that refuse a value.
 //! - `cluster.rs`: [`MoveError`] and [`TopologyError`]; the `cluster` module re-exports them.
+//! - `row.rs`: [`RowError`], a row that did not decode (the `entity` module re-exports it).
 //!
-//! It names no other module of the crate but `entity` (for [`RowError`]): every layer raises
-//! these errors, so this module depends on none of them.
+//! It names no other module of the crate: every layer raises these errors, so this module
+//! depends on none of them.
 
 mod cluster;
 mod connect;
 mod context;
 mod kind;
+mod row;
 mod server;
 mod value;
 
 use std::time::Duration;
 
-use crate::RowError;
-
 pub use cluster::{MoveError, TopologyError};
 pub use connect::ConnectError;
 pub use context::Context;
 pub use kind::ErrorKind;
+pub use row::RowError;
 use server::driver_text;
 pub(crate) use server::{code, column_in_message, is_connection_error, server_row};
 pub(crate) use value::is_value_rejection;
