@@ -1,10 +1,11 @@
-//! Keeping a server's files to its owner: private directories, a private socket, and a
-//! random password for its root account.
+//! Keeping a server's files to its owner: where they live, private directories, a private
+//! socket, and a random password for its root account.
 
 use std::fs::{self, DirBuilder};
 use std::io::Read;
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use playerbot_db_sql::Secret;
 
@@ -84,4 +85,19 @@ pub(crate) fn current_uid(context: &Path) -> Result<u32, EmbeddedError> {
 /// The servers refuse to run as root unless told `--user=root`.
 pub(crate) fn running_as_root() -> bool {
     current_uid(Path::new("/proc/self/status")).is_ok_and(|uid| uid == 0)
+}
+
+/// Where templates and servers live: `$TMPDIR/playerbot-db-<uid>`, private to its owner.
+pub(crate) fn base_dir() -> PathBuf {
+    let uid = current_uid(Path::new("/proc/self/status")).unwrap_or(u32::MAX);
+    std::env::temp_dir().join(format!("playerbot-db-{uid}"))
+}
+
+/// Distinguishes directories made by one process.
+pub(crate) fn unique_suffix() -> u64 {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::from(d.subsec_nanos()));
+    (NEXT.fetch_add(1, Ordering::Relaxed) << 32) | nanos
 }

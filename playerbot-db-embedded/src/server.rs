@@ -5,7 +5,6 @@ use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -14,7 +13,8 @@ use playerbot_db_sql::{admin, Dialect, Secret};
 
 use crate::binaries::{ServerBinaries, ServerKind};
 use crate::private::{
-    make_socket_private, private_dir, private_file, random_password, running_as_root,
+    base_dir, make_socket_private, private_dir, private_file, random_password, running_as_root,
+    unique_suffix,
 };
 use crate::process::Process;
 use crate::reaper::Reaper;
@@ -428,21 +428,6 @@ fn wait_ready(
         }
         std::thread::sleep(POLL_INTERVAL);
     }
-}
-
-/// Where templates and servers live: `$TMPDIR/playerbot-db-<uid>`, private to its owner.
-pub(crate) fn base_dir() -> PathBuf {
-    let uid = crate::private::current_uid(Path::new("/proc/self/status")).unwrap_or(u32::MAX);
-    std::env::temp_dir().join(format!("playerbot-db-{uid}"))
-}
-
-/// Distinguishes directories made by one process.
-pub(crate) fn unique_suffix() -> u64 {
-    static NEXT: AtomicU64 = AtomicU64::new(0);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| u64::from(d.subsec_nanos()));
-    (NEXT.fetch_add(1, Ordering::Relaxed) << 32) | nanos
 }
 
 fn free_port() -> std::io::Result<u16> {

@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::binaries::{ServerBinaries, ServerKind};
+use crate::private::{base_dir, unique_suffix};
 use crate::private::{private_dir, running_as_root};
-use crate::server::{base_dir, unique_suffix};
 use crate::EmbeddedError;
 
 /// InnoDB settings the template is created with; the server must start with the same log size.
