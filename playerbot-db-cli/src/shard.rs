@@ -6,9 +6,8 @@ use std::ops::Range;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use playerbot_db::cluster::{
-    Cluster, ClusterPolicy, MoveState, MoveStep, OpenMove, SharedMap, Topology,
-};
+use playerbot_db::cluster::{ClusterPolicy, MoveState, MoveStep, OpenMove, SharedMap, Topology};
+use playerbot_db::Db;
 
 use crate::error::Error;
 
@@ -36,16 +35,18 @@ pub(crate) async fn run(shards: Option<PathBuf>, action: Action) -> Result<(), E
         ));
     }
     // The built-in bot entities: their partitioned tables are the ones a move copies.
-    let cluster = Cluster::build(topology, ClusterPolicy::default(), |db| {
-        db.register_bot_schema().max_connections(4)
-    })
-    .await?;
+    let cluster = Db::cluster(topology)
+        .policy(ClusterPolicy::default())
+        .register_bot_schema()
+        .max_connections(4)
+        .build()
+        .await?;
     let result = act(&cluster, action).await;
     cluster.close().await;
     result
 }
 
-async fn act(cluster: &Cluster, action: Action) -> Result<(), Error> {
+async fn act(cluster: &Db, action: Action) -> Result<(), Error> {
     match action {
         Action::Show => {}
         Action::Move { range, to } => {

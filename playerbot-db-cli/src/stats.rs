@@ -3,7 +3,8 @@
 
 use std::path::PathBuf;
 
-use playerbot_db::cluster::{Cluster, ClusterPolicy, Topology};
+use playerbot_db::cluster::{ClusterPolicy, Topology};
+use playerbot_db::Db;
 use playerbot_db::ServerStats;
 
 use crate::error::Error;
@@ -21,10 +22,12 @@ pub(crate) async fn run(url: Option<String>, shards: Option<PathBuf>) -> Result<
 
 /// Every shard's primary, then every replica's replication as the health check sees it.
 async fn run_on_shards(topology: Topology) -> Result<(), Error> {
-    let cluster = Cluster::build(topology, ClusterPolicy::default(), |db| {
-        db.register_bot_schema().max_connections(2)
-    })
-    .await?;
+    let cluster = Db::cluster(topology)
+        .policy(ClusterPolicy::default())
+        .register_bot_schema()
+        .max_connections(2)
+        .build()
+        .await?;
     // The ids each shard holds now: the shared map's routes, moves included.
     let routes = cluster.routes();
     for (index, spec) in cluster.topology().shards().iter().enumerate() {

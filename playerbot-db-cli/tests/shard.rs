@@ -8,8 +8,9 @@ use std::process::{Command, Output};
 use std::time::Duration;
 
 use playerbot_db::bots::BotState;
-use playerbot_db::cluster::{Cluster, ClusterPolicy, Topology};
+use playerbot_db::cluster::{ClusterPolicy, Topology};
 use playerbot_db::migrate::Migrator;
+use playerbot_db::Db;
 use playerbot_db_embedded::EmbeddedServer;
 use playerbot_db_tests::fixtures::bot_state;
 
@@ -29,13 +30,14 @@ fn shard_move_moves_a_range_while_another_process_keeps_writing_to_it() {
     std::fs::create_dir_all(&dir).unwrap();
     runtime.block_on(async {
         let (a, b, topology, map) = two_servers_mapped(&dir).await;
-        let game = Cluster::build(topology, ClusterPolicy::default(), |db| {
-            db.register_bot_schema()
-        })
-        .await
-        .unwrap();
+        let game = Db::cluster(topology)
+            .policy(ClusterPolicy::default())
+            .register_bot_schema()
+            .build()
+            .await
+            .unwrap();
         for shard in 0..2 {
-            Migrator::builtin().run(game.primary(shard)).await.unwrap();
+            Migrator::builtin().run(&game.primary(shard)).await.unwrap();
         }
         let bots: Vec<BotState> = (0..1_000).map(bot_state).collect();
         game.save_all(&bots).await.unwrap();

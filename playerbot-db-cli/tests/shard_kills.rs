@@ -12,8 +12,9 @@ use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use playerbot_db::bots::BotState;
-use playerbot_db::cluster::{Cluster, ClusterPolicy};
+use playerbot_db::cluster::ClusterPolicy;
 use playerbot_db::migrate::Migrator;
+use playerbot_db::Db;
 use playerbot_db_embedded::EmbeddedServer;
 use playerbot_db_tests::fixtures::bot_state;
 use playerbot_db_tests::servers::{check_placed, flags_on, two_servers, Writers};
@@ -102,7 +103,7 @@ fn shard_ok(map: &Path, args: &[&str]) -> String {
 }
 
 /// Every bot of 500..600 on exactly the shard the map names, nothing open or held.
-async fn settled(map: &Path, game: &Cluster, (a, b): (&EmbeddedServer, &EmbeddedServer)) {
+async fn settled(map: &Path, game: &Db, (a, b): (&EmbeddedServer, &EmbeddedServer)) {
     let show = shard_ok(map, &["show"]);
     assert!(!show.contains("unfinished move"), "{show}");
     assert!(show.contains("held: nothing"), "{show}");
@@ -211,7 +212,7 @@ async fn rerun(map: &Path, to: usize) -> String {
 /// and checks every accepted write is where the map says.
 async fn every_write_placed(
     map: &Path,
-    game: Cluster,
+    game: Db,
     writers: Writers,
     (a, b): (&EmbeddedServer, &EmbeddedServer),
 ) {
@@ -228,18 +229,21 @@ async fn every_write_placed(
 /// Two servers, their shard map in `dir`, and a game cluster on them with bots 0..1000
 /// saved and the built-in schema migrated. Its held writes wait out a dead mover (known
 /// dead `silent_after`, 3 s, after its kill).
-async fn game_on_two_servers(dir: &Path) -> (EmbeddedServer, EmbeddedServer, PathBuf, Cluster) {
+async fn game_on_two_servers(dir: &Path) -> (EmbeddedServer, EmbeddedServer, PathBuf, Db) {
     let policy = ClusterPolicy {
         move_wait: Duration::from_secs(20),
         ..ClusterPolicy::default()
     };
     let (a, b, topology) = two_servers().await;
     let map = shard_map(dir, &a, &b);
-    let game = Cluster::build(topology, policy, |db| db.register_bot_schema())
+    let game = Db::cluster(topology)
+        .policy(policy)
+        .register_bot_schema()
+        .build()
         .await
         .unwrap();
     for shard in 0..2 {
-        Migrator::builtin().run(game.primary(shard)).await.unwrap();
+        Migrator::builtin().run(&game.primary(shard)).await.unwrap();
     }
     let bots: Vec<BotState> = (0..1_000).map(bot_state).collect();
     game.save_all(&bots).await.unwrap();

@@ -6,6 +6,7 @@ use mysql_async::{Params, Row, Value};
 use playerbot_db_sql::plan;
 
 use crate::registry::LOAD_MANY_SIZES;
+use crate::server::Server;
 use crate::{ColumnMeta, Db, EntityMeta, Error, ValueKind};
 
 /// One generated statement and the server's plan for it.
@@ -60,7 +61,7 @@ impl std::fmt::Display for PlanFlag {
     }
 }
 
-impl Db {
+impl Server {
     /// Runs `EXPLAIN` for every statement that reads or deletes rows of every registered
     /// entity (by key, `exists`, lookups, counts by column, scans, `load_many`), on the
     /// tables as they are now, and flags plans that are not key or index lookups.
@@ -69,7 +70,7 @@ impl Db {
     /// counts the whole table on purpose. Placeholders get a value of their column's type,
     /// and a trailing `LIMIT ?` the number 100. On an empty or tiny table the server may
     /// pick plans it would not pick with rows in it: explain on a database with data.
-    pub async fn explain_statements(&self) -> Result<Vec<StatementPlan>, Error> {
+    pub(crate) async fn explain_statements(&self) -> Result<Vec<StatementPlan>, Error> {
         let mut guard = self.conn().await?;
         let dialect = guard.dialect();
         let conn = &mut guard.routine().conn;
@@ -240,6 +241,15 @@ fn flags_of(steps: &[PlanStep], sql: &str) -> Vec<PlanFlag> {
         }
     }
     flags
+}
+
+impl Db {
+    /// Asks the first shard's primary how it would run each generated statement of every
+    /// registered entity (`EXPLAIN`, the tables as they are now), and flags plans that are
+    /// not key or index lookups; see [`StatementPlan`]. Ask `db.primary(shard)` for another.
+    pub async fn explain_statements(&self) -> Result<Vec<StatementPlan>, Error> {
+        self.first_server().explain_statements().await
+    }
 }
 
 #[cfg(test)]

@@ -39,7 +39,6 @@ pub mod bots;
 mod cache;
 pub mod catalog;
 mod chunking;
-pub mod cluster;
 mod config;
 mod db;
 mod dialect;
@@ -55,10 +54,22 @@ mod pool;
 mod registry;
 mod repo;
 pub mod schema_check;
+mod server;
 mod session;
 mod statements;
 mod unix_time;
 mod unset;
+
+/// Shards, read replicas and range moves: what a [`Db`] over several servers is built from
+/// ([`Topology`](cluster::Topology), [`ClusterPolicy`](cluster::ClusterPolicy)) and reports
+/// ([`MoveReport`](cluster::MoveReport), [`ReplicaHealth`](cluster::ReplicaHealth), …).
+pub mod cluster {
+    pub use crate::db::{
+        ClusterPolicy, Follower, MoveError, MoveReport, MoveState, MoveStep, OpenMove, Progress,
+        ReadFrom, ReadStats, ReplicaHealth, ShardSpec, SharedMap, Topology, TopologyError,
+        SHARDS_ENV,
+    };
+}
 
 #[doc(hidden)]
 pub mod __private;
@@ -66,7 +77,7 @@ pub mod __private;
 pub use behind::{WhenFull, WriteBehindConfig, WriteBehindStats};
 pub use cache::CacheStats;
 pub use config::{DbConfig, DbUrl, DEFAULT_STATEMENT_TIMEOUT};
-pub use db::{Db, DbBuilder};
+pub use db::{BulkSave, Db, DbBuilder, Scan, Transaction, WriteBatch};
 pub use dialect::{Dialect, ServerFlavor};
 pub use entity::{
     BotEntity, BotEnum, CacheHooks, CachePolicy, Column, ColumnMeta, EntityMeta, EntitySql,
@@ -75,7 +86,7 @@ pub use entity::{
 pub use error::{ConnectError, Context, Error, ErrorKind, ValueProblem};
 pub use explain::{PlanFlag, PlanStep, StatementPlan};
 pub use monitor::{PartitionSize, ReplicaStatus, ServerStats, StatementCost, TableSize};
-pub use repo::{Atomicity, BulkMode, BulkReport, BulkSave, Conflict, MAX_ROWS_PER_CALL};
+pub use repo::{Atomicity, BulkMode, BulkReport, Conflict, MAX_ROWS_PER_CALL};
 
 /// The result of every fallible call of this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -86,4 +97,3 @@ pub use playerbot_db_derive::{BotEntity, BotEnum};
 /// The text of every statement this crate sends, for code that wants to see or reuse it.
 pub use playerbot_db_sql as sql;
 pub use pool::{PoolStats, PooledConn};
-pub use repo::{Scan, Transaction, WriteBatch};

@@ -5,6 +5,7 @@ use mysql_async::prelude::Queryable;
 use mysql_async::Row;
 use playerbot_db_sql::{admin, monitor};
 
+use crate::server::Server;
 use crate::{Db, Error};
 
 /// One table of the current database.
@@ -97,9 +98,9 @@ pub struct ServerStats {
 /// Rows, data bytes and index bytes as information_schema reports them (NULL for views).
 type Sizes = (Option<u64>, Option<u64>, Option<u64>);
 
-impl Db {
+impl Server {
     /// Reads the monitoring snapshot of the server and of the database this handle uses.
-    pub async fn server_stats(&self) -> Result<ServerStats, Error> {
+    pub(crate) async fn server_stats(&self) -> Result<ServerStats, Error> {
         let mut guard = self.conn().await?;
         let dialect = guard.dialect();
         let conn = &mut guard.routine().conn;
@@ -210,5 +211,13 @@ pub(crate) fn replica_status(row: &Row) -> ReplicaStatus {
         .cloned()
         .collect::<Vec<_>>()
         .join("; "),
+    }
+}
+
+impl Db {
+    /// The monitoring snapshot of the first shard's primary and of the database the handle
+    /// uses there (`db.primary(shard)` for another).
+    pub async fn server_stats(&self) -> Result<ServerStats, Error> {
+        self.first_server().server_stats().await
     }
 }

@@ -15,6 +15,7 @@ use playerbot_db_sql::partition as sql;
 use playerbot_db_sql::{catalog, plan, Name};
 
 use crate::pool::{Busy, ServerConn};
+use crate::server::Server;
 use crate::{BotEntity, Db, EntityMeta, Error, Partitioning};
 
 /// One partition of a table: `[lower, upper)` ids, and its exact row count.
@@ -53,9 +54,9 @@ fn partitioning(meta: &EntityMeta) -> Result<Partitioning, Error> {
     })
 }
 
-impl Db {
+impl Server {
     /// The table's partitions in order, with exact row counts.
-    pub async fn partitions<E: BotEntity>(&self) -> Result<Vec<PartitionInfo>, Error> {
+    pub(crate) async fn partitions<E: BotEntity>(&self) -> Result<Vec<PartitionInfo>, Error> {
         let meta = E::META;
         partitioning(meta)?;
         let mut guard = self.conn().await?;
@@ -99,7 +100,7 @@ impl Db {
 
     /// Makes sure partitions exist up to the highest id in use plus `headroom` ids, by
     /// splitting `pmax`; returns the names of the partitions it added.
-    pub async fn ensure_partitions<E: BotEntity>(
+    pub(crate) async fn ensure_partitions<E: BotEntity>(
         &self,
         headroom: u64,
     ) -> Result<Vec<String>, Error> {
@@ -160,7 +161,7 @@ impl Db {
 
     /// Empties every partition that lies wholly inside `ids` (a fast `TRUNCATE PARTITION`);
     /// returns their names. Rows in partitions that only overlap `ids` are left alone.
-    pub async fn truncate_partitions<E: BotEntity>(
+    pub(crate) async fn truncate_partitions<E: BotEntity>(
         &self,
         ids: Range<u64>,
     ) -> Result<Vec<String>, Error> {
@@ -169,7 +170,7 @@ impl Db {
 
     /// Drops every partition that lies wholly inside `ids`, rows and all (never `pmax`); ids
     /// in a dropped range then fall into the next partition up.
-    pub async fn drop_partitions<E: BotEntity>(
+    pub(crate) async fn drop_partitions<E: BotEntity>(
         &self,
         ids: Range<u64>,
     ) -> Result<Vec<String>, Error> {
@@ -209,7 +210,7 @@ impl Db {
 
     /// The partitions the server reads to load and to delete `key` (from `EXPLAIN`): one
     /// each when pruning works.
-    pub async fn explain_key<E: BotEntity>(&self, key: &E::Key) -> Result<KeyPlan, Error> {
+    pub(crate) async fn explain_key<E: BotEntity>(&self, key: &E::Key) -> Result<KeyPlan, Error> {
         let mut guard = self.conn().await?;
         let dialect = guard.dialect();
         let conn = &mut guard.routine().conn;
@@ -307,4 +308,74 @@ async fn with_lock<T>(
     server.state.leave(Busy::NamedLock);
     server.state.leave(Busy::Statement);
     result
+}
+
+impl Db {
+    /// `E`'s table's partitions in order, with exact row counts, on the first shard's primary
+    /// (ask `db.primary(shard)` for another).
+    pub async fn partitions<E: BotEntity>(&self) -> Result<Vec<PartitionInfo>, Error> {
+        self.first_server().partitions::<E>().await
+    }
+
+    /// Makes sure partitions exist up to the highest id in use plus `headroom` ids, by
+    /// splitting `pmax`, on every shard's primary in turn; returns the names of the
+    /// partitions it added (each name once).
+    pub async fn ensure_partitions<E: BotEntity>(
+        &self,
+        headroom: u64,
+    ) -> Result<Vec<String>, Error> {
+        let mut added = Vec::new();
+        for server in self.servers() {
+            union(&mut added, server.ensure_partitions::<E>(headroom).await?);
+        }
+        Ok(added)
+    }
+
+    /// Empties every partition that lies wholly inside `ids` (a fast `TRUNCATE PARTITION`)
+    /// on every shard's primary; returns their names. Rows in partitions that only overlap
+    /// `ids` are left alone.
+    pub async fn truncate_partitions<E: BotEntity>(
+        &self,
+        ids: Range<u64>,
+    ) -> Result<Vec<String>, Error> {
+        let mut emptied = Vec::new();
+        for server in self.servers() {
+            union(
+                &mut emptied,
+                server.truncate_partitions::<E>(ids.clone()).await?,
+            );
+        }
+        Ok(emptied)
+    }
+
+    /// Drops every partition that lies wholly inside `ids`, rows and all (never `pmax`), on
+    /// every shard's primary; ids in a dropped range then fall into the next partition up.
+    pub async fn drop_partitions<E: BotEntity>(
+        &self,
+        ids: Range<u64>,
+    ) -> Result<Vec<String>, Error> {
+        let mut dropped = Vec::new();
+        for server in self.servers() {
+            union(
+                &mut dropped,
+                server.drop_partitions::<E>(ids.clone()).await?,
+            );
+        }
+        Ok(dropped)
+    }
+
+    /// The partitions the server that holds `key` reads to load and to delete it (from
+    /// `EXPLAIN`): one each when pruning works.
+    pub async fn explain_key<E: BotEntity>(&self, key: &E::Key) -> Result<KeyPlan, Error> {
+        self.server_of::<E>(key).explain_key::<E>(key).await
+    }
+}
+
+/// Adds the names of `more` not in `names` yet.
+fn union(names: &mut Vec<String>, more: Vec<String>) {
+    for name in more {
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
 }

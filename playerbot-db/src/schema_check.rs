@@ -6,7 +6,8 @@ use std::fmt;
 
 use mysql_async::Conn;
 
-use crate::{ColumnMeta, Dialect, EntityMeta, Error, ValueKind};
+use crate::server::Server;
+use crate::{ColumnMeta, Db, Dialect, EntityMeta, Error, ValueKind};
 
 /// One way the live table differs from the entity.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -242,10 +243,12 @@ impl fmt::Display for SchemaDifference {
     }
 }
 
-impl crate::Db {
+impl Server {
     /// Compares every registered entity with its live table; only entities with differences
     /// are listed.
-    pub async fn check_schema(&self) -> Result<Vec<(&'static str, Vec<SchemaDifference>)>, Error> {
+    pub(crate) async fn check_schema(
+        &self,
+    ) -> Result<Vec<(&'static str, Vec<SchemaDifference>)>, Error> {
         let mut guard = self.conn().await?;
         let dialect = guard.dialect();
         let conn = &mut guard.routine().conn;
@@ -630,6 +633,31 @@ pub fn normalize_type(sql_type: &str) -> String {
         return format!("{int}{after}");
     }
     lower
+}
+
+impl Db {
+    /// Compares every registered entity with its live table on every shard's primary; only
+    /// entities with differences are listed, each difference once (the first shard's first).
+    pub async fn check_schema(&self) -> Result<Vec<(&'static str, Vec<SchemaDifference>)>, Error> {
+        let mut report: Vec<(&'static str, Vec<SchemaDifference>)> = Vec::new();
+        for server in self.servers() {
+            for (entity, differences) in server.check_schema().await? {
+                let at = match report.iter().position(|(name, _)| *name == entity) {
+                    Some(at) => at,
+                    None => {
+                        report.push((entity, Vec::new()));
+                        report.len() - 1
+                    }
+                };
+                for difference in differences {
+                    if !report[at].1.contains(&difference) {
+                        report[at].1.push(difference);
+                    }
+                }
+            }
+        }
+        Ok(report)
+    }
 }
 
 #[cfg(test)]

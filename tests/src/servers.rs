@@ -10,9 +10,10 @@ use std::time::{Duration, Instant};
 
 use playerbot_db::bots::BotState;
 
-use playerbot_db::cluster::{Cluster, ClusterPolicy, Topology};
+use playerbot_db::cluster::{ClusterPolicy, Topology};
 use playerbot_db::mysql_async::prelude::Queryable;
 use playerbot_db::mysql_async::Conn;
+use playerbot_db::Db;
 use playerbot_db::DbBuilder;
 use playerbot_db_embedded::connect_opts;
 use playerbot_db_embedded::EmbeddedServer;
@@ -71,7 +72,7 @@ impl Writers {
     /// `count` tasks saving bots `ids` through `cluster` (each its share of the ids, half
     /// directly and half through the write-behind queue) until stopped. A refused write
     /// fails the test.
-    pub fn start(cluster: &Cluster, ids: Range<u32>, count: u32) -> Writers {
+    pub fn start(cluster: &Db, ids: Range<u32>, count: u32) -> Writers {
         let stop = Arc::new(AtomicBool::new(false));
         let last: Arc<Mutex<HashMap<u32, u32>>> = Arc::default();
         let tasks = (0..count)
@@ -183,9 +184,10 @@ pub async fn two_servers() -> (EmbeddedServer, EmbeddedServer, Topology) {
 /// created.
 pub async fn two_shards(
     configure: impl Fn(DbBuilder) -> DbBuilder,
-) -> (EmbeddedServer, EmbeddedServer, Cluster) {
+) -> (EmbeddedServer, EmbeddedServer, Db) {
     let (a, b, topology) = two_servers().await;
-    let cluster = Cluster::build(topology, ClusterPolicy::default(), configure)
+    let cluster = configure(Db::cluster(topology).policy(ClusterPolicy::default()))
+        .build()
         .await
         .expect("cluster");
     for shard in 0..2 {

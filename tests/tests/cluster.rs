@@ -4,7 +4,8 @@
 use std::time::Duration;
 
 use playerbot_db::bots::BotState;
-use playerbot_db::cluster::{Cluster, ClusterPolicy, ReadFrom, Topology};
+use playerbot_db::cluster::{ClusterPolicy, ReadFrom, Topology};
+use playerbot_db::Db;
 use playerbot_db::{DbBuilder, Error, WriteBehindConfig};
 use playerbot_db_embedded::EmbeddedServer;
 use playerbot_db_tests::fixtures::bot_state;
@@ -30,7 +31,8 @@ async fn reads_reach_the_replica_fall_back_to_the_primary_and_return() {
         ..ClusterPolicy::default()
     };
     let topology = Topology::default().shard(0..u64::MAX, game_url(&primary), [game_url(&replica)]);
-    let cluster = Cluster::build(topology, policy, bot_state_only)
+    let cluster = bot_state_only(Db::cluster(topology).policy(policy))
+        .build()
         .await
         .expect("cluster");
     cluster.primary(0).create_tables().await.unwrap();
@@ -142,7 +144,7 @@ async fn rows_land_on_the_shard_of_their_id_range() {
     assert_eq!(number_on(&b, count).await, 11);
 
     // A transaction stays on its shard.
-    let mut tx = cluster.begin(5).await.unwrap();
+    let mut tx = cluster.begin().await.unwrap();
     tx.save(&bot_state(6)).await.unwrap();
     let err = tx.save(&bot_state(1_500)).await.unwrap_err();
     assert!(
@@ -236,7 +238,7 @@ async fn cluster_calls_cancelled_at_random_points_leave_nothing_behind() {
                     .await
                     .map(drop),
                 _ => {
-                    let mut tx = cluster.begin(950).await?;
+                    let mut tx = cluster.begin().await?;
                     tx.save(&BotState {
                         flags: call,
                         ..bot_state(950)

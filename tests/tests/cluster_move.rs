@@ -216,8 +216,8 @@ async fn a_transaction_cannot_write_into_a_range_being_moved() {
         tokio::time::sleep(Duration::from_micros(200)).await;
     }
     if held {
-        // Begun for a bot outside the range (shard 0), then asked to write one inside it.
-        let mut tx = cluster.begin(10).await.unwrap();
+        // Begun on a bot outside the range (shard 0), then asked to write one inside it.
+        let mut tx = cluster.begin().await.unwrap();
         tx.save(&bot_state(10)).await.unwrap();
         let err = tx.save(&bot_state(550)).await.unwrap_err();
         assert!(

@@ -6,7 +6,8 @@
 
 use std::time::Duration;
 
-use playerbot_db::cluster::{Cluster, ClusterPolicy, Topology};
+use playerbot_db::cluster::{ClusterPolicy, Topology};
+use playerbot_db::Db;
 use playerbot_db_embedded::EmbeddedServer;
 use playerbot_db_tests::fixtures::{bot_state, events_of};
 use playerbot_db_tests::servers::{
@@ -34,7 +35,8 @@ async fn the_map_home_dying_at_the_switch_holds_the_range_until_it_is_back() {
         silent_after: Duration::from_secs(30),
         ..ClusterPolicy::default()
     };
-    let game = Cluster::build(topology.clone(), policy, move_entities)
+    let game = move_entities(Db::cluster(topology.clone()).policy(policy))
+        .build()
         .await
         .unwrap();
     for shard in 0..3 {
@@ -48,7 +50,8 @@ async fn the_map_home_dying_at_the_switch_holds_the_range_until_it_is_back() {
     game.save_all(&events).await.unwrap();
 
     let writers = Writers::start(&game, 1_400..1_700, 2);
-    let mover = Cluster::build(topology, policy, move_entities)
+    let mover = move_entities(Db::cluster(topology).policy(policy))
+        .build()
         .await
         .unwrap();
     let moving = {

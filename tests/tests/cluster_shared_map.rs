@@ -1,14 +1,15 @@
 //! Several processes on one shard map: a move made by one holds and reroutes the others'
-//! writes through the map shared on shard 0. Each `Cluster::build` here is a process of its
+//! writes through the map shared on shard 0. Each `Db::cluster(…).build()` here is a process of its
 //! own as far as the map knows (its own member, its own follower), on real servers.
 
 use std::collections::HashMap;
 use std::time::Duration;
 
 use playerbot_db::bots::BotState;
-use playerbot_db::cluster::{Cluster, ClusterPolicy, MoveError, MoveState, Topology};
+use playerbot_db::cluster::{ClusterPolicy, MoveError, MoveState, Topology};
 use playerbot_db::mysql_async::prelude::Queryable;
 use playerbot_db::mysql_async::Conn;
+use playerbot_db::Db;
 use playerbot_db::Error;
 use playerbot_db_embedded::connect_opts;
 use playerbot_db_embedded::EmbeddedServer;
@@ -17,14 +18,15 @@ use playerbot_db_tests::servers::{
     check_placed, eventually, flags_on, move_entities, number_on, run_on, two_servers, Writers,
 };
 
-async fn process(topology: &Topology, policy: ClusterPolicy) -> Cluster {
-    Cluster::build(topology.clone(), policy, move_entities)
+async fn process(topology: &Topology, policy: ClusterPolicy) -> Db {
+    move_entities(Db::cluster(topology.clone()).policy(policy))
+        .build()
         .await
         .expect("cluster")
 }
 
 /// The first process: it creates the tables on both shards and saves bots 0..1000.
-async fn first_process(topology: &Topology, policy: ClusterPolicy) -> Cluster {
+async fn first_process(topology: &Topology, policy: ClusterPolicy) -> Db {
     let cluster = process(topology, policy).await;
     for shard in 0..2 {
         cluster.primary(shard).create_tables().await.unwrap();
@@ -37,7 +39,7 @@ async fn first_process(topology: &Topology, policy: ClusterPolicy) -> Cluster {
 /// Stops `writers`, flushes `game`, and checks that bots 500..600 moved from the first
 /// server to the second with every accepted write; what each bot's last write was.
 async fn check_nothing_lost(
-    game: &Cluster,
+    game: &Db,
     writers: Writers,
     servers: (&EmbeddedServer, &EmbeddedServer),
 ) -> HashMap<u32, u32> {

@@ -7,7 +7,8 @@
 use std::time::Instant;
 
 use playerbot_db::bots::BotState;
-use playerbot_db::cluster::{Cluster, ClusterPolicy, ReadFrom, Topology};
+use playerbot_db::cluster::{ClusterPolicy, ReadFrom, Topology};
+use playerbot_db::Db;
 use playerbot_db::DbBuilder;
 use playerbot_db_embedded::EmbeddedServer;
 
@@ -36,7 +37,7 @@ async fn create_database(server: &EmbeddedServer, name: &str) -> Result<(), Erro
 /// `READERS` tasks doing `n` point loads between them, reading from `spread(task)`; the
 /// samples of every load and the wall time.
 async fn read_round(
-    cluster: &Cluster,
+    cluster: &Db,
     n: usize,
     spread: fn(usize) -> ReadFrom,
 ) -> Result<Samples, Error> {
@@ -74,7 +75,9 @@ pub(crate) async fn replica_read(n: usize) -> Result<Outcome, Error> {
         format!("{}game", primary.url()),
         [format!("{}game", replica.url())],
     );
-    let cluster = Cluster::build(topology, ClusterPolicy::default(), bot_state_only).await?;
+    let cluster = bot_state_only(Db::cluster(topology).policy(ClusterPolicy::default()))
+        .build()
+        .await?;
     cluster.primary(0).create_tables().await?;
     let rows: Vec<BotState> = (0..REPLICA_BOTS).map(seed_state).collect();
     cluster.save_all(&rows).await?;
@@ -121,8 +124,12 @@ pub(crate) async fn two_shard_bulk_save(rounds: usize) -> Result<Outcome, Error>
             Vec::<String>::new(),
         );
     let one = Topology::single(format!("{}single", a.url()));
-    let two = Cluster::build(two, ClusterPolicy::default(), bot_state_only).await?;
-    let one = Cluster::build(one, ClusterPolicy::default(), bot_state_only).await?;
+    let two = bot_state_only(Db::cluster(two).policy(ClusterPolicy::default()))
+        .build()
+        .await?;
+    let one = bot_state_only(Db::cluster(one).policy(ClusterPolicy::default()))
+        .build()
+        .await?;
     for (cluster, shards) in [(&two, 2), (&one, 1)] {
         for shard in 0..shards {
             cluster.primary(shard).create_tables().await?;
@@ -173,10 +180,11 @@ pub(crate) async fn cluster_save_deferred(n: usize) -> Result<Outcome, Error> {
             format!("{}shard_b", server.url()),
             Vec::<String>::new(),
         );
-    let cluster = Cluster::build(topology, ClusterPolicy::default(), |builder| {
-        builder.register::<BotState>()
-    })
-    .await?;
+    let cluster = Db::cluster(topology)
+        .policy(ClusterPolicy::default())
+        .register::<BotState>()
+        .build()
+        .await?;
     for shard in 0..2 {
         cluster.primary(shard).create_tables().await?;
     }

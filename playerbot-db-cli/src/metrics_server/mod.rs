@@ -13,7 +13,7 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
-use playerbot_db::cluster::Cluster;
+use playerbot_db::Db;
 use tokio::net::TcpListener;
 
 use crate::error::Error;
@@ -54,7 +54,7 @@ pub(crate) async fn install(address: SocketAddr) -> Result<MetricsServer, Error>
 /// exported at the moment of the request, then everything the recorder holds.
 #[derive(Clone)]
 struct Exposition {
-    cluster: Cluster,
+    cluster: Db,
     handle: PrometheusHandle,
 }
 
@@ -72,7 +72,7 @@ impl MetricsServer {
 
     /// Answers requests until the process ends, each connection in a task of its own and
     /// kept alive for as many requests as the client sends.
-    pub(crate) fn serve(self, cluster: Cluster) {
+    pub(crate) fn serve(self, cluster: Db) {
         let MetricsServer {
             handle, listener, ..
         } = self;

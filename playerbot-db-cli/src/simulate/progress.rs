@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use playerbot_db::cluster::Cluster;
+use playerbot_db::Db;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
@@ -49,7 +49,7 @@ pub(super) struct Sampler {
 impl Sampler {
     /// Starts sampling `db`; `saves_last_second` is the game loop's count of save calls in
     /// the last whole second of the run.
-    pub(super) fn start(db: Cluster, saves_last_second: Arc<AtomicU64>) -> Sampler {
+    pub(super) fn start(db: Db, saves_last_second: Arc<AtomicU64>) -> Sampler {
         let (stop, stopped) = oneshot::channel();
         let task = tokio::spawn(sample(db, saves_last_second, stopped));
         Sampler {
@@ -76,7 +76,7 @@ impl Drop for Sampler {
 }
 
 async fn sample(
-    db: Cluster,
+    db: Db,
     saves_last_second: Arc<AtomicU64>,
     mut stopped: oneshot::Receiver<()>,
 ) -> Timeline {

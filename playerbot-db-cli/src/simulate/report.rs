@@ -1,6 +1,6 @@
 //! The end-of-run report, as a table for people and as JSON for scripts.
 
-use playerbot_db::cluster::Cluster;
+use playerbot_db::Db;
 
 use super::verify::Verdict;
 use super::workload::Tally;
@@ -46,7 +46,7 @@ fn calls(name: &'static str, samples: &mut Samples) -> Calls {
 
 impl Report {
     pub(super) fn new(
-        db: &Cluster,
+        db: &Db,
         options: &Options,
         mut tally: Tally,
         lag: &mut Samples,
@@ -55,7 +55,7 @@ impl Report {
         moved: Option<Result<playerbot_db::cluster::MoveReport, playerbot_db::Error>>,
     ) -> Report {
         let behind = db.write_behind_stats();
-        let pool = db.pool_stats();
+        let pool = db.stats();
         let reads = db.read_stats();
         let hit_rate = tally.hit_rate();
         let kinds = [
@@ -226,7 +226,7 @@ impl Report {
 }
 
 /// `servers: 1` or `servers: 2 shards × (primary + 1 replica); replicas in rotation 2 of 2`.
-fn topology_line(db: &Cluster, options: &Options) -> String {
+fn topology_line(db: &Db, options: &Options) -> String {
     let shards = db.shard_count();
     if shards == 1 && options.replicas == 0 {
         return "servers: 1".to_owned();

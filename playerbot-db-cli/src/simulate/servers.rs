@@ -4,8 +4,9 @@
 //! shard map (`--shard-map FILE`), in the databases it names.
 
 use playerbot_db::bots::BotState;
-use playerbot_db::cluster::{Cluster, ClusterPolicy, Topology};
+use playerbot_db::cluster::{ClusterPolicy, Topology};
 use playerbot_db::migrate::Migrator;
+use playerbot_db::Db;
 use playerbot_db::DbBuilder;
 use playerbot_db_embedded::EmbeddedServer;
 
@@ -25,7 +26,7 @@ impl Servers {
     pub(super) async fn open(
         options: &Options,
         configure: impl Fn(DbBuilder) -> DbBuilder,
-    ) -> Result<(Servers, Cluster), Error> {
+    ) -> Result<(Servers, Db), Error> {
         if let Some(path) = &options.shard_map {
             return Ok((
                 Servers {
@@ -110,9 +111,13 @@ impl Servers {
 async fn build(
     topology: Topology,
     configure: impl Fn(DbBuilder) -> DbBuilder,
-) -> Result<Cluster, Error> {
+) -> Result<Db, Error> {
     let configure = |builder: DbBuilder| configure(builder.database(DATABASE));
-    Ok(Cluster::build(topology, ClusterPolicy::default(), configure).await?)
+    Ok(
+        configure(Db::cluster(topology).policy(ClusterPolicy::default()))
+            .build()
+            .await?,
+    )
 }
 
 /// The cluster of a shard map's servers, migrated; refused when a primary already holds bots
@@ -120,12 +125,14 @@ async fn build(
 async fn on_shard_map(
     path: &std::path::Path,
     configure: impl Fn(DbBuilder) -> DbBuilder,
-) -> Result<Cluster, Error> {
+) -> Result<Db, Error> {
     let topology = Topology::from_file(path)?;
-    let cluster = Cluster::build(topology, ClusterPolicy::default(), configure).await?;
+    let cluster = configure(Db::cluster(topology).policy(ClusterPolicy::default()))
+        .build()
+        .await?;
     for shard in 0..cluster.shard_count() {
         let db = cluster.primary(shard);
-        let report = Migrator::builtin().run(db).await?;
+        let report = Migrator::builtin().run(&db).await?;
         eprintln!("shard {shard}: {} migrations applied", report.applied.len());
         let bots = db.count::<BotState>().await?;
         if bots > 0 {
@@ -139,9 +146,9 @@ async fn on_shard_map(
     Ok(cluster)
 }
 
-async fn migrate(cluster: &Cluster) -> Result<(), Error> {
+async fn migrate(cluster: &Db) -> Result<(), Error> {
     for shard in 0..cluster.shard_count() {
-        let report = Migrator::builtin().run(cluster.primary(shard)).await?;
+        let report = Migrator::builtin().run(&cluster.primary(shard)).await?;
         eprintln!(
             "database {DATABASE} on shard {shard}: {} migrations applied",
             report.applied.len()

@@ -7,7 +7,6 @@ use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
 use playerbot_db::bots::BotState;
-use playerbot_db::cluster::Cluster;
 use playerbot_db::mysql_async::prelude::Queryable;
 use playerbot_db::mysql_async::Row;
 use playerbot_db::{BotEntity, Db};
@@ -35,14 +34,14 @@ impl Verdict {
 }
 
 pub(super) async fn tables_hold(
-    cluster: &Cluster,
+    cluster: &Db,
     last: &HashMap<u32, BotState>,
 ) -> Result<Verdict, Error> {
     let mut shards = Vec::with_capacity(cluster.shard_count());
     let mut behind = Vec::new();
     for shard in 0..cluster.shard_count() {
-        let held = rows_of(cluster.primary(shard)).await?;
-        for (index, replica) in cluster.replicas(shard).enumerate() {
+        let held = rows_of(&cluster.primary(shard)).await?;
+        for (index, replica) in cluster.replicas(shard).iter().enumerate() {
             if !caught_up(replica, &held).await? {
                 behind.push(format!(
                     "replica {index} of shard {shard} did not hold its shard's rows within {} s",

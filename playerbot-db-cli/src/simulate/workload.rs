@@ -7,7 +7,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use playerbot_db::bots::{AiValue, BotEvent, BotState};
-use playerbot_db::cluster::{Cluster, MoveReport, ReadFrom};
+use playerbot_db::cluster::{MoveReport, ReadFrom};
+use playerbot_db::Db;
 
 use super::progress::{Sampler, Timeline};
 use super::rate::PerSecond;
@@ -91,7 +92,7 @@ impl Rng {
     }
 }
 
-pub(super) async fn run(db: &Cluster, options: &Options) -> Result<Run, Error> {
+pub(super) async fn run(db: &Db, options: &Options) -> Result<Run, Error> {
     let bots = options.bots;
     let started = Instant::now();
     // Login: every bot's row written and loaded in bulk.
@@ -231,7 +232,7 @@ pub(super) async fn run(db: &Cluster, options: &Options) -> Result<Run, Error> {
     })
 }
 
-fn cache_misses(db: &Cluster) -> u64 {
+fn cache_misses(db: &Db) -> u64 {
     db.cache_stats()
         .iter()
         .find(|stats| stats.entity == "BotState")

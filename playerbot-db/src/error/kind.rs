@@ -125,6 +125,7 @@ impl Error {
             | Error::NoIdYet { .. }
             | Error::UnknownTable { .. }
             | Error::CrossShard { .. }
+            | Error::TransactionUnbound
             | Error::Move(_)
             | Error::Topology(_)
             | Error::NotRegistered { .. }

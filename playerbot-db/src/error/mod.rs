@@ -420,6 +420,11 @@ pub enum Error {
         waited: Duration,
     },
 
+    /// A transaction over shards runs on the shard of its first save, insert, load or
+    /// delete; before one it has no connection to lend.
+    #[error("the transaction has not chosen its shard yet: its connection exists once a save, insert, load or delete names a key")]
+    TransactionUnbound,
+
     /// A range move was refused or stopped before its switch.
     #[error(transparent)]
     Move(#[from] MoveError),

@@ -17,6 +17,7 @@ use std::time::{Duration, Instant};
 use mysql_async::prelude::Queryable;
 
 use crate::pool::Busy;
+use crate::server::Server;
 use crate::{Db, Dialect, Error};
 pub use file::Migration;
 
@@ -120,9 +121,33 @@ impl Migrator {
         &self.migrations
     }
 
-    /// Reads the history of the database `db` names and compares it with the files, changing
-    /// nothing (no lock is taken: a run going on elsewhere may change the answer).
+    /// Reads the history of the database `db` names (on its first shard's primary) and
+    /// compares it with the files, changing nothing (no lock is taken: a run going on
+    /// elsewhere may change the answer). For another shard, ask `db.primary(shard)`.
     pub async fn status(&self, db: &Db) -> Result<MigrationStatus, Error> {
+        self.status_on(&db.servers().next().expect("a Db has a server"))
+            .await
+    }
+
+    /// Applies every pending migration, in order, on each shard's primary in turn (shard
+    /// order; it stops at the first that fails). The report adds the shards' up: a file
+    /// applied on two primaries is listed twice.
+    pub async fn run(&self, db: &Db) -> Result<MigrationReport, Error> {
+        let mut total = MigrationReport::default();
+        for server in db.servers() {
+            let report = self.run_on(&server).await?;
+            total.applied.extend(report.applied);
+            total.already_applied += report.already_applied;
+            for name in report.unknown_in_history {
+                if !total.unknown_in_history.contains(&name) {
+                    total.unknown_in_history.push(name);
+                }
+            }
+        }
+        Ok(total)
+    }
+
+    async fn status_on(&self, db: &Server) -> Result<MigrationStatus, Error> {
         let mut guard = db.conn().await?;
         let dialect = guard.dialect();
         let conn = &mut guard.routine().conn;
@@ -157,8 +182,8 @@ impl Migrator {
         Ok(status)
     }
 
-    /// Applies every pending migration, in order.
-    pub async fn run(&self, db: &Db) -> Result<MigrationReport, Error> {
+    /// Applies every pending migration on one server, in order.
+    async fn run_on(&self, db: &Server) -> Result<MigrationReport, Error> {
         let mut guard = db.conn().await?;
         let dialect = guard.dialect();
         let server = guard.routine();

@@ -5,19 +5,11 @@ use std::sync::Weak;
 
 use super::validate;
 use crate::behind::{BoxFuture, Op, Sink, WriteBehindStats};
-use crate::db::DbInner;
-use crate::{BotEntity, Db, Error};
+use crate::server::Server;
+use crate::server::ServerInner;
+use crate::{BotEntity, Error};
 
-impl Db {
-    /// Accepts `entity` for the write-behind queue and returns at once: the flusher writes
-    /// the newest value of each key in bulk, within the configured interval. Loads see it
-    /// right away. Invalid values are refused here, before anything is queued. A full queue
-    /// waits or refuses as configured (`WhenFull`), never drops.
-    pub async fn save_deferred<E: BotEntity + Clone>(&self, entity: &E) -> Result<(), Error> {
-        self.check_deferred(entity)?;
-        self.defer(entity.key(), Op::Save(entity.clone())).await
-    }
-
+impl Server {
     /// What `save_deferred` refuses before anything is queued: invalid values, a new row
     /// of an `auto_increment` entity (its id is the server's to give).
     pub(crate) fn check_deferred<E: BotEntity>(&self, entity: &E) -> Result<(), Error> {
@@ -37,13 +29,6 @@ impl Db {
     /// past the queue's bound if need be: it was accepted already, so it is not refused now.
     pub(crate) fn defer_taken<E: BotEntity + Clone>(&self, key: E::Key, op: Op<E>) {
         self.behind().defer_accepted(key, op, || self.sink());
-    }
-
-    /// Accepts a delete of `key` for the write-behind queue (it replaces a deferred save of
-    /// the key; a later deferred save re-creates the row).
-    pub async fn delete_deferred<E: BotEntity + Clone>(&self, key: &E::Key) -> Result<(), Error> {
-        self.registry().keyed_plan::<E>("delete_deferred")?;
-        self.defer::<E>(key.clone(), Op::Delete).await
     }
 
     /// Queues `op` for `key`, as the queue's bound and `WhenFull` allow.
@@ -67,27 +52,27 @@ impl Db {
 
     /// Returns when every deferred write accepted before the call is in the server. While
     /// the server is away it keeps waiting (the flusher retries): bound it with a timeout.
-    pub async fn flush(&self) -> Result<(), Error> {
+    pub(crate) async fn flush(&self) -> Result<(), Error> {
         self.behind().flush().await
     }
 
     /// Drains the write-behind queue (as [`flush`](Self::flush)) and stops the flusher.
-    pub async fn shutdown(&self) -> Result<(), Error> {
+    pub(crate) async fn shutdown(&self) -> Result<(), Error> {
         self.behind().shutdown().await
     }
 
     /// The write-behind queue's depth and what it has done.
-    pub fn write_behind_stats(&self) -> WriteBehindStats {
+    pub(crate) fn write_behind_stats(&self) -> WriteBehindStats {
         self.behind().stats()
     }
 }
 
 /// The bulk path of the Db a queue belongs to.
-struct BulkSink(Weak<DbInner>);
+struct BulkSink(Weak<ServerInner>);
 
 impl<E: BotEntity> Sink<E> for BulkSink {
     fn parts(&self, rows: Vec<E>, connections: usize) -> Vec<Vec<E>> {
-        let exact = Db::upgrade(&self.0).is_some_and(|db| {
+        let exact = Server::upgrade(&self.0).is_some_and(|db| {
             db.registry()
                 .plan::<E>()
                 .is_ok_and(|plan| plan.exact_keys())
@@ -97,7 +82,7 @@ impl<E: BotEntity> Sink<E> for BulkSink {
     }
 
     fn save_part(&self, part: Vec<E>) -> BoxFuture<'static, (Vec<E>, Result<(), Error>)> {
-        let db = Db::upgrade(&self.0);
+        let db = Server::upgrade(&self.0);
         Box::pin(async move {
             let saved = match db {
                 Some(db) => db.bulk::<E>().for_flusher().save(&part).await.map(drop),
@@ -109,7 +94,7 @@ impl<E: BotEntity> Sink<E> for BulkSink {
 
     fn delete<'a>(&'a self, key: &'a E::Key) -> BoxFuture<'a, Result<(), Error>> {
         Box::pin(async move {
-            let db = Db::upgrade(&self.0).ok_or(Error::Closed)?;
+            let db = Server::upgrade(&self.0).ok_or(Error::Closed)?;
             db.delete_from_queue::<E>(key).await.map(drop)
         })
     }

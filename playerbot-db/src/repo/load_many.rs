@@ -10,9 +10,10 @@ use crate::cache::Ticket;
 use crate::chunking::chunk_sizes;
 use crate::pool::statement;
 use crate::registry::{EntityPlan, LOAD_MANY_SIZES};
-use crate::{BotEntity, Db, Error};
+use crate::server::Server;
+use crate::{BotEntity, Error};
 
-impl Db {
+impl Server {
     /// The rows with `keys`, in the order of `keys`: `None` where no row has that key.
     ///
     /// Keys are sent in `IN (…)` lists of a few prepared sizes (up to 256 keys a statement;
@@ -23,7 +24,7 @@ impl Db {
     /// `utf8mb3_general_ci` key, say), the server finds a row by any key it considers equal,
     /// as [`load`](Self::load) does; a requested key that is not byte-equal to a returned
     /// row's key is then asked for with the point select, so both calls always agree.
-    pub async fn load_many<E: BotEntity + Clone>(
+    pub(crate) async fn load_many<E: BotEntity + Clone>(
         &self,
         keys: &[E::Key],
     ) -> Result<Vec<Option<E>>, Error> {

@@ -6,7 +6,8 @@ use mysql_async::{Params, Row};
 use super::with_retry;
 use crate::error::Context;
 use crate::pool::statement;
-use crate::{BotEntity, Db, Error, Lookup, LookupSql};
+use crate::server::Server;
+use crate::{BotEntity, Error, Lookup, LookupSql};
 
 fn context<E: BotEntity>(lookup: &Lookup<E>, statement: &'static str) -> Context {
     Context {
@@ -22,12 +23,12 @@ fn sql<E: BotEntity>(lookup: &Lookup<E>, dialect: crate::Dialect) -> &'static Lo
     &E::META.statements(dialect).lookups[lookup.index()]
 }
 
-impl Db {
+impl Server {
     /// Every row the lookup finds, in key order: all talents of a bot
     /// (`db.load_by(&Talent::by_bot_id(42))`), all bots of an account
     /// (`db.load_by(&BotAccount::by_account_id(7))`). A lookup that includes the partition
     /// key reads one partition.
-    pub async fn load_by<E: BotEntity>(&self, lookup: &Lookup<E>) -> Result<Vec<E>, Error> {
+    pub(crate) async fn load_by<E: BotEntity>(&self, lookup: &Lookup<E>) -> Result<Vec<E>, Error> {
         self.registry().plan::<E>()?;
         let rows: Vec<Row> = with_retry!(self, true, |conn| {
             let sql = sql(lookup, conn.dialect()).select;
@@ -42,7 +43,7 @@ impl Db {
     }
 
     /// Deletes every row the lookup finds; returns how many.
-    pub async fn delete_by<E: BotEntity>(&self, lookup: &Lookup<E>) -> Result<u64, Error> {
+    pub(crate) async fn delete_by<E: BotEntity>(&self, lookup: &Lookup<E>) -> Result<u64, Error> {
         // The deleted keys are not known here: the entity's cache is cleared.
         let _clear = self.registry().plan::<E>()?.clear_cache_around();
         with_retry!(self, true, |conn| {
@@ -55,7 +56,7 @@ impl Db {
     }
 
     /// How many rows the lookup finds.
-    pub async fn count_by<E: BotEntity>(&self, lookup: &Lookup<E>) -> Result<u64, Error> {
+    pub(crate) async fn count_by<E: BotEntity>(&self, lookup: &Lookup<E>) -> Result<u64, Error> {
         self.registry().plan::<E>()?;
         let count: Option<u64> = with_retry!(self, true, |conn| {
             let sql = sql(lookup, conn.dialect()).count;
@@ -67,7 +68,7 @@ impl Db {
     }
 
     /// How many rows the entity's table has (an exact `COUNT(*)`: it reads an index whole).
-    pub async fn count<E: BotEntity>(&self) -> Result<u64, Error> {
+    pub(crate) async fn count<E: BotEntity>(&self) -> Result<u64, Error> {
         self.registry().plan::<E>()?;
         let context = || Context {
             entity: Some(E::META.entity),

@@ -27,14 +27,16 @@ use mysql_async::{Params, Row};
 
 use crate::error::Context;
 use crate::pool::statement;
+use crate::server::Server;
 use crate::statements::guard_for;
 use crate::unset::{unset_columns, without_unset};
-use crate::{BotEntity, Db, EntityMeta, Error};
+use crate::{BotEntity, EntityMeta, Error};
 
 pub(crate) use bulk::ordered_parts;
-pub use bulk::{Atomicity, BulkMode, BulkReport, BulkSave, Conflict, MAX_ROWS_PER_CALL};
-pub use scan::Scan;
-pub use transaction::{Transaction, WriteBatch};
+pub(crate) use bulk::BulkOptions;
+pub use bulk::{Atomicity, BulkMode, BulkReport, Conflict, MAX_ROWS_PER_CALL};
+pub(crate) use scan::ServerScan;
+pub(crate) use transaction::{OpKind, ServerBatch, ServerTransaction};
 
 fn context(meta: &'static EntityMeta, key: &dyn Debug, statement: &'static str) -> Context {
     Context {
@@ -52,7 +54,7 @@ fn context(meta: &'static EntityMeta, key: &dyn Debug, statement: &'static str) 
 /// `Send`.)
 macro_rules! with_retry {
     ($db:expr, $idempotent:expr, |$conn:ident| $body:expr) => {{
-        let db: &$crate::Db = $db;
+        let db: &$crate::server::Server = $db;
         let mut attempt = 0u32;
         // An attempt whose outcome is unknown: what the call reports if no later one
         // succeeds (a retry that could not even connect proves nothing about it).
@@ -83,18 +85,18 @@ macro_rules! with_retry {
 }
 pub(crate) use with_retry;
 
-impl Db {
+impl Server {
     /// Inserts or updates `entity` by its key (one upsert in the server's dialect). For an
     /// entity with an `auto_increment` key, a row whose key is 0 is new: the server gives it
     /// the next id (use [`insert`](Self::insert) to learn it).
-    pub async fn save<E: BotEntity>(&self, entity: &E) -> Result<(), Error> {
+    pub(crate) async fn save<E: BotEntity>(&self, entity: &E) -> Result<(), Error> {
         self.write(entity, "upsert", true).await.map(drop)
     }
 
     /// Inserts `entity`; fails with a duplicate-key error (`is_duplicate_key`) if its key
     /// exists. For an entity with an `auto_increment` key, returns the row's id: the one the
     /// server gave a new row (key 0), or the key it had; `None` for other entities.
-    pub async fn insert<E: BotEntity>(&self, entity: &E) -> Result<Option<u64>, Error> {
+    pub(crate) async fn insert<E: BotEntity>(&self, entity: &E) -> Result<Option<u64>, Error> {
         self.write(entity, "insert", false).await
     }
 
@@ -169,7 +171,7 @@ impl Db {
     }
 
     /// The row with `key`, or `None`.
-    pub async fn load<E: BotEntity>(&self, key: &E::Key) -> Result<Option<E>, Error> {
+    pub(crate) async fn load<E: BotEntity>(&self, key: &E::Key) -> Result<Option<E>, Error> {
         let meta = E::META;
         let plan = self.registry().keyed_plan::<E>("load")?;
         // A deferred write not yet in the server is what the key holds.
@@ -205,7 +207,7 @@ impl Db {
     }
 
     /// Deletes the row with `key`; `true` when there was one.
-    pub async fn delete<E: BotEntity>(&self, key: &E::Key) -> Result<bool, Error> {
+    pub(crate) async fn delete<E: BotEntity>(&self, key: &E::Key) -> Result<bool, Error> {
         self.registry().keyed_plan::<E>("delete")?;
         if let Some(queue) = self.behind().queue::<E>() {
             queue.supersede(key, self.behind().last_seq()).await;
@@ -242,7 +244,7 @@ impl Db {
     }
 
     /// Whether a row with `key` exists, without reading it.
-    pub async fn exists<E: BotEntity>(&self, key: &E::Key) -> Result<bool, Error> {
+    pub(crate) async fn exists<E: BotEntity>(&self, key: &E::Key) -> Result<bool, Error> {
         let meta = E::META;
         self.registry().keyed_plan::<E>("exists")?;
         if let Some(queued) = self

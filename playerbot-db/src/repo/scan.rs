@@ -6,15 +6,16 @@ use mysql_async::{Params, Row, Value};
 use super::with_retry;
 use crate::error::Context;
 use crate::pool::statement;
-use crate::{BotEntity, Db, Error};
+use crate::server::Server;
+use crate::{BotEntity, Error};
 
-/// A scan in key order with bounded memory: each [`next_batch`](Scan::next_batch) reads at
+/// A scan in key order with bounded memory: each [`next_batch`](ServerScan::next_batch) reads at
 /// most `batch` rows, starting after the last key of the previous batch (one index range
 /// read each, however far the scan has gone). Rows written behind the scan's position are
 /// not seen; a dropped `next_batch` leaves the scan where it was.
 #[derive(Debug)]
-pub struct Scan<'db, E: BotEntity> {
-    db: &'db Db,
+pub(crate) struct ServerScan<'db, E: BotEntity> {
+    db: &'db Server,
     /// `[lower, upper)` of the partition key, for a scan of one partition.
     range: Option<(u64, u64)>,
     batch: usize,
@@ -24,15 +25,15 @@ pub struct Scan<'db, E: BotEntity> {
     entity: std::marker::PhantomData<fn() -> E>,
 }
 
-impl Db {
+impl Server {
     /// Scans `E`'s rows in key order, `batch` rows at a time: the whole table with `None`,
     /// or partition `n` (the ids `n · width .. (n + 1) · width` of the partition layout) with
     /// `Some(n)`, which reads that partition only.
-    pub fn scan<E: BotEntity>(
+    pub(crate) fn scan<E: BotEntity>(
         &self,
         partition: Option<u64>,
         batch: usize,
-    ) -> Result<Scan<'_, E>, Error> {
+    ) -> Result<ServerScan<'_, E>, Error> {
         self.registry().keyed_plan::<E>("scan")?;
         let range = match partition {
             None => None,
@@ -46,7 +47,7 @@ impl Db {
                 ))
             }
         };
-        Ok(Scan {
+        Ok(ServerScan {
             db: self,
             range,
             batch: batch.max(1),
@@ -57,9 +58,9 @@ impl Db {
     }
 }
 
-impl<E: BotEntity> Scan<'_, E> {
+impl<E: BotEntity> ServerScan<'_, E> {
     /// The next rows in key order; empty once the scan has read everything.
-    pub async fn next_batch(&mut self) -> Result<Vec<E>, Error> {
+    pub(crate) async fn next_batch(&mut self) -> Result<Vec<E>, Error> {
         if self.done {
             return Ok(Vec::new());
         }

@@ -1,4 +1,4 @@
-//! Transactions: batches committed as one ([`WriteBatch`]) and live ones ([`Transaction`]).
+//! Transactions: batches committed as one ([`ServerBatch`]) and live ones ([`ServerTransaction`]).
 
 use std::fmt::Debug;
 
@@ -11,12 +11,14 @@ use super::{context, live_table, validate, with_retry};
 use crate::error::{code, Context};
 use crate::pool::{statement, Busy, PooledConn, ServerConn};
 use crate::registry::Registry;
+use crate::server::Server;
 use crate::statements::{guard_for, RowSql, StatementTexts};
 use crate::unset::{unset_columns, without_unset};
-use crate::{BotEntity, Db, EntityMeta, Error};
+use crate::{BotEntity, EntityMeta, Error};
 
+/// What one write of a batch or transaction does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum OpKind {
+pub(crate) enum OpKind {
     Upsert,
     Insert,
     Delete,
@@ -33,24 +35,24 @@ struct TxOp {
     any_key: Box<dyn std::any::Any + Send + Sync>,
 }
 
-/// Writes collected first and committed as one transaction by [`WriteBatch::commit`]. Because
+/// Writes collected first and committed as one transaction by [`ServerBatch::commit`]. Because
 /// the batch holds plain values, a deadlock or lock wait timeout simply runs it again (up
 /// to the retry bound), as does a lost connection unless the batch has plain inserts.
 #[derive(Debug)]
 #[must_use = "a batch does nothing until it is committed"]
-pub struct WriteBatch<'db> {
-    db: &'db Db,
+pub(crate) struct ServerBatch<'db> {
+    db: &'db Server,
     ops: Vec<TxOp>,
     /// The cached keys the batch writes.
     cached: Invalidations,
 }
 
-impl Db {
+impl Server {
     /// Starts a batch: writes collected in memory, then sent and committed as one
-    /// transaction by [`WriteBatch::commit`]. For reads and writes that depend on each other
+    /// transaction by [`ServerBatch::commit`]. For reads and writes that depend on each other
     /// use a live transaction, [`begin`](Self::begin).
-    pub fn batch(&self) -> WriteBatch<'_> {
-        WriteBatch {
+    pub(crate) fn batch(&self) -> ServerBatch<'_> {
+        ServerBatch {
             db: self,
             ops: Vec::new(),
             cached: Invalidations::default(),
@@ -60,10 +62,10 @@ impl Db {
     /// Starts a transaction on a connection of its own, for reads and writes that depend on
     /// each other. It is rolled back unless committed, also when dropped; it is not retried
     /// automatically (use [`Error::is_retryable`] to decide).
-    pub async fn begin(&self) -> Result<Transaction, Error> {
+    pub(crate) async fn begin(&self) -> Result<ServerTransaction, Error> {
         let mut conn = self.lease().await?;
         begin_on(conn.server(), "begin").await?;
-        Ok(Transaction {
+        Ok(ServerTransaction {
             db: self.clone(),
             conn,
             ended: None,
@@ -73,33 +75,14 @@ impl Db {
     }
 }
 
-impl WriteBatch<'_> {
-    /// Adds an upsert of `entity`.
-    pub fn save<E: BotEntity>(&mut self, entity: &E) -> &mut Self {
-        self.push::<E>(OpKind::Upsert, entity.to_params(), entity.key())
-    }
-
-    /// Adds a plain insert of `entity` (a row with its key already there fails the batch).
-    pub fn insert<E: BotEntity>(&mut self, entity: &E) -> &mut Self {
-        self.push::<E>(OpKind::Insert, entity.to_params(), entity.key())
-    }
-
-    /// Adds a delete of `key`.
-    pub fn delete<E: BotEntity>(&mut self, key: &E::Key) -> &mut Self {
-        self.push::<E>(OpKind::Delete, E::key_params(key), key.clone())
-    }
-
-    /// Writes collected so far.
-    pub fn len(&self) -> usize {
-        self.ops.len()
-    }
-
-    /// No write collected yet.
-    pub fn is_empty(&self) -> bool {
-        self.ops.is_empty()
-    }
-
-    fn push<E: BotEntity>(&mut self, kind: OpKind, params: Vec<Value>, key: E::Key) -> &mut Self {
+impl ServerBatch<'_> {
+    /// Adds a write of `key` with `params` (the row's, or the key's for a delete).
+    pub(crate) fn push<E: BotEntity>(
+        &mut self,
+        kind: OpKind,
+        params: Vec<Value>,
+        key: E::Key,
+    ) -> &mut Self {
         self.cached.note::<E>(self.db.registry(), &key);
         self.ops.push(TxOp {
             entity: std::any::TypeId::of::<E>(),
@@ -113,7 +96,7 @@ impl WriteBatch<'_> {
     }
 
     /// Runs every write in order inside one transaction; on any error nothing is applied.
-    pub async fn commit(self) -> Result<(), Error> {
+    pub(crate) async fn commit(self) -> Result<(), Error> {
         for op in self.ops.iter().filter(|op| op.kind != OpKind::Delete) {
             let live = self.db.registry().live_of(op.meta);
             validate::check_row(op.meta, live.as_deref(), &op.params, || {
@@ -261,8 +244,8 @@ async fn run_ops(
 /// `innodb_rollback_on_timeout`), every later call fails with
 /// [`Error::TransactionRolledBack`]: writes never silently continue outside it.
 #[derive(Debug)]
-pub struct Transaction {
-    db: Db,
+pub(crate) struct ServerTransaction {
+    db: Server,
     conn: PooledConn,
     /// Set once the server has rolled the transaction back: the error code that did it.
     ended: Option<u16>,
@@ -272,7 +255,7 @@ pub struct Transaction {
     committing: bool,
 }
 
-impl Drop for Transaction {
+impl Drop for ServerTransaction {
     /// Memory forgets what the transaction wrote; when a COMMIT was sent and its outcome is
     /// unknown (cancelled, connection lost), also for a while after.
     fn drop(&mut self) {
@@ -280,14 +263,14 @@ impl Drop for Transaction {
     }
 }
 
-impl Transaction {
+impl ServerTransaction {
     /// Upserts `entity` inside the transaction.
-    pub async fn save<E: BotEntity>(&mut self, entity: &E) -> Result<(), Error> {
+    pub(crate) async fn save<E: BotEntity>(&mut self, entity: &E) -> Result<(), Error> {
         self.write(entity, OpKind::Upsert).await
     }
 
     /// Inserts `entity` inside the transaction (a duplicate key is an error).
-    pub async fn insert<E: BotEntity>(&mut self, entity: &E) -> Result<(), Error> {
+    pub(crate) async fn insert<E: BotEntity>(&mut self, entity: &E) -> Result<(), Error> {
         self.write(entity, OpKind::Insert).await
     }
 
@@ -329,7 +312,7 @@ impl Transaction {
     }
 
     /// Reads a row inside the transaction (`SELECT … FOR UPDATE` is not implied).
-    pub async fn load<E: BotEntity>(&mut self, key: &E::Key) -> Result<Option<E>, Error> {
+    pub(crate) async fn load<E: BotEntity>(&mut self, key: &E::Key) -> Result<Option<E>, Error> {
         self.check_alive()?;
         self.db.registry().keyed_plan::<E>("load")?;
         let conn = self.conn.server();
@@ -345,7 +328,7 @@ impl Transaction {
     }
 
     /// Deletes `key` inside the transaction; whether a row was there.
-    pub async fn delete<E: BotEntity>(&mut self, key: &E::Key) -> Result<bool, Error> {
+    pub(crate) async fn delete<E: BotEntity>(&mut self, key: &E::Key) -> Result<bool, Error> {
         self.check_alive()?;
         self.db.registry().keyed_plan::<E>("delete")?;
         self.supersede::<E>(key).await;
@@ -364,14 +347,14 @@ impl Transaction {
 
     /// The connection, for custom SQL inside the transaction. The connection is reset when
     /// the transaction ends, since the pool cannot see what was run on it.
-    pub fn conn(&mut self) -> Result<&mut mysql_async::Conn, Error> {
+    pub(crate) fn conn(&mut self) -> Result<&mut mysql_async::Conn, Error> {
         self.check_alive()?;
         Ok(&mut self.conn)
     }
 
     /// Commits. If the connection breaks during COMMIT the outcome is unknown: the call
     /// fails with a connection error and the cache keeps the written keys out for a while.
-    pub async fn commit(mut self) -> Result<(), Error> {
+    pub(crate) async fn commit(mut self) -> Result<(), Error> {
         self.check_alive()?;
         self.committing = true;
         let result = commit_on(self.conn.server(), session::COMMIT).await;
@@ -384,7 +367,7 @@ impl Transaction {
     }
 
     /// Rolls back everything written in the transaction.
-    pub async fn rollback(mut self) -> Result<(), Error> {
+    pub(crate) async fn rollback(mut self) -> Result<(), Error> {
         self.check_alive()?;
         let conn = self.conn.server();
         let context = || Context {

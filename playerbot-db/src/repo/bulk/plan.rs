@@ -31,18 +31,31 @@ const PACKET_HEADROOM: usize = 4_096;
 /// keys ignore case or trailing spaces), keys that differ in bytes may be one row to the
 /// server, so rows keep the caller's order within a partition: the last of them wins, as
 /// separate saves would have it.
-pub(super) fn order_rows<E: BotEntity>(rows: &[E], exact_keys: bool) -> (Vec<usize>, usize, usize) {
+///
+/// `subset` names the rows to order by index (every row with `None`).
+pub(super) fn order_rows<E: BotEntity>(
+    rows: &[E],
+    subset: Option<&[usize]>,
+    exact_keys: bool,
+) -> (Vec<usize>, usize, usize) {
+    let indices: Vec<usize> = match subset {
+        Some(subset) => subset.to_vec(),
+        None => (0..rows.len()).collect(),
+    };
     let is_new = |row: &E| row.is_new();
-    let mut last: HashMap<E::Key, usize> = HashMap::with_capacity(rows.len());
+    let mut last: HashMap<E::Key, usize> = HashMap::with_capacity(indices.len());
     let mut new_rows = 0;
-    for (index, row) in rows.iter().enumerate() {
+    for &index in &indices {
+        let row = &rows[index];
         if is_new(row) {
             new_rows += 1;
         } else {
             last.insert(row.key(), index);
         }
     }
-    let mut kept: Vec<(u64, Vec<Value>, usize)> = (0..rows.len())
+    let mut kept: Vec<(u64, Vec<Value>, usize)> = indices
+        .iter()
+        .copied()
         .filter(|&index| is_new(&rows[index]) || last.get(&rows[index].key()) == Some(&index))
         .map(|index| {
             let row = &rows[index];
@@ -53,7 +66,7 @@ pub(super) fn order_rows<E: BotEntity>(rows: &[E], exact_keys: bool) -> (Vec<usi
             )
         })
         .collect();
-    let duplicates = rows.len() - kept.len();
+    let duplicates = indices.len() - kept.len();
     if exact_keys {
         kept.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| compare_keys(&a.1, &b.1)));
     } else {
@@ -233,7 +246,7 @@ pub(crate) fn ordered_parts<E: BotEntity>(rows: Vec<E>, parts: usize) -> Vec<Vec
     if parts == 1 {
         return vec![rows];
     }
-    let (order, _, _) = order_rows(&rows, true);
+    let (order, _, _) = order_rows(&rows, None, true);
     let mut slots: Vec<Option<E>> = rows.into_iter().map(Some).collect();
     let size = order.len().div_ceil(parts);
     order

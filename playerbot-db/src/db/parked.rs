@@ -13,7 +13,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 use crate::behind::Op;
-use crate::{BotEntity, Db};
+use crate::server::Server;
+use crate::BotEntity;
 
 /// One entity type's parked writes.
 struct ParkedOf<E: BotEntity> {
@@ -31,7 +32,7 @@ trait AnyParked: Send + Sync {
     fn drain(
         &mut self,
         still_held: &dyn Fn(Option<u64>) -> bool,
-        queue_of: &dyn Fn(Option<u64>) -> Db,
+        queue_of: &dyn Fn(Option<u64>) -> Server,
     ) -> usize;
 }
 
@@ -51,7 +52,7 @@ impl<E: BotEntity + Clone> AnyParked for ParkedOf<E> {
     fn drain(
         &mut self,
         still_held: &dyn Fn(Option<u64>) -> bool,
-        queue_of: &dyn Fn(Option<u64>) -> Db,
+        queue_of: &dyn Fn(Option<u64>) -> Server,
     ) -> usize {
         let free: Vec<E::Key> = self
             .rows
@@ -167,7 +168,7 @@ impl Parked {
         &self,
         release: impl FnOnce(),
         still_held: &dyn Fn(Option<u64>) -> bool,
-        queue_of: &dyn Fn(Option<u64>) -> Db,
+        queue_of: &dyn Fn(Option<u64>) -> Server,
     ) -> usize {
         let mut by_type = self.by_type();
         release();

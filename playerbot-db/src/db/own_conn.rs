@@ -1,7 +1,7 @@
 //! Connections for the cluster's own bookkeeping: the shared map, move journals and copies,
 //! replica checks. Their statements change no session state, so the connection goes back to
 //! the pool as it is — no `COM_RESET_CONNECTION`, no statements prepared again, the live
-//! schema not taken as changed (a raw [`Db::conn`] does all three, and the follower asks the
+//! schema not taken as changed (a raw [`Server::conn`] does all three, and the follower asks the
 //! first shard ten times a second) — while one dropped half way is still cleaned before
 //! anyone else gets it.
 
@@ -10,7 +10,8 @@ use std::ops::{Deref, DerefMut};
 use mysql_async::{Transaction, TxOpts};
 
 use crate::pool::{Busy, PooledConn};
-use crate::{Db, Dialect, Error};
+use crate::server::Server;
+use crate::{Dialect, Error};
 
 /// A pooled connection marked busy until [`done`](Self::done): dropped before (or after an
 /// error), the pool drains it, and rolls back a transaction [`begin`](Self::begin) left
@@ -21,7 +22,7 @@ pub(super) struct OwnConn {
 }
 
 impl OwnConn {
-    pub(super) async fn on(db: &Db) -> Result<OwnConn, Error> {
+    pub(super) async fn on(db: &Server) -> Result<OwnConn, Error> {
         let mut conn = db.lease().await?;
         conn.routine();
         Ok(OwnConn { conn })

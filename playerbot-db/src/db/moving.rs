@@ -30,8 +30,9 @@ use mysql_async::{Params, Row, Value};
 use playerbot_db_sql::{moving, rows as many_rows, Dialect};
 
 use super::own_conn::OwnConn;
-use super::{Cluster, MoveError};
-use crate::{Db, EntityMeta, Error};
+use super::{Db, MoveError};
+use crate::server::Server;
+use crate::{EntityMeta, Error};
 
 /// Ids copied per read from the source.
 const WINDOW: u64 = 1_000;
@@ -129,12 +130,12 @@ pub(super) const ABANDONED: &str = "abandoned";
 const DONE: &str = "done";
 const ROLLED_BACK: &str = "rolled_back";
 
-impl Cluster {
+impl Db {
     /// Moves bot ids `ids` to shard `to` (see the module docs); returns once the source no
     /// longer holds them. Writes to the range wait meanwhile, at most
     /// [`ClusterPolicy::move_wait`](super::ClusterPolicy::move_wait) each.
     ///
-    /// Every process following the shared shard map (every [`Cluster`] built on this
+    /// Every process following the shared shard map (every [`Db`] built on this
     /// topology, in any process) holds its writes to the range too, and the move waits for
     /// each to answer; see [`ClusterPolicy`](super::ClusterPolicy) for how long.
     ///
@@ -156,7 +157,7 @@ impl Cluster {
         progress: Progress,
     ) -> Result<MoveReport, Error> {
         let one_at_a_time = Arc::clone(&self.inner.moves).lock_owned().await;
-        let home = self.primary(0).clone();
+        let home = self.server(0).clone();
         journal_ready(&home).await?;
         let mut report = MoveReport::default();
         // One move at a time in a cluster: every open one is settled first.
@@ -233,7 +234,7 @@ impl Cluster {
                 }
             };
             // The switch let go of the shared hold with the old routes.
-            hold.shared = false;
+            hold.switched();
             let held = started.elapsed();
             drop(hold);
             progress(MoveStep::Switched);
@@ -262,7 +263,7 @@ impl Cluster {
     /// move the range back).
     pub async fn rollback_move(&self, ids: Range<u64>, to: usize) -> Result<(), Error> {
         let _one_at_a_time = self.inner.moves.lock().await;
-        let home = self.primary(0).clone();
+        let home = self.server(0).clone();
         journal_ready(&home).await?;
         let open = open_moves(&home).await?;
         let Some(open) = open.into_iter().find(|m| m.ids == ids && m.to == to) else {
@@ -286,7 +287,7 @@ impl Cluster {
 
     /// The moves the journal holds as not finished, oldest first.
     pub async fn open_moves(&self) -> Result<Vec<OpenMove>, Error> {
-        let home = self.primary(0);
+        let home = self.server(0);
         journal_ready(home).await?;
         open_moves(home).await
     }
@@ -313,9 +314,9 @@ impl Cluster {
             }
             .into());
         }
-        remove_range(self.primary(open.to), &self.partitioned(open.to), &open.ids).await?;
+        remove_range(self.server(open.to), &self.partitioned(open.to), &open.ids).await?;
         self.release_shared(open.token).await?;
-        roll_back_entry(self.primary(0), open.token).await
+        roll_back_entry(self.server(0), open.token).await
     }
 
     /// Deletes the range's rows from `from` and marks the move done — only while the routes
@@ -334,8 +335,8 @@ impl Cluster {
             }
             .into());
         }
-        remove_range(self.primary(from), &self.partitioned(from), ids).await?;
-        set_state(self.primary(0), token, SWITCHED, DONE).await
+        remove_range(self.server(from), &self.partitioned(from), ids).await?;
+        set_state(self.server(0), token, SWITCHED, DONE).await
     }
 
     /// After a failure before the switch: the copy goes, the journal says rolled back, the
@@ -344,10 +345,10 @@ impl Cluster {
     async fn give_up(&self, token: u64, ids: &Range<u64>, to: usize) {
         let undone = async {
             if !self.routes_name(ids, to) {
-                remove_range(self.primary(to), &self.partitioned(to), ids).await?;
+                remove_range(self.server(to), &self.partitioned(to), ids).await?;
             }
             self.release_shared(token).await?;
-            roll_back_entry(self.primary(0), token).await
+            roll_back_entry(self.server(0), token).await
         };
         if let Err(err) = undone.await {
             tracing::warn!("undoing a stopped range move failed (the next move does it): {err}");
@@ -369,7 +370,7 @@ impl Cluster {
                 Err(Error::Move(MoveError::HoldLost { start, end })) => {
                     // A lost answer to a switch that committed reads as a lost hold when sent
                     // again: the journal tells.
-                    let journal = open_moves(self.primary(0)).await?;
+                    let journal = open_moves(self.server(0)).await?;
                     if journal
                         .iter()
                         .any(|m| m.token == token && m.state == MoveState::Switched)
@@ -428,7 +429,7 @@ impl Cluster {
 
     /// The partitioned entities registered on shard `shard`: the ones a range holds rows of.
     fn partitioned(&self, shard: usize) -> Vec<&'static EntityMeta> {
-        self.primary(shard)
+        self.server(shard)
             .registry()
             .metas()
             .filter(|meta| meta.partitioning.is_some())
@@ -442,7 +443,7 @@ impl Cluster {
         to: usize,
         progress: &Progress,
     ) -> Result<Vec<(&'static str, u64)>, Error> {
-        let (source, target) = (self.primary(from), self.primary(to));
+        let (source, target) = (self.server(from), self.server(to));
         // Accepted writes to the range reach the source's table before it is read.
         source.flush().await?;
         let metas = self.partitioned(to);
@@ -488,14 +489,14 @@ fn not_finished(ids: &Range<u64>, err: Error) -> Error {
     .into()
 }
 
-async fn journal_ready(home: &Db) -> Result<(), Error> {
+async fn journal_ready(home: &Server) -> Result<(), Error> {
     let mut conn = OwnConn::on(home).await?;
     conn.query_drop(moving::CREATE_JOURNAL).await?;
     conn.done();
     Ok(())
 }
 
-async fn open_moves(home: &Db) -> Result<Vec<OpenMove>, Error> {
+async fn open_moves(home: &Server) -> Result<Vec<OpenMove>, Error> {
     let mut conn = OwnConn::on(home).await?;
     let rows: Vec<(u64, u64, u64, u32, u32, String, String)> =
         conn.exec(moving::OPEN_MOVES, ()).await?;
@@ -517,7 +518,7 @@ async fn open_moves(home: &Db) -> Result<Vec<OpenMove>, Error> {
 
 /// Marks a move stopped before its switch as rolled back, from whichever of the two states it
 /// is in now (a process that found its mover dead may have marked it abandoned meanwhile).
-async fn roll_back_entry(home: &Db, token: u64) -> Result<(), Error> {
+async fn roll_back_entry(home: &Server, token: u64) -> Result<(), Error> {
     for state in [COPYING, ABANDONED] {
         set_state(home, token, state, ROLLED_BACK).await?;
     }
@@ -525,7 +526,7 @@ async fn roll_back_entry(home: &Db, token: u64) -> Result<(), Error> {
 }
 
 /// Whether a finished move took `ids` to `to`.
-async fn moved_before(home: &Db, ids: &Range<u64>, to: usize) -> Result<bool, Error> {
+async fn moved_before(home: &Server, ids: &Range<u64>, to: usize) -> Result<bool, Error> {
     let mut conn = OwnConn::on(home).await?;
     let done: Option<u64> = conn
         .exec_first(moving::DONE_MOVES, (ids.start, ids.end, to as u32))
@@ -535,7 +536,7 @@ async fn moved_before(home: &Db, ids: &Range<u64>, to: usize) -> Result<bool, Er
 }
 
 async fn start_move(
-    home: &Db,
+    home: &Server,
     token: u64,
     ids: &Range<u64>,
     from: usize,
@@ -554,7 +555,12 @@ async fn start_move(
 
 /// Moves the journal entry `token` from state `from` to `to` (no change when it is in
 /// another state).
-pub(super) async fn set_state(home: &Db, token: u64, from: &str, to: &str) -> Result<(), Error> {
+pub(super) async fn set_state(
+    home: &Server,
+    token: u64,
+    from: &str,
+    to: &str,
+) -> Result<(), Error> {
     let mut conn = OwnConn::on(home).await?;
     conn.exec_drop(moving::SET_STATE, (to, token, from)).await?;
     conn.done();
@@ -563,8 +569,8 @@ pub(super) async fn set_state(home: &Db, token: u64, from: &str, to: &str) -> Re
 
 /// Copies the range's rows of `meta`'s table, a window of ids at a time; the rows copied.
 async fn copy_table(
-    source: &Db,
-    target: &Db,
+    source: &Server,
+    target: &Server,
     meta: &'static EntityMeta,
     ids: &Range<u64>,
 ) -> Result<u64, Error> {
@@ -612,7 +618,7 @@ fn insert_rows(meta: &EntityMeta, dialect: Dialect, names: &[&str], rows: usize)
 }
 
 async fn checksum(
-    db: &Db,
+    db: &Server,
     meta: &'static EntityMeta,
     ids: &Range<u64>,
 ) -> Result<(u64, u64), Error> {
@@ -626,7 +632,7 @@ async fn checksum(
 
 /// Deletes the range's rows of every table in `metas` on `db`.
 async fn remove_range(
-    db: &Db,
+    db: &Server,
     metas: &[&'static EntityMeta],
     ids: &Range<u64>,
 ) -> Result<(), Error> {

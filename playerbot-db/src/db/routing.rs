@@ -19,7 +19,7 @@ use playerbot_db_sql::routing as sql;
 
 use super::gate::Holder;
 use super::own_conn::OwnConn;
-use super::{Cluster, ClusterInner, MoveError, TopologyError};
+use super::{Db, DbInner, MoveError, TopologyError};
 use crate::Error;
 
 /// The control row: version, held range's first id and end, hold number, mover's token.
@@ -113,8 +113,8 @@ impl Member {
 
 /// Creates the shared tables on the first shard when missing, writes `initial` as the routes
 /// when there are none, and returns the routes in force with their version.
-pub(super) async fn prepare(cluster: &Cluster, initial: &Routes) -> Result<(Routes, u64), Error> {
-    let mut conn = OwnConn::on(cluster.primary(0)).await?;
+pub(super) async fn prepare(cluster: &Db, initial: &Routes) -> Result<(Routes, u64), Error> {
+    let mut conn = OwnConn::on(cluster.server(0)).await?;
     for ddl in [sql::CREATE_ROUTES, sql::CREATE_CONTROL, sql::CREATE_MEMBERS] {
         conn.query_drop(ddl).await?;
     }
@@ -213,7 +213,7 @@ pub(super) fn split(routes: &Routes, ids: &Range<u64>, to: usize) -> Routes {
     merged
 }
 
-impl Cluster {
+impl Db {
     /// Marks the routes loaded at build as the ones in force here.
     pub(super) fn routes_taken_in(&self, version: u64) {
         if let Some(member) = &self.inner.member {
@@ -320,7 +320,7 @@ impl Cluster {
         range: &Range<u64>,
         epoch: u64,
     ) -> Result<(), Error> {
-        self.primary(self.shard_of_id(range.start)).flush().await?;
+        self.server(self.shard_of_id(range.start)).flush().await?;
         {
             let mut seen = member.seen();
             seen.held_epoch = epoch;
@@ -330,7 +330,7 @@ impl Cluster {
     }
 
     async fn heartbeat(&self, member: &Member) -> Result<(), Error> {
-        let mut conn = OwnConn::on(self.primary(0)).await?;
+        let mut conn = OwnConn::on(self.server(0)).await?;
         say_alive(member, &mut conn).await?;
         conn.done();
         Ok(())
@@ -350,7 +350,7 @@ impl Cluster {
         // A hold of the same range is taken over only from a mover that stopped.
         self.refuse_if_mover_alive(ids).await?;
         member.seen().own = Some(token);
-        let mut conn = OwnConn::on(self.primary(0)).await?;
+        let mut conn = OwnConn::on(self.server(0)).await?;
         conn.exec_drop(
             sql::HOLD,
             (ids.start, ids.end, token, member.id, ids.start, ids.end),
@@ -376,7 +376,7 @@ impl Cluster {
 
     /// Lets go of the shared hold taken with `token` (no-op once a switch let go of it).
     pub(super) async fn release_shared(&self, token: u64) -> Result<(), Error> {
-        let mut conn = OwnConn::on(self.primary(0)).await?;
+        let mut conn = OwnConn::on(self.server(0)).await?;
         conn.exec_drop(sql::RELEASE, (token,)).await?;
         Ok(())
     }
@@ -387,7 +387,7 @@ impl Cluster {
         if self.inner.member.is_none() {
             return Ok(());
         }
-        let mut conn = OwnConn::on(self.primary(0)).await?;
+        let mut conn = OwnConn::on(self.server(0)).await?;
         let holder: Option<(u64, String, i64)> = conn
             .exec_first(sql::READ_HOLDER, (ids.start, ids.end))
             .await?;
@@ -401,7 +401,7 @@ impl Cluster {
 
     /// Whether the move with `token` still runs: it holds its range, and its mover is alive.
     pub(super) async fn move_running(&self, token: u64) -> Result<bool, Error> {
-        let mut conn = OwnConn::on(self.primary(0)).await?;
+        let mut conn = OwnConn::on(self.server(0)).await?;
         let control: Option<Control> = conn.exec_first(sql::READ_CONTROL, ()).await?;
         conn.done();
         if control.and_then(|c| c.4) != Some(token) {
@@ -422,7 +422,7 @@ impl Cluster {
             if !self.move_running(token).await? {
                 return Ok(false);
             }
-            let mut conn = OwnConn::on(self.primary(0)).await?;
+            let mut conn = OwnConn::on(self.server(0)).await?;
             let holder: Option<(u64, Option<i64>)> =
                 conn.exec_first(sql::READ_HOLD_MEMBER, ()).await?;
             let free: Option<Option<i64>> = match holder {
@@ -438,12 +438,12 @@ impl Cluster {
     }
 
     /// Whether the process whose move holds a range is alive (`true` when nothing is held
-    /// by another process): see [`Cluster::member_gone`].
+    /// by another process): see [`Db::member_gone`].
     async fn hold_mover_alive(&self) -> Result<bool, Error> {
         let Some(member) = &self.inner.member else {
             return Ok(true);
         };
-        let mut conn = OwnConn::on(self.primary(0)).await?;
+        let mut conn = OwnConn::on(self.server(0)).await?;
         let holder: Option<(u64, Option<i64>)> = conn.exec_first(sql::READ_HOLD_MEMBER, ()).await?;
         conn.done();
         match holder {
@@ -464,7 +464,7 @@ impl Cluster {
         if silent.is_some_and(|silent| silent < self.inner.policy.silent_after) {
             return Ok(false);
         }
-        let mut conn = OwnConn::on(self.primary(0)).await?;
+        let mut conn = OwnConn::on(self.server(0)).await?;
         let free: Option<Option<i64>> = conn.exec_first(sql::MEMBER_LOCK_FREE, (id,)).await?;
         conn.done();
         Ok(free.flatten() == Some(1))
@@ -472,7 +472,7 @@ impl Cluster {
 
     /// This process's lock, on the connection it will follow on.
     async fn take_member_lock(&self, member: &Member) -> Result<OwnConn, Error> {
-        let mut conn = OwnConn::on(self.primary(0)).await?;
+        let mut conn = OwnConn::on(self.server(0)).await?;
         conn.holds_named_lock();
         let got: Option<Option<i64>> = conn.exec_first(sql::TAKE_MEMBER_LOCK, (member.id,)).await?;
         if got.flatten() != Some(1) {
@@ -491,7 +491,7 @@ impl Cluster {
         if self.inner.member.is_none() {
             return Ok(None);
         }
-        let mut conn = OwnConn::on(self.primary(0)).await?;
+        let mut conn = OwnConn::on(self.server(0)).await?;
         let control: Option<Control> = conn.exec_first(sql::READ_CONTROL, ()).await?;
         conn.done();
         Ok(Some(control.map_or(0, |c| c.0)))
@@ -502,7 +502,7 @@ impl Cluster {
         let Some(member) = &self.inner.member else {
             return Ok(());
         };
-        let mut conn = OwnConn::on(self.primary(0)).await?;
+        let mut conn = OwnConn::on(self.server(0)).await?;
         let control: Option<Control> = conn.exec_first(sql::READ_CONTROL, ()).await?;
         let routes = read_routes(&mut *conn).await?;
         conn.done();
@@ -525,7 +525,7 @@ impl Cluster {
     /// deletes its copy. The switch checks the hold in the same transaction, so a mover
     /// taken for dead wrongly cannot switch after this.
     async fn abandon_dead_move(&self, token: u64) -> Result<(), Error> {
-        let mut conn = OwnConn::on(self.primary(0)).await?;
+        let mut conn = OwnConn::on(self.server(0)).await?;
         conn.exec_drop(sql::RELEASE, (token,)).await?;
         conn.exec_drop(
             playerbot_db_sql::moving::SET_STATE,
@@ -541,7 +541,7 @@ impl Cluster {
         if self.inner.member.is_none() {
             return Ok(());
         }
-        let mut conn = OwnConn::on(self.primary(0)).await?;
+        let mut conn = OwnConn::on(self.server(0)).await?;
         conn.exec_drop(sql::RELEASE_RANGE, (ids.start, ids.end))
             .await?;
         Ok(())
@@ -562,7 +562,7 @@ impl Cluster {
         let policy = self.inner.policy;
         let deadline = tokio::time::Instant::now() + policy.move_wait;
         loop {
-            let mut conn = OwnConn::on(self.primary(0)).await?;
+            let mut conn = OwnConn::on(self.server(0)).await?;
             conn.exec_drop(sql::FORGET_SILENT, (policy.forget_after.as_secs().max(1),))
                 .await?;
             let peers = read_followers(&mut *conn).await?;
@@ -573,7 +573,7 @@ impl Cluster {
                     // A dead process (its lock free) is forgotten at once; a stalled one
                     // may still write on routes it cannot update.
                     if self.member_gone(peer.id, Some(peer.silent_for)).await? {
-                        let mut conn = OwnConn::on(self.primary(0)).await?;
+                        let mut conn = OwnConn::on(self.server(0)).await?;
                         conn.exec_drop(sql::LEAVE, (peer.id,)).await?;
                         conn.done();
                         continue;
@@ -618,7 +618,7 @@ impl Cluster {
             }
             .into()
         };
-        let mut conn = OwnConn::on(self.primary(0)).await?;
+        let mut conn = OwnConn::on(self.server(0)).await?;
         let mut tx = conn.begin().await?;
         let control: Option<Control> = tx.exec_first(sql::LOCK_CONTROL, ()).await?;
         if control.and_then(|c| c.4) != Some(token) {
@@ -661,7 +661,7 @@ impl Cluster {
         if self.inner.member.is_none() {
             return Ok(None);
         }
-        let mut conn = OwnConn::on(self.primary(0)).await?;
+        let mut conn = OwnConn::on(self.server(0)).await?;
         let control: Option<Control> = conn.exec_first(sql::READ_CONTROL, ()).await?;
         let (version, first, end, epoch, _) = control.unwrap_or((0, None, None, 0, None));
         Ok(Some(SharedMap {
@@ -680,7 +680,7 @@ impl Cluster {
                 .store(true, std::sync::atomic::Ordering::Release);
             // A round in flight could say the process is alive after it left.
             let _round = member.round.lock().await;
-            if let Ok(mut conn) = OwnConn::on(self.primary(0)).await {
+            if let Ok(mut conn) = OwnConn::on(self.server(0)).await {
                 let _ = conn.exec_drop(sql::LEAVE, (member.id,)).await;
             }
             if let Some(mut conn) = member.conn.lock().await.take() {
@@ -715,7 +715,7 @@ async fn say_alive(member: &Member, conn: &mut mysql_async::Conn) -> Result<(), 
 }
 
 /// Follows the shared map every `route_poll` while the cluster lives.
-pub(super) async fn follow(inner: Weak<ClusterInner>) {
+pub(super) async fn follow(inner: Weak<DbInner>) {
     let mut failing = false;
     loop {
         let Some(inner) = inner.upgrade() else {
@@ -729,7 +729,7 @@ pub(super) async fn follow(inner: Weak<ClusterInner>) {
         {
             return;
         }
-        let cluster = Cluster { inner };
+        let cluster = Db { inner };
         match cluster.follow_once().await {
             Ok(()) => failing = false,
             Err(err) if !failing => {

@@ -10,12 +10,13 @@ use playerbot_db_sql::{admin, replication};
 
 use super::own_conn::OwnConn;
 use crate::config::DbUrl;
-use crate::{Db, Error};
+use crate::server::Server;
+use crate::Error;
 
 /// A replica and what the last check found.
 #[derive(Debug)]
 pub(super) struct Replica {
-    pub(super) db: Db,
+    pub(super) db: Server,
     pub(super) url: DbUrl,
     /// In rotation: replicating, not too far behind, answering.
     healthy: AtomicBool,
@@ -40,7 +41,7 @@ pub struct ReplicaHealth {
 }
 
 impl Replica {
-    pub(super) fn new(db: Db, url: DbUrl) -> Replica {
+    pub(super) fn new(db: Server, url: DbUrl) -> Replica {
         Replica {
             db,
             url,
@@ -126,7 +127,7 @@ impl Replica {
     /// for at most `timeout`. `Ok(false)` when it has not caught up in time.
     pub(super) async fn catch_up_with(
         &self,
-        primary: &Db,
+        primary: &Server,
         timeout: Duration,
     ) -> Result<bool, Error> {
         let position: Option<String> = {
