@@ -40,7 +40,7 @@ pub(crate) struct EntityPlan {
     cache_policy: Option<CachePolicy>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub(crate) struct Registry {
     plans: Vec<EntityPlan>,
     /// Bumped whenever tables may have been altered (raw SQL, migrations, `create_tables`):
@@ -54,16 +54,6 @@ fn dialect_index(dialect: Dialect) -> usize {
     match dialect {
         Dialect::MySql => 0,
         Dialect::MariaDb => 1,
-    }
-}
-
-impl Default for Registry {
-    fn default() -> Self {
-        Registry {
-            plans: Vec::new(),
-            epoch: Arc::default(),
-            caches_off: false,
-        }
     }
 }
 

@@ -28,7 +28,7 @@ pub struct ClusterPolicy {
     /// How long a read-your-writes read waits for a replica (default 200 ms).
     pub catch_up_wait: Duration,
     /// How long a write to a range that is being moved waits before it fails with
-    /// [`Error::RangeMoving`] (default 5 s); a move also gives up waiting for writes in
+    /// [`Error::RangeMoving`](crate::Error::RangeMoving) (default 5 s); a move also gives up waiting for writes in
     /// flight after this long.
     pub move_wait: Duration,
     /// How often each process reads the shard map shared on the first shard (default

@@ -125,7 +125,7 @@ impl Migrator {
     /// compares it with the files, changing nothing (no lock is taken: a run going on
     /// elsewhere may change the answer). For another shard, ask `db.primary(shard)`.
     pub async fn status(&self, db: &Db) -> Result<MigrationStatus, Error> {
-        self.status_on(&db.servers().next().expect("a Db has a server"))
+        self.status_on(db.first_server())
             .await
     }
 
@@ -135,7 +135,7 @@ impl Migrator {
     pub async fn run(&self, db: &Db) -> Result<MigrationReport, Error> {
         let mut total = MigrationReport::default();
         for server in db.servers() {
-            let report = self.run_on(&server).await?;
+            let report = self.run_on(server).await?;
             total.applied.extend(report.applied);
             total.already_applied += report.already_applied;
             for name in report.unknown_in_history {
