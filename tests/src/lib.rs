@@ -6,6 +6,7 @@
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
+use playerbot_db::cluster::Topology;
 use playerbot_db::mysql_async::prelude::Queryable;
 use playerbot_db::mysql_async::{self, Conn};
 use playerbot_db::DbUrl;
@@ -67,7 +68,13 @@ pub async fn server_url() -> String {
 pub struct TestDb {
     name: String,
     server_url: String,
+    /// The second shard's database, for a test run on two shards.
+    second: Option<Box<TestDb>>,
 }
+
+/// Where [`TestDb::two_shards`] splits bot ids: below it on the first shard's database, the
+/// rest on the second's.
+pub const SHARD_SPLIT: u64 = 5;
 
 impl TestDb {
     /// Creates a fresh, empty database named after `test`.
@@ -98,7 +105,32 @@ impl TestDb {
             .await
             .unwrap_or_else(|err| panic!("creating test database {name}: {err}"));
         admin.disconnect().await.ok();
-        TestDb { name, server_url }
+        TestDb {
+            name,
+            server_url,
+            second: None,
+        }
+    }
+
+    /// Like [`TestDb::new`], with a second database beside it: every `Db` made from it is a
+    /// cluster of two shards (bot ids below [`SHARD_SPLIT`] on this database, the rest on the
+    /// second), so one test body runs on one server and on shards alike.
+    pub async fn two_shards(test: &str) -> TestDb {
+        let mut first = TestDb::new(test).await;
+        first.second = Some(Box::new(TestDb::new(&format!("{test}_s1")).await));
+        first
+    }
+
+    /// A builder for this database, or for the two shards of [`TestDb::two_shards`].
+    fn builder(&self) -> DbBuilder {
+        match &self.second {
+            None => Db::builder(self.url()),
+            Some(second) => Db::cluster(
+                Topology::default()
+                    .shard(0..SHARD_SPLIT, self.url(), Vec::<String>::new())
+                    .shard(SHARD_SPLIT..u64::MAX, second.url(), Vec::<String>::new()),
+            ),
+        }
     }
 
     pub fn name(&self) -> &str {
@@ -117,7 +149,8 @@ impl TestDb {
 
     /// Like [`TestDb::db`], with the builder adjusted by `configure` first.
     pub async fn db_with(&self, configure: impl FnOnce(DbBuilder) -> DbBuilder) -> Db {
-        let builder = Db::builder(self.url())
+        let builder = self
+            .builder()
             .register_bot_schema()
             .register::<entities::AllTypes>()
             .register::<entities::KnownSpell>()
@@ -134,7 +167,7 @@ impl TestDb {
     /// A [`Db`] on this database with only the entities `configure` registers, and no table
     /// created (for tests of tables made another way, or of missing ones).
     pub async fn bare_db(&self, configure: impl FnOnce(DbBuilder) -> DbBuilder) -> Db {
-        configure(Db::builder(self.url()))
+        configure(self.builder())
             .build()
             .await
             .unwrap_or_else(|err| panic!("opening a Db on {}: {err}", self.name))

@@ -1,5 +1,7 @@
 //! The repository calls on a real server: every example entity, load_many's order and
-//! gaps, inserts versus upserts, and transactions.
+//! gaps, inserts versus upserts, and transactions. Every test body runs twice, unchanged: on
+//! one server and on two shards (`TestDb::two_shards`: bot ids below `SHARD_SPLIT` on the
+//! first), so each call has one meaning whatever the topology.
 
 use playerbot_db::bots::{
     AiValue, BotEvent, BotState, BotStrategy, Equipment, ItemQuality, ItemSlot, StrategyEngine,
@@ -30,9 +32,7 @@ where
     assert_eq!(db.load::<E>(&key).await.unwrap(), None);
 }
 
-#[tokio::test]
-async fn every_example_entity_goes_through_the_repository() {
-    let test = TestDb::new("repository_lifecycle").await;
+async fn every_example_entity_goes_through_the_repository(test: TestDb) {
     let db = test.db().await;
     lifecycle(
         &db,
@@ -115,9 +115,7 @@ async fn every_example_entity_goes_through_the_repository() {
     .await;
 }
 
-#[tokio::test]
-async fn load_many_keeps_order_and_reports_missing_keys() {
-    let test = TestDb::new("load_many_order").await;
+async fn load_many_keeps_order_and_reports_missing_keys(test: TestDb) {
     let db = test.db().await;
     for bot_id in (0..600).step_by(2) {
         db.save(&bot_state(bot_id)).await.unwrap();
@@ -154,9 +152,7 @@ async fn load_many_keeps_order_and_reports_missing_keys() {
     assert_eq!(values, vec![Some(3), None, Some(1), Some(2)]);
 }
 
-#[tokio::test]
-async fn insert_refuses_an_existing_key_and_save_does_not() {
-    let test = TestDb::new("insert_versus_save").await;
+async fn insert_refuses_an_existing_key_and_save_does_not(test: TestDb) {
     let db = test.db().await;
     db.insert(&bot_state(1)).await.unwrap();
     let err = db
@@ -186,17 +182,13 @@ async fn insert_refuses_an_existing_key_and_save_does_not() {
     assert_eq!(db.load::<BotState>(&1).await.unwrap().unwrap().health, 5);
 }
 
-#[tokio::test]
-async fn unregistered_entity_is_a_configuration_error() {
-    let test = TestDb::new("unregistered_entity").await;
+async fn unregistered_entity_is_a_configuration_error(test: TestDb) {
     let db = test.bare_db(|b| b.register::<BotState>()).await;
     let err = db.load_many::<AllTypes>(&[1]).await.unwrap_err();
     assert!(err.to_string().contains("register::<AllTypes>()"), "{err}");
 }
 
-#[tokio::test]
-async fn batch_commits_all_or_nothing() {
-    let test = TestDb::new("batch_all_or_nothing").await;
+async fn batch_commits_all_or_nothing(test: TestDb) {
     let db = test.db().await;
     db.save(&bot_state(3)).await.unwrap();
 
@@ -227,9 +219,7 @@ async fn batch_commits_all_or_nothing() {
     assert!(!db.exists::<BotEvent>(&(2, "y".to_owned())).await.unwrap());
 }
 
-#[tokio::test]
-async fn manual_transaction_commits_or_rolls_back_even_when_dropped() {
-    let test = TestDb::new("manual_transaction").await;
+async fn manual_transaction_commits_or_rolls_back_even_when_dropped(test: TestDb) {
     let db = test.db_with(|b| b.max_connections(1)).await;
 
     let mut tx = db.begin().await.unwrap();
@@ -261,4 +251,32 @@ async fn manual_transaction_commits_or_rolls_back_even_when_dropped() {
         .await
         .unwrap();
     assert_eq!(count, Some(1));
+}
+
+/// For each named body, a module with two tests: `one_server` and `two_shards`.
+macro_rules! on_one_server_and_two_shards {
+    ($($body:ident: $label:literal),* $(,)?) => {$(
+        mod $body {
+            use playerbot_db_tests::TestDb;
+
+            #[tokio::test]
+            async fn one_server() {
+                super::$body(TestDb::new($label).await).await;
+            }
+
+            #[tokio::test]
+            async fn two_shards() {
+                super::$body(TestDb::two_shards($label).await).await;
+            }
+        }
+    )*};
+}
+
+on_one_server_and_two_shards! {
+    every_example_entity_goes_through_the_repository: "repository_lifecycle",
+    load_many_keeps_order_and_reports_missing_keys: "load_many_order",
+    insert_refuses_an_existing_key_and_save_does_not: "insert_versus_save",
+    unregistered_entity_is_a_configuration_error: "unregistered_entity",
+    batch_commits_all_or_nothing: "batch_all_or_nothing",
+    manual_transaction_commits_or_rolls_back_even_when_dropped: "manual_transaction",
 }

@@ -44,17 +44,6 @@ impl OwnConn {
         self.conn.routine_done();
     }
 
-    /// About to take a named lock: a connection dropped with it held releases it in the
-    /// pool's recycler, before anyone else gets the connection.
-    pub(super) fn holds_named_lock(&mut self) {
-        self.conn.server().state.enter(Busy::NamedLock);
-    }
-
-    /// The named lock was released.
-    pub(super) fn released_named_lock(&mut self) {
-        self.conn.server().state.leave(Busy::NamedLock);
-    }
-
     pub(super) fn dialect(&self) -> Dialect {
         self.conn.dialect()
     }

@@ -38,8 +38,9 @@ pub(super) struct Member {
     round: tokio::sync::Mutex<()>,
     /// The connection each round follows on, holding this process's lock (see
     /// `routing::TAKE_MEMBER_LOCK`) for as long as it works; a round that fails drops it, and
-    /// the next takes the lock again on a new one.
-    conn: tokio::sync::Mutex<Option<OwnConn>>,
+    /// the next takes the lock again on a new one. It is the process's own, outside the
+    /// first shard's pool: it takes no place from the calls.
+    conn: tokio::sync::Mutex<Option<mysql_async::Conn>>,
     /// Set once the process left the map: no more rounds, no more heartbeats.
     left: std::sync::atomic::AtomicBool,
 }
@@ -234,8 +235,8 @@ impl Db {
         }
         let mut slot = member.conn.lock().await;
         // Out of its slot for the round, back only once every reply is read: a round that
-        // fails or is dropped half way drops the connection (the pool cleans it, and its lock
-        // goes with it), never leaving it half read for the next round.
+        // fails or is dropped half way drops the connection (it closes, and its lock goes
+        // with it), never leaving it half read for the next round.
         let mut conn = match slot.take() {
             Some(conn) => conn,
             None => self.take_member_lock(member).await?,
@@ -244,7 +245,7 @@ impl Db {
         let control: Option<Control> = conn.exec_first(sql::READ_CONTROL, ()).await?;
         let routes = match control {
             Some((version, ..)) if version != member.seen().version => {
-                Some(read_routes(&mut *conn).await?)
+                Some(read_routes(&mut conn).await?)
             }
             _ => None,
         };
@@ -471,9 +472,8 @@ impl Db {
     }
 
     /// This process's lock, on the connection it will follow on.
-    async fn take_member_lock(&self, member: &Member) -> Result<OwnConn, Error> {
-        let mut conn = OwnConn::on(self.server(0)).await?;
-        conn.holds_named_lock();
+    async fn take_member_lock(&self, member: &Member) -> Result<mysql_async::Conn, Error> {
+        let mut conn = self.server(0).pool().unpooled().await?;
         let got: Option<Option<i64>> = conn.exec_first(sql::TAKE_MEMBER_LOCK, (member.id,)).await?;
         if got.flatten() != Some(1) {
             // Another connection of ours still holds it (one being cleaned): next round.
@@ -684,13 +684,16 @@ impl Db {
                 let _ = conn.exec_drop(sql::LEAVE, (member.id,)).await;
             }
             if let Some(mut conn) = member.conn.lock().await.take() {
-                let released: Result<Option<Option<i64>>, _> = conn
-                    .exec_first(sql::RELEASE_MEMBER_LOCK, (member.id,))
-                    .await;
-                if released.is_ok() {
-                    conn.released_named_lock();
-                    conn.done();
-                }
+                // Bounded: a first shard that stopped answering frees the lock itself once
+                // the connection is gone.
+                let limit = self.server(0).config().connect_timeout;
+                let _ = tokio::time::timeout(limit, async {
+                    let _: Result<Option<Option<i64>>, _> = conn
+                        .exec_first(sql::RELEASE_MEMBER_LOCK, (member.id,))
+                        .await;
+                    conn.disconnect().await
+                })
+                .await;
             }
         }
     }

@@ -125,8 +125,7 @@ impl Migrator {
     /// compares it with the files, changing nothing (no lock is taken: a run going on
     /// elsewhere may change the answer). For another shard, ask `db.primary(shard)`.
     pub async fn status(&self, db: &Db) -> Result<MigrationStatus, Error> {
-        self.status_on(db.first_server())
-            .await
+        self.status_on(db.first_server()).await
     }
 
     /// Applies every pending migration, in order, on each shard's primary in turn (shard
