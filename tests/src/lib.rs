@@ -25,6 +25,27 @@ pub mod fixtures;
 pub mod round_trip;
 pub mod servers;
 
+/// For each named test body (`async fn body(test: TestDb)`), a module with two tests running
+/// it unchanged: `one_server` on [`TestDb::new`], `two_shards` on [`TestDb::two_shards`].
+#[macro_export]
+macro_rules! on_one_server_and_two_shards {
+    ($($body:ident: $label:literal),* $(,)?) => {$(
+        mod $body {
+            use $crate::TestDb;
+
+            #[tokio::test]
+            async fn one_server() {
+                super::$body(TestDb::new($label).await).await;
+            }
+
+            #[tokio::test]
+            async fn two_shards() {
+                super::$body(TestDb::two_shards($label).await).await;
+            }
+        }
+    )*};
+}
+
 /// The README's examples, run as doctests here, where an embedded server is at hand.
 #[cfg(doctest)]
 #[doc = include_str!("../../README.md")]

@@ -1,7 +1,7 @@
 //! The reads a bot module runs besides "by key": all rows of one bot (a key prefix), rows by
 //! an indexed or unique column, deletes and counts by the same, and a scan in key order with
 //! bounded memory. Each uses its index and, where the partition key is given, one partition
-//! (checked with EXPLAIN).
+//! (checked with EXPLAIN). Every body runs on one server and on two shards, unchanged.
 
 use playerbot_db::mysql_async::prelude::Queryable;
 use playerbot_db::mysql_async::{Params, Row, Value};
@@ -66,9 +66,7 @@ async fn dialect_of(test: &TestDb) -> Dialect {
     round_trip::dialect(&mut test.conn().await).await
 }
 
-#[tokio::test]
-async fn rows_of_one_bot_by_key_prefix() {
-    let test = TestDb::new("lookup_prefix").await;
+async fn rows_of_one_bot_by_key_prefix(test: TestDb) {
     let db = open(&test).await;
     // Saved out of order, for three bots.
     let mut rows: Vec<Talent> = (0..20)
@@ -108,9 +106,7 @@ async fn rows_of_one_bot_by_key_prefix() {
     }
 }
 
-#[tokio::test]
-async fn rows_by_an_indexed_or_unique_column() {
-    let test = TestDb::new("lookup_index").await;
+async fn rows_by_an_indexed_or_unique_column(test: TestDb) {
     let db = open(&test).await;
     let account = |bot_id: u32, name: &str, account_id: u32| BotAccount {
         bot_id,
@@ -154,9 +150,7 @@ async fn rows_by_an_indexed_or_unique_column() {
     );
 }
 
-#[tokio::test]
-async fn a_scan_reads_in_key_order_a_batch_at_a_time() {
-    let test = TestDb::new("lookup_scan").await;
+async fn a_scan_reads_in_key_order_a_batch_at_a_time(test: TestDb) {
     let db = open(&test).await;
     let rows: Vec<Talent> = (0..250)
         .rev()
@@ -209,4 +203,10 @@ async fn a_scan_reads_in_key_order_a_batch_at_a_time() {
     .await;
     assert_eq!(plan[0].0.as_deref(), Some("PRIMARY"), "{plan:?}");
     assert_eq!(plan[0].1.as_deref(), Some("p1"), "{plan:?}");
+}
+
+playerbot_db_tests::on_one_server_and_two_shards! {
+    rows_of_one_bot_by_key_prefix: "lookup_prefix",
+    rows_by_an_indexed_or_unique_column: "lookup_index",
+    a_scan_reads_in_key_order_a_batch_at_a_time: "lookup_scan",
 }

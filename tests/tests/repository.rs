@@ -253,26 +253,7 @@ async fn manual_transaction_commits_or_rolls_back_even_when_dropped(test: TestDb
     assert_eq!(count, Some(1));
 }
 
-/// For each named body, a module with two tests: `one_server` and `two_shards`.
-macro_rules! on_one_server_and_two_shards {
-    ($($body:ident: $label:literal),* $(,)?) => {$(
-        mod $body {
-            use playerbot_db_tests::TestDb;
-
-            #[tokio::test]
-            async fn one_server() {
-                super::$body(TestDb::new($label).await).await;
-            }
-
-            #[tokio::test]
-            async fn two_shards() {
-                super::$body(TestDb::two_shards($label).await).await;
-            }
-        }
-    )*};
-}
-
-on_one_server_and_two_shards! {
+playerbot_db_tests::on_one_server_and_two_shards! {
     every_example_entity_goes_through_the_repository: "repository_lifecycle",
     load_many_keeps_order_and_reports_missing_keys: "load_many_order",
     insert_refuses_an_existing_key_and_save_does_not: "insert_versus_save",
