@@ -18,10 +18,14 @@ fn stats_of(db: &Db, entity: &str) -> playerbot_db::CacheStats {
         .expect("a cache for the entity")
 }
 
-/// A change made behind the library's back: only a load that reaches the server sees it.
-async fn set_level_by_sql(test: &TestDb, bot_id: u32, level: u8) {
-    test.conn()
+/// A change made behind the library's back, on the server that holds the bot: only a load
+/// that reaches the server sees it.
+async fn set_level_by_sql(db: &Db, bot_id: u32, level: u8) {
+    let server = db.primary(db.shard_of::<BotState>(&bot_id));
+    server
+        .conn()
         .await
+        .unwrap()
         .exec_drop(
             "UPDATE bot_state SET level = ? WHERE bot_id = ?",
             (level, bot_id),
@@ -30,13 +34,11 @@ async fn set_level_by_sql(test: &TestDb, bot_id: u32, level: u8) {
         .unwrap();
 }
 
-#[tokio::test]
-async fn a_saved_bot_is_loaded_from_memory_and_a_deleted_one_is_gone() {
-    let test = TestDb::new("cache_hit_after_save").await;
+async fn a_saved_bot_is_loaded_from_memory_and_a_deleted_one_is_gone(test: TestDb) {
     let db = test.db().await;
     let bot = bot_state(7);
     db.save(&bot).await.unwrap();
-    set_level_by_sql(&test, 7, 99).await;
+    set_level_by_sql(&db, 7, 99).await;
     // From memory: the SQL change is not seen.
     assert_eq!(db.load::<BotState>(&7).await.unwrap(), Some(bot.clone()));
     let stats = stats_of(&db, "BotState");
@@ -53,18 +55,16 @@ async fn a_saved_bot_is_loaded_from_memory_and_a_deleted_one_is_gone() {
     assert_eq!(stats_of(&db, "BotState").misses, 2);
 }
 
-#[tokio::test]
-async fn load_many_answers_hits_from_memory_and_reads_only_the_misses() {
-    let test = TestDb::new("cache_load_many").await;
+async fn load_many_answers_hits_from_memory_and_reads_only_the_misses(test: TestDb) {
     let db = test.db().await;
     let bots: Vec<BotState> = (0..10).map(bot_state).collect();
     db.save_all(&bots).await.unwrap();
     // Every saved row is in memory; two are dropped and changed by SQL.
     for id in [3, 8] {
         db.invalidate::<BotState>(&id).unwrap();
-        set_level_by_sql(&test, id, 77).await;
+        set_level_by_sql(&db, id, 77).await;
     }
-    set_level_by_sql(&test, 5, 55).await; // still cached: not seen
+    set_level_by_sql(&db, 5, 55).await; // still cached: not seen
     let keys: Vec<u32> = (0..12).collect();
     let loaded = db.load_many::<BotState>(&keys).await.unwrap();
     for (id, row) in keys.iter().zip(&loaded) {
@@ -203,15 +203,13 @@ async fn the_builder_turns_caching_off_and_on() {
     assert!(db.cache_stats().iter().all(|s| s.entity != "BotState"));
     assert!(db.cache_stats().iter().any(|s| s.entity == "Equipment"));
     db.save(&bot_state(1)).await.unwrap();
-    set_level_by_sql(&test, 1, 42).await;
+    set_level_by_sql(&db, 1, 42).await;
     assert_eq!(db.load::<BotState>(&1).await.unwrap().unwrap().level, 42);
 }
 
 /// Writes in batches, transactions and bulk saves leave memory agreeing with the table,
 /// also when they fail.
-#[tokio::test]
-async fn every_kind_of_write_keeps_memory_true() {
-    let test = TestDb::new("cache_write_kinds").await;
+async fn every_kind_of_write_keeps_memory_true(test: TestDb) {
     let db = test.db().await;
     let mut bots: Vec<BotState> = (0..20).map(bot_state).collect();
     db.save_all(&bots).await.unwrap();
@@ -454,4 +452,10 @@ async fn every_row_of_a_bulk_save_is_in_memory_after_it() {
         .all(|(row, bot)| row.as_ref() == Some(bot)));
     let stats = stats_of(&db, "BotState");
     assert_eq!((stats.hits, stats.misses), (3_000, 0), "{stats:?}");
+}
+
+playerbot_db_tests::on_one_server_and_two_shards! {
+    a_saved_bot_is_loaded_from_memory_and_a_deleted_one_is_gone: "cache_hit_after_save",
+    load_many_answers_hits_from_memory_and_reads_only_the_misses: "cache_load_many",
+    every_kind_of_write_keeps_memory_true: "cache_write_kinds",
 }

@@ -39,9 +39,7 @@ fn fast_flushes() -> WriteBehindConfig {
     }
 }
 
-#[tokio::test]
-async fn deferred_writes_are_seen_at_once_coalesced_and_flushed() {
-    let test = TestDb::new("behind_basics").await;
+async fn deferred_writes_are_seen_at_once_coalesced_and_flushed(test: TestDb) {
     let db = test.db_with(|b| b.write_behind(fast_flushes())).await;
     let mut raw = test.conn().await;
     for version in 1..=5 {
@@ -422,4 +420,8 @@ async fn a_full_queue_waits_for_room_then_gives_up() {
     let mut raw = Conn::new(connect_opts(&url, None).unwrap()).await.unwrap();
     assert_eq!(table_versions(&mut raw).await.len(), 550);
     db.close().await;
+}
+
+playerbot_db_tests::on_one_server_and_two_shards! {
+    deferred_writes_are_seen_at_once_coalesced_and_flushed: "behind_basics",
 }
