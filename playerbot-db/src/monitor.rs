@@ -6,7 +6,7 @@ use mysql_async::Row;
 use playerbot_db_sql::{admin, monitor};
 
 use crate::server::Server;
-use crate::{Db, Error};
+use crate::Error;
 
 /// One table of the current database.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -211,13 +211,5 @@ pub(crate) fn replica_status(row: &Row) -> ReplicaStatus {
         .cloned()
         .collect::<Vec<_>>()
         .join("; "),
-    }
-}
-
-impl Db {
-    /// The monitoring snapshot of the first shard's primary and of the database the handle
-    /// uses there (`db.primary(shard)` for another).
-    pub async fn server_stats(&self) -> Result<ServerStats, Error> {
-        self.first_server().server_stats().await
     }
 }

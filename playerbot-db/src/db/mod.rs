@@ -23,8 +23,11 @@ mod batch;
 mod builder;
 mod bulk;
 mod calls;
+mod copy;
+mod following;
 mod gate;
 mod hold;
+mod journal;
 mod moving;
 mod own_conn;
 mod parked;
@@ -33,6 +36,7 @@ mod reads;
 mod replica;
 mod routing;
 mod scan;
+mod shared_hold;
 mod stats;
 mod topology;
 mod transaction;
@@ -158,7 +162,7 @@ impl Db {
             self.set_routes(routes);
             self.routes_taken_in(version);
             self.follow_once().await?;
-            tokio::spawn(routing::follow(Arc::downgrade(&self.inner)));
+            tokio::spawn(following::follow(Arc::downgrade(&self.inner)));
         }
         Ok(())
     }

@@ -19,25 +19,19 @@
 //!
 //! A move reports a [`MoveReport`], its steps as [`MoveStep`]s, and what the journal holds
 //! open as [`OpenMove`]s; why one was refused is a [`MoveError`], kept in the error module
-//! (the root error wraps it, and must not name this module).
+//! (the root error wraps it, and must not name this module). The journal's statements are in
+//! `journal.rs`, the copy, comparison and removal of a range's rows in `copy.rs`.
 
 use std::ops::Range;
 use std::sync::Arc;
 use std::time::Duration;
 
-use mysql_async::prelude::Queryable;
-use mysql_async::{Params, Row, Value};
-use playerbot_db_sql::{moving, rows as many_rows, Dialect};
-
-use super::own_conn::OwnConn;
+use super::copy::{checksum, copy_table, remove_range};
+use super::journal::{
+    journal_ready, moved_before, open_moves, roll_back_entry, set_state, start_move,
+};
 use super::{Db, MoveError};
-use crate::server::Server;
 use crate::{EntityMeta, Error};
-
-/// Ids copied per read from the source.
-const WINDOW: u64 = 1_000;
-/// Rows per insert on the target (far below the placeholder and packet limits).
-const ROWS_PER_INSERT: usize = 500;
 
 /// What a move did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -69,7 +63,7 @@ pub enum MoveState {
 }
 
 impl MoveState {
-    fn from_name(name: &str) -> Option<MoveState> {
+    pub(super) fn from_name(name: &str) -> Option<MoveState> {
         match name {
             COPYING => Some(MoveState::Copying),
             ABANDONED => Some(MoveState::Abandoned),
@@ -128,7 +122,7 @@ pub(super) const COPYING: &str = "copying";
 pub(super) const SWITCHED: &str = "switched";
 pub(super) const ABANDONED: &str = "abandoned";
 const DONE: &str = "done";
-const ROLLED_BACK: &str = "rolled_back";
+pub(super) const ROLLED_BACK: &str = "rolled_back";
 
 impl Db {
     /// Moves bot ids `ids` to shard `to` (see the module docs); returns once the source no
@@ -487,164 +481,4 @@ fn not_finished(ids: &Range<u64>, err: Error) -> Error {
         reason: err.to_string(),
     }
     .into()
-}
-
-async fn journal_ready(home: &Server) -> Result<(), Error> {
-    let mut conn = OwnConn::on(home).await?;
-    conn.query_drop(moving::CREATE_JOURNAL).await?;
-    conn.done();
-    Ok(())
-}
-
-async fn open_moves(home: &Server) -> Result<Vec<OpenMove>, Error> {
-    let mut conn = OwnConn::on(home).await?;
-    let rows: Vec<(u64, u64, u64, u32, u32, String, String)> =
-        conn.exec(moving::OPEN_MOVES, ()).await?;
-    conn.done();
-    Ok(rows
-        .into_iter()
-        .filter_map(|(token, first, end, from, to, state, mover)| {
-            Some(OpenMove {
-                token,
-                ids: first..end,
-                from: from as usize,
-                to: to as usize,
-                state: MoveState::from_name(&state)?,
-                mover,
-            })
-        })
-        .collect())
-}
-
-/// Marks a move stopped before its switch as rolled back, from whichever of the two states it
-/// is in now (a process that found its mover dead may have marked it abandoned meanwhile).
-async fn roll_back_entry(home: &Server, token: u64) -> Result<(), Error> {
-    for state in [COPYING, ABANDONED] {
-        set_state(home, token, state, ROLLED_BACK).await?;
-    }
-    Ok(())
-}
-
-/// Whether a finished move took `ids` to `to`.
-async fn moved_before(home: &Server, ids: &Range<u64>, to: usize) -> Result<bool, Error> {
-    let mut conn = OwnConn::on(home).await?;
-    let done: Option<u64> = conn
-        .exec_first(moving::DONE_MOVES, (ids.start, ids.end, to as u32))
-        .await?;
-    conn.done();
-    Ok(done.unwrap_or(0) > 0)
-}
-
-async fn start_move(
-    home: &Server,
-    token: u64,
-    ids: &Range<u64>,
-    from: usize,
-    to: usize,
-    mover: &str,
-) -> Result<(), Error> {
-    let mut conn = OwnConn::on(home).await?;
-    conn.exec_drop(
-        moving::START_MOVE,
-        (token, ids.start, ids.end, from as u32, to as u32, mover),
-    )
-    .await?;
-    conn.done();
-    Ok(())
-}
-
-/// Moves the journal entry `token` from state `from` to `to` (no change when it is in
-/// another state).
-pub(super) async fn set_state(
-    home: &Server,
-    token: u64,
-    from: &str,
-    to: &str,
-) -> Result<(), Error> {
-    let mut conn = OwnConn::on(home).await?;
-    conn.exec_drop(moving::SET_STATE, (to, token, from)).await?;
-    conn.done();
-    Ok(())
-}
-
-/// Copies the range's rows of `meta`'s table, a window of ids at a time; the rows copied.
-async fn copy_table(
-    source: &Server,
-    target: &Server,
-    meta: &'static EntityMeta,
-    ids: &Range<u64>,
-) -> Result<u64, Error> {
-    let column = meta.partitioning.expect("partitioned").column;
-    let names: Vec<&str> = meta.columns.iter().map(|c| c.name).collect();
-    let select = moving::select_range(meta.table, names.iter().copied(), column);
-    let mut copied = 0;
-    let mut start = ids.start;
-    while start < ids.end {
-        let end = start.saturating_add(WINDOW).min(ids.end);
-        let rows: Vec<Row> = {
-            let mut conn = OwnConn::on(source).await?;
-            let rows = conn.exec(select.as_str(), (start, end)).await?;
-            conn.done();
-            rows
-        };
-        let mut conn = OwnConn::on(target).await?;
-        let dialect = conn.dialect();
-        let mut rows = rows.into_iter().peekable();
-        while rows.peek().is_some() {
-            let group: Vec<Row> = rows.by_ref().take(ROWS_PER_INSERT).collect();
-            let sql = insert_rows(meta, dialect, &names, group.len());
-            copied += group.len() as u64;
-            // The rows' own values, moved, not copied.
-            let params: Vec<Value> = group.into_iter().flat_map(Row::unwrap).collect();
-            conn.exec_drop(sql, Params::Positional(params)).await?;
-        }
-        conn.done();
-        start = end;
-    }
-    Ok(copied)
-}
-
-/// A multi-row insert of `rows` rows; an upsert where the entity has a key, so a retried
-/// window never fails on rows it wrote before.
-fn insert_rows(meta: &EntityMeta, dialect: Dialect, names: &[&str], rows: usize) -> String {
-    let head = many_rows::insert_head(meta.table, names.iter().copied());
-    let placeholders = many_rows::row_placeholders(names.len());
-    many_rows::repeat_rows(
-        &head,
-        &placeholders,
-        rows,
-        meta.statements(dialect).upsert_tail,
-    )
-}
-
-async fn checksum(
-    db: &Server,
-    meta: &'static EntityMeta,
-    ids: &Range<u64>,
-) -> Result<(u64, u64), Error> {
-    let column = meta.partitioning.expect("partitioned").column;
-    let sql = moving::range_checksum(meta.table, meta.columns.iter().map(|c| c.name), column);
-    let mut conn = OwnConn::on(db).await?;
-    let found: Option<(u64, u64)> = conn.exec_first(sql, (ids.start, ids.end)).await?;
-    conn.done();
-    Ok(found.unwrap_or((0, 0)))
-}
-
-/// Deletes the range's rows of every table in `metas` on `db`.
-async fn remove_range(
-    db: &Server,
-    metas: &[&'static EntityMeta],
-    ids: &Range<u64>,
-) -> Result<(), Error> {
-    let mut conn = OwnConn::on(db).await?;
-    for meta in metas {
-        let column = meta.partitioning.expect("partitioned").column;
-        conn.exec_drop(
-            moving::delete_range(meta.table, column),
-            (ids.start, ids.end),
-        )
-        .await?;
-    }
-    conn.done();
-    Ok(())
 }

@@ -7,7 +7,7 @@ use std::sync::Weak;
 use std::time::Duration;
 
 use super::{aggregate, Db, DbInner, ReadStats, ReplicaHealth};
-use crate::{CacheStats, PoolStats, WriteBehindStats};
+use crate::{CacheStats, Error, PoolStats, ServerStats, WriteBehindStats};
 
 impl Db {
     /// The pools' counters at this moment: every primary's, added up.
@@ -32,6 +32,12 @@ impl Db {
         let mut shards = self.servers().map(|server| server.write_behind_stats());
         let first = shards.next().expect("a Db has a server");
         shards.fold(first, aggregate::write_behind)
+    }
+
+    /// The monitoring snapshot of the first shard's primary and of the database the handle
+    /// uses there (`db.primary(shard)` for another).
+    pub async fn server_stats(&self) -> Result<ServerStats, Error> {
+        self.first_server().server_stats().await
     }
 
     /// Where the reads that asked for a replica went.
