@@ -5,9 +5,10 @@ use mysql_async::prelude::Queryable;
 use mysql_async::{Params, Row, Value};
 use playerbot_db_sql::plan;
 
+use crate::partitions::KeyPlan;
 use crate::registry::LOAD_MANY_SIZES;
 use crate::server::Server;
-use crate::{ColumnMeta, Db, EntityMeta, Error, ValueKind};
+use crate::{BotEntity, ColumnMeta, Db, EntityMeta, Error, ValueKind};
 
 /// One generated statement and the server's plan for it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,6 +63,44 @@ impl std::fmt::Display for PlanFlag {
 }
 
 impl Server {
+    /// The partitions the server reads to load and to delete `key` (from `EXPLAIN`): one
+    /// each when pruning works.
+    pub(crate) async fn explain_key<E: BotEntity>(&self, key: &E::Key) -> Result<KeyPlan, Error> {
+        let mut guard = self.conn().await?;
+        let dialect = guard.dialect();
+        let conn = &mut guard.routine().conn;
+        let statements = E::META.statements(dialect);
+        let mut partitions_of = async |statement: &str| -> Result<Vec<String>, Error> {
+            let rows: Vec<Row> = conn
+                .exec(plan::explain(dialect, statement), E::key_params(key))
+                .await?;
+            let mut names = Vec::new();
+            for row in rows {
+                let column = row
+                    .columns_ref()
+                    .iter()
+                    .position(|c| c.name_str() == "partitions");
+                let value: Option<String> = column
+                    .and_then(|i| row.get_opt(i))
+                    .and_then(Result::ok)
+                    .flatten();
+                names.extend(
+                    value
+                        .into_iter()
+                        .flat_map(|v| v.split(',').map(str::to_owned).collect::<Vec<_>>()),
+                );
+            }
+            Ok(names)
+        };
+        let select_by_key = partitions_of(statements.select_by_key).await?;
+        let delete_by_key = partitions_of(statements.delete_by_key).await?;
+        guard.routine_done();
+        Ok(KeyPlan {
+            select_by_key,
+            delete_by_key,
+        })
+    }
+
     /// Runs `EXPLAIN` for every statement that reads or deletes rows of every registered
     /// entity (by key, `exists`, lookups, counts by column, scans, `load_many`), on the
     /// tables as they are now, and flags plans that are not key or index lookups.
@@ -244,6 +283,12 @@ fn flags_of(steps: &[PlanStep], sql: &str) -> Vec<PlanFlag> {
 }
 
 impl Db {
+    /// The partitions the server that holds `key` reads to load and to delete it (from
+    /// `EXPLAIN`): one each when pruning works.
+    pub async fn explain_key<E: BotEntity>(&self, key: &E::Key) -> Result<KeyPlan, Error> {
+        self.server_of::<E>(key).explain_key::<E>(key).await
+    }
+
     /// Asks the first shard's primary how it would run each generated statement of every
     /// registered entity (`EXPLAIN`, the tables as they are now), and flags plans that are
     /// not key or index lookups; see [`StatementPlan`]. Ask `db.primary(shard)` for another.

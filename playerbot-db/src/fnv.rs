@@ -1,5 +1,5 @@
-//! FNV-1a, 64 bits: a stable fingerprint for cache keys and migration checksums, where a
-//! change must be caught but no adversary is in play, so no hash crate is needed.
+//! FNV-1a, 64 bits: a stable fingerprint for migration checksums, where a change must be
+//! caught but no adversary is in play, so no hash crate is needed.
 
 pub(crate) fn fnv1a(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, &byte| {

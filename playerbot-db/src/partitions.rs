@@ -9,10 +9,9 @@ use std::ops::Range;
 use std::time::Duration;
 
 use mysql_async::prelude::Queryable;
-use mysql_async::Row;
 
 use playerbot_db_sql::partition as sql;
-use playerbot_db_sql::{catalog, plan, Name};
+use playerbot_db_sql::{catalog, Name};
 
 use crate::pool::{Busy, ServerConn};
 use crate::server::Server;
@@ -207,44 +206,6 @@ impl Server {
         .await?;
         Ok(inside)
     }
-
-    /// The partitions the server reads to load and to delete `key` (from `EXPLAIN`): one
-    /// each when pruning works.
-    pub(crate) async fn explain_key<E: BotEntity>(&self, key: &E::Key) -> Result<KeyPlan, Error> {
-        let mut guard = self.conn().await?;
-        let dialect = guard.dialect();
-        let conn = &mut guard.routine().conn;
-        let statements = E::META.statements(dialect);
-        let mut partitions_of = async |statement: &str| -> Result<Vec<String>, Error> {
-            let rows: Vec<Row> = conn
-                .exec(plan::explain(dialect, statement), E::key_params(key))
-                .await?;
-            let mut names = Vec::new();
-            for row in rows {
-                let column = row
-                    .columns_ref()
-                    .iter()
-                    .position(|c| c.name_str() == "partitions");
-                let value: Option<String> = column
-                    .and_then(|i| row.get_opt(i))
-                    .and_then(Result::ok)
-                    .flatten();
-                names.extend(
-                    value
-                        .into_iter()
-                        .flat_map(|v| v.split(',').map(str::to_owned).collect::<Vec<_>>()),
-                );
-            }
-            Ok(names)
-        };
-        let select_by_key = partitions_of(statements.select_by_key).await?;
-        let delete_by_key = partitions_of(statements.delete_by_key).await?;
-        guard.routine_done();
-        Ok(KeyPlan {
-            select_by_key,
-            delete_by_key,
-        })
-    }
 }
 
 /// `(name, bound)` of each partition of `table` in the current database, in order; the bound
@@ -362,12 +323,6 @@ impl Db {
             );
         }
         Ok(dropped)
-    }
-
-    /// The partitions the server that holds `key` reads to load and to delete it (from
-    /// `EXPLAIN`): one each when pruning works.
-    pub async fn explain_key<E: BotEntity>(&self, key: &E::Key) -> Result<KeyPlan, Error> {
-        self.server_of::<E>(key).explain_key::<E>(key).await
     }
 }
 

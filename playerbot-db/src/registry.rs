@@ -27,7 +27,6 @@ pub(crate) struct EntityPlan {
     pub(crate) meta: &'static EntityMeta,
     /// `SELECT … WHERE key IN (…)` per size in `LOAD_MANY_SIZES`, per dialect.
     load_many: [Vec<String>; 2],
-    /// `SELECT 1 … WHERE key LIMIT 1`, per dialect.
     /// The live table's engine, charsets and key collation (see `LiveTable`), with the
     /// schema epoch it was read in.
     live: RwLock<Option<(u64, Arc<LiveTable>)>>,
