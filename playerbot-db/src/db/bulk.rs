@@ -95,8 +95,10 @@ impl<E: BotEntity> BulkSave<'_, E> {
             false => db.only_shard(rows.iter().map(|row| db.shard_of::<E>(&row.key()))),
         };
         if let Some(shard) = only {
-            for row in rows {
-                db.supersede_parked::<E>(&row.key());
+            if db.sharded() {
+                for row in rows {
+                    db.supersede_parked::<E>(&row.key());
+                }
             }
             return db.server(shard).bulk_with(self.options).save(rows).await;
         }

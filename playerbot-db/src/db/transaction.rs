@@ -83,7 +83,8 @@ impl Transaction {
         // A range being moved: this transaction's pass cannot wait for the move (the move
         // waits for passes), so the write is refused now rather than written to the source
         // after its rows were copied.
-        if let Some(range) = id.and_then(|id| self.db.inner.gate.held_with(id)) {
+        let held = id.filter(|_| self.db.sharded());
+        if let Some(range) = held.and_then(|id| self.db.inner.gate.held_with(id)) {
             return Err(Error::RangeMoving {
                 start: range.start,
                 end: range.end,
