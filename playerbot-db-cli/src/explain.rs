@@ -4,8 +4,24 @@
 use crate::error::Error;
 use crate::target::command_db;
 
-pub(crate) async fn run(url: Option<String>, verbose: bool) -> Result<(), Error> {
-    let (_target, db) = command_db(url, true).await?;
+/// Run EXPLAIN for every generated statement of the built-in entities and flag any that is
+/// not a key or index lookup (full scans, filesort, temporary tables); exits 1 when one is.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:
+  playerbot-db explain --url mysql://bots:secret@127.0.0.1:3306/characters
+  playerbot-db explain --verbose                     also print every statement's text")]
+pub(crate) struct Args {
+    /// Database URL (mysql://user:pass@host:port/database); default: a private embedded
+    /// server with the built-in bot schema.
+    #[arg(long, env = "PLAYERBOT_DB_URL")]
+    url: Option<String>,
+    /// Print every statement's text, not only the flagged ones.
+    #[arg(long)]
+    verbose: bool,
+}
+
+pub(crate) async fn run(args: Args) -> Result<(), Error> {
+    let (_target, db) = command_db(args.url, true).await?;
     let plans = db.explain_statements().await?;
     db.close().await;
     let mut flagged = 0;
@@ -31,7 +47,7 @@ pub(crate) async fn run(url: Option<String>, verbose: bool) -> Result<(), Error>
             plan.statement,
             access.join(" + ")
         );
-        if verbose || !plan.flags.is_empty() {
+        if args.verbose || !plan.flags.is_empty() {
             println!("             {}", plan.sql);
             for step in plan.steps.iter().filter(|s| !s.extra.is_empty()) {
                 println!("             {}: {}", step.table, step.extra);

@@ -9,26 +9,43 @@ use playerbot_db::Db;
 use crate::error::Error;
 use crate::target::command_db;
 
-pub(crate) struct Options {
-    pub(crate) url: Option<String>,
-    pub(crate) dir: Option<PathBuf>,
-    pub(crate) check_only: bool,
-    pub(crate) status: bool,
+/// Apply pending migrations (the built-in bot schema, or a folder of NNNN_name.sql files)
+/// and check the live schema against the built-in entities.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:
+  playerbot-db migrate --url mysql://bots:secret@127.0.0.1:3306/characters
+  playerbot-db migrate --url mysql://bots:secret@127.0.0.1:3306/characters --status
+  playerbot-db migrate --url mysql://bots:secret@127.0.0.1:3306/characters --dir migrations/
+  playerbot-db migrate                               on a private embedded server")]
+pub(crate) struct Args {
+    /// Database URL (mysql://user:pass@host:port/database); default: a fresh database on a
+    /// private embedded server.
+    #[arg(long, env = "PLAYERBOT_DB_URL")]
+    url: Option<String>,
+    /// A folder of NNNN_name.sql files instead of the built-in bot schema.
+    #[arg(long)]
+    dir: Option<PathBuf>,
+    /// Only compare the live tables with the built-in entities; apply nothing.
+    #[arg(long, conflicts_with = "status")]
+    check: bool,
+    /// List applied and pending migrations; apply nothing.
+    #[arg(long)]
+    status: bool,
 }
 
-pub(crate) async fn run(options: Options) -> Result<(), Error> {
-    let (_target, db) = command_db(options.url, false).await?;
-    let migrator = match &options.dir {
+pub(crate) async fn run(args: Args) -> Result<(), Error> {
+    let (_target, db) = command_db(args.url, false).await?;
+    let migrator = match &args.dir {
         Some(dir) => Migrator::from_dir(dir)?,
         None => Migrator::builtin(),
     };
     for (name, reason) in migrator.skipped() {
         println!("skipped {name}: {reason}");
     }
-    if options.status {
+    if args.status {
         return status(&db, &migrator).await;
     }
-    if !options.check_only {
+    if !args.check {
         let report = migrator.run(&db).await?;
         for (name, took) in &report.applied {
             println!("applied {name} in {took:?}");

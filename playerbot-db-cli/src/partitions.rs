@@ -6,16 +6,31 @@ use playerbot_db::{BotEntity, Db};
 use crate::error::Error;
 use crate::target::command_db;
 
-pub(crate) async fn run(
+/// List a partitioned bot table's partitions with row counts; optionally add partitions
+/// ahead of the highest id first.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:
+  playerbot-db partitions --url mysql://bots:secret@127.0.0.1:3306/characters --table bot_event
+  playerbot-db partitions --url mysql://bots:secret@127.0.0.1:3306/characters --ensure 100000")]
+pub(crate) struct Args {
+    /// Database URL (mysql://user:pass@host:port/database); default: a private embedded
+    /// server with the built-in bot schema.
+    #[arg(long, env = "PLAYERBOT_DB_URL")]
     url: Option<String>,
-    table: &str,
+    /// bot_state, bot_event or bot_equipment.
+    #[arg(long, default_value = "bot_state")]
+    table: String,
+    /// Split pmax so partitions reach this many ids past the highest id in use.
+    #[arg(long)]
     ensure: Option<u64>,
-) -> Result<(), Error> {
-    let (_target, db) = command_db(url, true).await?;
-    match table {
-        "bot_state" => show::<BotState>(&db, ensure).await,
-        "bot_event" => show::<BotEvent>(&db, ensure).await,
-        "bot_equipment" => show::<Equipment>(&db, ensure).await,
+}
+
+pub(crate) async fn run(args: Args) -> Result<(), Error> {
+    let (_target, db) = command_db(args.url, true).await?;
+    match args.table.as_str() {
+        "bot_state" => show::<BotState>(&db, args.ensure).await,
+        "bot_event" => show::<BotEvent>(&db, args.ensure).await,
+        "bot_equipment" => show::<Equipment>(&db, args.ensure).await,
         other => Err(Error::Usage(format!(
             "{other} is not a partitioned bot table; use bot_state, bot_event or bot_equipment"
         ))),

@@ -10,12 +10,31 @@ use playerbot_db::ServerStats;
 use crate::error::Error;
 use crate::target::command_db;
 
-pub(crate) async fn run(url: Option<String>, shards: Option<PathBuf>) -> Result<(), Error> {
-    match shards {
+/// Show what an operator watches: table and partition sizes, the InnoDB buffer pool hit
+/// rate, row lock waits and deadlocks, connections, the most expensive statements
+/// (performance_schema) and replication.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:
+  playerbot-db stats --url mysql://bots:secret@127.0.0.1:3306/characters
+  playerbot-db stats                                 a fresh private server with the bot schema
+  playerbot-db stats --shards shards.txt             every shard, and every replica's lag")]
+pub(crate) struct Args {
+    /// Database URL (mysql://user:pass@host:port/database); default: a private embedded
+    /// server with the built-in bot schema.
+    #[arg(long, env = "PLAYERBOT_DB_URL")]
+    url: Option<String>,
+    /// A shard map (one `START..END PRIMARY_URL [REPLICA_URL …]` per line; or set
+    /// PLAYERBOT_DB_SHARDS): every shard's stats and every replica's lag and health.
+    #[arg(long, conflicts_with = "url")]
+    shards: Option<PathBuf>,
+}
+
+pub(crate) async fn run(args: Args) -> Result<(), Error> {
+    match args.shards {
         Some(path) => run_on_shards(Topology::from_file(path)?).await,
         None => match Topology::from_env() {
             Some(topology) => run_on_shards(topology.map_err(playerbot_db::Error::from)?).await,
-            None => run_on_one(url).await,
+            None => run_on_one(args.url).await,
         },
     }
 }

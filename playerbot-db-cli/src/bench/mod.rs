@@ -1,6 +1,7 @@
 //! `playerbot-db bench`: every scenario runs our path and a hand-written mysql_async baseline
 //! in the same process, on the same server and table, and reports both and their ratio.
 
+mod args;
 mod baseline;
 mod behind;
 mod cache;
@@ -10,7 +11,6 @@ mod scale;
 mod scenario;
 pub(crate) mod scenarios;
 
-use std::path::PathBuf;
 use std::time::Instant;
 
 use crate::error::Error;
@@ -18,18 +18,10 @@ use playerbot_db::bots::{BotEvent, BotState};
 use playerbot_db::{BulkMode, Db, DbUrl};
 
 use crate::target::Target;
+pub(crate) use args::Args;
 use baseline::Baseline;
 use measure::Summary;
 pub(crate) use scenario::Scenario;
-
-pub(crate) struct Options {
-    pub(crate) url: Option<String>,
-    pub(crate) json: Option<PathBuf>,
-    pub(crate) scenarios: Vec<Scenario>,
-    pub(crate) iterations: usize,
-    pub(crate) database: String,
-    pub(crate) bulk_mode: BulkMode,
-}
 
 /// What every scenario shares: a Db on a seeded `bot_state` and its URL.
 pub(crate) struct Setup {
@@ -78,23 +70,19 @@ pub(crate) fn seed_state(bot_id: u32) -> BotState {
     }
 }
 
-pub(crate) async fn run(options: Options) -> Result<(), Error> {
-    let chosen: Vec<Scenario> = if options.scenarios.is_empty() {
-        Scenario::ALL.to_vec()
-    } else {
-        options.scenarios.clone()
-    };
-    let target = Target::open(options.url).await?;
-    target.fresh_database(&options.database).await?;
+pub(crate) async fn run(args: Args) -> Result<(), Error> {
+    let chosen = args.chosen();
+    let target = Target::open(args.url.clone()).await?;
+    target.fresh_database(&args.database).await?;
     let db = target
-        .builder(&options.database)
+        .builder(&args.database)
         .register::<BotState>()
         .register::<BotEvent>()
         .cache::<BotState>(None)
         .build()
         .await?;
     let cached = target
-        .builder(&options.database)
+        .builder(&args.database)
         .register::<BotState>()
         .max_connections(4)
         .build()
@@ -129,43 +117,38 @@ pub(crate) async fn run(options: Options) -> Result<(), Error> {
         db,
         cached,
         url: target.server_url.clone(),
-        database: options.database.clone(),
+        database: args.database.clone(),
         bots: SEEDED_BOTS,
         event_bots: EVENT_BOTS,
-        bulk_mode: options.bulk_mode,
+        bulk_mode: args.bulk_mode(),
     };
     let mut baseline = Baseline::connect(&setup, flavor.dialect()).await?;
 
     let mut results = Vec::new();
     for scenario in chosen {
         let name = scenario.name();
-        eprintln!(
-            "running {name} ({} operations per side)…",
-            options.iterations
-        );
+        eprintln!("running {name} ({} operations per side)…", args.iterations);
         let mut extra = None;
         let mut outcome = match scenario {
             Scenario::PointLoad => {
-                scenarios::point_load(&setup, &mut baseline, options.iterations).await?
+                scenarios::point_load(&setup, &mut baseline, args.iterations).await?
             }
             Scenario::SingleSave => {
-                scenarios::single_save(&setup, &mut baseline, options.iterations).await?
+                scenarios::single_save(&setup, &mut baseline, args.iterations).await?
             }
             Scenario::LoadMany100 => {
-                scenarios::load_many_100(&setup, &mut baseline, options.iterations).await?
+                scenarios::load_many_100(&setup, &mut baseline, args.iterations).await?
             }
             Scenario::LoadByPrefix20 => {
-                scenarios::load_by_prefix_20(&setup, &mut baseline, options.iterations).await?
+                scenarios::load_by_prefix_20(&setup, &mut baseline, args.iterations).await?
             }
-            Scenario::PoolCheckout => {
-                scenarios::pool_checkout(&setup, options.iterations * 4).await?
-            }
+            Scenario::PoolCheckout => scenarios::pool_checkout(&setup, args.iterations * 4).await?,
             // ~20 ms an operation: a two-hundredth of the iterations (100 by default) per side.
             Scenario::BulkSave5000Insert => {
                 scenarios::bulk_save_5000_insert(
                     &setup,
                     &mut baseline,
-                    (options.iterations / 200).max(3),
+                    (args.iterations / 200).max(3),
                 )
                 .await?
             }
@@ -173,31 +156,31 @@ pub(crate) async fn run(options: Options) -> Result<(), Error> {
                 scenarios::bulk_save_5000_update(
                     &setup,
                     &mut baseline,
-                    (options.iterations / 200).max(3),
+                    (args.iterations / 200).max(3),
                 )
                 .await?
             }
-            Scenario::CacheHitLoad => cache::cache_hit_load(&setup, options.iterations * 5).await?,
+            Scenario::CacheHitLoad => cache::cache_hit_load(&setup, args.iterations * 5).await?,
             Scenario::WriteBehindEnqueue => {
-                behind::write_behind_enqueue(&setup, options.iterations * 5).await?
+                behind::write_behind_enqueue(&setup, args.iterations * 5).await?
             }
             Scenario::SustainedBots => {
-                let quick = options.iterations < 1_000;
+                let quick = args.iterations < 1_000;
                 let (outcome, bots) = behind::sustained_bots(&setup, quick).await?;
                 extra = Some(("bots", bots));
                 outcome
             }
-            Scenario::ReplicaRead => scale::replica_read(options.iterations).await?,
+            Scenario::ReplicaRead => scale::replica_read(args.iterations).await?,
             Scenario::ClusterSaveDeferred => {
-                scale::cluster_save_deferred(options.iterations * 5).await?
+                scale::cluster_save_deferred(args.iterations * 5).await?
             }
             // ~25 ms a save; a two-hundredth of the iterations per side, at least 2.
             Scenario::TwoShardBulkSave => {
-                scale::two_shard_bulk_save((options.iterations / 200).max(2)).await?
+                scale::two_shard_bulk_save((args.iterations / 200).max(2)).await?
             }
             Scenario::ZipfHitRate => {
                 let (outcome, rate) =
-                    cache::zipf_hit_rate(&setup, &mut baseline, options.iterations * 5).await?;
+                    cache::zipf_hit_rate(&setup, &mut baseline, args.iterations * 5).await?;
                 extra = Some(("hit_rate", rate));
                 outcome
             }
@@ -211,10 +194,10 @@ pub(crate) async fn run(options: Options) -> Result<(), Error> {
     }
     drop(baseline);
     drop(setup);
-    target.drop_database(&options.database).await?;
+    target.drop_database(&args.database).await?;
     let server = flavor.to_string();
     println!("{}", report::table(&server, &results));
-    if let Some(path) = options.json {
+    if let Some(path) = args.json {
         std::fs::write(&path, report::json(&server, &results)).map_err(|err| Error::Io {
             action: "writing",
             path: path.clone(),

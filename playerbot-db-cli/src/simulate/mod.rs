@@ -4,6 +4,7 @@
 //! bots log out and back in — then a report, and a check that the table holds exactly the
 //! last state of every bot.
 
+mod args;
 mod plot;
 mod progress;
 mod rate;
@@ -12,42 +13,25 @@ mod servers;
 mod verify;
 mod workload;
 
-use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::time::Instant;
 
 use crate::error::Error;
 
-pub(crate) struct Options {
-    pub(crate) url: Option<String>,
-    pub(crate) bots: u32,
-    pub(crate) seconds: u64,
-    pub(crate) hz: u32,
-    pub(crate) json: Option<PathBuf>,
-    pub(crate) plot: Option<PathBuf>,
-    pub(crate) metrics: Option<SocketAddr>,
-    pub(crate) shards: u32,
-    pub(crate) replicas: u32,
-    /// A bot-id range to move to a shard while the bots play, and when.
-    pub(crate) move_range: Option<(std::ops::Range<u64>, usize)>,
-    pub(crate) move_after: u64,
-    /// Servers of the user's, as a shard map, instead of ones the run starts.
-    pub(crate) shard_map: Option<PathBuf>,
-}
+pub(crate) use args::Args;
 
 /// Database a simulation creates (and drops at the end) on the server.
 const DATABASE: &str = "playerbot_simulate";
 
-pub(crate) async fn run(options: Options) -> Result<(), Error> {
-    if options.bots == 0 || options.hz == 0 {
+pub(crate) async fn run(args: Args) -> Result<(), Error> {
+    if args.bots == 0 || args.hz == 0 {
         return Err(Error::Usage("--bots and --hz must be at least 1".into()));
     }
     // Installed before anything records, so flush durations from the start are served.
-    let metrics = match options.metrics {
+    let metrics = match args.metrics {
         Some(address) => Some(crate::metrics_server::install(address).await?),
         None => None,
     };
-    let (servers, cluster) = servers::Servers::open(&options, |builder| {
+    let (servers, cluster) = servers::Servers::open(&args, |builder| {
         builder.register_bot_schema().max_connections(8)
     })
     .await?;
@@ -58,10 +42,10 @@ pub(crate) async fn run(options: Options) -> Result<(), Error> {
     }
     eprintln!(
         "{} bots at {} Hz for {} s",
-        options.bots, options.hz, options.seconds
+        args.bots, args.hz, args.seconds
     );
     let started = Instant::now();
-    let outcome = match workload::run(&cluster, &options).await {
+    let outcome = match workload::run(&cluster, &args).await {
         Ok(run) if matches!(run.moved, Some(Err(_))) => {
             let Some(Err(err)) = run.moved else {
                 unreachable!()
@@ -78,7 +62,7 @@ pub(crate) async fn run(options: Options) -> Result<(), Error> {
         let mut timeline = run.timeline;
         let text = report::Report::new(
             &cluster,
-            &options,
+            &args,
             run.tally,
             &mut timeline.lag,
             run.seconds,
@@ -91,11 +75,11 @@ pub(crate) async fn run(options: Options) -> Result<(), Error> {
     let dropped = servers.clean_up().await;
     let (text, timeline, verified) = outcome?;
     dropped?;
-    if let Some(path) = &options.plot {
+    if let Some(path) = &args.plot {
         plot::draw(path, &timeline, &text.latencies)?;
         eprintln!("wrote {}", path.display());
     }
-    if let Some(path) = &options.json {
+    if let Some(path) = &args.json {
         std::fs::write(path, text.json()).map_err(|source| Error::Io {
             action: "writing",
             path: path.clone(),

@@ -4,7 +4,7 @@ use playerbot_db::Db;
 
 use super::verify::Verdict;
 use super::workload::Tally;
-use super::Options;
+use super::Args;
 use crate::bench::measure::{Samples, Summary};
 
 /// Latency by percentile of one kind of call, for the chart: `(percentile, µs)`.
@@ -47,7 +47,7 @@ fn calls(name: &'static str, samples: &mut Samples) -> Calls {
 impl Report {
     pub(super) fn new(
         db: &Db,
-        options: &Options,
+        args: &Args,
         mut tally: Tally,
         lag: &mut Samples,
         seconds: f64,
@@ -72,7 +72,7 @@ impl Report {
         let saves_per_s = saves as f64 / seconds.max(f64::MIN_POSITIVE);
         let accepted = saves as u64 + tally.events + tally.ai_values;
         let coalescing = behind.rows_coalesced as f64 / accepted.max(1) as f64;
-        let (bots, hz) = (options.bots, options.hz);
+        let (bots, hz) = (args.bots, args.hz);
         let ms = |d: std::time::Duration| d.as_secs_f64() * 1e3;
         let lag = lag.summary();
         let lag_p99_ms = lag.p99_us / 1e3;
@@ -95,7 +95,7 @@ impl Report {
                 "bots {bots}, {seconds:.1} s at {hz} Hz; login (bulk save and load of every bot) {:.0} ms",
                 ms(tally.login)
             ),
-            topology_line(db, options),
+            topology_line(db, args),
             format!("{:<16} {:>9} {:>10} {:>10} {:>10}", "calls", "count", "p50 µs", "p99 µs", "max µs"),
         ];
         for kind in &kinds {
@@ -193,7 +193,7 @@ impl Report {
             ("replica_reads", reads.replica_reads.to_string()),
             ("replica_fallbacks", reads.fallbacks.to_string()),
             ("shards", db.shard_count().to_string()),
-            ("replicas_per_shard", options.replicas.to_string()),
+            ("replicas_per_shard", args.replicas.to_string()),
             ("queue_depth_max", tally.depth_max.to_string()),
             (
                 "pool",
@@ -226,9 +226,9 @@ impl Report {
 }
 
 /// `servers: 1` or `servers: 2 shards × (primary + 1 replica); replicas in rotation 2 of 2`.
-fn topology_line(db: &Db, options: &Options) -> String {
+fn topology_line(db: &Db, args: &Args) -> String {
     let shards = db.shard_count();
-    if shards == 1 && options.replicas == 0 {
+    if shards == 1 && args.replicas == 0 {
         return "servers: 1".to_owned();
     }
     let health = db.replica_health();
@@ -237,7 +237,7 @@ fn topology_line(db: &Db, options: &Options) -> String {
     format!(
         "servers: {shards} shards × (primary + {} replicas); replicas in rotation {healthy} of {}; \
          reads asked of replicas: {} answered there, {} by the primary",
-        options.replicas,
+        args.replicas,
         health.len(),
         reads.replica_reads,
         reads.fallbacks

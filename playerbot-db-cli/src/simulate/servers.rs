@@ -10,7 +10,7 @@ use playerbot_db::Db;
 use playerbot_db::DbBuilder;
 use playerbot_db_embedded::EmbeddedServer;
 
-use super::{Options, DATABASE};
+use super::{Args, DATABASE};
 use crate::error::Error;
 use crate::target::Target;
 
@@ -24,10 +24,10 @@ impl Servers {
     /// Starts (or names) the servers, creates the simulation's database on every primary,
     /// applies the migrations there (replicas get both by replication), and opens the cluster.
     pub(super) async fn open(
-        options: &Options,
+        args: &Args,
         configure: impl Fn(DbBuilder) -> DbBuilder,
     ) -> Result<(Servers, Db), Error> {
-        if let Some(path) = &options.shard_map {
+        if let Some(path) = &args.shard_map {
             return Ok((
                 Servers {
                     target: None,
@@ -36,9 +36,9 @@ impl Servers {
                 on_shard_map(path, configure).await?,
             ));
         }
-        let (shards, replicas) = (options.shards.max(1), options.replicas);
+        let (shards, replicas) = (args.shards.max(1), args.replicas);
         if shards == 1 && replicas == 0 {
-            let target = Target::open(options.url.clone()).await?;
+            let target = Target::open(args.url.clone()).await?;
             target.fresh_database(DATABASE).await?;
             let topology = Topology::single(target.server_url.expose());
             let cluster = build(topology, configure).await?;
@@ -51,14 +51,14 @@ impl Servers {
                 cluster,
             ));
         }
-        if options.url.is_some() {
+        if args.url.is_some() {
             return Err(Error::Usage(
                 "--shards and --replicas start embedded servers; leave out --url".into(),
             ));
         }
         let mut embedded = Vec::new();
         let mut topology = Topology::default();
-        let width = u64::from(options.bots).div_ceil(u64::from(shards)).max(1);
+        let width = u64::from(args.bots).div_ceil(u64::from(shards)).max(1);
         for shard in 0..shards {
             let primary = EmbeddedServer::builder()
                 .binary_log(replicas > 0)

@@ -12,7 +12,7 @@ use playerbot_db::Db;
 
 use super::progress::{Sampler, Timeline};
 use super::rate::PerSecond;
-use super::Options;
+use super::Args;
 use crate::bench::measure::Samples;
 use crate::error::Error;
 use crate::zipf::Zipf;
@@ -92,8 +92,8 @@ impl Rng {
     }
 }
 
-pub(super) async fn run(db: &Db, options: &Options) -> Result<Run, Error> {
-    let bots = options.bots;
+pub(super) async fn run(db: &Db, args: &Args) -> Result<Run, Error> {
+    let bots = args.bots;
     let started = Instant::now();
     // Login: every bot's row written and loaded in bulk.
     let mut last: HashMap<u32, BotState> = (0..bots).map(|id| (id, state_of(id, 0))).collect();
@@ -111,8 +111,8 @@ pub(super) async fn run(db: &Db, options: &Options) -> Result<Run, Error> {
 
     let zipf = Zipf::new(bots as usize, 0.99);
     let mut rng = Rng(0x2545_f491_4f6c_dd1d);
-    let ticks = options.seconds * u64::from(options.hz);
-    let tick_len = Duration::from_secs(1) / options.hz;
+    let ticks = args.ticks();
+    let tick_len = args.tick_len();
     let loads_per_tick = (bots / 10).max(1);
     // Saves by whole second of the game loop: the chart's line, and the live line's figure.
     let mut saves_by_second = PerSecond::default();
@@ -131,8 +131,8 @@ pub(super) async fn run(db: &Db, options: &Options) -> Result<Run, Error> {
     };
     let run_started = Instant::now();
     // The range move runs beside the game loop, which keeps writing to the range.
-    let mover = options.move_range.clone().map(|(ids, to)| {
-        let (cluster, after) = (db.clone(), Duration::from_secs(options.move_after));
+    let mover = args.move_range.clone().map(|(ids, to)| {
+        let (cluster, after) = (db.clone(), args.move_delay());
         tokio::spawn(async move {
             tokio::time::sleep(after).await;
             eprintln!("moving bot ids {}..{} to shard {to}", ids.start, ids.end);
@@ -193,7 +193,7 @@ pub(super) async fn run(db: &Db, options: &Options) -> Result<Run, Error> {
         }
         // A few bots log out (dropped from memory) and back in (loaded again; from a
         // replica that has caught up, when there are replicas).
-        let relogin_from = if options.replicas > 0 {
+        let relogin_from = if args.replicas > 0 {
             ReadFrom::ReadYourWrites
         } else {
             ReadFrom::Primary
@@ -218,7 +218,7 @@ pub(super) async fn run(db: &Db, options: &Options) -> Result<Run, Error> {
     tally.final_flush = flush_started.elapsed();
     let seconds = run_started.elapsed().as_secs_f64();
     let mut timeline = sampler.stop().await;
-    timeline.saves_per_s = saves_by_second.rates(Duration::from_secs(options.seconds));
+    timeline.saves_per_s = saves_by_second.rates(args.run_time());
     let moved = match mover {
         Some(task) => Some(task.await.expect("the range move panicked")),
         None => None,

@@ -1,34 +1,22 @@
 //! `playerbot-db shard`: the shard map every process of a cluster follows — show it, move a
 //! bot-id range to another shard while the game runs, or roll back a stopped move.
 
+mod args;
+
 use std::io::Write;
 use std::ops::Range;
-use std::path::PathBuf;
 use std::sync::Arc;
 
-use playerbot_db::cluster::{ClusterPolicy, MoveState, MoveStep, OpenMove, SharedMap, Topology};
+use playerbot_db::cluster::{ClusterPolicy, MoveState, MoveStep, OpenMove, SharedMap};
 use playerbot_db::Db;
 
 use crate::error::Error;
 
-pub(crate) enum Action {
-    Show,
-    Move { range: Range<u64>, to: usize },
-    Rollback { range: Range<u64>, to: usize },
-}
+pub(crate) use args::Args;
+use args::{Action, MoveArgs};
 
-pub(crate) async fn run(shards: Option<PathBuf>, action: Action) -> Result<(), Error> {
-    let topology = match shards {
-        Some(path) => Topology::from_file(path)?,
-        None => match Topology::from_env() {
-            Some(topology) => topology.map_err(playerbot_db::Error::from)?,
-            None => {
-                return Err(Error::Usage(
-                    "name the shard map with --shards FILE or PLAYERBOT_DB_SHARDS".into(),
-                ))
-            }
-        },
-    };
+pub(crate) async fn run(args: Args) -> Result<(), Error> {
+    let topology = args.action.map().topology()?;
     if topology.shards().len() < 2 {
         return Err(Error::Usage(
             "the shard map has one shard: there is nowhere to move ids to".into(),
@@ -41,15 +29,15 @@ pub(crate) async fn run(shards: Option<PathBuf>, action: Action) -> Result<(), E
         .max_connections(4)
         .build()
         .await?;
-    let result = act(&cluster, action).await;
+    let result = act(&cluster, args.action).await;
     cluster.close().await;
     result
 }
 
 async fn act(cluster: &Db, action: Action) -> Result<(), Error> {
     match action {
-        Action::Show => {}
-        Action::Move { range, to } => {
+        Action::Show(_) => {}
+        Action::Move(MoveArgs { range, to, .. }) => {
             eprintln!(
                 "moving bot ids {}..{} to shard {to}",
                 range.start, range.end
@@ -65,7 +53,7 @@ async fn act(cluster: &Db, action: Action) -> Result<(), Error> {
             }
             println!("writes to the range were held {:?}", report.held);
         }
-        Action::Rollback { range, to } => {
+        Action::Rollback(MoveArgs { range, to, .. }) => {
             cluster.rollback_move(range.clone(), to).await?;
             println!(
                 "rolled back the move of bot ids {}..{} to shard {to}",
@@ -167,16 +155,4 @@ pub(crate) fn ids_text(range: &Range<u64>) -> String {
     } else {
         format!("{}..{}", range.start, range.end)
     }
-}
-
-/// `1000..2000` → 1000..2000.
-pub(crate) fn parse_range(text: &str) -> Result<Range<u64>, String> {
-    let bad = || format!("{text:?} is not START..END, like 1000..2000");
-    let (start, end) = text.split_once("..").ok_or_else(bad)?;
-    let start: u64 = start.parse().map_err(|_| bad())?;
-    let end: u64 = end.parse().map_err(|_| bad())?;
-    if start >= end {
-        return Err(format!("{text:?} is empty: END must be above START"));
-    }
-    Ok(start..end)
 }
