@@ -2,7 +2,7 @@
 //! engine (can a bulk save roll back?), each text column's character set (can it hold this
 //! text?), whether its key compares byte for byte (can a returned row be matched to the
 //! requested key by `==`?) and its unique keys (can an upsert match a row of another key?).
-//! Read once per `Db` from information_schema, when a connection opens or on first need.
+//! Read once per server from information_schema, when a connection opens or on first need.
 
 use mysql_async::prelude::Queryable;
 use mysql_async::Conn;

@@ -1,4 +1,4 @@
-//! The entities a [`Db`](crate::Db) knows, with every statement it prepares for them when a
+//! The entities a server knows, with every statement it prepares for them when a
 //! connection opens.
 
 use std::any::TypeId;
@@ -24,6 +24,8 @@ pub(crate) const LOAD_MANY_SIZES: [usize; 6] = [1, 4, 16, 64, 100, 256];
 pub(crate) struct EntityPlan {
     /// The Rust type: two types over one table are two entries with their own statements.
     type_id: TypeId,
+    /// Its place among the registered types (the write-behind keeps its queues in that order).
+    pub(crate) position: usize,
     pub(crate) meta: &'static EntityMeta,
     /// `SELECT … WHERE key IN (…)` per size in `LOAD_MANY_SIZES`, per dialect.
     load_many: [Vec<String>; 2],
@@ -81,6 +83,7 @@ impl Registry {
         };
         let mut plan = EntityPlan {
             type_id,
+            position: self.plans.len(),
             meta,
             load_many: [build(Dialect::MySql), build(Dialect::MariaDb)],
             live: RwLock::new(None),

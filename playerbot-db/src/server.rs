@@ -21,6 +21,10 @@ const RAW_VALIDATE_AFTER: Duration = Duration::from_millis(100);
 #[derive(Debug, Clone)]
 pub(crate) struct Server {
     inner: Arc<ServerInner>,
+    /// The registry and the write-behind once more, beside `inner`: every call reads them,
+    /// and the hot paths (a cached load, a deferred write) save a pointer hop each.
+    registry: Arc<Registry>,
+    behind: Arc<WriteBehind>,
 }
 
 #[derive(Debug)]
@@ -42,16 +46,23 @@ impl Server {
     ) -> Result<Server, Error> {
         let registry = Arc::new(registry);
         let behind = WriteBehind::new(write_behind, registry.type_ids());
-        let server = Server {
-            inner: Arc::new(ServerInner {
-                pool: PoolInner::new(config, registry.clone())?,
-                registry,
-                texts: StatementTexts::default(),
-                behind: Arc::new(behind),
-            }),
-        };
+        let inner = Arc::new(ServerInner {
+            pool: PoolInner::new(config, registry.clone())?,
+            registry,
+            texts: StatementTexts::default(),
+            behind: Arc::new(behind),
+        });
+        let server = Server::from_inner(inner);
         drop(server.conn().await?);
         Ok(server)
+    }
+
+    fn from_inner(inner: Arc<ServerInner>) -> Server {
+        Server {
+            registry: inner.registry.clone(),
+            behind: inner.behind.clone(),
+            inner,
+        }
     }
 
     pub(crate) fn pool(&self) -> &Arc<PoolInner> {
@@ -60,7 +71,7 @@ impl Server {
 
     /// The registered entities and their plans.
     pub(crate) fn registry(&self) -> &Registry {
-        &self.inner.registry
+        &self.registry
     }
 
     /// The statement texts built at run time so far.
@@ -69,7 +80,7 @@ impl Server {
     }
 
     pub(crate) fn behind(&self) -> &Arc<WriteBehind> {
-        &self.inner.behind
+        &self.behind
     }
 
     /// A handle that does not keep the pool open (the write-behind's sinks hold one).
@@ -78,7 +89,7 @@ impl Server {
     }
 
     pub(crate) fn upgrade(weak: &Weak<ServerInner>) -> Option<Server> {
-        weak.upgrade().map(|inner| Server { inner })
+        weak.upgrade().map(Server::from_inner)
     }
 
     /// A connection for custom SQL; it returns to the pool when dropped (reset first, in
@@ -147,7 +158,7 @@ impl Server {
         Ok(())
     }
 
-    /// The settings the `Db` was opened with.
+    /// The settings the server was opened with.
     pub(crate) fn config(&self) -> &DbConfig {
         &self.pool().config
     }

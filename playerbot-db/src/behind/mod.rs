@@ -82,6 +82,15 @@ impl WriteBehind {
         Some(&entry.queue)
     }
 
+    /// `E`'s queue by its registry position (the order `new` was given the types in): no
+    /// search on the hot paths.
+    pub(crate) fn queue_at<E: BotEntity>(&self, position: usize) -> Option<&Queue<E>> {
+        let (type_id, slot) = self.queues.get(position)?;
+        debug_assert_eq!(*type_id, TypeId::of::<E>());
+        let entry: &Entry<E> = slot.get()?.as_any().downcast_ref()?;
+        Some(&entry.queue)
+    }
+
     /// Every queue made so far.
     pub(crate) fn queues(&self) -> impl Iterator<Item = &dyn AnyQueue> {
         self.queues

@@ -17,7 +17,7 @@ pub(crate) enum Op<E> {
 /// One accepted write: the newest per key.
 struct Entry<E> {
     op: Op<E>,
-    /// Acceptance order across every queue of the Db: `flush` waits for the ones before it.
+    /// Acceptance order across every queue of the server: `flush` waits for the ones before it.
     seq: u64,
     accepted: Instant,
 }

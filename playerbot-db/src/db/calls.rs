@@ -14,6 +14,9 @@ impl Db {
     /// shard's primary. For an entity with an `auto_increment` key, a row whose key is 0 is
     /// new: the server gives it the next id (use [`insert`](Self::insert) to learn it).
     pub async fn save<E: BotEntity>(&self, entity: &E) -> Result<(), Error> {
+        if let Some(server) = self.only_server() {
+            return server.save(entity).await;
+        }
         let key = entity.key();
         let _pass = self.key_pass::<E>(&key).await?;
         self.supersede_parked::<E>(&key);
@@ -24,6 +27,9 @@ impl Db {
     /// exists. For an entity with an `auto_increment` key, returns the row's id: the one the
     /// server gave a new row (key 0), or the key it had; `None` for other entities.
     pub async fn insert<E: BotEntity>(&self, entity: &E) -> Result<Option<u64>, Error> {
+        if let Some(server) = self.only_server() {
+            return server.insert(entity).await;
+        }
         let key = entity.key();
         let _pass = self.key_pass::<E>(&key).await?;
         self.supersede_parked::<E>(&key);
@@ -32,6 +38,9 @@ impl Db {
 
     /// Deletes the row with `key`; `true` when there was one.
     pub async fn delete<E: BotEntity>(&self, key: &E::Key) -> Result<bool, Error> {
+        if let Some(server) = self.only_server() {
+            return server.delete::<E>(key).await;
+        }
         let _pass = self.key_pass::<E>(key).await?;
         self.supersede_parked::<E>(key);
         self.server_of::<E>(key).delete::<E>(key).await
@@ -40,6 +49,9 @@ impl Db {
     /// Whether a row with `key` exists, without reading it (where the policy's default read
     /// goes).
     pub async fn exists<E: BotEntity>(&self, key: &E::Key) -> Result<bool, Error> {
+        if let Some(server) = self.only_server() {
+            return server.exists::<E>(key).await;
+        }
         if let Some(parked) = self.inner.parked.lookup::<E>(key) {
             return Ok(parked.is_some());
         }
@@ -127,6 +139,10 @@ impl Db {
     /// hold is let go of (it never waits on the move, nor is refused because of it).
     pub async fn save_deferred<E: BotEntity + Clone>(&self, entity: &E) -> Result<(), Error> {
         let key = entity.key();
+        if let Some(server) = self.only_server() {
+            server.check_deferred(entity)?;
+            return server.defer(key, Op::Save(entity.clone())).await;
+        }
         self.server_of::<E>(&key).check_deferred(entity)?;
         self.defer(key, Op::Save(entity.clone())).await
     }

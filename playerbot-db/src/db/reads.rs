@@ -25,6 +25,9 @@ impl Db {
         &self,
         keys: &[E::Key],
     ) -> Result<Vec<Option<E>>, Error> {
+        if let Some(server) = self.only_server() {
+            return server.load_many::<E>(keys).await;
+        }
         self.load_many_from(keys, self.inner.policy.default_read)
             .await
     }
@@ -32,6 +35,9 @@ impl Db {
     /// The row with `key`, or `None`: from the cache when it holds the key, else from where
     /// the policy's default read goes (the shard's primary unless the policy says otherwise).
     pub async fn load<E: BotEntity>(&self, key: &E::Key) -> Result<Option<E>, Error> {
+        if let Some(server) = self.only_server() {
+            return server.load::<E>(key).await;
+        }
         self.load_from(key, self.inner.policy.default_read).await
     }
 

@@ -1,5 +1,5 @@
 //! Deferred writes: accepted at once, written by the flusher (see `behind`), through a
-//! [`Sink`] onto this Db's bulk path.
+//! [`Sink`] onto this server's bulk path.
 
 use std::sync::Weak;
 
@@ -44,7 +44,7 @@ impl Server {
         self.behind().defer(key, op, || self.sink()).await
     }
 
-    /// Where `E`'s queue writes: this Db's bulk path, through a handle that does not keep
+    /// Where `E`'s queue writes: this server's bulk path, through a handle that does not keep
     /// the pool open.
     fn sink<E: BotEntity + Clone>(&self) -> Box<dyn Sink<E>> {
         Box::new(BulkSink(self.downgrade()))
@@ -67,7 +67,7 @@ impl Server {
     }
 }
 
-/// The bulk path of the Db a queue belongs to.
+/// The bulk path of the server a queue belongs to.
 struct BulkSink(Weak<ServerInner>);
 
 impl<E: BotEntity> Sink<E> for BulkSink {

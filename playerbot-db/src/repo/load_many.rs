@@ -32,7 +32,7 @@ impl Server {
             return Ok(Vec::new());
         }
         let plan = self.registry().keyed_plan::<E>("load_many")?;
-        if let Some(queue) = self.behind().queue::<E>() {
+        if let Some(queue) = self.behind().queue_at::<E>(plan.position) {
             return self.load_many_queued(plan, queue, keys).await;
         }
         self.load_many_unqueued(plan, keys).await

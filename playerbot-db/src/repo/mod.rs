@@ -124,7 +124,7 @@ impl Server {
         // duplicate).
         let mut lost = false;
         // A direct write supersedes a deferred one of the same key.
-        if let Some(queue) = self.behind().queue::<E>() {
+        if let Some(queue) = self.behind().queue_at::<E>(plan.position) {
             queue
                 .supersede(&entity.key(), self.behind().last_seq())
                 .await;
@@ -177,7 +177,7 @@ impl Server {
         // A deferred write not yet in the server is what the key holds.
         if let Some(queued) = self
             .behind()
-            .queue::<E>()
+            .queue_at::<E>(plan.position)
             .and_then(|queue| queue.lookup(key))
         {
             return Ok(queued);
@@ -208,8 +208,8 @@ impl Server {
 
     /// Deletes the row with `key`; `true` when there was one.
     pub(crate) async fn delete<E: BotEntity>(&self, key: &E::Key) -> Result<bool, Error> {
-        self.registry().keyed_plan::<E>("delete")?;
-        if let Some(queue) = self.behind().queue::<E>() {
+        let plan = self.registry().keyed_plan::<E>("delete")?;
+        if let Some(queue) = self.behind().queue_at::<E>(plan.position) {
             queue.supersede(key, self.behind().last_seq()).await;
         }
         self.delete_from_queue::<E>(key).await
@@ -246,10 +246,10 @@ impl Server {
     /// Whether a row with `key` exists, without reading it.
     pub(crate) async fn exists<E: BotEntity>(&self, key: &E::Key) -> Result<bool, Error> {
         let meta = E::META;
-        self.registry().keyed_plan::<E>("exists")?;
+        let plan = self.registry().keyed_plan::<E>("exists")?;
         if let Some(queued) = self
             .behind()
-            .queue::<E>()
+            .queue_at::<E>(plan.position)
             .and_then(|queue| queue.lookup(key))
         {
             return Ok(queued.is_some());

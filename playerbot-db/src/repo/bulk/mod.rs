@@ -153,7 +153,10 @@ impl<E: BotEntity> ServerBulk<'_, E> {
             }
         };
         // A direct save supersedes deferred writes of its keys.
-        if let (false, Some(queue)) = (self.options.from_queue, self.db.behind().queue::<E>()) {
+        if let (false, Some(queue)) = (
+            self.options.from_queue,
+            self.db.behind().queue_at::<E>(plan.position),
+        ) {
             let seq = self.db.behind().last_seq();
             for row in chosen() {
                 queue.supersede(&row.key(), seq).await;

@@ -76,7 +76,7 @@ impl<E: BotEntity> ServerBulk<'_, E> {
         // The connection decides the dialect, the packet size and so the chunks; the table's
         // engine whether all or nothing can hold.
         let (mode, chunks, non_atomic) = {
-            // Not `Db::conn`: no raw access here, so none of its extra ping.
+            // Not `Server::conn`: no raw access here, so none of its extra ping.
             let mut conn = self.db.lease().await?;
             // New rows go in multi-row statements, whose first generated id the server
             // reports; bulk execute reports none.
