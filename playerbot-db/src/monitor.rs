@@ -64,7 +64,7 @@ pub struct ReplicaStatus {
     pub last_error: String,
 }
 
-/// What [`Db::server_stats`] found.
+/// What [`Db::server_stats`](crate::Db::server_stats) found.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ServerStats {
     /// Base tables of the database, by name.

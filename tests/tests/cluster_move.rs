@@ -175,9 +175,24 @@ async fn a_move_cancelled_at_random_points_loses_no_write() {
             break;
         }
     }
-    // Finish (or confirm) the move, then let the writers go on a little.
-    let _ = cluster.move_range(500..600, 1).await;
-    assert_eq!(cluster.shard_of_id(550), 1);
+    // Finish (or confirm) the move, then let the writers go on a little. An attempt that
+    // completes in the background keeps the one-move-at-a-time lock meanwhile, and on a
+    // busy machine that can outlast a first try: try again (bounded), and say why if the
+    // move never finished.
+    let mut failure = None;
+    for _ in 0..50 {
+        match cluster.move_range(500..600, 1).await {
+            Ok(_) => {
+                failure = None;
+                break;
+            }
+            Err(err) => {
+                failure = Some(err);
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    }
+    assert_eq!(cluster.shard_of_id(550), 1, "the move did not finish: {failure:?}");
     tokio::time::sleep(Duration::from_millis(100)).await;
     let last = writers.stop().await;
     cluster.flush().await.unwrap();
