@@ -192,7 +192,11 @@ async fn a_move_cancelled_at_random_points_loses_no_write() {
             }
         }
     }
-    assert_eq!(cluster.shard_of_id(550), 1, "the move did not finish: {failure:?}");
+    assert_eq!(
+        cluster.shard_of_id(550),
+        1,
+        "the move did not finish: {failure:?}"
+    );
     tokio::time::sleep(Duration::from_millis(100)).await;
     let last = writers.stop().await;
     cluster.flush().await.unwrap();
