@@ -1,4 +1,8 @@
-//! Repository calls: save, insert, load, load_many, delete, exists, and transactions.
+//! The operations on one [`Server`]: save, insert, load, load_many, delete, exists
+//! (here), lookups (`lookup.rs`), scans ([`ServerScan`]), batches and live transactions
+//! ([`ServerBatch`], [`ServerTransaction`]), bulk saves (`bulk/`), and the server's side of
+//! deferred writes (`deferred.rs`). The public calls are [`Db`](crate::Db)'s, which routes
+//! each to a server.
 //!
 //! Each call checks out a connection (its statements are already prepared), runs the
 //! statement of the connection's dialect, and gives the connection back. An attempt that
