@@ -7,14 +7,10 @@ use std::path::PathBuf;
 use std::process::{Command, Output};
 use std::time::Duration;
 
-use playerbot_db::bots::BotState;
 use playerbot_db::cluster::{ClusterPolicy, Topology};
-use playerbot_db::migrate::Migrator;
-use playerbot_db::Db;
 use playerbot_db_embedded::EmbeddedServer;
-use playerbot_db_tests::fixtures::bot_state;
 
-use common::{bots_logged_in, playerbot_db, runtime, shard_map, text};
+use common::{bots_logged_in, game_on_two_servers, playerbot_db, runtime, shard_map, text};
 use playerbot_db_tests::servers::{check_placed, flags_on, two_servers, Writers};
 
 /// `playerbot-db shard args… --shards map`.
@@ -29,18 +25,7 @@ fn shard_move_moves_a_range_while_another_process_keeps_writing_to_it() {
     let dir = std::env::temp_dir().join(format!("playerbot-shard-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     runtime.block_on(async {
-        let (a, b, topology, map) = two_servers_mapped(&dir).await;
-        let game = Db::cluster(topology)
-            .policy(ClusterPolicy::default())
-            .register_bot_schema()
-            .build()
-            .await
-            .unwrap();
-        for shard in 0..2 {
-            Migrator::builtin().run(&game.primary(shard)).await.unwrap();
-        }
-        let bots: Vec<BotState> = (0..1_000).map(bot_state).collect();
-        game.save_all(&bots).await.unwrap();
+        let (a, b, map, game) = game_on_two_servers(&dir, ClusterPolicy::default()).await;
         let writers = Writers::start(&game, 400..700, 2);
 
         let mover = {

@@ -11,12 +11,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
-use playerbot_db::bots::BotState;
 use playerbot_db::cluster::ClusterPolicy;
-use playerbot_db::migrate::Migrator;
 use playerbot_db::Db;
 use playerbot_db_embedded::EmbeddedServer;
-use playerbot_db_tests::fixtures::bot_state;
 use playerbot_db_tests::servers::{check_placed, flags_on, two_servers, Writers};
 
 use common::{bots_logged_in, command, runtime, shard_map, text};
@@ -226,28 +223,14 @@ async fn every_write_placed(
     game.close().await;
 }
 
-/// Two servers, their shard map in `dir`, and a game cluster on them with bots 0..1000
-/// saved and the built-in schema migrated. Its held writes wait out a dead mover (known
-/// dead `silent_after`, 3 s, after its kill).
+/// [`common::game_on_two_servers`] whose held writes wait out a dead mover (known dead
+/// `silent_after`, 3 s, after its kill).
 async fn game_on_two_servers(dir: &Path) -> (EmbeddedServer, EmbeddedServer, PathBuf, Db) {
     let policy = ClusterPolicy {
         move_wait: Duration::from_secs(20),
         ..ClusterPolicy::default()
     };
-    let (a, b, topology) = two_servers().await;
-    let map = shard_map(dir, &a, &b);
-    let game = Db::cluster(topology)
-        .policy(policy)
-        .register_bot_schema()
-        .build()
-        .await
-        .unwrap();
-    for shard in 0..2 {
-        Migrator::builtin().run(&game.primary(shard)).await.unwrap();
-    }
-    let bots: Vec<BotState> = (0..1_000).map(bot_state).collect();
-    game.save_all(&bots).await.unwrap();
-    (a, b, map, game)
+    common::game_on_two_servers(dir, policy).await
 }
 
 /// The kill point drawn at random over many runs: a kill after 0–450 ms (the command's own

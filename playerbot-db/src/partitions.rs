@@ -158,25 +158,7 @@ impl Server {
         .await
     }
 
-    /// Empties every partition that lies wholly inside `ids` (a fast `TRUNCATE PARTITION`);
-    /// returns their names. Rows in partitions that only overlap `ids` are left alone.
-    pub(crate) async fn truncate_partitions<E: BotEntity>(
-        &self,
-        ids: Range<u64>,
-    ) -> Result<Vec<String>, Error> {
-        self.alter_partitions::<E>(ids, sql::Action::Truncate).await
-    }
-
-    /// Drops every partition that lies wholly inside `ids`, rows and all (never `pmax`); ids
-    /// in a dropped range then fall into the next partition up.
-    pub(crate) async fn drop_partitions<E: BotEntity>(
-        &self,
-        ids: Range<u64>,
-    ) -> Result<Vec<String>, Error> {
-        self.alter_partitions::<E>(ids, sql::Action::Drop).await
-    }
-
-    async fn alter_partitions<E: BotEntity>(
+    pub(crate) async fn alter_partitions<E: BotEntity>(
         &self,
         ids: Range<u64>,
         action: sql::Action,
@@ -299,14 +281,7 @@ impl Db {
         &self,
         ids: Range<u64>,
     ) -> Result<Vec<String>, Error> {
-        let mut emptied = Vec::new();
-        for server in self.servers() {
-            union(
-                &mut emptied,
-                server.truncate_partitions::<E>(ids.clone()).await?,
-            );
-        }
-        Ok(emptied)
+        self.alter_everywhere::<E>(ids, sql::Action::Truncate).await
     }
 
     /// Drops every partition that lies wholly inside `ids`, rows and all (never `pmax`), on
@@ -315,14 +290,23 @@ impl Db {
         &self,
         ids: Range<u64>,
     ) -> Result<Vec<String>, Error> {
-        let mut dropped = Vec::new();
+        self.alter_everywhere::<E>(ids, sql::Action::Drop).await
+    }
+
+    /// `action` on the partitions inside `ids` of every primary; their names, each once.
+    async fn alter_everywhere<E: BotEntity>(
+        &self,
+        ids: Range<u64>,
+        action: sql::Action,
+    ) -> Result<Vec<String>, Error> {
+        let mut altered = Vec::new();
         for server in self.servers() {
             union(
-                &mut dropped,
-                server.drop_partitions::<E>(ids.clone()).await?,
+                &mut altered,
+                server.alter_partitions::<E>(ids.clone(), action).await?,
             );
         }
-        Ok(dropped)
+        Ok(altered)
     }
 }
 

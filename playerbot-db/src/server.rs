@@ -21,10 +21,6 @@ const RAW_VALIDATE_AFTER: Duration = Duration::from_millis(100);
 #[derive(Debug, Clone)]
 pub(crate) struct Server {
     inner: Arc<ServerInner>,
-    /// The registry and the write-behind once more, beside `inner`: every call reads them,
-    /// and the hot paths (a cached load, a deferred write) save a pointer hop each.
-    registry: Arc<Registry>,
-    behind: Arc<WriteBehind>,
 }
 
 #[derive(Debug)]
@@ -52,17 +48,9 @@ impl Server {
             texts: StatementTexts::default(),
             behind: Arc::new(behind),
         });
-        let server = Server::from_inner(inner);
+        let server = Server { inner };
         drop(server.conn().await?);
         Ok(server)
-    }
-
-    fn from_inner(inner: Arc<ServerInner>) -> Server {
-        Server {
-            registry: inner.registry.clone(),
-            behind: inner.behind.clone(),
-            inner,
-        }
     }
 
     pub(crate) fn pool(&self) -> &Arc<PoolInner> {
@@ -71,7 +59,7 @@ impl Server {
 
     /// The registered entities and their plans.
     pub(crate) fn registry(&self) -> &Registry {
-        &self.registry
+        &self.inner.registry
     }
 
     /// The statement texts built at run time so far.
@@ -80,7 +68,7 @@ impl Server {
     }
 
     pub(crate) fn behind(&self) -> &Arc<WriteBehind> {
-        &self.behind
+        &self.inner.behind
     }
 
     /// A handle that does not keep the pool open (the write-behind's sinks hold one).
@@ -89,7 +77,7 @@ impl Server {
     }
 
     pub(crate) fn upgrade(weak: &Weak<ServerInner>) -> Option<Server> {
-        weak.upgrade().map(Server::from_inner)
+        weak.upgrade().map(|inner| Server { inner })
     }
 
     /// A connection for custom SQL; it returns to the pool when dropped (reset first, in

@@ -53,6 +53,37 @@ pub(crate) fn shard_map(
     map
 }
 
+/// Two servers, their shard map in `dir`, and a game cluster on them with `policy`, the
+/// built-in schema migrated and bots 0..1000 saved.
+pub(crate) async fn game_on_two_servers(
+    dir: &std::path::Path,
+    policy: playerbot_db::cluster::ClusterPolicy,
+) -> (
+    playerbot_db_embedded::EmbeddedServer,
+    playerbot_db_embedded::EmbeddedServer,
+    std::path::PathBuf,
+    playerbot_db::Db,
+) {
+    use playerbot_db_tests::fixtures::bot_state;
+    let (a, b, topology) = playerbot_db_tests::servers::two_servers().await;
+    let map = shard_map(dir, &a, &b);
+    let game = playerbot_db::Db::cluster(topology)
+        .policy(policy)
+        .register_bot_schema()
+        .build()
+        .await
+        .unwrap();
+    for shard in 0..2 {
+        playerbot_db::migrate::Migrator::builtin()
+            .run(&game.primary(shard))
+            .await
+            .unwrap();
+    }
+    let bots: Vec<playerbot_db::bots::BotState> = (0..1_000).map(bot_state).collect();
+    game.save_all(&bots).await.unwrap();
+    (a, b, map, game)
+}
+
 /// Whether `server`'s `game.bot_state` comes to hold `bots` rows (a simulator's login)
 /// within 30 s; the table may not exist yet.
 pub(crate) async fn bots_logged_in(

@@ -269,9 +269,5 @@ fn lookup_bot_id<E: BotEntity>(lookup: &Lookup<E>) -> Option<u64> {
     let column = E::META.partitioning?.column;
     let sql = E::META.sql.mariadb.lookups.get(lookup.index())?;
     let position = sql.columns.iter().position(|c| *c == column)?;
-    match lookup.params().get(position)? {
-        mysql_async::Value::UInt(id) => Some(*id),
-        mysql_async::Value::Int(id) => u64::try_from(*id).ok(),
-        _ => None,
-    }
+    mysql_async::from_value_opt::<u64>(lookup.params().get(position)?.clone()).ok()
 }

@@ -87,11 +87,6 @@ struct DbInner {
     /// One move (or rollback) at a time; a move finishing in the background keeps it.
     moves: Arc<tokio::sync::Mutex<()>>,
     shards: Vec<Shard>,
-    /// The first shard's primary once more, where a handle on one server finds it without
-    /// going through `shards`.
-    first: Server,
-    /// One shard without replicas: every call goes to `first`.
-    single: bool,
     policy: ClusterPolicy,
     /// This process in the shard map shared on the first shard (with two shards or more).
     member: Option<routing::Member>,
@@ -128,8 +123,6 @@ impl Db {
             }
             None => (None, None),
         };
-        let first = shards[0].primary.clone();
-        let single = shards.len() == 1 && shards[0].replicas.is_empty();
         let db = Db {
             inner: Arc::new(DbInner {
                 topology,
@@ -138,8 +131,6 @@ impl Db {
                 parked: parked::Parked::default(),
                 moves: Arc::new(tokio::sync::Mutex::new(())),
                 shards,
-                first,
-                single,
                 policy,
                 member,
                 dropped_holds,
@@ -261,7 +252,10 @@ impl Db {
     /// The one server every call goes to: one shard without replicas (nothing to route,
     /// nothing a move can hold).
     fn only_server(&self) -> Option<&Server> {
-        (self.inner.single).then_some(&self.inner.first)
+        match &*self.inner.shards {
+            [shard] if shard.replicas.is_empty() => Some(&shard.primary),
+            _ => None,
+        }
     }
 
     /// Every shard's primary, in shard order.
@@ -272,7 +266,7 @@ impl Db {
     /// The first shard's primary: where entities without a partition key live, and what
     /// calls about one server (raw connections, plans, server stats) ask.
     pub(crate) fn first_server(&self) -> &Server {
-        &self.inner.first
+        self.server(0)
     }
 
     /// The primary that holds `key` of `E`.

@@ -85,27 +85,6 @@ impl PoolInner {
         }))
     }
 
-    /// A connection of its own, outside the pool and its bound, set up as pooled ones are
-    /// (session setup, default database) but with no statement prepared: for a holder that
-    /// keeps one for its whole life (a cluster's follower, whose named lock is on it), which
-    /// must not take a place from the calls.
-    pub(crate) async fn unpooled(&self) -> Result<mysql_async::Conn, Error> {
-        if self.is_closed() {
-            return Err(Error::Closed);
-        }
-        let limit = self.config.connect_timeout;
-        let connect_error =
-            |err: mysql_async::Error| Error::from(crate::error::ConnectError::from_driver(&err));
-        match tokio::time::timeout(limit, mysql_async::Conn::new(self.opts.clone())).await {
-            Ok(opened) => opened.map_err(connect_error),
-            Err(_) => Err(crate::error::ConnectError::new(
-                None,
-                format!("the server did not complete the connection within the connect timeout of {limit:?}"),
-            )
-            .into()),
-        }
-    }
-
     pub(super) fn id(&self) -> u64 {
         self.id
     }

@@ -58,6 +58,27 @@ impl Drop for Opening {
 }
 
 impl PoolInner {
+    /// A connection of its own, outside the pool and its bound, set up as pooled ones are
+    /// (session setup, default database) but with no statement prepared: for a holder that
+    /// keeps one for its whole life (a cluster's follower, whose named lock is on it), which
+    /// must not take a place from the calls.
+    pub(crate) async fn unpooled(&self) -> Result<mysql_async::Conn, Error> {
+        if self.is_closed() {
+            return Err(Error::Closed);
+        }
+        let limit = self.config.connect_timeout;
+        let connect_error =
+            |err: mysql_async::Error| Error::from(crate::error::ConnectError::from_driver(&err));
+        match tokio::time::timeout(limit, mysql_async::Conn::new(self.opts.clone())).await {
+            Ok(opened) => opened.map_err(connect_error),
+            Err(_) => Err(crate::error::ConnectError::new(
+                None,
+                format!("the server did not complete the connection within the connect timeout of {limit:?}"),
+            )
+            .into()),
+        }
+    }
+
     /// Connects in `place`, within the connect timeout, and keeps the reconnect backoff and
     /// the counters up to date.
     async fn open_conn(&self, place: Place) -> Result<ServerConn, Error> {
@@ -70,11 +91,7 @@ impl PoolInner {
         let limit = self.config.connect_timeout;
         let opened = match tokio::time::timeout(limit, ServerConn::open(settings, place)).await {
             Ok(opened) => opened,
-            Err(_) => Err(ConnectError::new(
-                None,
-                format!("the server did not complete the connection within the connect timeout of {limit:?}"),
-            )
-            .into()),
+            Err(_) => Err(timed_out(limit)),
         };
         let opened = opened.map_err(|err| match err {
             Error::Connect(mut connect) => {
@@ -107,4 +124,15 @@ fn server_of(opts: &mysql_async::Opts) -> String {
         Some(socket) => socket.to_owned(),
         None => format!("{}:{}", opts.ip_or_hostname(), opts.tcp_port()),
     }
+}
+
+/// A connection that did not open within the connect timeout `limit`.
+fn timed_out(limit: std::time::Duration) -> Error {
+    ConnectError::new(
+        None,
+        format!(
+            "the server did not complete the connection within the connect timeout of {limit:?}"
+        ),
+    )
+    .into()
 }
