@@ -68,6 +68,38 @@ pub enum EmbeddedError {
     #[error("the replica did not start replicating within {waited:?}: {status}")]
     ReplicationNotRunning { waited: Duration, status: String },
 
+    #[error(
+        "an embedded Galera node started by root runs as the `{user}` account (rsync state \
+         transfers cannot write a root-owned node), and this machine has none: install \
+         `mariadb-server`, which makes it, or run as an unprivileged user"
+    )]
+    NoServiceUser { user: &'static str },
+
+    #[error(
+        "no Galera provider library found (looked in {searched}); install it with \
+         `apt-get install -y galera-4 rsync`, or set PLAYERBOT_DB_GALERA_PROVIDER to the library"
+    )]
+    NoGaleraProvider { searched: String },
+
+    #[error("Galera's state transfers need the `rsync` command; install it with `apt-get install -y rsync`")]
+    NoRsync,
+
+    #[error(
+        "making the Galera template failed: {problem}; the end of the node's log:\n{log_tail}"
+    )]
+    GaleraTemplate { problem: String, log_tail: String },
+
+    #[error("Galera node {node} was not Synced within {waited:?} (last state: {state}); the end of its log:\n{log_tail}")]
+    NotSynced {
+        node: usize,
+        waited: Duration,
+        state: String,
+        log_tail: String,
+    },
+
+    #[error("the embedded server did not stop within {waited:?}; the end of its log:\n{log_tail}")]
+    NotStopped { waited: Duration, log_tail: String },
+
     #[error("the embedded server's start was lost: {0}")]
     Lost(String),
 }

@@ -10,10 +10,14 @@
 //!
 //! A server started with a binary log can have replicas: [`EmbeddedServer::start_replica`]
 //! starts a second server that follows the first through GTID replication.
+//!
+//! [`EmbeddedGalera`] starts a Galera cluster of such servers on loopback.
 
 mod binaries;
 mod connect;
 mod error;
+mod galera;
+mod owner;
 mod private;
 mod process;
 mod reaper;
@@ -25,4 +29,5 @@ mod tls;
 pub use binaries::{ServerBinaries, ServerKind, SERVER_BIN_ENV};
 pub use connect::connect_opts;
 pub use error::EmbeddedError;
+pub use galera::{EmbeddedGalera, NodeState, PROVIDER_ENV as GALERA_PROVIDER_ENV};
 pub use server::{EmbeddedServer, ServerBuilder};

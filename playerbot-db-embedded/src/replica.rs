@@ -4,9 +4,10 @@
 use std::time::{Duration, Instant};
 
 use mysql_async::prelude::Queryable;
-use mysql_async::{Conn, Opts, OptsBuilder, Row};
+use mysql_async::Row;
 use playerbot_db_sql::{admin, replication, Name};
 
+use crate::connect::{connect, sql_error};
 use crate::private::random_password;
 use crate::{EmbeddedError, EmbeddedServer};
 
@@ -151,29 +152,4 @@ async fn run(
     }
     let _ = conn.disconnect().await;
     Ok(())
-}
-
-async fn connect(server: &EmbeddedServer) -> Result<Conn, EmbeddedError> {
-    let opts = Opts::from_url(&server.url()).map_err(|err| EmbeddedError::Sql {
-        action: "reading its URL",
-        port: server.port(),
-        source: err.into(),
-    })?;
-    // The URL names TCP on 127.0.0.1; the driver would otherwise move to a socket.
-    let opts = OptsBuilder::from_opts(opts).prefer_socket(false);
-    Conn::new(opts)
-        .await
-        .map_err(sql_error(server, "connecting"))
-}
-
-fn sql_error(
-    server: &EmbeddedServer,
-    action: &'static str,
-) -> impl FnOnce(mysql_async::Error) -> EmbeddedError {
-    let port = server.port();
-    move |source| EmbeddedError::Sql {
-        action,
-        port,
-        source,
-    }
 }

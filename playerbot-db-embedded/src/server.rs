@@ -12,9 +12,10 @@ use playerbot_db_sql::session::STRICT_SQL_MODE;
 use playerbot_db_sql::{admin, Dialect, Secret};
 
 use crate::binaries::{ServerBinaries, ServerKind};
+use crate::galera::NodeSpec;
+use crate::owner::Owner;
 use crate::private::{
-    base_dir, make_socket_private, private_dir, private_file, random_password, running_as_root,
-    unique_suffix,
+    make_socket_private, private_dir, private_file, random_password, unique_suffix,
 };
 use crate::process::Process;
 use crate::reaper::Reaper;
@@ -24,6 +25,8 @@ use crate::EmbeddedError;
 
 /// Startup normally takes ~0.1 s; this bound only stops a broken server from hanging a test.
 const READY_TIMEOUT: Duration = Duration::from_secs(60);
+/// A clean shutdown takes well under a second; a Galera node's a little more.
+const STOP_TIMEOUT: Duration = Duration::from_secs(30);
 const POLL_INTERVAL: Duration = Duration::from_millis(5);
 /// A freshly chosen port can be taken by someone else before the server binds it.
 const PORT_ATTEMPTS: usize = 3;
@@ -66,6 +69,10 @@ struct Spec {
     options: ServerBuilder,
     password: Secret,
     tls: Option<TlsFiles>,
+    /// Who the process runs as and owns the files.
+    owner: Owner,
+    /// Set for a node of a Galera cluster.
+    galera: Option<NodeSpec>,
 }
 
 impl Spec {
@@ -79,6 +86,10 @@ impl Spec {
 
     fn pid_file(&self) -> PathBuf {
         self.root.join("server.pid")
+    }
+
+    fn log_file(&self) -> PathBuf {
+        self.root.join("server.log")
     }
 
     fn init_file(&self) -> PathBuf {
@@ -129,11 +140,36 @@ impl EmbeddedServer {
     fn start_blocking(options: ServerBuilder) -> Result<EmbeddedServer, EmbeddedError> {
         let bins = ServerBinaries::locate()?;
         let template = ensure_template(&bins)?;
-        let root = base_dir().join(format!("server-{}-{}", std::process::id(), unique_suffix()));
+        let mut server = EmbeddedServer::prepare(
+            bins,
+            &template,
+            options,
+            Owner::Me,
+            None,
+            random_password()?,
+        )?;
+        server.launch_on_free_port()?;
+        Ok(server)
+    }
+
+    /// Makes a server's private directory and data directory (a copy of `template`), and
+    /// starts nothing yet.
+    pub(crate) fn prepare(
+        bins: ServerBinaries,
+        template: &Path,
+        options: ServerBuilder,
+        owner: Owner,
+        galera: Option<NodeSpec>,
+        password: Secret,
+    ) -> Result<EmbeddedServer, EmbeddedError> {
+        let root =
+            owner
+                .base_dir()?
+                .join(format!("server-{}-{}", std::process::id(), unique_suffix()));
         let _ = fs::remove_dir_all(&root);
         private_dir(&root)?;
         let reaper = Reaper::spawn(&root.join("server.pid"), &root)?;
-        copy_tree(&template, &root.join("data"))?;
+        copy_tree(template, &root.join("data"))?;
         let tls = if options.tls {
             Some(make_certificates(&root)?)
         } else {
@@ -143,20 +179,75 @@ impl EmbeddedServer {
             bins,
             root,
             options,
-            password: random_password()?,
+            password,
             tls,
+            owner,
+            galera,
         };
         private_dir(&spec.files_dir())?;
         private_dir(&spec.tmp_dir())?;
-        let lock_down = admin::lock_down_root(spec.bins.kind.dialect(), &spec.password);
+        let mut lock_down = Vec::new();
+        if spec.galera.is_some() {
+            // Every node sets the cluster's one password itself: nothing here is replicated.
+            lock_down.push("SET SESSION wsrep_on = OFF".to_owned());
+        }
+        lock_down.extend(admin::lock_down_root(
+            spec.bins.kind.dialect(),
+            &spec.password,
+        ));
         private_file(&spec.init_file(), &(lock_down.join(";\n") + ";\n"))?;
-        let (port, process) = launch_on_free_port(&spec)?;
+        spec.owner.hand_over(&spec.root)?;
         Ok(EmbeddedServer {
             spec: Arc::new(spec),
-            port,
-            process: Some(process),
+            port: 0,
+            process: None,
             reaper,
         })
+    }
+
+    /// Launches the prepared server on a free port, trying another one when the chosen
+    /// port was taken before the server bound it.
+    fn launch_on_free_port(&mut self) -> Result<(), EmbeddedError> {
+        let mut last_error = None;
+        for _ in 0..PORT_ATTEMPTS {
+            let port = free_port().map_err(EmbeddedError::io(
+                "finding a free port for",
+                &self.spec.root,
+            ))?;
+            match launch(&self.spec, port) {
+                Ok(process) => {
+                    self.port = port;
+                    self.process = Some(process);
+                    return Ok(());
+                }
+                Err(err @ EmbeddedError::ExitedEarly { .. }) => last_error = Some(err),
+                Err(err) => return Err(err),
+            }
+        }
+        Err(last_error.expect("at least one attempt"))
+    }
+
+    /// Starts the prepared server's process on `port` without waiting for it: the nodes of
+    /// a Galera cluster only answer once all of them are up.
+    pub(crate) fn spawn_on(&mut self, port: u16) -> Result<(), EmbeddedError> {
+        self.port = port;
+        self.process = Some(spawn(&self.spec, port)?);
+        Ok(())
+    }
+
+    /// Waits until a [`spawn_on`](Self::spawn_on)ed server accepts connections.
+    pub(crate) fn wait_started(&mut self) -> Result<(), EmbeddedError> {
+        let process = self.process.as_mut().ok_or(EmbeddedError::ExitedEarly {
+            status: "not started".into(),
+            log_tail: String::new(),
+        })?;
+        wait_ready(&self.spec, self.port, process)?;
+        make_socket_private(&self.spec.socket_path())
+    }
+
+    /// The end of the server's error log, for reports.
+    pub(crate) fn log_tail(&self) -> String {
+        log_tail(&self.spec.log_file())
     }
 
     /// `mysql://root:<password>@127.0.0.1:<port>/`: TCP on loopback, as root with this
@@ -208,6 +299,22 @@ impl EmbeddedServer {
     pub fn kill(&mut self) {
         drop(self.process.take());
         let _ = fs::remove_file(self.spec.pid_file());
+    }
+
+    /// Stops the server cleanly (SIGTERM), as a shutdown would; the data directory stays.
+    pub(crate) fn stop_cleanly(&mut self) -> Result<(), EmbeddedError> {
+        let stopped = self
+            .process
+            .as_mut()
+            .is_none_or(|process| process.terminate(STOP_TIMEOUT));
+        if !stopped {
+            return Err(EmbeddedError::NotStopped {
+                waited: STOP_TIMEOUT,
+                log_tail: self.log_tail(),
+            });
+        }
+        self.process = None;
+        Ok(())
     }
 
     /// Stops the server process (SIGSTOP) without killing it: it keeps its sockets, so new
@@ -288,7 +395,7 @@ impl Drop for EmbeddedServer {
 }
 
 /// Runs blocking work (processes, files, polling) on tokio's blocking threads.
-async fn run_blocking<T: Send + 'static>(
+pub(crate) async fn run_blocking<T: Send + 'static>(
     work: impl FnOnce() -> Result<T, EmbeddedError> + Send + 'static,
 ) -> Result<T, EmbeddedError> {
     tokio::task::spawn_blocking(work)
@@ -319,21 +426,15 @@ fn wait_for_threads(pid: u32, stopped: bool) {
     }
 }
 
-fn launch_on_free_port(spec: &Spec) -> Result<(u16, Process), EmbeddedError> {
-    let mut last_error = None;
-    for _ in 0..PORT_ATTEMPTS {
-        let port = free_port().map_err(EmbeddedError::io("finding a free port for", &spec.root))?;
-        match launch(spec, port) {
-            Ok(process) => return Ok((port, process)),
-            Err(err @ EmbeddedError::ExitedEarly { .. }) => last_error = Some(err),
-            Err(err) => return Err(err),
-        }
-    }
-    Err(last_error.expect("at least one attempt"))
+fn launch(spec: &Spec, port: u16) -> Result<Process, EmbeddedError> {
+    let mut process = spawn(spec, port)?;
+    wait_ready(spec, port, &mut process)?;
+    make_socket_private(&spec.socket_path())?;
+    Ok(process)
 }
 
-fn launch(spec: &Spec, port: u16) -> Result<Process, EmbeddedError> {
-    let log = spec.root.join("server.log");
+fn spawn(spec: &Spec, port: u16) -> Result<Process, EmbeddedError> {
+    let log = spec.log_file();
     let mut command = Command::new(&spec.bins.server);
     command
         .arg("--no-defaults")
@@ -380,9 +481,10 @@ fn launch(spec: &Spec, port: u16) -> Result<Process, EmbeddedError> {
             .arg(format!("--ssl-key={}", files.key.display()))
             .arg("--require-secure-transport=ON");
     }
-    if running_as_root() {
-        command.arg("--user=root");
+    if let Some(node) = &spec.galera {
+        command.args(node.server_args(port));
     }
+    command.args(spec.owner.user_arg());
     let child = command
         .current_dir(&spec.root)
         .stdin(Stdio::null())
@@ -390,18 +492,11 @@ fn launch(spec: &Spec, port: u16) -> Result<Process, EmbeddedError> {
         .stderr(Stdio::null())
         .spawn()
         .map_err(EmbeddedError::io("starting", &spec.bins.server))?;
-    let mut process = Process::new(child);
-    wait_ready(spec, port, &mut process, &log)?;
-    make_socket_private(&spec.socket_path())?;
-    Ok(process)
+    Ok(Process::new(child))
 }
 
-fn wait_ready(
-    spec: &Spec,
-    port: u16,
-    process: &mut Process,
-    log: &Path,
-) -> Result<(), EmbeddedError> {
+fn wait_ready(spec: &Spec, port: u16, process: &mut Process) -> Result<(), EmbeddedError> {
+    let log = &spec.log_file();
     let started = Instant::now();
     let address = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
     loop {
@@ -430,7 +525,7 @@ fn wait_ready(
     }
 }
 
-fn free_port() -> std::io::Result<u16> {
+pub(crate) fn free_port() -> std::io::Result<u16> {
     Ok(TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?
         .local_addr()?
         .port())

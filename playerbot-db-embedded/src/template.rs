@@ -121,7 +121,7 @@ pub(crate) fn copy_tree(from: &Path, to: &Path) -> Result<(), EmbeddedError> {
 /// A hash of what identifies a server build, so an upgraded server gets a new template.
 /// (std's hasher is keyed the same in every process; a new Rust release may change it,
 /// which only costs one more template.)
-fn binary_fingerprint(server: &Path) -> u64 {
+pub(crate) fn binary_fingerprint(server: &Path) -> u64 {
     use std::hash::{Hash, Hasher};
     let mut hasher = std::hash::DefaultHasher::new();
     server.hash(&mut hasher);
