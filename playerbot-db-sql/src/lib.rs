@@ -19,6 +19,7 @@ pub mod quote;
 pub mod admin;
 pub mod catalog;
 pub mod entity;
+pub mod galera;
 pub mod guard;
 pub mod history;
 pub mod monitor;

@@ -93,9 +93,9 @@ mod unset;
 /// ([`MoveReport`](cluster::MoveReport), [`ReplicaHealth`](cluster::ReplicaHealth), …).
 pub mod cluster {
     pub use crate::db::{
-        ClusterPolicy, Follower, MoveError, MoveReport, MoveState, MoveStep, OpenMove, Progress,
-        ReadFrom, ReadStats, ReplicaHealth, ShardSpec, SharedMap, Topology, TopologyError,
-        SHARDS_ENV,
+        ClusterPolicy, Follower, GaleraNodeHealth, GaleraSpec, MoveError, MoveReport, MoveState,
+        MoveStep, OpenMove, Progress, ReadFrom, ReadStats, ReplicaHealth, ShardSpec, SharedMap,
+        Topology, TopologyError, SHARDS_ENV,
     };
 }
 

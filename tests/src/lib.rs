@@ -22,6 +22,7 @@ pub mod adopted;
 pub mod adopted_ddl;
 pub mod entities;
 pub mod fixtures;
+pub mod galera;
 pub mod round_trip;
 pub mod servers;
 

@@ -15,6 +15,14 @@ const PROVIDERS: &[&str] = &[
 /// The environment variable naming the Galera provider library, when it is elsewhere.
 pub const PROVIDER_ENV: &str = "PLAYERBOT_DB_GALERA_PROVIDER";
 
+/// How fast the group notices a member that is gone (Galera's defaults: suspected after
+/// 5 s, dropped after 15 s). Until a lost member is dropped from the view, every commit
+/// waits for it: measured here, writes stalled 6 s after a node's SIGKILL with the
+/// defaults. On loopback a member that misses half a second of keepalives is gone; an
+/// operator tunes these for their own network (see the README).
+const FAILURE_DETECTION: &str = "evs.keepalive_period=PT0.2S;evs.inactive_check_period=PT0.2S;\
+    evs.suspect_timeout=PT1S;evs.inactive_timeout=PT2S;evs.install_timeout=PT2S";
+
 /// Every embedded node's write-set cache: enough for a restarted node to catch up by
 /// incremental transfer after a test's outage, small enough for several clusters at once
 /// (the file is allocated whole).
@@ -58,7 +66,7 @@ impl NodeSpec {
             // Members list each other's client addresses (`wsrep_incoming_addresses`).
             format!("--wsrep-node-incoming-address=127.0.0.1:{client_port}"),
             format!(
-                "--wsrep-provider-options=base_host=127.0.0.1;base_port={};ist.recv_addr=127.0.0.1:{};gcache.size={GCACHE_SIZE}",
+                "--wsrep-provider-options=base_host=127.0.0.1;base_port={};ist.recv_addr=127.0.0.1:{};gcache.size={GCACHE_SIZE};{FAILURE_DETECTION}",
                 self.group_port, self.ist_port
             ),
             format!("--wsrep-sst-receive-address=127.0.0.1:{}", self.sst_port),

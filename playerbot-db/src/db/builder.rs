@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::replica::Replica;
-use super::{ClusterPolicy, Db, Shard, Topology};
+use super::{galera, ClusterPolicy, Db, GaleraSpec, Shard, Topology};
 use crate::config::{DbConfig, DbUrl};
 use crate::registry::Registry;
 use crate::server::Server;
@@ -237,7 +237,11 @@ impl DbBuilder {
         let topology = self.topology.clone();
         topology.validate()?;
         let mut shards = Vec::with_capacity(topology.shards().len());
-        for spec in topology.shards() {
+        for (index, spec) in topology.shards().iter().enumerate() {
+            if let Some(cluster) = &spec.galera {
+                shards.push(self.open_galera(index, cluster).await?);
+                continue;
+            }
             let primary = Server::open(
                 self.config_for(&spec.primary),
                 self.registry(false),
@@ -255,10 +259,37 @@ impl DbBuilder {
                 primary,
                 replicas,
                 next: AtomicUsize::new(0),
+                galera: None,
             });
         }
         let initial = Db::from_shards(topology, self.policy, shards);
         initial.start().await?;
         Ok(initial)
+    }
+
+    /// A Galera shard: its nodes surveyed (a list that is not one cluster is refused), one
+    /// server whose pool connects to the first synced node, and the monitor that moves it.
+    async fn open_galera(&self, index: usize, cluster: &GaleraSpec) -> Result<Shard, Error> {
+        let (galera, conns) = galera::survey(index, cluster, &self.config).await?;
+        let writer = &cluster.nodes[galera.writer()];
+        let primary = Server::open(
+            self.config_for(writer),
+            self.registry(false),
+            self.write_behind,
+        )
+        .await?;
+        galera::start_monitor(
+            galera.clone(),
+            primary.pool(),
+            conns,
+            self.policy.galera_check_every,
+            self.policy.galera_check_timeout,
+        );
+        Ok(Shard {
+            primary,
+            replicas: Vec::new(),
+            next: AtomicUsize::new(0),
+            galera: Some(galera),
+        })
     }
 }

@@ -25,6 +25,7 @@ mod bulk;
 mod calls;
 mod copy;
 mod following;
+mod galera;
 mod gate;
 mod hold;
 mod journal;
@@ -50,12 +51,13 @@ pub use crate::error::{MoveError, TopologyError};
 pub use batch::WriteBatch;
 pub use builder::DbBuilder;
 pub use bulk::BulkSave;
+pub use galera::GaleraNodeHealth;
 pub use moving::{MoveReport, MoveState, MoveStep, OpenMove, Progress};
 pub use policy::{ClusterPolicy, ReadFrom, ReadStats};
 pub use replica::ReplicaHealth;
 pub use routing::{Follower, SharedMap};
 pub use scan::Scan;
-pub use topology::{ShardSpec, Topology, SHARDS_ENV};
+pub use topology::{GaleraSpec, ShardSpec, Topology, SHARDS_ENV};
 pub use transaction::Transaction;
 
 use crate::behind::Op;
@@ -73,6 +75,8 @@ struct Shard {
     replicas: Vec<Replica>,
     /// Round robin over the replicas.
     next: AtomicUsize,
+    /// Set when the shard is a Galera cluster (its primary's pool follows the writer).
+    galera: Option<Arc<galera::GaleraShard>>,
 }
 
 #[derive(Debug)]
@@ -176,6 +180,7 @@ impl Db {
             primary: server,
             replicas: Vec::new(),
             next: AtomicUsize::new(0),
+            galera: None,
         };
         Db::from_shards(topology, ClusterPolicy::default(), vec![shard])
     }

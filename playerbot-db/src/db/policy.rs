@@ -39,6 +39,13 @@ pub struct ClusterPolicy {
     pub silent_after: Duration,
     /// A process not heard from for this long has stopped and is forgotten (default 60 s).
     pub forget_after: Duration,
+    /// How often a Galera shard's nodes are checked (default 200 ms; also at once when a
+    /// call loses its connection or retries): with the check timeout, how long a lost
+    /// writer can go unnoticed.
+    pub galera_check_every: Duration,
+    /// How long one node's check may take before the node counts as lost (default 1 s): a
+    /// node that accepts connections and never answers (stopped, overloaded) is found so.
+    pub galera_check_timeout: Duration,
 }
 
 impl Default for ClusterPolicy {
@@ -52,6 +59,8 @@ impl Default for ClusterPolicy {
             route_poll: Duration::from_millis(100),
             silent_after: Duration::from_secs(3),
             forget_after: Duration::from_secs(60),
+            galera_check_every: Duration::from_millis(200),
+            galera_check_timeout: Duration::from_secs(1),
         }
     }
 }

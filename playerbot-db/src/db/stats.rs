@@ -6,7 +6,7 @@ use std::sync::atomic::Ordering;
 use std::sync::Weak;
 use std::time::Duration;
 
-use super::{aggregate, Db, DbInner, ReadStats, ReplicaHealth};
+use super::{aggregate, Db, DbInner, GaleraNodeHealth, ReadStats, ReplicaHealth};
 use crate::{CacheStats, Error, PoolStats, ServerStats, WriteBehindStats};
 
 impl Db {
@@ -58,6 +58,28 @@ impl Db {
             .collect()
     }
 
+    /// What the last checks found about every node of every Galera shard, as
+    /// `(shard, nodes)`: each node's state, the writer marked (no server is asked here; the
+    /// monitor checks every `galera_check_every`).
+    pub fn galera_health(&self) -> Vec<(usize, Vec<GaleraNodeHealth>)> {
+        self.inner
+            .shards
+            .iter()
+            .filter_map(|shard| shard.galera.as_ref())
+            .map(|galera| (galera.shard(), galera.health()))
+            .collect()
+    }
+
+    /// How many times a Galera shard's writer moved to another node, over every shard.
+    pub fn galera_failovers(&self) -> u64 {
+        self.inner
+            .shards
+            .iter()
+            .filter_map(|shard| shard.galera.as_ref())
+            .map(|galera| galera.failovers())
+            .sum()
+    }
+
     /// Checks every replica now (the background checks do the same every `check_every`).
     pub async fn check_replicas(&self) {
         check_all(&self.inner).await;
@@ -96,6 +118,24 @@ impl Db {
             });
             if let Some(lag) = health.lag_seconds {
                 metrics::gauge!("playerbot_db_replica_lag_seconds", &labels).set(lag as f64);
+            }
+        }
+        for (shard, nodes) in self.galera_health() {
+            for (node, health) in nodes.iter().enumerate() {
+                let labels = [("shard", shard.to_string()), ("node", node.to_string())];
+                let flag = |on: bool| if on { 1.0 } else { 0.0 };
+                metrics::gauge!("playerbot_db_galera_node_usable", &labels)
+                    .set(flag(health.usable()));
+                metrics::gauge!("playerbot_db_galera_node_writer", &labels)
+                    .set(flag(health.writer));
+                metrics::gauge!("playerbot_db_galera_cluster_size", &labels)
+                    .set(f64::from(health.cluster_size));
+                metrics::gauge!("playerbot_db_galera_flow_control_paused", &labels)
+                    .set(health.flow_control_paused);
+                metrics::gauge!("playerbot_db_galera_cert_failures", &labels)
+                    .set(health.cert_failures as f64);
+                metrics::gauge!("playerbot_db_galera_recv_queue", &labels)
+                    .set(health.recv_queue as f64);
             }
         }
         let reads = self.read_stats();

@@ -12,15 +12,55 @@ use crate::config::DbUrl;
 /// The environment variable [`Topology::from_env`] reads.
 pub const SHARDS_ENV: &str = "PLAYERBOT_DB_SHARDS";
 
-/// One shard: the bot ids it holds, its primary and its read replicas.
+/// One shard: the bot ids it holds, and its servers: a primary and its read replicas, or
+/// the nodes of a Galera cluster.
 #[derive(Clone)]
 pub struct ShardSpec {
     /// Bot ids `[start, end)`; the last shard may end at `u64::MAX` (every id above).
     pub ids: Range<u64>,
-    /// Where writes go.
+    /// Where writes go; for a Galera shard, its first node (where writes go while it is
+    /// synced).
     pub primary: DbUrl,
-    /// Where reads may go.
+    /// Where reads may go (none for a Galera shard, whose other nodes take that part).
     pub replicas: Vec<DbUrl>,
+    /// Set when the shard is a Galera cluster.
+    pub galera: Option<GaleraSpec>,
+}
+
+/// A shard that is a Galera cluster: its nodes in the order they take over as the writer.
+#[derive(Clone)]
+pub struct GaleraSpec {
+    /// The nodes' URLs; writes go to the first synced one.
+    pub nodes: Vec<DbUrl>,
+    /// Accept fewer than three nodes. Two nodes cannot keep a primary component when one
+    /// of them is lost (neither has a majority), so the shard then stops taking writes.
+    pub allow_fewer_than_three: bool,
+}
+
+impl GaleraSpec {
+    /// A cluster of `nodes`, in failover order; at least three unless
+    /// [`allow_fewer_than_three`](Self::allow_fewer_than_three).
+    pub fn new<U: Into<String>>(nodes: impl IntoIterator<Item = U>) -> GaleraSpec {
+        GaleraSpec {
+            nodes: nodes.into_iter().map(|url| DbUrl::new(url)).collect(),
+            allow_fewer_than_three: false,
+        }
+    }
+
+    /// Accepts one or two nodes (tests, or an operator who knows the risk).
+    pub fn allow_fewer_than_three(mut self) -> GaleraSpec {
+        self.allow_fewer_than_three = true;
+        self
+    }
+}
+
+impl fmt::Debug for GaleraSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("GaleraSpec")
+            .field("nodes", &self.nodes)
+            .field("allow_fewer_than_three", &self.allow_fewer_than_three)
+            .finish()
+    }
 }
 
 impl fmt::Debug for ShardSpec {
@@ -29,6 +69,7 @@ impl fmt::Debug for ShardSpec {
             .field("ids", &self.ids)
             .field("primary", &self.primary)
             .field("replicas", &self.replicas)
+            .field("galera", &self.galera)
             .finish()
     }
 }
@@ -47,8 +88,30 @@ impl Topology {
                 ids: 0..u64::MAX,
                 primary: DbUrl::new(primary),
                 replicas: Vec::new(),
+                galera: None,
             }],
         }
+    }
+
+    /// One Galera cluster for every bot id (the common Galera setup).
+    pub fn galera(cluster: GaleraSpec) -> Topology {
+        Topology::default().galera_shard(0..u64::MAX, cluster)
+    }
+
+    /// Adds the next shard: bot ids `ids` on the Galera cluster `cluster`.
+    pub fn galera_shard(mut self, ids: Range<u64>, cluster: GaleraSpec) -> Topology {
+        let primary = cluster
+            .nodes
+            .first()
+            .cloned()
+            .unwrap_or_else(|| DbUrl::new(""));
+        self.shards.push(ShardSpec {
+            ids,
+            primary,
+            replicas: Vec::new(),
+            galera: Some(cluster),
+        });
+        self
     }
 
     /// Adds the next shard: bot ids `ids` on `primary`, readable from `replicas`.
@@ -62,13 +125,16 @@ impl Topology {
             ids,
             primary: DbUrl::new(primary),
             replicas: replicas.into_iter().map(|r| DbUrl::new(r)).collect(),
+            galera: None,
         });
         self
     }
 
     /// Reads the text form: one shard per line (or per `;`-separated entry, for an
-    /// environment variable), `START..END PRIMARY_URL [REPLICA_URL …]`; `END` may be left
-    /// out on the last shard (every id above). `#` starts a comment.
+    /// environment variable), `START..END PRIMARY_URL [REPLICA_URL …]`, or for a Galera
+    /// cluster `START..END galera NODE_URL NODE_URL NODE_URL …` (`galera:allow-small` for
+    /// fewer than three nodes); `END` may be left out on the last shard (every id above).
+    /// `#` starts a comment.
     pub fn parse(text: &str) -> Result<Topology, TopologyError> {
         let mut topology = Topology::default();
         let entries = text
@@ -94,7 +160,14 @@ impl Topology {
                     .map_err(|_| bad("the range's end is not an id"))?
             };
             let primary = words.next().ok_or_else(|| bad("no primary URL"))?;
-            topology = topology.shard(start..end, primary, words);
+            topology = match primary {
+                "galera" | "galera:allow-small" => {
+                    let mut cluster = GaleraSpec::new(words);
+                    cluster.allow_fewer_than_three = primary == "galera:allow-small";
+                    topology.galera_shard(start..end, cluster)
+                }
+                _ => topology.shard(start..end, primary, words),
+            };
         }
         topology.validate()?;
         Ok(topology)
@@ -133,6 +206,12 @@ impl Topology {
                 });
             }
             expected = shard.ids.end;
+            if let Some(cluster) = &shard.galera {
+                let nodes = cluster.nodes.len();
+                if nodes == 0 || (nodes < 3 && !cluster.allow_fewer_than_three) {
+                    return Err(TopologyError::GaleraTooSmall { index, nodes });
+                }
+            }
         }
         Ok(())
     }
@@ -166,6 +245,32 @@ mod tests {
         assert_eq!(topology.shard_of(50_000), 1);
         let env = Topology::parse("0..10 mysql://a/x; 10.. mysql://b/x").unwrap();
         assert_eq!(env.shard_of(10), 1);
+    }
+
+    #[test]
+    fn parses_galera_shards_and_refuses_small_ones() {
+        let text = "0.. galera mysql://n1/game mysql://n2/game mysql://n3/game";
+        let topology = Topology::parse(text).unwrap();
+        let cluster = topology.shards()[0].galera.as_ref().unwrap();
+        assert_eq!(cluster.nodes.len(), 3);
+        assert_eq!(topology.shards()[0].primary.expose(), "mysql://n1/game");
+        assert!(topology.shards()[0].replicas.is_empty());
+        assert_eq!(
+            Topology::parse("0.. galera mysql://n1/game mysql://n2/game").unwrap_err(),
+            TopologyError::GaleraTooSmall { index: 0, nodes: 2 }
+        );
+        let pair = Topology::parse("0.. galera:allow-small mysql://n1/g mysql://n2/g").unwrap();
+        assert!(
+            pair.shards()[0]
+                .galera
+                .as_ref()
+                .unwrap()
+                .allow_fewer_than_three
+        );
+        assert_eq!(
+            Topology::parse("0.. galera").unwrap_err(),
+            TopologyError::GaleraTooSmall { index: 0, nodes: 0 }
+        );
     }
 
     #[test]

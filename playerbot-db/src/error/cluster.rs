@@ -132,6 +132,14 @@ pub enum TopologyError {
         /// The shards this topology has.
         shards: usize,
     },
+    /// A Galera shard with fewer than three nodes, not marked as meant.
+    #[error("shard {index} is a Galera cluster of {nodes} node(s): a cluster needs three to keep taking writes when one is lost (two cannot keep a primary component); add nodes, or say the small cluster is meant (`GaleraSpec::allow_fewer_than_three`, `galera:allow-small` in the text form)")]
+    GaleraTooSmall {
+        /// The shard's position.
+        index: usize,
+        /// Its nodes.
+        nodes: usize,
+    },
     /// A line of the text form did not parse.
     #[error("shard map line {line}: {problem}; the form is `0..50000 mysql://primary/db [mysql://replica/db …]`")]
     BadLine {

@@ -88,6 +88,9 @@ pub(super) fn kind_of_server_code(code: u16) -> ErrorKind {
         code::LOCK_WAIT_TIMEOUT => ErrorKind::LockWaitTimeout,
         code::NEEDS_REPREPARE => ErrorKind::StatementInvalidated,
         code::DUPLICATE_KEY => ErrorKind::DuplicateKey,
+        // The node refused the statement unrun: it is not (or no longer) part of a primary
+        // component. Another node, or this one later, may take it.
+        code::NODE_NOT_READY => ErrorKind::ServerUnavailable,
         _ => ErrorKind::Server,
     }
 }
@@ -102,7 +105,7 @@ impl Error {
             Error::UniqueConflict { .. } => ErrorKind::DuplicateKey,
             Error::ConnectionLost { .. } => ErrorKind::ConnectionLost,
             Error::Connect(connect) if connect.is_permanent() => ErrorKind::ConnectRejected,
-            Error::Connect(_) => ErrorKind::ServerUnavailable,
+            Error::Connect(_) | Error::NoSyncedNode { .. } => ErrorKind::ServerUnavailable,
             Error::PoolTimeout { .. } => ErrorKind::PoolTimeout,
             Error::QueueFull { .. } => ErrorKind::QueueFull,
             Error::StatementTimeout { .. } => ErrorKind::StatementTimeout,
@@ -126,6 +129,7 @@ impl Error {
             | Error::UnknownTable { .. }
             | Error::CrossShard { .. }
             | Error::TransactionUnbound
+            | Error::GaleraNode { .. }
             | Error::Move(_)
             | Error::Topology(_)
             | Error::NotRegistered { .. }

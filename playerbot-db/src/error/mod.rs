@@ -425,6 +425,25 @@ pub enum Error {
     #[error("the transaction has not chosen its shard yet: its connection exists once a save, insert, load or delete names a key")]
     TransactionUnbound,
 
+    /// A server listed as a node of a Galera shard is not one, or not of the same cluster
+    /// as the shard's other nodes.
+    #[error("Galera node {node} {problem}")]
+    GaleraNode {
+        /// The node's URL, password hidden.
+        node: String,
+        /// What is wrong with it.
+        problem: String,
+    },
+
+    /// No node of a Galera shard can take writes: none is synced in a primary component.
+    #[error("no node of Galera shard {shard} is synced in a primary component, so none can take writes: {states}")]
+    NoSyncedNode {
+        /// The shard's position.
+        shard: usize,
+        /// What each node said (or why it could not be asked).
+        states: String,
+    },
+
     /// A range move was refused or stopped before its switch.
     #[error(transparent)]
     Move(#[from] MoveError),

@@ -26,6 +26,10 @@ pub(crate) mod code {
     pub(crate) const ACCOUNT_LOCKED: u16 = 3118;
     pub(crate) const SECURE_TRANSPORT_REQUIRED: u16 = 3159;
     pub(crate) const NO_SUCH_TABLE: u16 = 1146;
+    /// Galera: "WSREP has not yet prepared node for application use" (a node outside the
+    /// primary component, or not synced yet). MySQL's unknown-command error has the same
+    /// number, for a packet no client of ours sends.
+    pub(crate) const NODE_NOT_READY: u16 = 1047;
 
     /// Codes with which the server says it is dropping this connection.
     pub(crate) fn is_connection_code(code: u16) -> bool {

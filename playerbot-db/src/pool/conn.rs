@@ -29,6 +29,8 @@ pub(crate) struct ServerConn {
     /// The pool's loss count when this connection was last known to work (see
     /// `PoolInner::make_ready`).
     pub(super) epoch: u64,
+    /// The pool's target generation it was opened for (see the target module).
+    pub(super) target: u64,
     /// The runtime its socket belongs to.
     pub(super) runtime: RuntimeAlive,
     /// Its place under the bound; given back when the connection is dropped.
@@ -53,6 +55,7 @@ pub(super) struct OpenSettings<'a> {
     pub(super) setup: &'a dyn ConnSetup,
     pub(super) statement_timeout: Option<Duration>,
     pub(super) epoch: u64,
+    pub(super) target: u64,
 }
 
 impl ServerConn {
@@ -93,6 +96,7 @@ impl ServerConn {
             state: ConnState::default(),
             broken: false,
             epoch: settings.epoch,
+            target: settings.target,
             runtime: RuntimeAlive::current(),
             place,
         })

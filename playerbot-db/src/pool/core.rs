@@ -24,8 +24,11 @@ use crate::Error;
 pub(crate) struct PoolInner {
     id: u64,
     pub(crate) config: DbConfig,
-    /// The driver's options; they hold the password, so `Debug` leaves them out.
-    pub(super) opts: Opts,
+    /// The driver's options for new connections (see the target module); they hold the
+    /// password, so `Debug` leaves them out.
+    pub(super) target: Mutex<Opts>,
+    /// Bumped by every retarget; a connection of an older one is never lent again.
+    pub(super) generation: AtomicU64,
     /// Readies each connection it opens or resets (prepares the entities' statements).
     pub(super) setup: Arc<dyn ConnSetup>,
     /// Places under the bound in use: idle and lent connections, and opens under way.
@@ -40,6 +43,8 @@ pub(crate) struct PoolInner {
     pub(super) reconnect: Mutex<Reconnect>,
     pub(super) recycler: Recycler,
     pub(super) counters: Counters,
+    /// Told when a connection is lost or a call retries (a Galera shard's monitor).
+    trouble: std::sync::OnceLock<Arc<tokio::sync::Notify>>,
     /// Ourselves, for the places our connections hold.
     this: Weak<PoolInner>,
 }
@@ -70,7 +75,8 @@ impl PoolInner {
         Ok(Arc::new_cyclic(|this| PoolInner {
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             config,
-            opts,
+            target: Mutex::new(opts),
+            generation: AtomicU64::new(0),
             setup,
             open: AtomicUsize::new(0),
             overflow: Mutex::new(VecDeque::new()),
@@ -81,6 +87,7 @@ impl PoolInner {
             reconnect: Mutex::new(Reconnect::default()),
             recycler: Recycler::default(),
             counters: Counters::default(),
+            trouble: std::sync::OnceLock::new(),
             this: this.clone(),
         }))
     }
@@ -256,6 +263,11 @@ impl PoolInner {
         if conn.epoch == losses && conn.last_used.elapsed() < validate_after {
             return Some(conn);
         }
+        if conn.target != self.generation() {
+            // Opened for a server the pool no longer sends work to.
+            self.close_conn(conn);
+            return None;
+        }
         // The fast path has no deadline yet (building one costs a clock read): it starts now.
         let left = deadline.map_or(self.config.checkout_timeout, |deadline| {
             deadline.saturating_duration_since(Instant::now())
@@ -281,6 +293,8 @@ impl PoolInner {
                 self.note_loss();
             }
             self.close_conn(conn);
+        } else if conn.target != self.generation() {
+            self.close_conn(conn);
         } else if !conn.state.is_clean() {
             self.recycler.clean(self, conn);
         } else {
@@ -304,6 +318,18 @@ impl PoolInner {
 
     pub(super) fn note_loss(&self) {
         self.losses.fetch_add(1, Ordering::AcqRel);
+        self.tell_trouble();
+    }
+
+    /// Has `watcher` told whenever a connection is lost or a call retries.
+    pub(crate) fn watch_trouble(&self, watcher: Arc<tokio::sync::Notify>) {
+        let _ = self.trouble.set(watcher);
+    }
+
+    fn tell_trouble(&self) {
+        if let Some(watcher) = self.trouble.get() {
+            watcher.notify_one();
+        }
     }
 
     /// Puts a clean connection where the next checkout finds it: the oldest waiter, else
@@ -433,7 +459,7 @@ impl PoolInner {
     }
 
     /// Every idle connection, wherever it is kept.
-    fn drain_idle(&self) -> Vec<ServerConn> {
+    pub(super) fn drain_idle(&self) -> Vec<ServerConn> {
         let mut idle: Vec<ServerConn> = self
             .overflow
             .lock()
@@ -460,6 +486,7 @@ impl PoolInner {
     }
 
     pub(crate) fn count_retry(&self) {
+        self.tell_trouble();
         Counters::bump(&self.counters.retries);
         metrics::counter!("playerbot_db_retries_total").increment(1);
     }

@@ -23,6 +23,7 @@ mod setup;
 mod state;
 mod statement;
 mod stats;
+mod target;
 pub(crate) mod trace;
 mod waiters;
 

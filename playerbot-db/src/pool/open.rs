@@ -69,7 +69,8 @@ impl PoolInner {
         let limit = self.config.connect_timeout;
         let connect_error =
             |err: mysql_async::Error| Error::from(crate::error::ConnectError::from_driver(&err));
-        match tokio::time::timeout(limit, mysql_async::Conn::new(self.opts.clone())).await {
+        let (opts, _) = self.target();
+        match tokio::time::timeout(limit, mysql_async::Conn::new(opts)).await {
             Ok(opened) => opened.map_err(connect_error),
             Err(_) => Err(crate::error::ConnectError::new(
                 None,
@@ -82,11 +83,16 @@ impl PoolInner {
     /// Connects in `place`, within the connect timeout, and keeps the reconnect backoff and
     /// the counters up to date.
     async fn open_conn(&self, place: Place) -> Result<ServerConn, Error> {
+        // The loss count first: a retarget between the two reads then leaves the connection
+        // one the checkout checks (see the target module), never one it trusts.
+        let epoch = self.losses();
+        let (opts, generation) = self.target();
         let settings = OpenSettings {
-            opts: &self.opts,
+            opts: &opts,
+            target: generation,
             setup: &*self.setup,
             statement_timeout: self.config.statement_timeout,
-            epoch: self.losses(),
+            epoch,
         };
         let limit = self.config.connect_timeout;
         let opened = match tokio::time::timeout(limit, ServerConn::open(settings, place)).await {
@@ -95,7 +101,7 @@ impl PoolInner {
         };
         let opened = opened.map_err(|err| match err {
             Error::Connect(mut connect) => {
-                connect.server.get_or_insert_with(|| server_of(&self.opts));
+                connect.server.get_or_insert_with(|| server_of(&opts));
                 Error::Connect(connect)
             }
             other => other,

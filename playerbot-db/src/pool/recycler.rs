@@ -169,7 +169,7 @@ async fn restore_database(
     pool: &PoolInner,
     conn: &mut ServerConn,
 ) -> Result<(), mysql_async::Error> {
-    let wanted = pool.opts.db_name().map(str::to_owned);
+    let wanted = pool.target().0.db_name().map(str::to_owned);
     let current: Option<Option<String>> = conn.conn.query_first(session::CURRENT_DATABASE).await?;
     let current = current.flatten();
     if current == wanted {
