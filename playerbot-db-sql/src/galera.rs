@@ -18,6 +18,9 @@ pub const NODE_SETTINGS: &str =
 /// committed when the read began (causal reads: a read on any node sees the writer's commits).
 pub const CAUSAL_READS: &str = "SET SESSION wsrep_sync_wait = 1";
 
+/// Back to the server's setting for the session's reads (undoes [`CAUSAL_READS`]).
+pub const DEFAULT_READS: &str = "SET SESSION wsrep_sync_wait = DEFAULT";
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -26,7 +29,7 @@ mod tests {
     fn snapshots() {
         insta::assert_snapshot!(
             "galera",
-            [NODE_STATUS, NODE_SETTINGS, CAUSAL_READS].join(";\n")
+            [NODE_STATUS, NODE_SETTINGS, CAUSAL_READS, DEFAULT_READS].join(";\n")
         );
     }
 }

@@ -22,6 +22,7 @@ pub mod entity;
 pub mod galera;
 pub mod guard;
 pub mod history;
+pub mod lease;
 pub mod monitor;
 pub mod moving;
 pub mod partition;

@@ -74,6 +74,7 @@ mod entity;
 mod error;
 mod explain;
 mod fnv;
+mod lease;
 mod live_table;
 pub mod migrate;
 mod monitor;

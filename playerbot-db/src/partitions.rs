@@ -106,7 +106,7 @@ impl Server {
         let meta = E::META;
         let layout = partitioning(meta)?;
         let mut guard = self.conn().await?;
-        with_lock(guard.server(), meta.table, async |conn| {
+        with_lock(self.pool(), guard.server(), meta.table, async |conn| {
             let highest: Option<u64> = conn
                 .query_first(sql::max_of(meta.table, layout.column))
                 .await?
@@ -182,7 +182,7 @@ impl Server {
             .map(|name| Name::new("partition", name.as_str()))
             .collect::<Result<Vec<_>, _>>()?;
         let statement = sql::alter(meta.table, action, &names);
-        with_lock(guard.server(), meta.table, async |conn| {
+        with_lock(self.pool(), guard.server(), meta.table, async |conn| {
             Ok(conn.query_drop(statement).await?)
         })
         .await?;
@@ -222,14 +222,25 @@ fn highest_bound(listed: &[(String, Option<String>)]) -> u64 {
 /// Runs `work` holding the table's maintenance lock, so two processes never alter its
 /// partitions at once. The connection is marked as holding a named lock from before
 /// `GET_LOCK` is sent until `RELEASE_LOCK` has answered, so a call dropped in between leaves
-/// the release to the recycler (`RELEASE_ALL_LOCKS()`), never to the next user.
+/// the release to the recycler (`RELEASE_ALL_LOCKS()`), never to the next user. On a Galera
+/// node, where `GET_LOCK` holds on that node only, the lock is a lease (see `lease`).
 async fn with_lock<T>(
+    pool: &std::sync::Arc<crate::pool::PoolInner>,
     server: &mut ServerConn,
     table: &str,
     work: impl AsyncFnOnce(&mut mysql_async::Conn) -> Result<T, Error>,
 ) -> Result<T, Error> {
-    server.state.enter(Busy::NamedLock);
     server.state.enter(Busy::Statement);
+    if crate::lease::on_galera(&mut server.conn).await? {
+        let name = format!("{MAINTENANCE_LOCK}.{table}");
+        let lease =
+            crate::lease::Lease::take(pool, &mut server.conn, &name, MAINTENANCE_LOCK_WAIT).await?;
+        let result = work(&mut server.conn).await;
+        lease.release(&mut server.conn).await?;
+        server.state.leave(Busy::Statement);
+        return result;
+    }
+    server.state.enter(Busy::NamedLock);
     let got: Option<Option<i64>> = server
         .conn
         .exec_first(

@@ -176,3 +176,208 @@ async fn writer_killed_under_write_behind_load_loses_nothing_and_rejoins() {
     assert!(!db.galera_health()[0].1[0].writer);
     db.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn migrators_racing_on_different_nodes_apply_each_migration_once() {
+    use playerbot_db::migrate::{Migration, Migrator};
+    let cluster = cluster_with_game().await;
+    let migrations = || {
+        Migrator::new(vec![
+            Migration::new("0001_first", "CREATE TABLE t1 (id INT PRIMARY KEY)"),
+            Migration::new("0002_second", "INSERT INTO t1 VALUES (1), (2)"),
+        ])
+        .unwrap()
+    };
+    let a = galera_builder(&cluster, &[0, 1, 2]).build().await.unwrap();
+    let b = galera_builder(&cluster, &[1, 2, 0]).build().await.unwrap();
+    let (ma, mb) = (migrations(), migrations());
+    let (ra, rb) = tokio::join!(ma.run(&a), mb.run(&b));
+    let (ra, rb) = (ra.expect("first migrator"), rb.expect("second migrator"));
+    eprintln!("{ra:?}\n{rb:?}");
+    let urls = game_urls(&cluster, &[0, 1, 2]);
+    let mut conn = playerbot_db::mysql_async::Conn::new(
+        playerbot_db_embedded::connect_opts(&urls[2], None).unwrap(),
+    )
+    .await
+    .unwrap();
+    use playerbot_db::mysql_async::prelude::Queryable;
+    conn.query_drop("SET SESSION wsrep_sync_wait = 1")
+        .await
+        .unwrap();
+    let rows: Vec<u32> = conn.query("SELECT id FROM t1 ORDER BY id").await.unwrap();
+    assert_eq!(rows, vec![1, 2], "each migration applied once");
+    a.close().await;
+    b.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_silent_writer_is_left_within_the_bound_and_not_taken_back_when_it_wakes() {
+    let mut cluster = cluster_with_game().await;
+    let db = galera_builder(&cluster, &[0, 1, 2]).build().await.unwrap();
+    db.create_tables().await.unwrap();
+    db.save(&bot_state(1)).await.unwrap();
+    cluster.node_mut(0).pause().await.unwrap();
+    let stopped = Instant::now();
+    // Every call ends within its own timeouts (statement 3 s, connect 1 s, retries).
+    let mut longest = Duration::ZERO;
+    let mut round = 0;
+    loop {
+        round += 1;
+        let mut state = bot_state(1);
+        state.flags = round;
+        let started = Instant::now();
+        let saved = db.save(&state).await;
+        longest = longest.max(started.elapsed());
+        assert!(
+            started.elapsed() < Duration::from_secs(15),
+            "a call waited {:?}",
+            started.elapsed()
+        );
+        if saved.is_ok() && !db.galera_health()[0].1[0].writer {
+            break;
+        }
+        assert!(
+            stopped.elapsed() < Duration::from_secs(30),
+            "no failover: {:?}",
+            db.galera_health()
+        );
+    }
+    eprintln!(
+        "writes flowed again {:?} after SIGSTOP; the longest call took {longest:?}",
+        stopped.elapsed()
+    );
+    let writer = db.galera_health()[0]
+        .1
+        .iter()
+        .position(|node| node.writer)
+        .unwrap();
+    cluster.node_mut(0).resume().await.unwrap();
+    cluster.wait_synced(0).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(
+        db.galera_health()[0].1[0].usable(),
+        "{:?}",
+        db.galera_health()
+    );
+    assert!(
+        db.galera_health()[0].1[writer].writer,
+        "the writer stays where it moved"
+    );
+    let mut state = bot_state(1);
+    state.flags = 99_999;
+    db.save(&state).await.unwrap();
+    let urls = game_urls(&cluster, &[0, 1, 2]);
+    for url in &urls {
+        assert_eq!(flags_on_node(url).await.get(&1), Some(&99_999));
+    }
+    db.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_primary_component_calls_fail_typed_and_deferred_saves_wait() {
+    let mut cluster = cluster_with_game().await;
+    let db = galera_builder(&cluster, &[0, 1, 2]).build().await.unwrap();
+    db.create_tables().await.unwrap();
+    cluster.node_mut(1).pause().await.unwrap();
+    cluster.node_mut(2).pause().await.unwrap();
+    // Node 0 alone is a minority: once it notices, it refuses (1047).
+    let alone = Instant::now();
+    let err = loop {
+        match db.save(&bot_state(7)).await {
+            Err(err) => break err,
+            Ok(()) => {
+                assert!(
+                    alone.elapsed() < Duration::from_secs(20),
+                    "node 0 kept taking writes alone"
+                );
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    };
+    assert!(err.is_retryable(), "{err:?}");
+    let mut accepted = HashMap::new();
+    for bot_id in 100..200 {
+        let mut state = bot_state(bot_id);
+        state.flags = 5;
+        db.save_deferred(&state).await.unwrap();
+        accepted.insert(bot_id, 5);
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(
+        db.write_behind_stats().depth >= 100,
+        "{:?}",
+        db.write_behind_stats()
+    );
+    cluster.node_mut(1).resume().await.unwrap();
+    cluster.node_mut(2).resume().await.unwrap();
+    for node in 0..3 {
+        cluster.wait_synced(node).await.unwrap();
+    }
+    db.flush()
+        .await
+        .expect("the queue lands once a primary component is back");
+    let rows = flags_on_node(&game_urls(&cluster, &[1])[0]).await;
+    assert!(accepted
+        .iter()
+        .all(|(bot, flags)| rows.get(bot) == Some(flags)));
+    db.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn writers_on_two_nodes_conflict_and_are_retried_never_mixing_a_row() {
+    let cluster = cluster_with_game().await;
+    // Two processes' worth, each writing through a different node, both rewriting the same
+    // 50 rows as fast as they can: the worst case, so a retry budget above the default 3.
+    let a = galera_builder(&cluster, &[0, 1, 2])
+        .max_retries(10)
+        .build()
+        .await
+        .unwrap();
+    let b = galera_builder(&cluster, &[1, 2, 0])
+        .max_retries(10)
+        .build()
+        .await
+        .unwrap();
+    a.create_tables().await.unwrap();
+    let write = |db: Db, mark: u32| async move {
+        for round in 0..40u32 {
+            let rows: Vec<BotState> = (0..50)
+                .map(|bot_id| {
+                    let mut state = bot_state(bot_id);
+                    // Every column of a row says which writer wrote it.
+                    state.flags = mark;
+                    state.health = mark * 1000 + round;
+                    state.mana = mark;
+                    state
+                })
+                .collect();
+            db.save_all(&rows).await.expect("conflicts are retried");
+        }
+    };
+    tokio::join!(write(a.clone(), 1), write(b.clone(), 2));
+    let url = &game_urls(&cluster, &[2])[0];
+    let mut conn = playerbot_db::mysql_async::Conn::new(
+        playerbot_db_embedded::connect_opts(url, None).unwrap(),
+    )
+    .await
+    .unwrap();
+    use playerbot_db::mysql_async::prelude::Queryable;
+    conn.query_drop("SET SESSION wsrep_sync_wait = 1")
+        .await
+        .unwrap();
+    let rows: Vec<(u32, u32, u32, u32)> = conn
+        .query("SELECT bot_id, flags, health DIV 1000, mana FROM game.bot_state")
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 50);
+    for (bot_id, flags, health_mark, mana) in rows {
+        assert!(
+            flags == health_mark && flags == mana && (flags == 1 || flags == 2),
+            "bot {bot_id} mixes writers: {flags} {health_mark} {mana}"
+        );
+    }
+    let conflicts: u64 = [a.stats().retries, b.stats().retries].iter().sum();
+    eprintln!("retries (certification conflicts and deadlocks): {conflicts}");
+    a.close().await;
+    b.close().await;
+}

@@ -91,6 +91,8 @@ pub(super) fn kind_of_server_code(code: u16) -> ErrorKind {
         // The node refused the statement unrun: it is not (or no longer) part of a primary
         // component. Another node, or this one later, may take it.
         code::NODE_NOT_READY => ErrorKind::ServerUnavailable,
+        // Rolled back, so nothing landed; like 1047, the node may take it later.
+        code::COMMIT_FAILED => ErrorKind::ServerUnavailable,
         _ => ErrorKind::Server,
     }
 }

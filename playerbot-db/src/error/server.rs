@@ -30,6 +30,10 @@ pub(crate) mod code {
     /// primary component, or not synced yet). MySQL's unknown-command error has the same
     /// number, for a packet no client of ours sends.
     pub(crate) const NODE_NOT_READY: u16 = 1047;
+    /// "Got error … during COMMIT": the commit failed and the transaction was rolled back
+    /// (measured on a Galera node that lost its primary component: "Not connected to
+    /// Primary Component").
+    pub(crate) const COMMIT_FAILED: u16 = 1180;
 
     /// Codes with which the server says it is dropping this connection.
     pub(crate) fn is_connection_code(code: u16) -> bool {

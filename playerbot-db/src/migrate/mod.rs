@@ -200,6 +200,33 @@ impl Migrator {
             });
         };
         let server = guard.routine();
+        if crate::lease::on_galera(&mut server.conn).await? {
+            // GET_LOCK holds on one node only: two migrators on two nodes would both run.
+            let name = format!("migrate.{database}");
+            let lease =
+                crate::lease::Lease::take(db.pool(), &mut server.conn, &name, self.lock_timeout)
+                    .await?;
+            // The history as the last holder left it, whichever node it wrote on.
+            let causal = server
+                .conn
+                .query_drop(playerbot_db_sql::galera::CAUSAL_READS)
+                .await;
+            let result = match causal {
+                Ok(()) => self.run_locked(&mut server.conn, dialect).await,
+                Err(err) => Err(err.into()),
+            };
+            db.registry().schema_may_have_changed();
+            let reset = server
+                .conn
+                .query_drop(playerbot_db_sql::galera::DEFAULT_READS)
+                .await;
+            let released = lease.release(&mut server.conn).await;
+            reset?;
+            guard.routine_done();
+            let report = result?;
+            released?;
+            return Ok(report);
+        }
         // Marked before the lock is asked for and cleared once it is released: a run dropped
         // in between leaves the release to the recycler, never to the next user.
         server.state.enter(Busy::NamedLock);
