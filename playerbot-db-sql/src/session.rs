@@ -19,7 +19,8 @@ pub fn setup_statements() -> Vec<String> {
 /// Asked once per new connection: `(VERSION(), max_allowed_packet, innodb_rollback_on_timeout,
 /// innodb_autoinc_lock_mode)`.
 pub const SERVER_FACTS: &str = "SELECT VERSION(), @@max_allowed_packet, \
-     @@GLOBAL.innodb_rollback_on_timeout, @@GLOBAL.innodb_autoinc_lock_mode";
+     @@GLOBAL.innodb_rollback_on_timeout, @@GLOBAL.innodb_autoinc_lock_mode, \
+     @@SESSION.auto_increment_increment";
 
 /// The server's version string alone.
 pub const VERSION: &str = "SELECT VERSION()";

@@ -64,6 +64,25 @@ async fn a_node_list_that_is_not_one_cluster_is_refused_naming_the_node() {
     .unwrap_err();
     assert!(matches!(err, Error::Topology(_)), "{err:?}");
 
+    // An append_only entity (no primary key): Galera cannot replicate its deletes.
+    let err = Db::cluster(Topology::galera(GaleraSpec::new(game_urls(
+        &cluster,
+        &[0, 1, 2],
+    ))))
+    .register::<playerbot_db_tests::adopted::PlayerbotsDbStore>()
+    .build()
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::AppendOnlyOnGalera {
+                entity: "PlayerbotsDbStore"
+            }
+        ),
+        "{err:?}"
+    );
+
     // A node that cannot be reached: the shard starts with the others and reports it.
     let mut urls = game_urls(&cluster, &[0, 1, 2]);
     urls.push("mysql://root:x@127.0.0.1:1/game".into());
@@ -380,4 +399,75 @@ async fn writers_on_two_nodes_conflict_and_are_retried_never_mixing_a_row() {
     eprintln!("retries (certification conflicts and deadlocks): {conflicts}");
     a.close().await;
     b.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn calls_dropped_at_random_points_during_a_failover_leave_nothing_behind() {
+    let mut cluster = cluster_with_game().await;
+    let db = galera_builder(&cluster, &[0, 1, 2]).build().await.unwrap();
+    db.create_tables().await.unwrap();
+    let stop = Instant::now() + Duration::from_secs(5);
+    let mut tasks = Vec::new();
+    for task in 0..8u32 {
+        let db = db.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut seed = 0x9e37_79b9_u32.wrapping_mul(task + 1);
+            let mut next = move || {
+                seed ^= seed << 13;
+                seed ^= seed >> 17;
+                seed ^= seed << 5;
+                seed
+            };
+            let (mut finished, mut dropped) = (0u32, 0u32);
+            while Instant::now() < stop {
+                let bot_id = next() % 100;
+                let limit = Duration::from_micros(u64::from(next() % 20_000));
+                let call = async {
+                    match next() % 3 {
+                        0 => db.save(&bot_state(bot_id)).await.map(drop),
+                        1 => db.load::<BotState>(&bot_id).await.map(drop),
+                        _ => {
+                            let mut tx = db.begin().await?;
+                            tx.save(&bot_state(bot_id)).await?;
+                            tx.commit().await
+                        }
+                    }
+                };
+                match tokio::time::timeout(limit, call).await {
+                    Ok(_) => finished += 1,
+                    Err(_) => dropped += 1,
+                }
+            }
+            (finished, dropped)
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    cluster.node_mut(0).kill();
+    let mut totals = (0, 0);
+    for task in tasks {
+        let (finished, dropped) = task.await.unwrap();
+        totals = (totals.0 + finished, totals.1 + dropped);
+    }
+    eprintln!("calls finished {}, dropped {}", totals.0, totals.1);
+    assert!(totals.1 > 0 && totals.0 > 0);
+    assert!(db.galera_failovers() >= 1);
+    // Nothing inherited: a transaction rolled back leaves the row as it was, connections
+    // come back, and every call works on the new writer.
+    let mut state = bot_state(500);
+    db.save(&state).await.unwrap();
+    let mut tx = db.begin().await.unwrap();
+    state.flags = 77;
+    tx.save(&state).await.unwrap();
+    tx.rollback().await.unwrap();
+    assert_eq!(db.load::<BotState>(&500).await.unwrap().unwrap().flags, 0);
+    let settled = Instant::now();
+    while db.stats().in_use > 0 {
+        assert!(
+            settled.elapsed() < Duration::from_secs(10),
+            "{:?}",
+            db.stats()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    db.close().await;
 }

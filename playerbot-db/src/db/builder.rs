@@ -270,14 +270,15 @@ impl DbBuilder {
     /// A Galera shard: its nodes surveyed (a list that is not one cluster is refused), one
     /// server whose pool connects to the first synced node, and the monitor that moves it.
     async fn open_galera(&self, index: usize, cluster: &GaleraSpec) -> Result<Shard, Error> {
+        let registry = self.registry(false);
+        if let Some(meta) = registry.metas().find(|meta| meta.is_append_only()) {
+            return Err(Error::AppendOnlyOnGalera {
+                entity: meta.entity,
+            });
+        }
         let (galera, conns) = galera::survey(index, cluster, &self.config).await?;
         let writer = &cluster.nodes[galera.writer()];
-        let primary = Server::open(
-            self.config_for(writer),
-            self.registry(false),
-            self.write_behind,
-        )
-        .await?;
+        let primary = Server::open(self.config_for(writer), registry, self.write_behind).await?;
         galera::start_monitor(
             galera.clone(),
             primary.pool(),

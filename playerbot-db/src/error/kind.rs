@@ -132,6 +132,7 @@ impl Error {
             | Error::CrossShard { .. }
             | Error::TransactionUnbound
             | Error::GaleraNode { .. }
+            | Error::AppendOnlyOnGalera { .. }
             | Error::Move(_)
             | Error::Topology(_)
             | Error::NotRegistered { .. }

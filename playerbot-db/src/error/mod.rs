@@ -435,6 +435,14 @@ pub enum Error {
         problem: String,
     },
 
+    /// An `append_only` entity (no primary key) on a Galera shard: Galera cannot replicate
+    /// a DELETE of a table without a primary key, so its rows could never expire.
+    #[error("{entity} is append_only (its table has no primary key), which Galera does not support (it cannot replicate deletes of such a table): give the entity a key to use it on a Galera shard")]
+    AppendOnlyOnGalera {
+        /// The entity.
+        entity: &'static str,
+    },
+
     /// No node of a Galera shard can take writes: none is synced in a primary component.
     #[error("no node of Galera shard {shard} is synced in a primary component, so none can take writes: {states}")]
     NoSyncedNode {

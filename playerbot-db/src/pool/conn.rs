@@ -18,8 +18,9 @@ pub(crate) struct ServerConn {
     pub(crate) max_allowed_packet: usize,
     /// `innodb_rollback_on_timeout`: a lock wait timeout then ends the whole transaction.
     pub(crate) rollback_on_timeout: bool,
-    /// `innodb_autoinc_lock_mode` 0 or 1: the ids one multi-row INSERT generates are
-    /// consecutive, so they follow from the first (`LAST_INSERT_ID()`).
+    /// `innodb_autoinc_lock_mode` 0 or 1 and `auto_increment_increment` 1: the ids one
+    /// multi-row INSERT generates are consecutive, so they follow from the first
+    /// (`LAST_INSERT_ID()`).
     pub(crate) consecutive_ids: bool,
     pub(crate) statement_timeout: Option<Duration>,
     pub(crate) last_used: Instant,
@@ -69,11 +70,12 @@ impl ServerConn {
         let mut conn = Conn::new(settings.opts.clone())
             .await
             .map_err(connect_error)?;
-        let (version, max_allowed_packet, rollback_on_timeout, autoinc_lock_mode): (
+        let (version, max_allowed_packet, rollback_on_timeout, autoinc_lock_mode, increment): (
             String,
             u64,
             i64,
             i64,
+            u64,
         ) = conn
             .query_first(playerbot_db_sql::session::SERVER_FACTS)
             .await
@@ -90,7 +92,9 @@ impl ServerConn {
             flavor,
             max_allowed_packet: usize::try_from(max_allowed_packet).unwrap_or(usize::MAX),
             rollback_on_timeout: rollback_on_timeout != 0,
-            consecutive_ids: autoinc_lock_mode <= 1,
+            // Galera's `wsrep_auto_increment_control` spaces ids by the cluster size (and
+            // Galera needs lock mode 2 anyway): then they do not follow from the first.
+            consecutive_ids: autoinc_lock_mode <= 1 && increment == 1,
             statement_timeout: settings.statement_timeout,
             last_used: Instant::now(),
             state: ConnState::default(),
