@@ -15,6 +15,8 @@ use std::time::Duration;
   playerbot-db simulate --shards 2 --replicas 1      two shards, each a primary and a replica
   playerbot-db simulate --shards 2 --move 1000..2000:1 --move-after 10
                                                      move bots 1000..2000 to shard 1 mid-run
+  playerbot-db simulate --galera 3 --kill-node-after 10
+                                                     on a 3-node Galera cluster; its writer killed at 10 s
   playerbot-db simulate --shard-map shards.txt       on your servers; meanwhile, elsewhere:
   playerbot-db shard move --shards shards.txt --range 1000..2000 --to 1
   playerbot-db simulate --url mysql://bots:secret@db.example:3306/")]
@@ -61,6 +63,13 @@ pub(crate) struct Args {
     /// (`playerbot-db shard move`) can move ranges meanwhile.
     #[arg(long, conflicts_with_all = ["url", "shards", "replicas"])]
     pub(crate) shard_map: Option<PathBuf>,
+    /// Run on an embedded Galera cluster of this many nodes (one shard; writes go to one
+    /// synced node at a time).
+    #[arg(long, conflicts_with_all = ["url", "shards", "replicas", "shard_map"])]
+    pub(crate) galera: Option<usize>,
+    /// Seconds into the run when the writer node is killed (SIGKILL); with --galera.
+    #[arg(long, requires = "galera")]
+    pub(crate) kill_node_after: Option<u64>,
 }
 
 impl Args {

@@ -5,6 +5,7 @@
 //! last state of every bot.
 
 mod args;
+mod galera;
 mod plot;
 mod progress;
 mod rate;
@@ -13,7 +14,7 @@ mod servers;
 mod verify;
 mod workload;
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crate::error::Error;
 
@@ -31,7 +32,7 @@ pub(crate) async fn run(args: Args) -> Result<(), Error> {
         Some(address) => Some(crate::metrics_server::install(address).await?),
         None => None,
     };
-    let (servers, cluster) = servers::Servers::open(&args, |builder| {
+    let (mut servers, cluster) = servers::Servers::open(&args, |builder| {
         builder.register_bot_schema().max_connections(8)
     })
     .await?;
@@ -45,7 +46,23 @@ pub(crate) async fn run(args: Args) -> Result<(), Error> {
         args.bots, args.hz, args.seconds
     );
     let started = Instant::now();
-    let outcome = match workload::run(&cluster, &args).await {
+    let mut galera = servers.galera.as_ref().map(|nodes| galera::Outcome {
+        nodes: nodes.len(),
+        ..galera::Outcome::default()
+    });
+    let workload = workload::run(&cluster, &args);
+    let ran = match (servers.galera.as_mut(), args.kill_node_after) {
+        (Some(nodes), Some(after)) => {
+            let kill = galera::kill_writer_after(nodes, &cluster, Duration::from_secs(after));
+            let (ran, killed) = tokio::join!(workload, kill);
+            if let Some(outcome) = galera.as_mut() {
+                outcome.killed = Some(killed?);
+            }
+            ran
+        }
+        _ => workload.await,
+    };
+    let outcome = match ran {
         Ok(run) if matches!(run.moved, Some(Err(_))) => {
             let Some(Err(err)) = run.moved else {
                 unreachable!()
@@ -56,6 +73,20 @@ pub(crate) async fn run(args: Args) -> Result<(), Error> {
             .await
             .map(|verified| (run, verified)),
         Err(err) => Err(err),
+    };
+    // On Galera, every node too (the killed one once it rejoined).
+    let outcome = match (outcome, servers.galera.as_mut(), galera.as_mut()) {
+        (Ok((run, mut verified)), Some(nodes), Some(report)) => {
+            let killed = report.killed.map(|(node, _)| node);
+            galera::check_nodes(nodes, killed, &run.last)
+                .await
+                .map(|(lost, problems)| {
+                    report.lost_saves = lost;
+                    verified.extend(problems);
+                    (run, verified)
+                })
+        }
+        (outcome, _, _) => outcome,
     };
     // The report is taken before the pool closes, so its pool figures are the run's.
     let outcome = outcome.map(|(run, verified)| {
@@ -68,6 +99,7 @@ pub(crate) async fn run(args: Args) -> Result<(), Error> {
             run.seconds,
             &verified,
             run.moved,
+            galera.as_ref(),
         );
         (text, timeline, verified)
     });

@@ -53,6 +53,7 @@ impl Report {
         seconds: f64,
         verified: &Verdict,
         moved: Option<Result<playerbot_db::cluster::MoveReport, playerbot_db::Error>>,
+        galera: Option<&super::galera::Outcome>,
     ) -> Report {
         let behind = db.write_behind_stats();
         let pool = db.stats();
@@ -95,7 +96,10 @@ impl Report {
                 "bots {bots}, {seconds:.1} s at {hz} Hz; login (bulk save and load of every bot) {:.0} ms",
                 ms(tally.login)
             ),
-            topology_line(db, args),
+            match galera {
+                Some(outcome) => galera_line(db, outcome),
+                None => topology_line(db, args),
+            },
             format!("{:<16} {:>9} {:>10} {:>10} {:>10}", "calls", "count", "p50 µs", "p99 µs", "max µs"),
         ];
         for kind in &kinds {
@@ -161,7 +165,7 @@ impl Report {
                 kind.count, kind.summary.p50_us, kind.summary.p99_us, kind.summary.max_us
             )
         };
-        let fields = vec![
+        let mut fields = vec![
             ("bots", bots.to_string()),
             ("seconds", format!("{seconds:.3}")),
             ("hz", hz.to_string()),
@@ -203,6 +207,14 @@ impl Report {
                 ),
             ),
         ];
+        if let Some(outcome) = galera {
+            fields.push(("galera_nodes", outcome.nodes.to_string()));
+            let failover = outcome.killed.map_or("null".to_owned(), |(_, waited)| {
+                format!("{:.1}", waited.as_secs_f64() * 1e3)
+            });
+            fields.push(("failover_ms", failover));
+            fields.push(("lost_saves", outcome.lost_saves.to_string()));
+        }
         Report {
             lines,
             fields,
@@ -223,6 +235,32 @@ impl Report {
             .join(",\n");
         format!("{{\n{body}\n}}\n")
     }
+}
+
+/// `servers: Galera cluster of 3 nodes, writer node 1; …` and the kill, when there was one.
+fn galera_line(db: &Db, outcome: &super::galera::Outcome) -> String {
+    let nodes = db
+        .galera_health()
+        .into_iter()
+        .next()
+        .map(|(_, nodes)| nodes)
+        .unwrap_or_default();
+    let writer = nodes.iter().position(|node| node.writer);
+    let usable = nodes.iter().filter(|node| node.usable()).count();
+    let mut line = format!(
+        "servers: Galera cluster of {} nodes, writer node {}, {usable} synced at the end of the run; failovers {}",
+        outcome.nodes,
+        writer.map_or("none".to_owned(), |w| w.to_string()),
+        db.galera_failovers()
+    );
+    if let Some((node, waited)) = outcome.killed {
+        line.push_str(&format!(
+            "; node {node} killed, writes flowed again after {:.0} ms; lost saves {}",
+            waited.as_secs_f64() * 1e3,
+            outcome.lost_saves
+        ));
+    }
+    line
 }
 
 /// `servers: 1` or `servers: 2 shards × (primary + 1 replica); replicas in rotation 2 of 2`.

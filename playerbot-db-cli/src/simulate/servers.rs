@@ -1,14 +1,15 @@
 //! The servers a simulation runs on: the one `--url` names, one embedded server, a topology
 //! of embedded servers (`--shards N --replicas R`: N primaries, each keeping a binary log
 //! when it has replicas, and R replicas of each, bot ids split evenly), or the servers of a
-//! shard map (`--shard-map FILE`), in the databases it names.
+//! shard map (`--shard-map FILE`), in the databases it names, or an embedded Galera
+//! cluster (`--galera N`).
 
 use playerbot_db::bots::BotState;
-use playerbot_db::cluster::{ClusterPolicy, Topology};
+use playerbot_db::cluster::{ClusterPolicy, GaleraSpec, Topology};
 use playerbot_db::migrate::Migrator;
 use playerbot_db::Db;
 use playerbot_db::DbBuilder;
-use playerbot_db_embedded::EmbeddedServer;
+use playerbot_db_embedded::{EmbeddedGalera, EmbeddedServer};
 
 use super::{Args, DATABASE};
 use crate::error::Error;
@@ -18,6 +19,8 @@ use crate::target::Target;
 pub(super) struct Servers {
     target: Option<Target>,
     embedded: Vec<EmbeddedServer>,
+    /// With `--galera`.
+    pub(super) galera: Option<EmbeddedGalera>,
 }
 
 impl Servers {
@@ -32,9 +35,29 @@ impl Servers {
                 Servers {
                     target: None,
                     embedded: Vec::new(),
+                    galera: None,
                 },
                 on_shard_map(path, configure).await?,
             ));
+        }
+        if let Some(nodes) = args.galera {
+            let galera = EmbeddedGalera::start(nodes).await?;
+            eprintln!("started an embedded Galera cluster of {nodes} nodes");
+            Target::with_server(galera.urls()[0].clone())
+                .fresh_database(DATABASE)
+                .await?;
+            let mut spec = GaleraSpec::new(galera.urls());
+            if nodes < 3 {
+                spec = spec.allow_fewer_than_three();
+            }
+            let cluster = build(Topology::galera(spec), configure).await?;
+            migrate(&cluster).await?;
+            let servers = Servers {
+                target: None,
+                embedded: Vec::new(),
+                galera: Some(galera),
+            };
+            return Ok((servers, cluster));
         }
         let (shards, replicas) = (args.shards.max(1), args.replicas);
         if shards == 1 && replicas == 0 {
@@ -47,6 +70,7 @@ impl Servers {
                 Servers {
                     target: Some(target),
                     embedded: Vec::new(),
+                    galera: None,
                 },
                 cluster,
             ));
@@ -93,6 +117,7 @@ impl Servers {
             Servers {
                 target: None,
                 embedded,
+                galera: None,
             },
             cluster,
         ))
@@ -101,6 +126,7 @@ impl Servers {
     /// Drops the simulation's database where it was created on a server of the user's.
     pub(super) async fn clean_up(self) -> Result<(), Error> {
         drop(self.embedded);
+        drop(self.galera);
         match self.target {
             Some(target) => target.drop_database(DATABASE).await,
             None => Ok(()),

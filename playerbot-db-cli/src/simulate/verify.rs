@@ -27,6 +27,11 @@ impl Verdict {
         self.problems.is_empty()
     }
 
+    /// Adds problems found elsewhere (the nodes of a Galera cluster).
+    pub(super) fn extend(&mut self, problems: Vec<String>) {
+        self.problems.extend(problems);
+    }
+
     /// What was wrong, each problem with its count; empty when the check passed.
     pub(super) fn problems(&self) -> String {
         self.problems.join("; ")
