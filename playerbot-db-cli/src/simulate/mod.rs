@@ -98,8 +98,10 @@ pub(crate) async fn run(args: Args) -> Result<(), Error> {
             &mut timeline.lag,
             run.seconds,
             &verified,
-            run.moved,
-            galera.as_ref(),
+            report::Happened {
+                moved: run.moved,
+                galera: galera.as_ref(),
+            },
         );
         (text, timeline, verified)
     });

@@ -17,6 +17,12 @@ struct Calls {
     summary: Summary,
 }
 
+/// What happened to the servers during the run: a range move, a Galera node killed.
+pub(super) struct Happened<'a> {
+    pub(super) moved: Option<Result<playerbot_db::cluster::MoveReport, playerbot_db::Error>>,
+    pub(super) galera: Option<&'a super::galera::Outcome>,
+}
+
 pub(super) struct Report {
     lines: Vec<String>,
     fields: Vec<(&'static str, String)>,
@@ -52,9 +58,9 @@ impl Report {
         lag: &mut Samples,
         seconds: f64,
         verified: &Verdict,
-        moved: Option<Result<playerbot_db::cluster::MoveReport, playerbot_db::Error>>,
-        galera: Option<&super::galera::Outcome>,
+        happened: Happened<'_>,
     ) -> Report {
+        let Happened { moved, galera } = happened;
         let behind = db.write_behind_stats();
         let pool = db.stats();
         let reads = db.read_stats();
