@@ -68,7 +68,8 @@ pub unsafe extern "C" fn pbdb_flush(db: *const PbdbDb, timeout_ms: u32) -> PbdbS
         // SAFETY: the caller's promise about `db`.
         let open = unsafe { open_of(db) }?;
         let timeout = Duration::from_millis(timeout_ms.into());
-        match open.block_on(tokio::time::timeout(timeout, open.db().flush())) {
+        let flush = async { tokio::time::timeout(timeout, open.db().flush()).await };
+        match open.block_on(flush) {
             Ok(flushed) => Ok(flushed?),
             Err(_) => Err(Failure::new(
                 PBDB_TIMEOUT,

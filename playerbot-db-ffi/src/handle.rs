@@ -192,11 +192,15 @@ pub unsafe extern "C" fn pbdb_close(db: *mut PbdbDb, timeout_ms: u32) -> PbdbSta
 fn close(handle: &PbdbDb, timeout: Duration) -> Outcome {
     let open = handle.take().ok_or_else(closed)?;
     let db = open.db().clone();
-    let drained = open.block_on(tokio::time::timeout(timeout, async move {
-        let drained = db.shutdown().await;
-        db.close().await;
-        drained
-    }));
+    // The timer is made inside the runtime: it needs the runtime's clock.
+    let drained = open.block_on(async move {
+        let drain = async {
+            let drained = db.shutdown().await;
+            db.close().await;
+            drained
+        };
+        tokio::time::timeout(timeout, drain).await
+    });
     // Whoever holds the last reference shuts the runtime down: this thread, or a call still
     // running on another one when it returns.
     drop(open);
@@ -228,12 +232,13 @@ pub unsafe extern "C" fn pbdb_free(db: *mut PbdbDb) -> PbdbStatus {
         // SAFETY: non-null; a handle from pbdb_open (Box::into_raw) freed only here, once, by
         // the caller's promise.
         let handle = unsafe { Box::from_raw(db) };
-        let status = match handle
+        // The read lock is let go of before close takes the write lock.
+        let still_open = handle
             .state
             .read()
             .unwrap_or_else(PoisonError::into_inner)
-            .is_some()
-        {
+            .is_some();
+        let status = match still_open {
             true => close(&handle, handle.close_timeout),
             false => Ok(()),
         };
