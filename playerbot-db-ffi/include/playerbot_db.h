@@ -19,6 +19,9 @@
 // Reactions to events.
 #define PBDB_ENGINE_REACTION 3
 
+// The bytes `PbdbCompletion.message` holds, its terminating NUL included.
+#define PBDB_MESSAGE_CAPACITY 256
+
 // A full write-behind queue makes `save_deferred` wait up to `write_behind_wait_ms`.
 #define PBDB_WHEN_FULL_WAIT 0
 
@@ -168,9 +171,10 @@ typedef struct PbdbCompletion {
   // A read's rows, now the caller's: free it with `pbdb_result_free`. NULL for writes and
   // for failures.
   struct PbdbResult *result;
-  // NULL when `status` is `PBDB_OK`; otherwise why, valid until this thread's next
-  // `pbdb_poll`.
-  const char *message;
+  // Empty when `status` is `PBDB_OK`; otherwise why, NUL-terminated (cut, at a
+  // character's end, to fit). Held in the struct itself: it needs no freeing and stays
+  // valid as long as the struct does.
+  char message[PBDB_MESSAGE_CAPACITY];
 } PbdbCompletion;
 
 // One `bot_equipment` row (`playerbot_db::bots::Equipment`). Slots (0 head … 18 tabard)

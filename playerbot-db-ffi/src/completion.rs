@@ -5,14 +5,13 @@
 //! the completion is polled, so calls submitted and not yet polled never exceed it, and a
 //! submission past it returns `PBDB_QUEUE_FULL` having started nothing.
 
-use std::cell::RefCell;
 use std::collections::VecDeque;
-use std::ffi::{c_char, CString};
+use std::ffi::c_char;
 use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
-use crate::error::{c_message, entry, Failure, Outcome};
+use crate::error::{entry, Failure, Outcome};
 use crate::handle::{open_of, Open, PbdbDb};
 use crate::result::PbdbResult;
 use crate::runtime::CatchPanic;
@@ -30,9 +29,27 @@ pub struct PbdbCompletion {
     /// A read's rows, now the caller's: free it with `pbdb_result_free`. NULL for writes and
     /// for failures.
     pub result: *mut PbdbResult,
-    /// NULL when `status` is `PBDB_OK`; otherwise why, valid until this thread's next
-    /// `pbdb_poll`.
-    pub message: *const c_char,
+    /// Empty when `status` is `PBDB_OK`; otherwise why, NUL-terminated (cut, at a
+    /// character's end, to fit). Held in the struct itself: it needs no freeing and stays
+    /// valid as long as the struct does.
+    pub message: [c_char; PBDB_MESSAGE_CAPACITY],
+}
+
+/// The bytes `PbdbCompletion.message` holds, its terminating NUL included.
+pub const PBDB_MESSAGE_CAPACITY: usize = 256;
+
+/// `message` as a NUL-terminated C string that fits a completion.
+fn message_field(message: &str) -> [c_char; PBDB_MESSAGE_CAPACITY] {
+    let mut field = [0 as c_char; PBDB_MESSAGE_CAPACITY];
+    let mut end = message.len().min(PBDB_MESSAGE_CAPACITY - 1);
+    while !message.is_char_boundary(end) {
+        end -= 1;
+    }
+    for (slot, byte) in field.iter_mut().zip(&message.as_bytes()[..end]) {
+        // An interior NUL would end the C string early: shown as a space.
+        *slot = if *byte == 0 { b' ' } else { *byte } as c_char;
+    }
+    field
 }
 
 /// A finished call waiting to be polled; its result is freed with it if never polled.
@@ -120,11 +137,6 @@ where
     Ok(())
 }
 
-thread_local! {
-    /// The messages of this thread's last poll, which its completions point into.
-    static POLL_MESSAGES: RefCell<Vec<CString>> = const { RefCell::new(Vec::new()) };
-}
-
 /// Moves up to `capacity` finished asynchronous calls into `completions[0..]`, oldest
 /// first, and sets `*count` to how many. Never blocks (it takes a short lock). Each
 /// completion's `result` is the caller's to free.
@@ -153,34 +165,53 @@ pub unsafe extern "C" fn pbdb_poll(
         let open = unsafe { open_of(db) }?;
         let done = open.completions.take_done(capacity);
         let written = done.len();
-        POLL_MESSAGES.with(|messages| {
-            let mut messages = messages.borrow_mut();
-            messages.clear();
-            for (index, done) in done.into_iter().enumerate() {
-                let (status, result, message) = match done.outcome {
-                    Ok(result) => (
-                        PBDB_OK,
-                        result.map_or(std::ptr::null_mut(), Box::into_raw),
-                        std::ptr::null(),
-                    ),
-                    Err(failure) => {
-                        messages.push(c_message(&failure.message));
-                        let message = messages.last().map_or(std::ptr::null(), |m| m.as_ptr());
-                        (failure.status, std::ptr::null_mut(), message)
-                    }
-                };
-                let completion = PbdbCompletion {
-                    token: done.token,
-                    status,
-                    result,
-                    message,
-                };
-                // SAFETY: index < capacity (take_done took at most that many), and the
-                // caller promised `capacity` writable, aligned elements at `completions`.
-                unsafe { completions.add(index).write(completion) };
-            }
-        });
+        for (index, done) in done.into_iter().enumerate() {
+            let (status, result, message) = match done.outcome {
+                Ok(result) => (
+                    PBDB_OK,
+                    result.map_or(std::ptr::null_mut(), Box::into_raw),
+                    message_field(""),
+                ),
+                Err(failure) => (
+                    failure.status,
+                    std::ptr::null_mut(),
+                    message_field(&failure.message),
+                ),
+            };
+            let completion = PbdbCompletion {
+                token: done.token,
+                status,
+                result,
+                message,
+            };
+            // SAFETY: index < capacity (take_done took at most that many), and the caller
+            // promised `capacity` writable, aligned elements at `completions`.
+            unsafe { completions.add(index).write(completion) };
+        }
         // SAFETY: checked non-null above; writable by the caller's promise.
         unsafe { strings::write(count, written, "count") }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_message_is_cut_at_a_character_end_and_terminated() {
+        let long = "é".repeat(300);
+        let field = message_field(&long);
+        let text = field
+            .iter()
+            .take_while(|&&c| c != 0)
+            .map(|&c| c as u8)
+            .collect::<Vec<u8>>();
+        assert_eq!(
+            text.len(),
+            254,
+            "127 two-byte characters fit before the NUL"
+        );
+        assert!(std::str::from_utf8(&text).is_ok());
+        assert_eq!(field[PBDB_MESSAGE_CAPACITY - 1], 0);
+    }
 }

@@ -59,7 +59,7 @@ pub use ai_value::*;
 pub use bot_event::*;
 pub use bot_state::*;
 pub use bot_strategy::*;
-pub use completion::{pbdb_poll, PbdbCompletion};
+pub use completion::{pbdb_poll, PbdbCompletion, PBDB_MESSAGE_CAPACITY};
 pub use equipment::*;
 pub use error::pbdb_last_error;
 pub use handle::{pbdb_close, pbdb_free, pbdb_open, PbdbDb};

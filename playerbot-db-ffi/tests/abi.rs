@@ -451,7 +451,7 @@ fn the_completion_queue_returns_every_call_by_its_token() {
         let saved = poll_all(db, 20);
         assert!(saved
             .iter()
-            .all(|c| c.status == PBDB_OK && c.result.is_null() && c.message.is_null()));
+            .all(|c| c.status == PBDB_OK && c.result.is_null() && c.message[0] == 0));
         let mut tokens: Vec<u64> = saved.iter().map(|c| c.token).collect();
         tokens.sort_unstable();
         assert_eq!(tokens, (1..=20).collect::<Vec<u64>>());
@@ -479,7 +479,13 @@ fn the_completion_queue_returns_every_call_by_its_token() {
                 }
                 104 => {
                     assert_eq!(completion.status, PBDB_NOT_FOUND);
-                    assert!(completion.result.is_null() && !completion.message.is_null());
+                    assert!(completion.result.is_null());
+                    // SAFETY: the message is NUL-terminated within the struct.
+                    let message = std::ffi::CStr::from_ptr(completion.message.as_ptr());
+                    assert!(
+                        message.to_string_lossy().contains("no BotState row"),
+                        "{message:?}"
+                    );
                 }
                 105 => {
                     let mut len = 0;

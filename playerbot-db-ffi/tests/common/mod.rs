@@ -222,7 +222,7 @@ pub fn poll_all(db: *const PbdbDb, count: usize) -> Vec<PbdbCompletion> {
         token: 0,
         status: 0,
         result: std::ptr::null_mut(),
-        message: std::ptr::null(),
+        message: [0; PBDB_MESSAGE_CAPACITY],
     };
     for _ in 0..10_000 {
         let mut batch = vec![empty; 64];
