@@ -51,7 +51,7 @@ fn bot_state_round_trips_through_every_call() {
     let test = TestDatabase::new("bot_state");
     let db = test.open(None);
     let db = db.ptr();
-    // SAFETY (this test's calls): a live handle, rows, keys and outs on the stack.
+    // SAFETY: (this test's calls) a live handle, rows, keys and outs on the stack.
     unsafe {
         assert_eq!(pbdb_bot_state_save(db, &state(1)), PBDB_OK);
         let (status, row) = load_state(db, 1);
@@ -132,7 +132,7 @@ fn string_entities_round_trip_and_are_read_by_bot() {
     let test = TestDatabase::new("strings");
     let db = test.open(None);
     let db = db.ptr();
-    // SAFETY (this test's calls): a live handle; every PbdbStr over a live string.
+    // SAFETY: (this test's calls) a live handle; every PbdbStr over a live string.
     unsafe {
         for (bot_id, name, value) in [(7, "cooldown", 1), (7, "last_seen", 2), (8, "cooldown", 3)] {
             let event = PbdbBotEvent {
@@ -268,7 +268,7 @@ fn malformed_arguments_are_refused_before_any_work() {
     let test = TestDatabase::new("arguments");
     let handle = test.open(None);
     let db = handle.ptr();
-    // SAFETY (this test's calls): each pointer is NULL, or live for its length, or (the
+    // SAFETY: (this test's calls) each pointer is NULL, or live for its length, or (the
     // point of the test) NULL with a length, which the ABI must refuse without reading.
     unsafe {
         // NULL handle, row, key and out.
@@ -408,7 +408,7 @@ fn a_closed_handle_answers_closed_to_every_call() {
     let test = TestDatabase::new("closed");
     let handle = test.open(None);
     let db = handle.0;
-    // SAFETY (this test's calls): the handle stays allocated until `handle` is dropped.
+    // SAFETY: (this test's calls) the handle stays allocated until `handle` is dropped.
     unsafe {
         assert_eq!(pbdb_bot_state_save_deferred(db, &state(5)), PBDB_OK);
         assert_eq!(pbdb_close(db, 30_000), PBDB_OK, "{}", last_error());
@@ -440,7 +440,7 @@ fn the_completion_queue_returns_every_call_by_its_token() {
     let test = TestDatabase::new("completions");
     let handle = test.open(None);
     let db = handle.ptr();
-    // SAFETY (this test's calls): a live handle; inputs are copied by the submissions.
+    // SAFETY: (this test's calls) a live handle; inputs are copied by the submissions.
     unsafe {
         for bot_id in 1..=20 {
             assert_eq!(
@@ -516,7 +516,7 @@ fn a_full_completion_queue_refuses_the_next_submission() {
     let handle = test.open(Some(options(|o| o.completion_capacity = 2)));
     let db = handle.ptr();
     let key = PbdbBotStateKey { bot_id: 1 };
-    // SAFETY (this test's calls): a live handle and a key on the stack.
+    // SAFETY: (this test's calls) a live handle and a key on the stack.
     unsafe {
         assert_eq!(pbdb_bot_state_load_async(db, &key, 1), PBDB_OK);
         assert_eq!(pbdb_bot_state_load_async(db, &key, 2), PBDB_OK);
@@ -544,7 +544,7 @@ fn a_full_write_behind_queue_rejects_when_told_to() {
         o.write_behind_interval_ms = 3_600_000;
     })));
     let db = handle.ptr();
-    // SAFETY (this test's calls): a live handle and rows on the stack.
+    // SAFETY: (this test's calls) a live handle and rows on the stack.
     unsafe {
         assert_eq!(pbdb_bot_state_save_deferred(db, &state(1)), PBDB_OK);
         // The same key coalesces; another key is past the bound.
@@ -570,7 +570,7 @@ fn closing_with_calls_in_flight_neither_leaks_nor_crashes() {
     let test = TestDatabase::new("close_in_flight");
     let handle = test.open(None);
     let db = handle.0;
-    // SAFETY (this test's calls): the handle stays allocated until `handle` is dropped.
+    // SAFETY: (this test's calls) the handle stays allocated until `handle` is dropped.
     unsafe {
         for bot_id in 1..=200 {
             assert_eq!(pbdb_bot_state_save_deferred(db, &state(bot_id)), PBDB_OK);
@@ -630,7 +630,7 @@ fn schema_check_and_metrics() {
     let test = TestDatabase::new("schema");
     let handle = test.open(None);
     let db = handle.ptr();
-    // SAFETY (this test's calls): a live handle and writable outs.
+    // SAFETY: (this test's calls) a live handle and writable outs.
     unsafe {
         assert_eq!(pbdb_check_schema(db), PBDB_OK, "{}", last_error());
         // A second migrate applies nothing.
