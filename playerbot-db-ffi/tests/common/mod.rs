@@ -44,25 +44,34 @@ pub fn server_url() -> String {
     }
 }
 
-fn small_runtime() -> tokio::runtime::Runtime {
+pub fn small_runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .expect("a current-thread runtime")
 }
 
-/// Runs `sql`-work on a fresh connection to `database` (None: no database selected).
+/// Work on a connection, as `with_conn` takes it.
+pub type ConnWork<'c, T> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<T, mysql_async::Error>> + 'c>>;
+
+/// Runs `work` on a fresh connection to `database` (None: no database selected) of the
+/// server under test.
 pub fn with_conn<T>(
     database: Option<&str>,
-    work: impl for<'c> FnOnce(
-        &'c mut Conn,
-    ) -> std::pin::Pin<
-        Box<dyn std::future::Future<Output = Result<T, mysql_async::Error>> + 'c>,
-    >,
+    work: impl for<'c> FnOnce(&'c mut Conn) -> ConnWork<'c, T>,
 ) -> T {
-    let url = server_url();
+    with_conn_at(&server_url(), database, work)
+}
+
+/// Runs `work` on a fresh connection to `database` of the server at `url`.
+pub fn with_conn_at<T>(
+    url: &str,
+    database: Option<&str>,
+    work: impl for<'c> FnOnce(&'c mut Conn) -> ConnWork<'c, T>,
+) -> T {
     small_runtime().block_on(async {
-        let opts = connect_opts(&url, database).expect("the server URL parses");
+        let opts = connect_opts(url, database).expect("the server URL parses");
         let mut conn = Conn::new(opts)
             .await
             .expect("connecting to the test server");
