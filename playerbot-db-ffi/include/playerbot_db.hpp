@@ -7,8 +7,10 @@
 //   submission to a full completion queue returns false.
 // - Input is std::string_view (never copied by the wrapper); save_deferred allocates nothing
 //   on success (the library copies the row into its queue).
-// - BotState and BotEvent are wrapped fully here; the other tables (AiValue, BotStrategy,
-//   Equipment) are called through the C functions with db.raw().
+// - Every table has save / save_deferred (taking the C struct, whose strings may view the
+//   caller's text: see event_ref, strategy_ref) and a load of one bot's rows; BotState also
+//   load by key (blocking and through the completion queue), load_many's C form, save_all
+//   and delete. Anything else is a C function away: db.raw() is the handle.
 #ifndef PLAYERBOT_DB_HPP
 #define PLAYERBOT_DB_HPP
 
@@ -65,6 +67,21 @@ inline PbdbBotEvent event_ref(uint32_t bot_id, std::string_view event, int64_t v
   return PbdbBotEvent{bot_id, detail::view(event), value, expires_at};
 }
 
+// A bot's strategy list over the caller's text: no copy, no allocation.
+inline PbdbBotStrategy strategy_ref(uint32_t bot_id, uint8_t engine,
+                                    std::string_view strategies) noexcept {
+  return PbdbBotStrategy{bot_id, engine, detail::view(strategies)};
+}
+
+// A strategy list, owned (what loads return).
+struct BotStrategy {
+  uint32_t bot_id = 0;
+  uint8_t engine = PBDB_ENGINE_COMBAT;
+  std::string strategies;
+};
+
+using Equipment = PbdbEquipment;
+
 // The rows of one read; frees them when it goes.
 class Result {
  public:
@@ -98,6 +115,20 @@ class Result {
     if (status == PBDB_NOT_FOUND) return std::nullopt;
     detail::check(status);
     return BotEvent{row.bot_id, detail::copy(row.event), row.value, row.expires_at};
+  }
+  std::optional<BotStrategy> bot_strategy(size_t index) const {
+    PbdbBotStrategy row{};
+    PbdbStatus status = pbdb_bot_strategy_get(result_, index, &row);
+    if (status == PBDB_NOT_FOUND) return std::nullopt;
+    detail::check(status);
+    return BotStrategy{row.bot_id, row.engine, detail::copy(row.strategies)};
+  }
+  std::optional<Equipment> equipment(size_t index) const {
+    Equipment row{};
+    PbdbStatus status = pbdb_equipment_get(result_, index, &row);
+    if (status == PBDB_NOT_FOUND) return std::nullopt;
+    detail::check(status);
+    return row;
   }
   PbdbResult* get() const noexcept { return result_; }
 
@@ -208,6 +239,40 @@ class Db {
     std::vector<BotEvent> events;
     for (size_t i = 0, n = result.size(); i < n; i++) events.push_back(*result.bot_event(i));
     return events;
+  }
+
+  // Bot strategies.
+  void save(const PbdbBotStrategy& row) { detail::check(pbdb_bot_strategy_save(db_, &row)); }
+  void save_deferred(const PbdbBotStrategy& row) {
+    detail::check(pbdb_bot_strategy_save_deferred(db_, &row));
+  }
+  std::vector<BotStrategy> load_bot_strategies(uint32_t bot_id) {
+    PbdbResult* raw = nullptr;
+    detail::check(pbdb_bot_strategy_load_by_bot(db_, bot_id, &raw));
+    Result result(raw);
+    std::vector<BotStrategy> rows;
+    for (size_t i = 0, n = result.size(); i < n; i++) rows.push_back(*result.bot_strategy(i));
+    return rows;
+  }
+
+  // Equipment.
+  void save(const Equipment& row) { detail::check(pbdb_equipment_save(db_, &row)); }
+  void save_deferred(const Equipment& row) {
+    detail::check(pbdb_equipment_save_deferred(db_, &row));
+  }
+  std::vector<Equipment> load_equipment(uint32_t bot_id) {
+    PbdbResult* raw = nullptr;
+    detail::check(pbdb_equipment_load_by_bot(db_, bot_id, &raw));
+    Result result(raw);
+    std::vector<Equipment> rows;
+    for (size_t i = 0, n = result.size(); i < n; i++) rows.push_back(*result.equipment(i));
+    return rows;
+  }
+
+  // AI values (the C struct: text and bytes as views, empty slots with NULL / has_ = 0).
+  void save(const PbdbAiValue& row) { detail::check(pbdb_ai_value_save(db_, &row)); }
+  void save_deferred(const PbdbAiValue& row) {
+    detail::check(pbdb_ai_value_save_deferred(db_, &row));
   }
 
   // Appends up to `max` finished asynchronous calls to `out`; returns how many.

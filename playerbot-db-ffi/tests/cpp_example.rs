@@ -65,6 +65,20 @@ fn build_and_run(test: &str, sanitize: bool) {
         database.count("SELECT COUNT(*) FROM bot_event WHERE event = 'login' AND value = 1"),
         100
     );
+    assert!(
+        stdout.contains("bot 1 has 1 strategy list(s) and 1 item(s)"),
+        "{stdout}"
+    );
+    assert_eq!(
+        database.count(
+            "SELECT COUNT(*) FROM bot_strategy WHERE engine = 1 AND strategies = 'follow,loot'"
+        ),
+        100
+    );
+    assert_eq!(
+        database.count("SELECT COUNT(*) FROM bot_equipment WHERE slot = 15 AND quality = 5 AND item_guid = 1000000 + bot_id"),
+        100
+    );
     std::fs::remove_dir_all(&build).ok();
 }
 

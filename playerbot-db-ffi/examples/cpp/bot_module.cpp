@@ -5,12 +5,13 @@
 // - Login: every bot is loaded through the completion queue; the results are handled on the
 //   next tick (as TrinityCore handles QueryCallback results in World::Update).
 // - Each tick: every logged-in bot moves and is saved with save_deferred (no allocation, no
-//   wait); a bot's login is written as an event.
+//   wait); a bot's login writes an event, its strategies and its weapon.
 // - Shutdown: events read back, then a close that drains the write-behind queue.
 //
 // Usage: bot_module mysql://user:password@host:port/database
 // It prints the world time of its last tick; every bot's row then has updated_at equal to
-// it and flags with bit 1 set, and bot_event holds one "login" row per bot.
+// it and flags with bit 1 set; bot_event, bot_strategy and bot_equipment hold one row per
+// bot.
 #include <chrono>
 #include <cstdio>
 #include <thread>
@@ -75,6 +76,10 @@ class BotWorldScript {
     auto events = db_.load_bot_events(1);
     std::printf("bot 1 has %zu event(s), first: %s\n", events.size(),
                 events.empty() ? "-" : events[0].event.c_str());
+    auto strategies = db_.load_bot_strategies(1);
+    auto equipment = db_.load_equipment(1);
+    std::printf("bot 1 has %zu strategy list(s) and %zu item(s)\n", strategies.size(),
+                equipment.size());
     PbdbStats stats = db_.stats();
     std::printf("rows written by the write-behind queue: %llu, coalesced: %llu\n",
                 static_cast<unsigned long long>(stats.write_behind_rows_written),
@@ -93,6 +98,16 @@ class BotWorldScript {
       bot->flags |= kOnline;
       online_[bot->bot_id] = *bot;
       db_.save_deferred(pbdb::event_ref(bot->bot_id, "login", 1, 0));
+      db_.save_deferred(pbdb::strategy_ref(bot->bot_id, PBDB_ENGINE_NON_COMBAT, "follow,loot"));
+      pbdb::Equipment weapon{};
+      weapon.bot_id = bot->bot_id;
+      weapon.slot = 15;  // main hand
+      weapon.item_entry = 19019;
+      weapon.has_quality = 1;
+      weapon.quality = 5;
+      weapon.durability = 120;
+      weapon.guid = 1000000 + bot->bot_id;
+      db_.save_deferred(weapon);
     }
   }
 
