@@ -5,6 +5,7 @@ mod args;
 mod baseline;
 mod behind;
 mod cache;
+mod galera;
 pub(crate) mod measure;
 mod report;
 mod scale;
@@ -177,6 +178,15 @@ pub(crate) async fn run(args: Args) -> Result<(), Error> {
             // ~25 ms a save; a two-hundredth of the iterations per side, at least 2.
             Scenario::TwoShardBulkSave => {
                 scale::two_shard_bulk_save((args.iterations / 200).max(2)).await?
+            }
+            // ~40 ms a save on the cluster; a two-hundredth of the iterations, at least 2.
+            Scenario::GaleraBulkSave => {
+                galera::galera_bulk_save((args.iterations / 200).max(2)).await?
+            }
+            Scenario::GaleraFailover => {
+                let (outcome, lost) = galera::galera_failover().await?;
+                extra = Some(("lost_saves", lost));
+                outcome
             }
             Scenario::ZipfHitRate => {
                 let (outcome, rate) =

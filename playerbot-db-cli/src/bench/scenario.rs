@@ -22,11 +22,14 @@ pub(crate) enum Scenario {
     ReplicaRead,
     TwoShardBulkSave,
     ClusterSaveDeferred,
+    GaleraBulkSave,
+    /// Not in a default run: five node kills and rejoins take about a minute.
+    GaleraFailover,
 }
 
 impl Scenario {
     /// Every scenario, in the order a full run takes them.
-    pub(crate) const ALL: [Scenario; 14] = [
+    pub(crate) const ALL: [Scenario; 15] = [
         Scenario::PointLoad,
         Scenario::SingleSave,
         Scenario::LoadMany100,
@@ -41,6 +44,7 @@ impl Scenario {
         Scenario::ReplicaRead,
         Scenario::TwoShardBulkSave,
         Scenario::ClusterSaveDeferred,
+        Scenario::GaleraBulkSave,
     ];
 
     /// The name in reports and on the command line.
@@ -60,6 +64,8 @@ impl Scenario {
             Scenario::ReplicaRead => "replica_read",
             Scenario::TwoShardBulkSave => "two_shard_bulk_save",
             Scenario::ClusterSaveDeferred => "cluster_save_deferred",
+            Scenario::GaleraBulkSave => "galera_bulk_save",
+            Scenario::GaleraFailover => "galera_failover",
         }
     }
 }
@@ -76,6 +82,11 @@ mod tests {
             let parsed = Scenario::from_str(scenario.name(), false).unwrap();
             assert_eq!(parsed, scenario);
         }
-        assert_eq!(Scenario::value_variants().len(), Scenario::ALL.len());
+        // Every scenario but the opt-in galera_failover runs by default.
+        assert_eq!(Scenario::value_variants().len(), Scenario::ALL.len() + 1);
+        assert_eq!(
+            Scenario::from_str("galera_failover", false).unwrap().name(),
+            "galera_failover"
+        );
     }
 }
