@@ -49,6 +49,8 @@ pub(crate) struct Registry {
     epoch: Arc<AtomicU64>,
     /// `DbBuilder::without_caches`: no entity gets a cache, whatever it asks for.
     caches_off: bool,
+    /// Every connection's reads wait for what the cluster committed (a Galera reader node).
+    causal_reads: bool,
 }
 
 fn dialect_index(dialect: Dialect) -> usize {
@@ -133,6 +135,12 @@ impl Registry {
     }
 
     /// Turns every cache off.
+    /// Makes every connection's reads causal (`wsrep_sync_wait`): a Galera node read
+    /// instead of the writer sees every write the writer had committed.
+    pub(crate) fn causal_reads(&mut self) {
+        self.causal_reads = true;
+    }
+
     pub(crate) fn drop_caches(&mut self) {
         for plan in &mut self.plans {
             plan.cache = None;
@@ -401,6 +409,10 @@ async fn prepare_all(
     registry: &Registry,
     dialect: Dialect,
 ) -> Result<(), mysql_async::Error> {
+    if registry.causal_reads {
+        conn.query_drop(playerbot_db_sql::galera::CAUSAL_READS)
+            .await?;
+    }
     for (entity, sql) in registry.statements(dialect) {
         match conn.prep(sql).await {
             Ok(_) => {}

@@ -40,6 +40,18 @@ impl Server {
         registry: Registry,
         write_behind: WriteBehindConfig,
     ) -> Result<Server, Error> {
+        let server = Server::open_lazy(config, registry, write_behind)?;
+        drop(server.conn().await?);
+        Ok(server)
+    }
+
+    /// Like [`open`](Self::open) without opening a connection: for a server that may be
+    /// down now and is used only while it is known to be up (a Galera reader node).
+    pub(crate) fn open_lazy(
+        config: DbConfig,
+        registry: Registry,
+        write_behind: WriteBehindConfig,
+    ) -> Result<Server, Error> {
         let registry = Arc::new(registry);
         let behind = WriteBehind::new(write_behind, registry.type_ids());
         let inner = Arc::new(ServerInner {
@@ -48,9 +60,7 @@ impl Server {
             texts: StatementTexts::default(),
             behind: Arc::new(behind),
         });
-        let server = Server { inner };
-        drop(server.conn().await?);
-        Ok(server)
+        Ok(Server { inner })
     }
 
     pub(crate) fn pool(&self) -> &Arc<PoolInner> {

@@ -471,3 +471,37 @@ async fn calls_dropped_at_random_points_during_a_failover_leave_nothing_behind()
     }
     db.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reads_asked_of_a_replica_go_to_another_node_and_see_the_writers_commits() {
+    use playerbot_db::cluster::{ClusterPolicy, ReadFrom};
+    let cluster = cluster_with_game().await;
+    let db = galera_builder(&cluster, &[0, 1, 2])
+        .cache::<BotState>(None)
+        .policy(ClusterPolicy {
+            default_read: ReadFrom::Replica,
+            galera_check_every: Duration::from_millis(100),
+            ..ClusterPolicy::default()
+        })
+        .build()
+        .await
+        .unwrap();
+    db.create_tables().await.unwrap();
+    // Wait for a round of checks that saw the other nodes synced.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    for round in 1..=200u32 {
+        let mut state = bot_state(3);
+        state.flags = round;
+        db.save(&state).await.unwrap();
+        // Written on node 0, read on node 1 or 2 at once: causal reads wait for it.
+        let read = db.load::<BotState>(&3).await.unwrap().unwrap();
+        assert_eq!(
+            read.flags, round,
+            "a read on another node missed the write just made"
+        );
+    }
+    let reads = db.read_stats();
+    assert_eq!(reads.replica_reads, 200, "{reads:?}");
+    assert_eq!(reads.fallbacks, 0, "{reads:?}");
+    db.close().await;
+}

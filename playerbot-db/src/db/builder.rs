@@ -279,6 +279,17 @@ impl DbBuilder {
         let (galera, conns) = galera::survey(index, cluster, &self.config).await?;
         let writer = &cluster.nodes[galera.writer()];
         let primary = Server::open(self.config_for(writer), registry, self.write_behind).await?;
+        let mut readers = Vec::with_capacity(cluster.nodes.len());
+        for url in &cluster.nodes {
+            let mut registry = self.registry(true);
+            registry.causal_reads();
+            readers.push(Server::open_lazy(
+                self.config_for(url),
+                registry,
+                self.write_behind,
+            )?);
+        }
+        galera.set_readers(readers);
         galera::start_monitor(
             galera.clone(),
             primary.pool(),

@@ -208,6 +208,11 @@ impl Db {
             for replica in &shard.replicas {
                 replica.db.close().await;
             }
+            if let Some(galera) = &shard.galera {
+                for reader in galera.readers() {
+                    reader.close().await;
+                }
+            }
         }
     }
 

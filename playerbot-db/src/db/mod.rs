@@ -263,6 +263,15 @@ impl Db {
         }
     }
 
+    /// The one server every default read goes to: [`only_server`](Self::only_server), unless
+    /// it is a Galera shard whose policy reads from the other nodes.
+    fn only_server_for_reads(&self) -> Option<&Server> {
+        let server = self.only_server()?;
+        let galera_reads = self.inner.policy.default_read != ReadFrom::Primary
+            && self.inner.shards[0].galera.is_some();
+        (!galera_reads).then_some(server)
+    }
+
     /// Every shard's primary, in shard order.
     pub(crate) fn servers(&self) -> impl Iterator<Item = &Server> {
         self.inner.shards.iter().map(|shard| &shard.primary)

@@ -25,7 +25,7 @@ impl Db {
         &self,
         keys: &[E::Key],
     ) -> Result<Vec<Option<E>>, Error> {
-        if let Some(server) = self.only_server() {
+        if let Some(server) = self.only_server_for_reads() {
             return server.load_many::<E>(keys).await;
         }
         self.load_many_from(keys, self.inner.policy.default_read)
@@ -35,7 +35,7 @@ impl Db {
     /// The row with `key`, or `None`: from the cache when it holds the key, else from where
     /// the policy's default read goes (the shard's primary unless the policy says otherwise).
     pub async fn load<E: BotEntity>(&self, key: &E::Key) -> Result<Option<E>, Error> {
-        if let Some(server) = self.only_server() {
+        if let Some(server) = self.only_server_for_reads() {
             return server.load::<E>(key).await;
         }
         self.load_from(key, self.inner.policy.default_read).await
@@ -135,6 +135,22 @@ impl Db {
         Fut: std::future::Future<Output = Result<T, Error>>,
     {
         let shard = &self.inner.shards[shard];
+        // A Galera shard's other synced nodes, read causally: every kind of replica read
+        // sees the writer's commits.
+        if let Some(reader) = shard.galera.as_ref().filter(|_| from != ReadFrom::Primary) {
+            if let Some(node) = reader.reader() {
+                match read(node).await {
+                    Ok(found) => {
+                        self.inner.replica_reads.fetch_add(1, Ordering::Relaxed);
+                        return Ok(found);
+                    }
+                    Err(err) => {
+                        tracing::debug!(error = %err, "a read on a Galera node failed; reading the writer");
+                        reader.reader_failed();
+                    }
+                }
+            }
+        }
         if let Some(replica) = self.replica_for(shard, from).await {
             match read(&replica.db).await {
                 Ok(found) => {

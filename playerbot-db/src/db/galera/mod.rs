@@ -18,7 +18,7 @@ mod monitor;
 mod survey;
 
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use mysql_async::Opts;
 use tokio::sync::Notify;
@@ -29,6 +29,7 @@ pub(super) use survey::survey;
 
 use crate::config::DbUrl;
 use crate::pool::PoolInner;
+use crate::server::Server;
 
 /// A Galera shard's nodes, what each said at its last check, and which one is the writer.
 #[derive(Debug)]
@@ -42,6 +43,10 @@ pub(crate) struct GaleraShard {
     failovers: AtomicU64,
     /// Wakes the monitor before its interval ends (a call lost its connection or retried).
     wake: Arc<Notify>,
+    /// A pool on each node for reads asked of a replica (caches off, causal reads).
+    readers: OnceLock<Vec<Server>>,
+    /// Round robin over the readers.
+    next_reader: AtomicUsize,
 }
 
 impl GaleraShard {
@@ -58,6 +63,39 @@ impl GaleraShard {
             node.writer = index == writer;
         }
         health
+    }
+
+    /// Gives the shard its reader pools, one per node in node order (once, at build).
+    pub(crate) fn set_readers(&self, readers: Vec<Server>) {
+        let _ = self.readers.set(readers);
+    }
+
+    /// A node other than the writer that was synced at the last check, for a read asked of
+    /// a replica; `None` when there is none (the read goes to the writer).
+    pub(crate) fn reader(&self) -> Option<&Server> {
+        let readers = self.readers.get()?;
+        let writer = self.writer();
+        let usable: Vec<usize> = {
+            let health = self.health.lock().expect("galera health lock");
+            (0..health.len())
+                .filter(|&index| index != writer && health[index].usable())
+                .collect()
+        };
+        if usable.is_empty() {
+            return None;
+        }
+        let turn = self.next_reader.fetch_add(1, Ordering::Relaxed) % usable.len();
+        readers.get(usable[turn])
+    }
+
+    /// The reader pools (to close them).
+    pub(crate) fn readers(&self) -> &[Server] {
+        self.readers.get().map_or(&[], Vec::as_slice)
+    }
+
+    /// A read on a reader node failed: check the nodes now.
+    pub(crate) fn reader_failed(&self) {
+        self.wake.notify_one();
     }
 
     /// How many times the writer moved.

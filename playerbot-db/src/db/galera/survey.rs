@@ -105,6 +105,8 @@ pub(in crate::db) async fn survey(
         writer: AtomicUsize::new(writer),
         failovers: AtomicU64::new(0),
         wake: Arc::new(Notify::new()),
+        readers: std::sync::OnceLock::new(),
+        next_reader: AtomicUsize::new(0),
     };
     Ok((Arc::new(galera), conns))
 }
