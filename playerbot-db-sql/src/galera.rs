@@ -14,6 +14,10 @@ pub const NODE_STATUS: &str = "SHOW GLOBAL STATUS WHERE Variable_name IN (\
 pub const NODE_SETTINGS: &str =
     "SELECT @@GLOBAL.wsrep_on, @@GLOBAL.wsrep_max_ws_rows, @@GLOBAL.wsrep_max_ws_size";
 
+/// `(wsrep_on, wsrep_max_ws_rows)`, asked of every new MariaDB connection: a bulk save's
+/// transaction must stay within the rows bound on a Galera node.
+pub const WRITE_SET_ROWS: &str = "SELECT @@GLOBAL.wsrep_on, @@GLOBAL.wsrep_max_ws_rows";
+
 /// Makes the session's reads wait until the node has applied every write the cluster had
 /// committed when the read began (causal reads: a read on any node sees the writer's commits).
 pub const CAUSAL_READS: &str = "SET SESSION wsrep_sync_wait = 1";
@@ -29,7 +33,14 @@ mod tests {
     fn snapshots() {
         insta::assert_snapshot!(
             "galera",
-            [NODE_STATUS, NODE_SETTINGS, CAUSAL_READS, DEFAULT_READS].join(";\n")
+            [
+                NODE_STATUS,
+                NODE_SETTINGS,
+                WRITE_SET_ROWS,
+                CAUSAL_READS,
+                DEFAULT_READS
+            ]
+            .join(";\n")
         );
     }
 }

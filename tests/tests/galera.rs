@@ -505,3 +505,31 @@ async fn reads_asked_of_a_replica_go_to_another_node_and_see_the_writers_commits
     assert_eq!(reads.fallbacks, 0, "{reads:?}");
     db.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bulk_saves_and_flushes_stay_within_the_nodes_write_set_rows() {
+    use playerbot_db::ErrorKind;
+    use playerbot_db_tests::galera::run_on;
+    let cluster = cluster_with_game().await;
+    for url in cluster.urls() {
+        run_on(&url, "SET GLOBAL wsrep_max_ws_rows = 100").await;
+    }
+    let db = galera_builder(&cluster, &[0, 1, 2]).build().await.unwrap();
+    db.create_tables().await.unwrap();
+    let rows: Vec<BotState> = (0..500).map(bot_state).collect();
+    // One transaction of 500 rows would be refused by the node: the caller is told first.
+    let err = db.save_all(&rows).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::TooLarge, "{err:?}");
+    assert!(err.to_string().contains("wsrep_max_ws_rows"), "{err}");
+    db.save_all(&rows[..100]).await.unwrap();
+    // The queue flushes 500 rows in transactions of at most 100.
+    for mut state in rows.iter().cloned() {
+        state.flags = 9;
+        db.save_deferred(&state).await.unwrap();
+    }
+    db.flush().await.expect("the flush fits the bound");
+    let held = flags_on_node(&game_urls(&cluster, &[2])[0]).await;
+    assert_eq!(held.len(), 500);
+    assert!(held.values().all(|&flags| flags == 9));
+    db.close().await;
+}

@@ -43,6 +43,9 @@ pub(crate) struct PoolInner {
     pub(super) reconnect: Mutex<Reconnect>,
     pub(super) recycler: Recycler,
     pub(super) counters: Counters,
+    /// The newest connection's `max_ws_rows` (0: no bound): how the write-behind splits a
+    /// flush on a Galera node.
+    pub(crate) ws_rows: AtomicUsize,
     /// Told when a connection is lost or a call retries (a Galera shard's monitor).
     trouble: std::sync::OnceLock<Arc<tokio::sync::Notify>>,
     /// Ourselves, for the places our connections hold.
@@ -88,6 +91,7 @@ impl PoolInner {
             recycler: Recycler::default(),
             counters: Counters::default(),
             trouble: std::sync::OnceLock::new(),
+            ws_rows: AtomicUsize::new(0),
             this: this.clone(),
         }))
     }

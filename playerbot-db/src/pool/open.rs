@@ -108,7 +108,9 @@ impl PoolInner {
         });
         let mut reconnect = self.reconnect.lock().expect("reconnect lock");
         match &opened {
-            Ok(_) => {
+            Ok(conn) => {
+                self.ws_rows
+                    .store(conn.max_ws_rows, std::sync::atomic::Ordering::Relaxed);
                 reconnect.succeeded();
                 Counters::bump(&self.counters.connects);
                 metrics::counter!("playerbot_db_pool_connects_total").increment(1);

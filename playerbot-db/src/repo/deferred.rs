@@ -67,6 +67,20 @@ impl Server {
     }
 }
 
+/// Saves a flush's part in transactions the server accepts: on a Galera node that bounds
+/// the rows of one (`wsrep_max_ws_rows`), in slices of that many, one after another. A
+/// failure leaves the part queued whole; writing its saved slices again changes nothing.
+async fn save_within_write_sets<E: BotEntity>(db: &Server, part: &[E]) -> Result<(), Error> {
+    let bound = db.pool().ws_rows.load(std::sync::atomic::Ordering::Relaxed);
+    if bound == 0 || part.len() <= bound {
+        return db.bulk::<E>().for_flusher().save(part).await.map(drop);
+    }
+    for slice in part.chunks(bound) {
+        db.bulk::<E>().for_flusher().save(slice).await?;
+    }
+    Ok(())
+}
+
 /// The bulk path of the server a queue belongs to.
 struct BulkSink(Weak<ServerInner>);
 
@@ -85,7 +99,7 @@ impl<E: BotEntity> Sink<E> for BulkSink {
         let db = Server::upgrade(&self.0);
         Box::pin(async move {
             let saved = match db {
-                Some(db) => db.bulk::<E>().for_flusher().save(&part).await.map(drop),
+                Some(db) => save_within_write_sets(&db, &part).await,
                 None => Err(Error::Closed),
             };
             (part, saved)

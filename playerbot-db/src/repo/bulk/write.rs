@@ -78,6 +78,16 @@ impl<E: BotEntity> ServerBulk<'_, E> {
         let (mode, chunks, non_atomic) = {
             // Not `Server::conn`: no raw access here, so none of its extra ping.
             let mut conn = self.db.lease().await?;
+            // A Galera node refuses a transaction of more rows than this; the flusher splits
+            // its rounds to fit (see `BulkSink`), a caller is told.
+            let ws_rows = conn.server().max_ws_rows;
+            if ws_rows > 0 && order.len() > ws_rows {
+                return Err(Error::TooLarge {
+                    what: "rows in one transaction on this Galera node (wsrep_max_ws_rows)",
+                    count: order.len(),
+                    limit: ws_rows,
+                });
+            }
             // New rows go in multi-row statements, whose first generated id the server
             // reports; bulk execute reports none.
             let mode = match (self.options.mode, conn.flavor().is_mariadb()) {
