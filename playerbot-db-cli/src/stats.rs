@@ -17,7 +17,8 @@ use crate::target::command_db;
 #[command(after_help = "Examples:
   playerbot-db stats --url mysql://bots:secret@127.0.0.1:3306/characters
   playerbot-db stats                                 a fresh private server with the bot schema
-  playerbot-db stats --shards shards.txt             every shard, and every replica's lag")]
+  playerbot-db stats --shards shards.txt             every shard, every replica's lag and every
+                                                     Galera node's state")]
 pub(crate) struct Args {
     /// Database URL (mysql://user:pass@host:port/database); default: a private embedded
     /// server with the built-in bot schema.
@@ -61,9 +62,21 @@ async fn run_on_shards(topology: Topology) -> Result<(), Error> {
         } else {
             ids.join(", ")
         };
+        let writes_to = match spec.galera {
+            Some(_) => {
+                let galera = cluster.galera_health();
+                let writer = galera
+                    .iter()
+                    .filter(|(shard, _)| *shard == index)
+                    .flat_map(|(_, nodes)| nodes.iter())
+                    .find(|node| node.writer)
+                    .map_or_else(|| "none".to_owned(), |node| node.url.clone());
+                format!("Galera writer {writer}")
+            }
+            None => format!("primary {}", spec.primary),
+        };
         println!(
-            "== shard {index}: bot ids {ids}, primary {}, server {}",
-            spec.primary,
+            "== shard {index}: bot ids {ids}, {writes_to}, server {}",
             db.flavor().await?
         );
         print!("{}", render(&db.server_stats().await?));
@@ -93,8 +106,34 @@ async fn run_on_shards(topology: Topology) -> Result<(), Error> {
             }
         );
     }
+    for (shard, nodes) in cluster.galera_health() {
+        for (index, node) in nodes.iter().enumerate() {
+            println!(
+                "== Galera node {index} of shard {shard}: {}",
+                galera_node_line(node)
+            );
+        }
+    }
     cluster.close().await;
     Ok(())
+}
+
+/// `url — writer, Synced, Primary of 3, flow control paused 0.000, …` or why it is out.
+fn galera_node_line(node: &playerbot_db::cluster::GaleraNodeHealth) -> String {
+    if let Some(error) = &node.error {
+        return format!("{} — unreachable ({error})", node.url);
+    }
+    format!(
+        "{} — {}{}, {} of {}, flow control paused {:.3}, certification failures {}, receive queue {}",
+        node.url,
+        if node.writer { "writer, " } else { "" },
+        node.state,
+        node.cluster_status,
+        node.cluster_size,
+        node.flow_control_paused,
+        node.cert_failures,
+        node.recv_queue
+    )
 }
 
 async fn run_on_one(url: Option<String>) -> Result<(), Error> {

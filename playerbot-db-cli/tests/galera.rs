@@ -35,3 +35,48 @@ fn simulate_on_galera_survives_the_writer_killed_and_loses_no_save() {
     assert!(!text.contains("\"failover_ms\": null"), "{text}");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stats_on_a_galera_shard_file_shows_every_node() {
+    use playerbot_db::mysql_async::prelude::Queryable;
+    let cluster = playerbot_db_embedded::EmbeddedGalera::start(3)
+        .await
+        .unwrap();
+    let urls = cluster.urls();
+    let mut conn = playerbot_db::mysql_async::Conn::new(
+        playerbot_db_embedded::connect_opts(&urls[0], None).unwrap(),
+    )
+    .await
+    .unwrap();
+    conn.query_drop("CREATE DATABASE game").await.unwrap();
+    conn.disconnect().await.ok();
+    let dir = std::env::temp_dir().join(format!("playerbot-galera-stats-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("shards.txt");
+    let nodes: Vec<String> = urls.iter().map(|url| format!("{url}game")).collect();
+    std::fs::write(&file, format!("0.. galera {}\n", nodes.join(" "))).unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_playerbot-db"))
+        .arg("stats")
+        .arg("--shards")
+        .arg(&file)
+        .output()
+        .expect("run playerbot-db");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "stats failed:\n{stdout}\n{stderr}");
+    assert!(stdout.contains("Galera writer"), "{stdout}");
+    for node in 0..3 {
+        assert!(
+            stdout.contains(&format!("== Galera node {node} of shard 0")),
+            "{stdout}"
+        );
+    }
+    assert!(stdout.contains("writer, Synced, Primary of 3"), "{stdout}");
+    let password = urls[0]
+        .split('@')
+        .next()
+        .unwrap()
+        .trim_start_matches("mysql://root:");
+    assert!(!stdout.contains(password), "a password in {stdout}");
+    std::fs::remove_dir_all(&dir).ok();
+}

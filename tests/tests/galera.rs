@@ -533,3 +533,44 @@ async fn bulk_saves_and_flushes_stay_within_the_nodes_write_set_rows() {
     assert!(held.values().all(|&flags| flags == 9));
     db.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn partition_maintenance_runs_while_writers_write() {
+    let cluster = cluster_with_game().await;
+    let db = galera_builder(&cluster, &[0, 1, 2]).build().await.unwrap();
+    db.create_tables().await.unwrap();
+    let stop = Instant::now() + Duration::from_millis(1_500);
+    let writers: Vec<_> = (0..4u32)
+        .map(|writer| {
+            let db = db.clone();
+            tokio::spawn(async move {
+                let mut saved = 0u32;
+                while Instant::now() < stop {
+                    // Bot ids climb past the partitions the table starts with (8 × 10,000).
+                    let bot_id = 75_000 + writer * 10_000 + saved;
+                    db.save(&bot_state(bot_id))
+                        .await
+                        .expect("a save during maintenance");
+                    saved += 1;
+                }
+                saved
+            })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let started = Instant::now();
+    let added = db.ensure_partitions::<BotState>(50_000).await.unwrap();
+    let took = started.elapsed();
+    let mut saved = 0;
+    for writer in writers {
+        saved += writer.await.unwrap();
+    }
+    eprintln!("ensure_partitions added {} partitions in {took:?} (DDL in total order on 3 nodes) while {saved} saves ran", added.len());
+    assert!(!added.is_empty());
+    // Every node has the new partitions (DDL is applied everywhere) and every row.
+    let urls = game_urls(&cluster, &[0, 1, 2]);
+    for url in &urls {
+        assert_eq!(flags_on_node(url).await.len() as u32, saved, "{url}");
+    }
+    db.close().await;
+}
