@@ -271,7 +271,7 @@ async fn a_silent_writer_is_left_within_the_bound_and_not_taken_back_when_it_wak
         .position(|node| node.writer)
         .unwrap();
     cluster.node_mut(0).resume().await.unwrap();
-    cluster.wait_synced(0).await.unwrap();
+    cluster.wait_rejoined(0).await.unwrap();
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert!(
         db.galera_health()[0].1[0].usable(),
@@ -330,7 +330,7 @@ async fn without_a_primary_component_calls_fail_typed_and_deferred_saves_wait() 
     cluster.node_mut(1).resume().await.unwrap();
     cluster.node_mut(2).resume().await.unwrap();
     for node in 0..3 {
-        cluster.wait_synced(node).await.unwrap();
+        cluster.wait_rejoined(node).await.unwrap();
     }
     db.flush()
         .await

@@ -83,6 +83,33 @@ impl EmbeddedGalera {
         state::wait_synced(&self.nodes[index], index, SYNC_TIMEOUT).await
     }
 
+    /// Waits until node `index` is synced in the same component as another synced node
+    /// (the same view). After a [`resume`](EmbeddedServer::resume) a node long stopped still
+    /// believes itself synced until it notices it was dropped; this waits through that.
+    pub async fn wait_rejoined(&self, index: usize) -> Result<(), EmbeddedError> {
+        let started = std::time::Instant::now();
+        let mut last = String::from("never answered");
+        while started.elapsed() < SYNC_TIMEOUT {
+            if let Ok(state) = self.state(index).await {
+                last = state.to_string();
+                for other in (0..self.nodes.len()).filter(|&other| other != index) {
+                    if let Ok(peer) = self.state(other).await {
+                        if state.is_synced() && peer.is_synced() && peer.conf_id == state.conf_id {
+                            return Ok(());
+                        }
+                    }
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        Err(EmbeddedError::NotSynced {
+            node: index,
+            waited: SYNC_TIMEOUT,
+            state: last,
+            log_tail: self.nodes[index].log_tail(),
+        })
+    }
+
     /// Starts node `index` again (after a kill, or killing it first) on its own data
     /// directory; it rejoins by a state transfer. Returns once it is synced.
     pub async fn restart(&mut self, index: usize) -> Result<(), EmbeddedError> {

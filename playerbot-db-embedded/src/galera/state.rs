@@ -18,6 +18,9 @@ pub struct NodeState {
     pub local_state: String,
     /// `wsrep_cluster_size`: members of the component the node is in.
     pub cluster_size: u32,
+    /// `wsrep_cluster_conf_id`: the number of view changes the node has seen; the same on
+    /// every member of one component.
+    pub conf_id: u64,
 }
 
 impl NodeState {
@@ -38,7 +41,8 @@ impl std::fmt::Display for NodeState {
 }
 
 const STATUS: &str = "SHOW STATUS WHERE Variable_name IN ('wsrep_ready', \
-    'wsrep_cluster_status', 'wsrep_local_state_comment', 'wsrep_cluster_size')";
+    'wsrep_cluster_status', 'wsrep_local_state_comment', 'wsrep_cluster_size', \
+    'wsrep_cluster_conf_id')";
 
 /// Reads the node's state over a new connection.
 pub(crate) async fn read_state(node: &EmbeddedServer) -> Result<NodeState, EmbeddedError> {
@@ -55,6 +59,7 @@ pub(crate) async fn read_state(node: &EmbeddedServer) -> Result<NodeState, Embed
             "wsrep_cluster_status" => state.cluster_status = value,
             "wsrep_local_state_comment" => state.local_state = value,
             "wsrep_cluster_size" => state.cluster_size = value.parse().unwrap_or(0),
+            "wsrep_cluster_conf_id" => state.conf_id = value.parse().unwrap_or(0),
             _ => {}
         }
     }
