@@ -11,13 +11,44 @@ use playerbot_db::mysql_async::Conn;
 use playerbot_db::{Db, DbBuilder, WriteBehindConfig};
 use playerbot_db_embedded::{connect_opts, EmbeddedGalera};
 
-/// A 3-node cluster with database `game` (made on node 0, replicated to the others).
-pub async fn cluster_with_game() -> EmbeddedGalera {
+/// One test's cluster at a time in a test binary. Ten 3-node clusters at once on two cores
+/// (with a build beside them) starved nodes past the embedded failure detection's second:
+/// live nodes were dropped and a test saw no primary component for 30 s.
+static TURN: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// A test's cluster, and its turn: the next test's cluster starts once this is dropped
+/// (the cluster first: fields drop in order).
+#[derive(Debug)]
+pub struct TestCluster {
+    cluster: EmbeddedGalera,
+    _turn: tokio::sync::MutexGuard<'static, ()>,
+}
+
+impl std::ops::Deref for TestCluster {
+    type Target = EmbeddedGalera;
+    fn deref(&self) -> &EmbeddedGalera {
+        &self.cluster
+    }
+}
+
+impl std::ops::DerefMut for TestCluster {
+    fn deref_mut(&mut self) -> &mut EmbeddedGalera {
+        &mut self.cluster
+    }
+}
+
+/// A 3-node cluster with database `game` (made on node 0, replicated to the others), once
+/// no other test of this binary has one.
+pub async fn cluster_with_game() -> TestCluster {
+    let turn = TURN.lock().await;
     let cluster = EmbeddedGalera::start(3)
         .await
         .expect("start a 3-node Galera cluster");
     run_on(&cluster.urls()[0], "CREATE DATABASE game").await;
-    cluster
+    TestCluster {
+        cluster,
+        _turn: turn,
+    }
 }
 
 /// The node URLs with database `game`, in the order given by `order`.
