@@ -525,7 +525,7 @@ fn wait_ready(spec: &Spec, port: u16, process: &mut Process) -> Result<(), Embed
     }
 }
 
-pub(crate) fn free_port() -> std::io::Result<u16> {
+fn free_port() -> std::io::Result<u16> {
     Ok(TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?
         .local_addr()?
         .port())

@@ -42,9 +42,6 @@ pub fn renew() -> String {
 pub const RELEASE: &str = "UPDATE `playerbot_db_lease` SET `holder` = '', `expires_ms` = 0 \
     WHERE `name` = ? AND `holder` = ?";
 
-/// `(Variable_name, Value)` for `wsrep_on`; no row on a server without Galera (MySQL too).
-pub const WSREP_ON: &str = "SHOW GLOBAL VARIABLES LIKE 'wsrep_on'";
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -53,15 +50,7 @@ mod tests {
     fn snapshots() {
         insta::assert_snapshot!(
             "lease",
-            [
-                CREATE_TABLE,
-                ENSURE_ROW,
-                &take(),
-                &renew(),
-                RELEASE,
-                WSREP_ON
-            ]
-            .join(";\n")
+            [CREATE_TABLE, ENSURE_ROW, &take(), &renew(), RELEASE,].join(";\n")
         );
     }
 }

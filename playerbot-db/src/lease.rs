@@ -31,12 +31,6 @@ pub(crate) struct Lease {
     _renewing: oneshot::Sender<()>,
 }
 
-/// Whether the server is a Galera node (a lease is needed rather than `GET_LOCK`).
-pub(crate) async fn on_galera(conn: &mut Conn) -> Result<bool, Error> {
-    let row: Option<(String, String)> = conn.query_first(sql::WSREP_ON).await?;
-    Ok(row.is_some_and(|(_, value)| value.eq_ignore_ascii_case("ON")))
-}
-
 impl Lease {
     /// Takes lease `name` in the connection's database, waiting up to `wait` while another
     /// holder has it ([`Error::LockTimeout`] then).

@@ -231,7 +231,7 @@ async fn with_lock<T>(
     work: impl AsyncFnOnce(&mut mysql_async::Conn) -> Result<T, Error>,
 ) -> Result<T, Error> {
     server.state.enter(Busy::Statement);
-    if crate::lease::on_galera(&mut server.conn).await? {
+    if server.galera_node {
         let name = format!("{MAINTENANCE_LOCK}.{table}");
         let lease =
             crate::lease::Lease::take(pool, &mut server.conn, &name, MAINTENANCE_LOCK_WAIT).await?;

@@ -200,7 +200,7 @@ impl Migrator {
             });
         };
         let server = guard.routine();
-        if crate::lease::on_galera(&mut server.conn).await? {
+        if server.galera_node {
             // GET_LOCK holds on one node only: two migrators on two nodes would both run.
             let name = format!("migrate.{database}");
             let lease =

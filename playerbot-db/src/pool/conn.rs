@@ -25,6 +25,9 @@ pub(crate) struct ServerConn {
     /// A Galera node's `wsrep_max_ws_rows`: the most rows one transaction may write (0: no
     /// bound, and on any server that is not a Galera node).
     pub(crate) max_ws_rows: usize,
+    /// The server is a Galera node (`wsrep_on`): named locks hold on it alone, so the
+    /// maintenance locks take a lease instead.
+    pub(crate) galera_node: bool,
     pub(crate) statement_timeout: Option<Duration>,
     pub(crate) last_used: Instant,
     pub(crate) state: ConnState,
@@ -62,15 +65,15 @@ pub(super) struct OpenSettings<'a> {
     pub(super) target: u64,
 }
 
-/// The node's bound on rows per transaction when it is a Galera node, else 0. A MariaDB
-/// built without wsrep has no such variables: 0 too.
-async fn write_set_rows(conn: &mut Conn) -> Result<usize, mysql_async::Error> {
+/// Whether the server is a Galera node, and then its bound on rows per transaction (0:
+/// none). A MariaDB built without wsrep has no such variables: not a node.
+pub(crate) async fn galera_facts(conn: &mut Conn) -> Result<Option<usize>, mysql_async::Error> {
     match conn
         .query_first::<(i64, u64), _>(playerbot_db_sql::galera::WRITE_SET_ROWS)
         .await
     {
-        Ok(Some((on, rows))) if on != 0 => Ok(usize::try_from(rows).unwrap_or(usize::MAX)),
-        Ok(_) | Err(mysql_async::Error::Server(_)) => Ok(0),
+        Ok(Some((on, rows))) if on != 0 => Ok(Some(usize::try_from(rows).unwrap_or(usize::MAX))),
+        Ok(_) | Err(mysql_async::Error::Server(_)) => Ok(None),
         Err(err) => Err(err),
     }
 }
@@ -98,10 +101,10 @@ impl ServerConn {
             .map_err(connect_error)?
             .ok_or_else(|| Error::UnknownServer(String::new()))?;
         let flavor = ServerFlavor::parse(&version).ok_or(Error::UnknownServer(version))?;
-        let max_ws_rows = if flavor.is_mariadb() {
-            write_set_rows(&mut conn).await.map_err(connect_error)?
+        let galera = if flavor.is_mariadb() {
+            galera_facts(&mut conn).await.map_err(connect_error)?
         } else {
-            0
+            None
         };
         settings
             .setup
@@ -116,7 +119,8 @@ impl ServerConn {
             // Galera's `wsrep_auto_increment_control` spaces ids by the cluster size (and
             // Galera needs lock mode 2 anyway): then they do not follow from the first.
             consecutive_ids: autoinc_lock_mode <= 1 && increment == 1,
-            max_ws_rows,
+            max_ws_rows: galera.unwrap_or(0),
+            galera_node: galera.is_some(),
             statement_timeout: settings.statement_timeout,
             last_used: Instant::now(),
             state: ConnState::default(),

@@ -27,7 +27,7 @@ mod target;
 pub(crate) mod trace;
 mod waiters;
 
-pub(crate) use self::conn::ServerConn;
+pub(crate) use self::conn::{galera_facts, ServerConn};
 pub(crate) use self::core::PoolInner;
 pub(crate) use self::place::Place;
 pub(crate) use self::setup::{ConnSetup, SetupFuture};

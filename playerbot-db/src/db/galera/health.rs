@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use mysql_async::prelude::Queryable;
 use mysql_async::{Conn, Opts};
-use playerbot_db_sql::galera::{NODE_SETTINGS, NODE_STATUS};
+use playerbot_db_sql::galera::NODE_STATUS;
 
 /// What a Galera node said of itself at its last check, or why it could not be asked.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -64,14 +64,6 @@ impl GaleraNodeHealth {
     }
 }
 
-/// The node's write-set bounds, read once (see `NODE_SETTINGS`).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub(crate) struct WriteSetLimits {
-    /// 0: no bound.
-    pub(crate) max_rows: u64,
-    pub(crate) max_bytes: u64,
-}
-
 /// Opens a connection for checks, bounded by `limit`.
 pub(super) async fn open(opts: Opts, limit: Duration) -> Result<Conn, String> {
     match tokio::time::timeout(limit, Conn::new(opts)).await {
@@ -81,19 +73,10 @@ pub(super) async fn open(opts: Opts, limit: Duration) -> Result<Conn, String> {
     }
 }
 
-/// Whether the server runs with wsrep on, and its bounds; `None` when it does not.
-pub(super) async fn settings(
-    conn: &mut Conn,
-    limit: Duration,
-) -> Result<Option<WriteSetLimits>, String> {
-    let read = tokio::time::timeout(limit, conn.query_first::<(i64, u64, u64), _>(NODE_SETTINGS));
-    match read.await {
-        Ok(Ok(Some((on, max_rows, max_bytes)))) if on != 0 => Ok(Some(WriteSetLimits {
-            max_rows,
-            max_bytes,
-        })),
-        // Off, or a server built without wsrep (the variables do not exist).
-        Ok(Ok(_)) | Ok(Err(mysql_async::Error::Server(_))) => Ok(None),
+/// Whether the server runs with wsrep on (as a pooled connection learns it).
+pub(super) async fn runs_wsrep(conn: &mut Conn, limit: Duration) -> Result<bool, String> {
+    match tokio::time::timeout(limit, crate::pool::galera_facts(conn)).await {
+        Ok(Ok(facts)) => Ok(facts.is_some()),
         Ok(Err(err)) => Err(err.to_string()),
         Err(_) => Err(format!("no answer within {limit:?}")),
     }

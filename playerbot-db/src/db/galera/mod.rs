@@ -75,17 +75,15 @@ impl GaleraShard {
     pub(crate) fn reader(&self) -> Option<&Server> {
         let readers = self.readers.get()?;
         let writer = self.writer();
-        let usable: Vec<usize> = {
-            let health = self.health.lock().expect("galera health lock");
-            (0..health.len())
-                .filter(|&index| index != writer && health[index].usable())
-                .collect()
-        };
-        if usable.is_empty() {
+        let health = self.health.lock().expect("galera health lock");
+        let usable = |index: &usize| *index != writer && health[*index].usable();
+        let count = (0..health.len()).filter(usable).count();
+        if count == 0 {
             return None;
         }
-        let turn = self.next_reader.fetch_add(1, Ordering::Relaxed) % usable.len();
-        readers.get(usable[turn])
+        let turn = self.next_reader.fetch_add(1, Ordering::Relaxed) % count;
+        let node = (0..health.len()).filter(usable).nth(turn)?;
+        readers.get(node)
     }
 
     /// The reader pools (to close them).

@@ -10,7 +10,7 @@ use mysql_async::Conn;
 use tokio::sync::Notify;
 use tokio::task::JoinSet;
 
-use super::health::{self, GaleraNodeHealth, WriteSetLimits};
+use super::health::{self, GaleraNodeHealth};
 use super::GaleraShard;
 use crate::config::DbConfig;
 use crate::db::GaleraSpec;
@@ -18,7 +18,7 @@ use crate::Error;
 
 /// What one node answered at build.
 enum Answer {
-    Galera(GaleraNodeHealth, WriteSetLimits, Conn),
+    Galera(GaleraNodeHealth, Conn),
     NotGalera,
     Unreachable(String),
 }
@@ -53,14 +53,12 @@ pub(in crate::db) async fn survey(
     }
     let mut health = Vec::with_capacity(answers.len());
     let mut conns = Vec::with_capacity(answers.len());
-    let mut limits = WriteSetLimits::default();
     for (index, answer) in answers.into_iter().enumerate() {
         let url = spec.nodes[index].redacted();
         let answer =
             answer.unwrap_or_else(|| Answer::Unreachable("the check was abandoned".into()));
         match answer {
-            Answer::Galera(node, node_limits, conn) => {
-                limits = tightest(limits, node_limits);
+            Answer::Galera(node, conn) => {
                 health.push(node);
                 conns.push(Some(conn));
             }
@@ -89,14 +87,6 @@ pub(in crate::db) async fn survey(
                 .collect::<Vec<_>>()
                 .join("; "),
         })?;
-    // Not yet applied to bulk chunks (their rows per transaction): reported so an operator
-    // who bounded write sets sees what the handle found.
-    tracing::debug!(
-        shard,
-        max_ws_rows = limits.max_rows,
-        max_ws_size = limits.max_bytes,
-        "Galera write-set bounds"
-    );
     let galera = GaleraShard {
         shard,
         nodes: spec.nodes.clone(),
@@ -116,13 +106,13 @@ async fn ask(opts: mysql_async::Opts, url: String, limit: Duration) -> Answer {
         Ok(conn) => conn,
         Err(error) => return Answer::Unreachable(error),
     };
-    let limits = match health::settings(&mut conn, limit).await {
-        Ok(Some(limits)) => limits,
-        Ok(None) => return Answer::NotGalera,
+    match health::runs_wsrep(&mut conn, limit).await {
+        Ok(true) => {}
+        Ok(false) => return Answer::NotGalera,
         Err(error) => return Answer::Unreachable(error),
-    };
+    }
     match health::check(&mut conn, url, limit).await {
-        Ok(node) => Answer::Galera(node, limits, conn),
+        Ok(node) => Answer::Galera(node, conn),
         Err(error) => Answer::Unreachable(error),
     }
 }
@@ -163,17 +153,4 @@ fn one_cluster(health: &[GaleraNodeHealth]) -> Result<(), Error> {
         }
     }
     Ok(())
-}
-
-/// The smaller of two bounds, where 0 means none.
-fn tightest(a: WriteSetLimits, b: WriteSetLimits) -> WriteSetLimits {
-    let min = |x: u64, y: u64| match (x, y) {
-        (0, y) => y,
-        (x, 0) => x,
-        (x, y) => x.min(y),
-    };
-    WriteSetLimits {
-        max_rows: min(a.max_rows, b.max_rows),
-        max_bytes: min(a.max_bytes, b.max_bytes),
-    }
 }
