@@ -8,10 +8,11 @@ pub const NODE_STATUS: &str = "SHOW GLOBAL STATUS WHERE Variable_name IN (\
     'wsrep_cluster_size', 'wsrep_cluster_state_uuid', 'wsrep_incoming_addresses', \
     'wsrep_flow_control_paused', 'wsrep_local_cert_failures', 'wsrep_local_recv_queue')";
 
-/// `(wsrep_on, wsrep_max_ws_rows)`, asked of every new MariaDB connection
-/// (and of every node a Galera shard lists): whether it is a Galera node, and the rows one
-/// transaction may write there.
-pub const WRITE_SET_ROWS: &str = "SELECT @@GLOBAL.wsrep_on, @@GLOBAL.wsrep_max_ws_rows";
+/// `(wsrep_on, wsrep_max_ws_rows, wsrep_max_ws_size)`, asked of every new MariaDB connection
+/// (and of every node a Galera shard lists): whether it is a Galera node, and the rows and
+/// bytes one transaction's write set may hold there.
+pub const WRITE_SET_BOUNDS: &str =
+    "SELECT @@GLOBAL.wsrep_on, @@GLOBAL.wsrep_max_ws_rows, @@GLOBAL.wsrep_max_ws_size";
 
 /// Makes the session's reads wait until the node has applied every write the cluster had
 /// committed when the read began (causal reads: a read on any node sees the writer's commits).
@@ -28,7 +29,7 @@ mod tests {
     fn snapshots() {
         insta::assert_snapshot!(
             "galera",
-            [NODE_STATUS, WRITE_SET_ROWS, CAUSAL_READS, DEFAULT_READS].join(";\n")
+            [NODE_STATUS, WRITE_SET_BOUNDS, CAUSAL_READS, DEFAULT_READS].join(";\n")
         );
     }
 }

@@ -20,6 +20,7 @@ pub mod admin;
 pub mod catalog;
 pub mod entity;
 pub mod galera;
+pub mod group_replication;
 pub mod guard;
 pub mod history;
 pub mod lease;

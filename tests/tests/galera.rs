@@ -535,6 +535,41 @@ async fn bulk_saves_and_flushes_stay_within_the_nodes_write_set_rows() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bulk_saves_and_flushes_stay_within_the_nodes_write_set_bytes() {
+    use playerbot_db::ErrorKind;
+    use playerbot_db_tests::galera::run_on;
+    let cluster = cluster_with_game().await;
+    // 64 KiB: a few hundred bot states' row images.
+    for url in cluster.urls() {
+        run_on(&url, "SET GLOBAL wsrep_max_ws_size = 65536").await;
+    }
+    let db = galera_builder(&cluster, &[0, 1, 2]).build().await.unwrap();
+    db.create_tables().await.unwrap();
+    let rows: Vec<BotState> = (0..2_000).map(bot_state).collect();
+    // The node would refuse this transaction at commit: the caller is told first, and
+    // nothing is written.
+    let err = db.save_all(&rows).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::TooLarge, "{err:?}");
+    assert!(err.to_string().contains("wsrep_max_ws_size"), "{err}");
+    assert!(flags_on_node(&game_urls(&cluster, &[1])[0])
+        .await
+        .is_empty());
+    // The queue flushes them all, in transactions the node accepts.
+    for mut state in rows.iter().cloned() {
+        state.flags = 7;
+        db.save_deferred(&state).await.unwrap();
+    }
+    tokio::time::timeout(Duration::from_secs(60), db.flush())
+        .await
+        .expect("the flush ends")
+        .expect("the flush fits the bound");
+    let held = flags_on_node(&game_urls(&cluster, &[2])[0]).await;
+    assert_eq!(held.len(), 2_000);
+    assert!(held.values().all(|&flags| flags == 7));
+    db.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn partition_maintenance_runs_while_writers_write() {
     let cluster = cluster_with_game().await;
     let db = galera_builder(&cluster, &[0, 1, 2]).build().await.unwrap();

@@ -84,7 +84,9 @@ impl ErrorKind {
 /// The kind of a server error with `code` (one that does not drop the connection).
 pub(super) fn kind_of_server_code(code: u16) -> ErrorKind {
     match code {
-        code::DEADLOCK => ErrorKind::Deadlock,
+        // A certification conflict rolls the whole transaction back, like a deadlock (on
+        // Galera it is 1213 itself).
+        code::DEADLOCK | code::GROUP_CERTIFICATION => ErrorKind::Deadlock,
         code::LOCK_WAIT_TIMEOUT => ErrorKind::LockWaitTimeout,
         code::NEEDS_REPREPARE => ErrorKind::StatementInvalidated,
         code::DUPLICATE_KEY => ErrorKind::DuplicateKey,
@@ -258,6 +260,8 @@ mod tests {
     #[test]
     fn classifies_server_codes() {
         assert!(server(1213).is_deadlock() && server(1213).is_retryable());
+        // MySQL Group Replication's certification conflict: retried like a deadlock.
+        assert!(server(3101).is_deadlock() && server(3101).is_retryable());
         assert!(server(1205).is_lock_wait_timeout() && server(1205).is_retryable());
         assert!(server(1062).is_duplicate_key() && !server(1062).is_retryable());
         assert!(!server(1064).is_retryable());

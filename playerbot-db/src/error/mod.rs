@@ -33,7 +33,9 @@ pub use context::Context;
 pub use kind::ErrorKind;
 pub use row::RowError;
 use server::driver_text;
-pub(crate) use server::{code, column_in_message, is_connection_error, server_row};
+pub(crate) use server::{
+    code, column_in_message, is_connection_error, server_row, WRITE_SET_BYTES,
+};
 pub(crate) use value::is_value_rejection;
 pub use value::ValueProblem;
 

@@ -34,6 +34,13 @@ pub(crate) mod code {
     /// (measured on a Galera node that lost its primary component: "Not connected to
     /// Primary Component").
     pub(crate) const COMMIT_FAILED: u16 = 1180;
+    /// MySQL Group Replication refused a commit in certification ("Plugin instructed the
+    /// server to rollback the current transaction"): another member wrote the same rows.
+    /// Not verified against a group here (MySQL cannot run on the development machine).
+    pub(crate) const GROUP_CERTIFICATION: u16 = 3101;
+    /// The server's catch-all code; Galera refuses an oversized write set with it
+    /// ("Maximum writeset size exceeded").
+    pub(crate) const UNKNOWN_ERROR: u16 = 1105;
 
     /// Codes with which the server says it is dropping this connection.
     pub(crate) fn is_connection_code(code: u16) -> bool {
@@ -41,7 +48,25 @@ pub(crate) mod code {
     }
 }
 
+/// What [`Error::TooLarge`] counts when a call's write set would exceed a Galera node's
+/// `wsrep_max_ws_size`.
+pub(crate) const WRITE_SET_BYTES: &str =
+    "bytes (estimated) in one transaction's write set on this Galera node (wsrep_max_ws_size)";
+
 impl Error {
+    /// A Galera node's write set bound stood in the way: our estimate said so before the
+    /// call wrote anything, or the node refused the commit (the estimate was short). Nothing
+    /// was written either way; fewer rows per transaction fit.
+    pub(crate) fn is_write_set_too_large(&self) -> bool {
+        match self {
+            Error::TooLarge { what, .. } => *what == WRITE_SET_BYTES,
+            Error::Server { code, message, .. } => {
+                *code == code::UNKNOWN_ERROR && message.contains("writeset size")
+            }
+            _ => false,
+        }
+    }
+
     /// Wraps a driver error, sorting it into server, connection and other errors.
     pub(crate) fn from_driver(source: mysql_async::Error, context: Context) -> Error {
         let context = Box::new(context);

@@ -22,9 +22,8 @@ pub(crate) struct ServerConn {
     /// multi-row INSERT generates are consecutive, so they follow from the first
     /// (`LAST_INSERT_ID()`).
     pub(crate) consecutive_ids: bool,
-    /// A Galera node's `wsrep_max_ws_rows`: the most rows one transaction may write (0: no
-    /// bound, and on any server that is not a Galera node).
-    pub(crate) max_ws_rows: usize,
+    /// What one transaction may write on a Galera node.
+    pub(crate) write_set: WriteSetBounds,
     /// The server is a Galera node (`wsrep_on`): named locks hold on it alone, so the
     /// maintenance locks take a lease instead.
     pub(crate) galera_node: bool,
@@ -65,14 +64,29 @@ pub(super) struct OpenSettings<'a> {
     pub(super) target: u64,
 }
 
-/// Whether the server is a Galera node, and then its bound on rows per transaction (0:
-/// none). A MariaDB built without wsrep has no such variables: not a node.
-pub(crate) async fn galera_facts(conn: &mut Conn) -> Result<Option<usize>, mysql_async::Error> {
+/// What one transaction may write on a Galera node (each 0 when there is no bound, and on
+/// any server that is not a Galera node).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct WriteSetBounds {
+    /// `wsrep_max_ws_rows`: rows one transaction may write.
+    pub(crate) rows: usize,
+    /// `wsrep_max_ws_size`: bytes its write set (row images and keys) may hold.
+    pub(crate) bytes: usize,
+}
+
+/// Whether the server is a Galera node, and then what its write sets may hold. A MariaDB
+/// built without wsrep has no such variables: not a node.
+pub(crate) async fn galera_facts(
+    conn: &mut Conn,
+) -> Result<Option<WriteSetBounds>, mysql_async::Error> {
     match conn
-        .query_first::<(i64, u64), _>(playerbot_db_sql::galera::WRITE_SET_ROWS)
+        .query_first::<(i64, u64, u64), _>(playerbot_db_sql::galera::WRITE_SET_BOUNDS)
         .await
     {
-        Ok(Some((on, rows))) if on != 0 => Ok(Some(usize::try_from(rows).unwrap_or(usize::MAX))),
+        Ok(Some((on, rows, bytes))) if on != 0 => Ok(Some(WriteSetBounds {
+            rows: usize::try_from(rows).unwrap_or(usize::MAX),
+            bytes: usize::try_from(bytes).unwrap_or(usize::MAX),
+        })),
         Ok(_) | Err(mysql_async::Error::Server(_)) => Ok(None),
         Err(err) => Err(err),
     }
@@ -119,7 +133,7 @@ impl ServerConn {
             // Galera's `wsrep_auto_increment_control` spaces ids by the cluster size (and
             // Galera needs lock mode 2 anyway): then they do not follow from the first.
             consecutive_ids: autoinc_lock_mode <= 1 && increment == 1,
-            max_ws_rows: galera.unwrap_or(0),
+            write_set: galera.unwrap_or_default(),
             galera_node: galera.is_some(),
             statement_timeout: settings.statement_timeout,
             last_used: Instant::now(),

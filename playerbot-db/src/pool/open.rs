@@ -110,7 +110,7 @@ impl PoolInner {
         match &opened {
             Ok(conn) => {
                 self.ws_rows
-                    .store(conn.max_ws_rows, std::sync::atomic::Ordering::Relaxed);
+                    .store(conn.write_set.rows, std::sync::atomic::Ordering::Relaxed);
                 reconnect.succeeded();
                 Counters::bump(&self.counters.connects);
                 metrics::counter!("playerbot_db_pool_connects_total").increment(1);

@@ -67,16 +67,25 @@ impl Server {
     }
 }
 
-/// Saves a flush's part in transactions the server accepts: on a Galera node that bounds
-/// the rows of one (`wsrep_max_ws_rows`), in slices of that many, one after another. A
-/// failure leaves the part queued whole; writing its saved slices again changes nothing.
+/// Saves a flush's part in transactions the server accepts: a Galera node bounds the rows
+/// (`wsrep_max_ws_rows`) and bytes (`wsrep_max_ws_size`) of one, so the part goes in slices
+/// of at most that many rows, and a slice whose write set would be too large in halves,
+/// one after another. A failure leaves the part queued whole; writing its saved slices
+/// again changes nothing.
 async fn save_within_write_sets<E: BotEntity>(db: &Server, part: &[E]) -> Result<(), Error> {
     let bound = db.pool().ws_rows.load(std::sync::atomic::Ordering::Relaxed);
-    if bound == 0 || part.len() <= bound {
-        return db.bulk::<E>().for_flusher().save(part).await.map(drop);
-    }
-    for slice in part.chunks(bound) {
-        db.bulk::<E>().for_flusher().save(slice).await?;
+    let rows = if bound == 0 { part.len() } else { bound };
+    let mut slices: Vec<&[E]> = part.chunks(rows.max(1)).rev().collect();
+    while let Some(slice) = slices.pop() {
+        match db.bulk::<E>().for_flusher().save(slice).await {
+            Ok(_) => {}
+            Err(err) if err.is_write_set_too_large() && slice.len() > 1 => {
+                let (first, second) = slice.split_at(slice.len() / 2);
+                slices.push(second);
+                slices.push(first);
+            }
+            Err(err) => return Err(err),
+        }
     }
     Ok(())
 }

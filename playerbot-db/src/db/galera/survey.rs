@@ -20,6 +20,8 @@ use crate::Error;
 enum Answer {
     Galera(GaleraNodeHealth, Conn),
     NotGalera,
+    /// A MySQL Group Replication member: its state and role.
+    GroupMember(String, String),
     Unreachable(String),
 }
 
@@ -68,6 +70,16 @@ pub(in crate::db) async fn survey(
                     problem: "runs with wsrep off: it is not a Galera node (is it in the right shard's list?)".into(),
                 })
             }
+            Answer::GroupMember(state, role) => {
+                return Err(Error::GaleraNode {
+                    node: url,
+                    problem: format!(
+                        "is a MySQL Group Replication member ({state}, {role}), not a Galera node: \
+                         group shards are not supported yet; list its primary as a shard's \
+                         server and its secondaries as that shard's replicas"
+                    ),
+                })
+            }
             Answer::Unreachable(error) => {
                 tracing::warn!(shard, node = %url, %error, "a Galera node cannot be reached; the shard starts with the others");
                 health.push(GaleraNodeHealth::unreachable(url, error));
@@ -108,12 +120,25 @@ async fn ask(opts: mysql_async::Opts, url: String, limit: Duration) -> Answer {
     };
     match health::runs_wsrep(&mut conn, limit).await {
         Ok(true) => {}
-        Ok(false) => return Answer::NotGalera,
+        Ok(false) => return group_member(&mut conn, limit).await,
         Err(error) => return Answer::Unreachable(error),
     }
     match health::check(&mut conn, url, limit).await {
         Ok(node) => Answer::Galera(node, conn),
         Err(error) => Answer::Unreachable(error),
+    }
+}
+
+/// What a node without wsrep is: a MySQL Group Replication member, or neither.
+async fn group_member(conn: &mut Conn, limit: Duration) -> Answer {
+    use mysql_async::prelude::Queryable;
+    let asked =
+        conn.query_first::<(String, String), _>(playerbot_db_sql::group_replication::MEMBER_STATE);
+    match tokio::time::timeout(limit, asked).await {
+        Ok(Ok(Some((state, role)))) => Answer::GroupMember(state, role),
+        // No row (not a member), no such table (MariaDB), or no answer: not a group member
+        // that can be named, so the plain "wsrep off".
+        _ => Answer::NotGalera,
     }
 }
 

@@ -3,7 +3,7 @@
 use super::job::Job;
 use super::plan;
 use super::{Atomicity, BulkMode, BulkReport, ServerBulk, MAX_ROWS_PER_CALL};
-use crate::error::Context;
+use crate::error::{Context, WRITE_SET_BYTES};
 use crate::live_table::UpsertGuard;
 use crate::pool::statement;
 use crate::registry::EntityPlan;
@@ -78,14 +78,23 @@ impl<E: BotEntity> ServerBulk<'_, E> {
         let (mode, chunks, non_atomic) = {
             // Not `Server::conn`: no raw access here, so none of its extra ping.
             let mut conn = self.db.lease().await?;
-            // A Galera node refuses a transaction of more rows than this; the flusher splits
-            // its rounds to fit (see `BulkSink`), a caller is told.
-            let ws_rows = conn.server().max_ws_rows;
-            if ws_rows > 0 && order.len() > ws_rows {
+            // A Galera node refuses, at commit, a transaction whose write set holds more
+            // rows or bytes than this; the flusher splits its rounds to fit (see
+            // `BulkSink`), a caller is told before anything is written.
+            let bounds = conn.server().write_set;
+            if bounds.rows > 0 && order.len() > bounds.rows {
                 return Err(Error::TooLarge {
                     what: "rows in one transaction on this Galera node (wsrep_max_ws_rows)",
                     count: order.len(),
-                    limit: ws_rows,
+                    limit: bounds.rows,
+                });
+            }
+            let write_set = plan::write_set_bytes(&row_sizes);
+            if bounds.bytes > 0 && write_set > bounds.bytes {
+                return Err(Error::TooLarge {
+                    what: WRITE_SET_BYTES,
+                    count: write_set,
+                    limit: bounds.bytes,
                 });
             }
             // New rows go in multi-row statements, whose first generated id the server
