@@ -4,6 +4,7 @@ mod bench;
 mod entity;
 mod error;
 mod explain;
+mod galera;
 mod metrics_server;
 mod migrate;
 mod partitions;

@@ -9,15 +9,14 @@ use std::time::{Duration, Instant};
 
 use playerbot_db::bots::BotState;
 use playerbot_db::cluster::{ClusterPolicy, GaleraSpec, Topology};
-use playerbot_db::mysql_async::prelude::Queryable;
-use playerbot_db::mysql_async::{Conn, Row};
-use playerbot_db::{BotEntity, Db, WriteBehindConfig};
-use playerbot_db_embedded::{connect_opts, EmbeddedGalera, EmbeddedServer};
+use playerbot_db::{Db, WriteBehindConfig};
+use playerbot_db_embedded::{EmbeddedGalera, EmbeddedServer};
 
 use super::measure::Samples;
 use super::scenarios::Outcome;
 use super::seed_state;
 use crate::error::Error;
+use crate::galera::{kill_writer, states_on};
 use crate::target::Target;
 
 const BOTS: u32 = 5_000;
@@ -103,30 +102,11 @@ pub(crate) async fn galera_failover() -> Result<(Outcome, f64), Error> {
     let mut stalls = Samples::default();
     for kill in 0..KILLS {
         tokio::time::sleep(Duration::from_millis(500)).await;
-        let writer = writer_of(&db).ok_or_else(|| Error::Failed("no writer".into()))?;
-        let killed = Instant::now();
-        galera.node_mut(writer).kill();
-        let mut moved_at_flushes = None;
-        loop {
-            let flushes = db.write_behind_stats().flushes;
-            match moved_at_flushes {
-                None if writer_of(&db).is_some_and(|now| now != writer) => {
-                    moved_at_flushes = Some(flushes)
-                }
-                Some(then) if flushes > then + 1 => break,
-                _ => {}
-            }
-            if killed.elapsed() > Duration::from_secs(60) {
-                return Err(Error::Failed(format!(
-                    "kill {kill}: writes did not flow again"
-                )));
-            }
-            tokio::time::sleep(Duration::from_millis(2)).await;
-        }
-        stalls.record(killed);
+        let (writer, stall) = kill_writer(&mut galera, &db).await?;
+        stalls.push(stall);
         eprintln!(
             "kill {kill}: node {writer}, writes flowed again after {:.0} ms",
-            killed.elapsed().as_secs_f64() * 1e3
+            stall.as_secs_f64() * 1e3
         );
         galera.restart(writer).await?;
     }
@@ -147,11 +127,11 @@ pub(crate) async fn galera_failover() -> Result<(Outcome, f64), Error> {
     let accepted = accepted.lock().expect("accepted lock").clone();
     let mut lost = 0;
     for url in galera.urls() {
-        let held = rows_on(&format!("{url}{DATABASE}")).await?;
+        let held = states_on(&format!("{url}{DATABASE}")).await?;
         lost = lost.max(
             accepted
                 .iter()
-                .filter(|(id, at)| held.get(id) != Some(at))
+                .filter(|(id, &at)| held.get(id).map(|state| state.updated_at) != Some(at))
                 .count(),
         );
     }
@@ -163,12 +143,6 @@ pub(crate) async fn galera_failover() -> Result<(Outcome, f64), Error> {
         },
         lost as f64,
     ))
-}
-
-fn writer_of(db: &Db) -> Option<usize> {
-    db.galera_health()
-        .first()
-        .and_then(|(_, nodes)| nodes.iter().position(|node| node.writer))
 }
 
 /// Saves every bot through the queue five times a second, noting each bot's `updated_at`
@@ -188,22 +162,4 @@ async fn keep_saving(db: Db, accepted: Arc<Mutex<HashMap<u32, i64>>>) {
         round += 1;
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-}
-
-/// `bot_id → updated_at` on the node, read causally.
-async fn rows_on(url: &str) -> Result<HashMap<u32, i64>, Error> {
-    let opts = connect_opts(url, None).map_err(|err| Error::Usage(err.to_string()))?;
-    let mut conn = Conn::new(opts).await?;
-    conn.query_drop("SET SESSION wsrep_sync_wait = 1").await?;
-    let sql = BotState::META
-        .statements(playerbot_db::Dialect::MariaDb)
-        .select_head;
-    let rows: Vec<Row> = conn.query(sql).await?;
-    conn.disconnect().await.ok();
-    let mut held = HashMap::with_capacity(rows.len());
-    for row in rows {
-        let state = BotState::from_row(row).map_err(playerbot_db::Error::from)?;
-        held.insert(state.bot_id, state.updated_at);
-    }
-    Ok(held)
 }

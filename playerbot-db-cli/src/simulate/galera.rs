@@ -6,17 +6,12 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use playerbot_db::bots::BotState;
-use playerbot_db::mysql_async::prelude::Queryable;
-use playerbot_db::mysql_async::{Conn, Row};
-use playerbot_db::{BotEntity, Db};
-use playerbot_db_embedded::{connect_opts, EmbeddedGalera};
+use playerbot_db::Db;
+use playerbot_db_embedded::EmbeddedGalera;
 
 use super::DATABASE;
 use crate::error::Error;
-
-/// Writes stall for about Galera's failure detection after a kill (a second or two here);
-/// this bound only stops a broken failover from hanging the run.
-const FAILOVER_LIMIT: Duration = Duration::from_secs(60);
+use crate::galera::states_on;
 
 /// What the cluster went through.
 #[derive(Debug, Default)]
@@ -36,34 +31,9 @@ pub(super) async fn kill_writer_after(
     after: Duration,
 ) -> Result<(usize, Duration), Error> {
     tokio::time::sleep(after).await;
-    let writer = writer_of(db).ok_or_else(|| Error::Failed("the cluster has no writer".into()))?;
-    let killed = Instant::now();
-    galera.node_mut(writer).kill();
+    let (writer, took) = crate::galera::kill_writer(galera, db).await?;
     eprintln!("killed the writer, node {writer}");
-    let mut flushes_after_move = None;
-    loop {
-        let flushes = db.write_behind_stats().flushes;
-        match flushes_after_move {
-            None if writer_of(db).is_some_and(|now| now != writer) => {
-                flushes_after_move = Some(flushes)
-            }
-            Some(then) if flushes > then + 1 => return Ok((writer, killed.elapsed())),
-            _ => {}
-        }
-        if killed.elapsed() > FAILOVER_LIMIT {
-            return Err(Error::Failed(format!(
-                "writes did not flow again within {FAILOVER_LIMIT:?} of the kill: {:?}",
-                db.galera_health()
-            )));
-        }
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-}
-
-fn writer_of(db: &Db) -> Option<usize> {
-    db.galera_health()
-        .first()
-        .and_then(|(_, nodes)| nodes.iter().position(|node| node.writer))
+    Ok((writer, took))
 }
 
 /// Every node holds exactly every bot's last state: the survivors as they are, the killed
@@ -83,7 +53,7 @@ pub(super) async fn check_nodes(
     }
     let (mut lost, mut problems) = (0, Vec::new());
     for (node, url) in galera.urls().iter().enumerate() {
-        let rows = rows_on(&format!("{url}{DATABASE}")).await?;
+        let rows = states_on(&format!("{url}{DATABASE}")).await?;
         let differ = last
             .iter()
             .filter(|(id, state)| rows.get(id) != Some(state))
@@ -97,25 +67,4 @@ pub(super) async fn check_nodes(
         lost = lost.max(differ);
     }
     Ok((lost, problems))
-}
-
-/// Every bot state on the node, read causally (after everything the cluster committed).
-async fn rows_on(url: &str) -> Result<HashMap<u32, BotState>, Error> {
-    let opts = connect_opts(url, None).map_err(|err| Error::Usage(err.to_string()))?;
-    let mut conn = Conn::new(opts).await?;
-    let query = async {
-        conn.query_drop("SET SESSION wsrep_sync_wait = 1").await?;
-        let sql = BotState::META
-            .statements(playerbot_db::Dialect::MariaDb)
-            .select_head;
-        conn.query::<Row, _>(sql).await
-    };
-    let rows = query.await?;
-    conn.disconnect().await.ok();
-    let mut states = HashMap::with_capacity(rows.len());
-    for row in rows {
-        let state = BotState::from_row(row).map_err(playerbot_db::Error::from)?;
-        states.insert(state.bot_id, state);
-    }
-    Ok(states)
 }
