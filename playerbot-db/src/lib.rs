@@ -67,6 +67,7 @@ pub mod bots;
 mod cache;
 pub mod catalog;
 mod chunking;
+mod coalesce;
 mod config;
 mod db;
 mod dialect;
@@ -105,6 +106,7 @@ pub mod __private;
 
 pub use behind::{WhenFull, WriteBehindConfig, WriteBehindStats};
 pub use cache::CacheStats;
+pub use coalesce::CoalesceStats;
 pub use config::{DbConfig, DbUrl, DEFAULT_STATEMENT_TIMEOUT};
 pub use db::{BulkSave, Db, DbBuilder, Scan, Transaction, WriteBatch};
 pub use dialect::{Dialect, ServerFlavor};

@@ -7,9 +7,10 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use mysql_async::prelude::Queryable;
-use mysql_async::Conn;
+use mysql_async::{Conn, Row};
 
 use crate::cache::{AnyCache, CacheStats, EntityCache};
+use crate::coalesce::{AnyGate, CoalesceStats, Gate};
 use crate::error::code;
 use crate::live_table::LiveTable;
 use crate::pool::{ConnSetup, SetupFuture};
@@ -19,6 +20,11 @@ use crate::{BotEntity, CacheHooks, CachePolicy, Dialect, EntityMeta, Error};
 /// sizes (the last chunk padded with repeated keys), so each size is prepared once per
 /// connection and the server's prepared-statement limit stays far away.
 pub(crate) const LOAD_MANY_SIZES: [usize; 6] = [1, 4, 16, 64, 100, 256];
+
+/// The most point loads one joined statement serves by default, and at most: the largest
+/// prepared `IN (…)` list.
+pub(crate) const COALESCE_DEFAULT: usize = 256;
+const COALESCE_MAX: usize = 256;
 
 #[derive(Debug)]
 pub(crate) struct EntityPlan {
@@ -39,6 +45,11 @@ pub(crate) struct EntityPlan {
     /// The L1 cache (an `EntityCache<E>`), for entities with a cache policy.
     cache: Option<Box<dyn AnyCache>>,
     cache_policy: Option<CachePolicy>,
+    /// Point loads waiting for a server (a `Gate<E::Key, Row>`; none for append-only
+    /// entities, which have no key): they join one statement while one is running.
+    load_gate: Option<Box<dyn AnyGate>>,
+    /// The most callers one joined statement serves (below 2: no coalescing).
+    coalesce: usize,
 }
 
 #[derive(Debug, Default)]
@@ -51,6 +62,8 @@ pub(crate) struct Registry {
     caches_off: bool,
     /// Every connection's reads wait for what the cluster committed (a Galera reader node).
     causal_reads: bool,
+    /// `DbBuilder::coalesce`: the most point loads one statement serves.
+    coalesce: Option<usize>,
 }
 
 fn dialect_index(dialect: Dialect) -> usize {
@@ -93,6 +106,9 @@ impl Registry {
             epoch: Arc::clone(&self.epoch),
             cache: None,
             cache_policy: None,
+            load_gate: (!meta.is_append_only())
+                .then(|| Box::new(Gate::<E::Key, Row>::new()) as Box<dyn AnyGate>),
+            coalesce: self.coalesce.unwrap_or(COALESCE_DEFAULT),
         };
         if let Some(clone) = E::__cache_clone().filter(|_| !self.caches_off) {
             plan.install_cache::<E>(meta.cache, clone, E::__cache_hooks());
@@ -141,11 +157,29 @@ impl Registry {
         self.causal_reads = true;
     }
 
+    /// Point loads of any entity join a running one's next statement, up to `max_callers`
+    /// a statement (below 2: each load runs its own).
+    pub(crate) fn set_coalesce(&mut self, max_callers: usize) {
+        let cap = max_callers.min(COALESCE_MAX);
+        self.coalesce = Some(cap);
+        for plan in &mut self.plans {
+            plan.coalesce = cap;
+        }
+    }
+
     pub(crate) fn drop_caches(&mut self) {
         for plan in &mut self.plans {
             plan.cache = None;
         }
         self.caches_off = true;
+    }
+
+    /// Point loads served by joined statements, over every entity.
+    pub(crate) fn coalesce_stats(&self) -> CoalesceStats {
+        self.plans
+            .iter()
+            .filter_map(|plan| plan.load_gate.as_ref())
+            .fold(CoalesceStats::default(), |sum, gate| sum.add(gate.stats()))
     }
 
     /// Every cache's counters.
@@ -278,6 +312,17 @@ impl Registry {
 }
 
 impl EntityPlan {
+    /// The gate `E`'s point loads coalesce through, and the most callers a statement
+    /// serves; `None` when they do not coalesce (turned off, no key, or keys the server
+    /// compares loosely: a joined statement could not tell whose row is whose).
+    pub(crate) fn load_gate<E: BotEntity>(&self) -> Option<(&Gate<E::Key, Row>, usize)> {
+        if self.coalesce < 2 || !self.exact_keys() {
+            return None;
+        }
+        let gate = self.load_gate.as_ref()?.as_any().downcast_ref()?;
+        Some((gate, self.coalesce))
+    }
+
     fn install_cache<E: BotEntity>(
         &mut self,
         policy: Option<CachePolicy>,

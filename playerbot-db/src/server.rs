@@ -136,6 +136,11 @@ impl Server {
         self.pool().stats()
     }
 
+    /// Point loads served by joined statements.
+    pub(crate) fn coalesce_stats(&self) -> crate::CoalesceStats {
+        self.registry().coalesce_stats()
+    }
+
     /// The L1 caches' counters, one entry per cached entity type.
     pub(crate) fn cache_stats(&self) -> Vec<CacheStats> {
         self.registry().cache_stats()

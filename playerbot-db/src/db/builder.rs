@@ -78,6 +78,15 @@ impl DbBuilder {
         self
     }
 
+    /// Point loads (`load`) that miss memory while a load of the same entity is at the
+    /// server join its next statement, up to `max_callers` a statement (default and most:
+    /// 256, the largest prepared `IN (…)` list): the first of them runs one statement for
+    /// all, and each gets its own row. A load that finds none running goes at once. Below 2
+    /// turns it off: every load runs its own statement.
+    pub fn coalesce(self, max_callers: usize) -> Self {
+        self.with_registry(move |registry| registry.set_coalesce(max_callers))
+    }
+
     /// Connections open at once across all threads (default 64).
     pub fn max_connections(mut self, max: usize) -> Self {
         self.config.max_connections = max;

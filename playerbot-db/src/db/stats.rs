@@ -7,7 +7,7 @@ use std::sync::Weak;
 use std::time::Duration;
 
 use super::{aggregate, Db, DbInner, GaleraNodeHealth, ReadStats, ReplicaHealth};
-use crate::{CacheStats, Error, PoolStats, ServerStats, WriteBehindStats};
+use crate::{CacheStats, CoalesceStats, Error, PoolStats, ServerStats, WriteBehindStats};
 
 impl Db {
     /// The pools' counters at this moment: every primary's, added up.
@@ -24,6 +24,16 @@ impl Db {
             return self.first_server().cache_stats();
         }
         aggregate::caches(self.servers().flat_map(|server| server.cache_stats()))
+    }
+
+    /// Point loads served by statements they joined (see [`DbBuilder::coalesce`]): how
+    /// many calls, in how many statements, over every shard's primary.
+    ///
+    /// [`DbBuilder::coalesce`]: crate::DbBuilder::coalesce
+    pub fn coalesce_stats(&self) -> CoalesceStats {
+        self.servers()
+            .map(|server| server.coalesce_stats())
+            .fold(CoalesceStats::default(), CoalesceStats::add)
     }
 
     /// The write-behind queues' depth and what they have done: rows add up, ages take the

@@ -8,7 +8,7 @@ use mysql_async::{Params, Row};
 use super::{context, with_retry};
 use crate::cache::Ticket;
 use crate::chunking::chunk_sizes;
-use crate::pool::statement;
+use crate::pool::{statement, ServerConn};
 use crate::registry::{EntityPlan, LOAD_MANY_SIZES};
 use crate::server::Server;
 use crate::{BotEntity, Error};
@@ -102,35 +102,15 @@ impl Server {
         keys: &[E::Key],
     ) -> Result<HashMap<E::Key, E>, Error> {
         let meta = E::META;
-        let key_columns = meta.key_columns().count();
         with_retry!(self, true, |conn| {
             let dialect = conn.dialect();
             let mut found = HashMap::with_capacity(keys.len());
-            let mut offset = 0;
-            for (size_index, taken) in chunk_sizes(keys.len(), &LOAD_MANY_SIZES) {
-                let chunk = &keys[offset..offset + taken];
-                let size = LOAD_MANY_SIZES[size_index];
-                let mut params = Vec::with_capacity(size * key_columns);
-                for key in chunk
-                    .iter()
-                    .chain(std::iter::repeat(&chunk[taken - 1]))
-                    .take(size)
-                {
-                    params.extend(E::key_params(key));
-                }
-                let sql = plan.load_many(dialect, size_index);
-                let rows: Vec<Row> = statement!(
-                    conn,
-                    || context(meta, &chunk[0], "load_many"),
-                    text = sql,
-                    |c| c.exec(sql, Params::Positional(params))
-                )?;
-                for row in rows {
-                    let entity = E::from_row(row)?;
-                    found.insert(entity.key(), entity);
-                }
-                offset += taken;
-            }
+            select_in::<E>(conn, plan, keys, |row| {
+                let entity = E::from_row(row)?;
+                found.insert(entity.key(), entity);
+                Ok(())
+            })
+            .await?;
             // Keys the server may have matched to a differently spelled stored key.
             if !plan.exact_keys() && !found.is_empty() {
                 let mut asked: HashMap<E::Key, Option<E>> = HashMap::new();
@@ -149,4 +129,42 @@ impl Server {
             Ok(found)
         })
     }
+}
+
+/// Runs `plan`'s `IN (…)` statements for `keys` on `conn` (lists of the prepared sizes, the
+/// last padded by repeating a key), handing every row found to `each`.
+pub(super) async fn select_in<E: BotEntity>(
+    conn: &mut ServerConn,
+    plan: &EntityPlan,
+    keys: &[E::Key],
+    mut each: impl FnMut(Row) -> Result<(), Error>,
+) -> Result<(), Error> {
+    let meta = E::META;
+    let key_columns = meta.key_columns().count();
+    let dialect = conn.dialect();
+    let mut offset = 0;
+    for (size_index, taken) in chunk_sizes(keys.len(), &LOAD_MANY_SIZES) {
+        let chunk = &keys[offset..offset + taken];
+        let size = LOAD_MANY_SIZES[size_index];
+        let mut params = Vec::with_capacity(size * key_columns);
+        for key in chunk
+            .iter()
+            .chain(std::iter::repeat(&chunk[taken - 1]))
+            .take(size)
+        {
+            params.extend(E::key_params(key));
+        }
+        let sql = plan.load_many(dialect, size_index);
+        let rows: Vec<Row> = statement!(
+            conn,
+            || context(meta, &chunk[0], "load_many"),
+            text = sql,
+            |c| c.exec(sql, Params::Positional(params))
+        )?;
+        for row in rows {
+            each(row)?;
+        }
+        offset += taken;
+    }
+    Ok(())
 }

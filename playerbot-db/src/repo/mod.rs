@@ -17,6 +17,7 @@ mod invalidations;
 mod live;
 mod load_many;
 mod lookup;
+mod point_read;
 pub(crate) mod retry;
 mod scan;
 pub(crate) mod transaction;
@@ -27,7 +28,7 @@ pub(crate) use live::live_table;
 use std::fmt::Debug;
 
 use mysql_async::prelude::Queryable;
-use mysql_async::{Params, Row};
+use mysql_async::Params;
 
 use crate::error::Context;
 use crate::pool::statement;
@@ -176,7 +177,6 @@ impl Server {
 
     /// The row with `key`, or `None`.
     pub(crate) async fn load<E: BotEntity>(&self, key: &E::Key) -> Result<Option<E>, Error> {
-        let meta = E::META;
         let plan = self.registry().keyed_plan::<E>("load")?;
         // A deferred write not yet in the server is what the key holds.
         if let Some(queued) = self
@@ -194,15 +194,7 @@ impl Server {
         }
         // Taken before the read: a save that starts meanwhile keeps this row out of memory.
         let ticket = cache.map(|cache| cache.ticket(key));
-        let row: Option<Row> = with_retry!(self, true, |conn| {
-            let sql = meta.statements(conn.dialect()).select_by_key;
-            statement!(
-                conn,
-                || context(meta, key, "select_by_key"),
-                text = sql,
-                |c| c.exec_first(sql, Params::Positional(E::key_params(key)))
-            )
-        })?;
+        let row = self.read_row::<E>(plan, key).await?;
         let loaded = row.map(E::from_row).transpose()?;
         if let (Some(cache), Some(ticket), Some(value)) = (cache, ticket, &loaded) {
             cache.fill(key, value, ticket);
