@@ -9,8 +9,9 @@
 //   on success (the library copies the row into its queue).
 // - Every table has save / save_deferred (taking the C struct, whose strings may view the
 //   caller's text: see event_ref, strategy_ref) and a load of one bot's rows; BotState also
-//   load by key (blocking and through the completion queue), load_many's C form, save_all
-//   and delete. Anything else is a C function away: db.raw() is the handle.
+//   load by key and by many keys, save_all, delete (now and deferred), and load, save and
+//   delete through the completion queue. Anything else is a C function away: db.raw() is
+//   the handle.
 #ifndef PLAYERBOT_DB_HPP
 #define PLAYERBOT_DB_HPP
 
@@ -41,6 +42,12 @@ class Error : public std::runtime_error {
 namespace detail {
 inline void check(PbdbStatus status) {
   if (status != PBDB_OK) throw Error(status, pbdb_last_error());
+}
+// A submission's status: false for a full completion queue, an exception for the rest.
+inline bool submitted(PbdbStatus status) {
+  if (status == PBDB_QUEUE_FULL) return false;
+  check(status);
+  return true;
 }
 inline PbdbStr view(std::string_view text) noexcept {
   // An empty view may have no data(); the library takes (NULL, 0) as empty.
@@ -210,6 +217,10 @@ class Db {
     detail::check(status);
     return true;
   }
+  void remove_bot_state_deferred(uint32_t bot_id) {
+    PbdbBotStateKey key{bot_id};
+    detail::check(pbdb_bot_state_delete_deferred(db_, &key));
+  }
   std::optional<BotState> load_bot_state(uint32_t bot_id) {
     PbdbBotStateKey key{bot_id};
     PbdbResult* raw = nullptr;
@@ -218,13 +229,29 @@ class Db {
     detail::check(status);
     return Result(raw).bot_state(0);
   }
-  // Submits a load; false when the completion queue is full (poll, then try again).
+  // One place per id, in order: std::nullopt where no row has it.
+  std::vector<std::optional<BotState>> load_bot_states(const std::vector<uint32_t>& ids) {
+    std::vector<PbdbBotStateKey> keys(ids.size());
+    for (size_t i = 0; i < ids.size(); i++) keys[i].bot_id = ids[i];
+    PbdbResult* raw = nullptr;
+    detail::check(pbdb_bot_state_load_many(db_, keys.data(), keys.size(), &raw));
+    Result result(raw);
+    std::vector<std::optional<BotState>> rows;
+    rows.reserve(ids.size());
+    for (size_t i = 0; i < ids.size(); i++) rows.push_back(result.bot_state(i));
+    return rows;
+  }
+  // The submissions: false when the completion queue is full (poll, then try again).
   bool load_bot_state_async(uint32_t bot_id, uint64_t token) {
     PbdbBotStateKey key{bot_id};
-    PbdbStatus status = pbdb_bot_state_load_async(db_, &key, token);
-    if (status == PBDB_QUEUE_FULL) return false;
-    detail::check(status);
-    return true;
+    return detail::submitted(pbdb_bot_state_load_async(db_, &key, token));
+  }
+  bool save_async(const BotState& row, uint64_t token) {
+    return detail::submitted(pbdb_bot_state_save_async(db_, &row, token));
+  }
+  bool remove_bot_state_async(uint32_t bot_id, uint64_t token) {
+    PbdbBotStateKey key{bot_id};
+    return detail::submitted(pbdb_bot_state_delete_async(db_, &key, token));
   }
 
   // Bot events.
