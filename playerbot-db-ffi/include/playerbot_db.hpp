@@ -1,7 +1,8 @@
 // playerbot_db.hpp: a C++17 header-only wrapper over playerbot_db.h.
 //
 // - RAII: pbdb::Db owns a handle (closed and freed by its destructor); pbdb::Result and
-//   pbdb::Completion own what the library hands out.
+//   pbdb::Completion own what the library hands out. A Result kept by the caller can be
+//   refilled by load after load (load_bot_state(id, result)), allocating nothing.
 // - Errors are exceptions (pbdb::Error, with the status and the library's message), except
 //   where a failure is an ordinary answer: a load of a missing key is std::nullopt, a
 //   submission to a full completion queue returns false.
@@ -101,6 +102,13 @@ class Result {
   Result(const Result&) = delete;
   Result& operator=(const Result&) = delete;
   ~Result() { pbdb_result_free(result_); }
+
+  // A result holding nothing, for the load_into calls to refill.
+  static Result reusable() {
+    PbdbResult* raw = nullptr;
+    detail::check(pbdb_result_new(&raw));
+    return Result(raw);
+  }
 
   explicit operator bool() const noexcept { return result_ != nullptr; }
   size_t size() const {
@@ -228,6 +236,16 @@ class Db {
     if (status == PBDB_NOT_FOUND) return std::nullopt;
     detail::check(status);
     return Result(raw).bot_state(0);
+  }
+  // The same, refilling `into` (made a result first if it is empty): a world thread that
+  // keeps one Result allocates nothing for a load the cache answers.
+  std::optional<BotState> load_bot_state(uint32_t bot_id, Result& into) {
+    if (!into) into = Result::reusable();
+    PbdbBotStateKey key{bot_id};
+    PbdbStatus status = pbdb_bot_state_load_into(db_, &key, into.get());
+    if (status == PBDB_NOT_FOUND) return std::nullopt;
+    detail::check(status);
+    return into.bot_state(0);
   }
   // One place per id, in order: std::nullopt where no row has it.
   std::vector<std::optional<BotState>> load_bot_states(const std::vector<uint32_t>& ids) {
