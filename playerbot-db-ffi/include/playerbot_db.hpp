@@ -320,20 +320,28 @@ class Db {
     detail::check(pbdb_ai_value_save_deferred(db_, &row));
   }
 
-  // Appends up to `max` finished asynchronous calls to `out`; returns how many.
+  // Appends up to `max` finished asynchronous calls to `out`; returns how many. Takes them
+  // in batches on the stack: a poll that finds little costs no allocation but out's.
   size_t poll(std::vector<Completion>& out, size_t max = 256) {
-    std::vector<PbdbCompletion> batch(max);
-    size_t count = 0;
-    detail::check(pbdb_poll(db_, batch.data(), batch.size(), &count));
-    for (size_t i = 0; i < count; i++) {
-      Completion done;
-      done.token = batch[i].token;
-      done.status = batch[i].status;
-      done.message = batch[i].message;
-      done.result = Result(batch[i].result);
-      out.push_back(std::move(done));
+    constexpr size_t kBatch = 16;
+    PbdbCompletion batch[kBatch];
+    size_t total = 0;
+    while (total < max) {
+      size_t want = max - total < kBatch ? max - total : kBatch;
+      size_t count = 0;
+      detail::check(pbdb_poll(db_, batch, want, &count));
+      for (size_t i = 0; i < count; i++) {
+        Completion done;
+        done.token = batch[i].token;
+        done.status = batch[i].status;
+        done.message = batch[i].message;
+        done.result = Result(batch[i].result);
+        out.push_back(std::move(done));
+      }
+      total += count;
+      if (count < want) break;
     }
-    return count;
+    return total;
   }
 
  private:
