@@ -430,6 +430,18 @@ PbdbStatus pbdb_ai_value_load(const struct PbdbDb *db,
                               const struct PbdbAiValueKey *key,
                               struct PbdbResult **out);
 
+// As `pbdb_ai_value_load`, into `into`, a result the caller keeps for loads after loads (from
+// `pbdb_result_new` or any read): what it held is dropped (views into it are no longer
+// valid) and its storage reused, so a load the cache answers allocates nothing for the
+// result. On success it holds the one row; on failure, none.
+//
+// # Safety
+// `db` is NULL or a live handle; `key` is NULL or a readable `PbdbAiValueKey`; `into` is NULL
+// or a live result no other thread is using.
+PbdbStatus pbdb_ai_value_load_into(const struct PbdbDb *db,
+                                   const struct PbdbAiValueKey *key,
+                                   struct PbdbResult *into);
+
 // Loads `count` keys at once: `*out` has one place per key, in order, found or not.
 //
 // # Safety
@@ -542,6 +554,18 @@ PbdbStatus pbdb_bot_event_delete_deferred(const struct PbdbDb *db,
 PbdbStatus pbdb_bot_event_load(const struct PbdbDb *db,
                                const struct PbdbBotEventKey *key,
                                struct PbdbResult **out);
+
+// As `pbdb_bot_event_load`, into `into`, a result the caller keeps for loads after loads (from
+// `pbdb_result_new` or any read): what it held is dropped (views into it are no longer
+// valid) and its storage reused, so a load the cache answers allocates nothing for the
+// result. On success it holds the one row; on failure, none.
+//
+// # Safety
+// `db` is NULL or a live handle; `key` is NULL or a readable `PbdbBotEventKey`; `into` is NULL
+// or a live result no other thread is using.
+PbdbStatus pbdb_bot_event_load_into(const struct PbdbDb *db,
+                                    const struct PbdbBotEventKey *key,
+                                    struct PbdbResult *into);
 
 // Loads `count` keys at once: `*out` has one place per key, in order, found or not.
 //
@@ -657,6 +681,18 @@ PbdbStatus pbdb_bot_state_load(const struct PbdbDb *db,
                                const struct PbdbBotStateKey *key,
                                struct PbdbResult **out);
 
+// As `pbdb_bot_state_load`, into `into`, a result the caller keeps for loads after loads (from
+// `pbdb_result_new` or any read): what it held is dropped (views into it are no longer
+// valid) and its storage reused, so a load the cache answers allocates nothing for the
+// result. On success it holds the one row; on failure, none.
+//
+// # Safety
+// `db` is NULL or a live handle; `key` is NULL or a readable `PbdbBotStateKey`; `into` is NULL
+// or a live result no other thread is using.
+PbdbStatus pbdb_bot_state_load_into(const struct PbdbDb *db,
+                                    const struct PbdbBotStateKey *key,
+                                    struct PbdbResult *into);
+
 // Loads `count` keys at once: `*out` has one place per key, in order, found or not.
 //
 // # Safety
@@ -753,6 +789,18 @@ PbdbStatus pbdb_bot_strategy_delete_deferred(const struct PbdbDb *db,
 PbdbStatus pbdb_bot_strategy_load(const struct PbdbDb *db,
                                   const struct PbdbBotStrategyKey *key,
                                   struct PbdbResult **out);
+
+// As `pbdb_bot_strategy_load`, into `into`, a result the caller keeps for loads after loads (from
+// `pbdb_result_new` or any read): what it held is dropped (views into it are no longer
+// valid) and its storage reused, so a load the cache answers allocates nothing for the
+// result. On success it holds the one row; on failure, none.
+//
+// # Safety
+// `db` is NULL or a live handle; `key` is NULL or a readable `PbdbBotStrategyKey`; `into` is NULL
+// or a live result no other thread is using.
+PbdbStatus pbdb_bot_strategy_load_into(const struct PbdbDb *db,
+                                       const struct PbdbBotStrategyKey *key,
+                                       struct PbdbResult *into);
 
 // Loads `count` keys at once: `*out` has one place per key, in order, found or not.
 //
@@ -879,6 +927,18 @@ PbdbStatus pbdb_equipment_load(const struct PbdbDb *db,
                                const struct PbdbEquipmentKey *key,
                                struct PbdbResult **out);
 
+// As `pbdb_equipment_load`, into `into`, a result the caller keeps for loads after loads (from
+// `pbdb_result_new` or any read): what it held is dropped (views into it are no longer
+// valid) and its storage reused, so a load the cache answers allocates nothing for the
+// result. On success it holds the one row; on failure, none.
+//
+// # Safety
+// `db` is NULL or a live handle; `key` is NULL or a readable `PbdbEquipmentKey`; `into` is NULL
+// or a live result no other thread is using.
+PbdbStatus pbdb_equipment_load_into(const struct PbdbDb *db,
+                                    const struct PbdbEquipmentKey *key,
+                                    struct PbdbResult *into);
+
 // Loads `count` keys at once: `*out` has one place per key, in order, found or not.
 //
 // # Safety
@@ -999,6 +1059,13 @@ PbdbStatus pbdb_free(struct PbdbDb *db);
 // # Safety
 // `out` is NULL (`PBDB_INVALID_ARGUMENT`) or points at writable memory for a `PbdbOptions`.
 PbdbStatus pbdb_options_init(struct PbdbOptions *out);
+
+// Sets `*out` to a new result holding nothing, for the `_load_into` calls to refill again
+// and again; free it with `pbdb_result_free`.
+//
+// # Safety
+// `out` points at a writable pointer.
+PbdbStatus pbdb_result_new(struct PbdbResult **out);
 
 // Sets `*len` to the number of places in `result` (0 for text). A `load_many` result has
 // one per key asked, in order, found or not.

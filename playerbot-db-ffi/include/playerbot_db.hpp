@@ -1,7 +1,8 @@
 // playerbot_db.hpp: a C++17 header-only wrapper over playerbot_db.h.
 //
 // - RAII: pbdb::Db owns a handle (closed and freed by its destructor); pbdb::Result and
-//   pbdb::Completion own what the library hands out.
+//   pbdb::Completion own what the library hands out. A Result kept by the caller can be
+//   refilled by load after load (load_bot_state(id, result)), allocating nothing.
 // - Errors are exceptions (pbdb::Error, with the status and the library's message), except
 //   where a failure is an ordinary answer: a load of a missing key is std::nullopt, a
 //   submission to a full completion queue returns false.
@@ -9,8 +10,9 @@
 //   on success (the library copies the row into its queue).
 // - Every table has save / save_deferred (taking the C struct, whose strings may view the
 //   caller's text: see event_ref, strategy_ref) and a load of one bot's rows; BotState also
-//   load by key (blocking and through the completion queue), load_many's C form, save_all
-//   and delete. Anything else is a C function away: db.raw() is the handle.
+//   load by key and by many keys, save_all, delete (now and deferred), and load, save and
+//   delete through the completion queue. Anything else is a C function away: db.raw() is
+//   the handle.
 #ifndef PLAYERBOT_DB_HPP
 #define PLAYERBOT_DB_HPP
 
@@ -41,6 +43,12 @@ class Error : public std::runtime_error {
 namespace detail {
 inline void check(PbdbStatus status) {
   if (status != PBDB_OK) throw Error(status, pbdb_last_error());
+}
+// A submission's status: false for a full completion queue, an exception for the rest.
+inline bool submitted(PbdbStatus status) {
+  if (status == PBDB_QUEUE_FULL) return false;
+  check(status);
+  return true;
 }
 inline PbdbStr view(std::string_view text) noexcept {
   // An empty view may have no data(); the library takes (NULL, 0) as empty.
@@ -94,6 +102,13 @@ class Result {
   Result(const Result&) = delete;
   Result& operator=(const Result&) = delete;
   ~Result() { pbdb_result_free(result_); }
+
+  // A result holding nothing, for the load_into calls to refill.
+  static Result reusable() {
+    PbdbResult* raw = nullptr;
+    detail::check(pbdb_result_new(&raw));
+    return Result(raw);
+  }
 
   explicit operator bool() const noexcept { return result_ != nullptr; }
   size_t size() const {
@@ -210,6 +225,10 @@ class Db {
     detail::check(status);
     return true;
   }
+  void remove_bot_state_deferred(uint32_t bot_id) {
+    PbdbBotStateKey key{bot_id};
+    detail::check(pbdb_bot_state_delete_deferred(db_, &key));
+  }
   std::optional<BotState> load_bot_state(uint32_t bot_id) {
     PbdbBotStateKey key{bot_id};
     PbdbResult* raw = nullptr;
@@ -218,13 +237,39 @@ class Db {
     detail::check(status);
     return Result(raw).bot_state(0);
   }
-  // Submits a load; false when the completion queue is full (poll, then try again).
+  // The same, refilling `into` (made a result first if it is empty): a world thread that
+  // keeps one Result allocates nothing for a load the cache answers.
+  std::optional<BotState> load_bot_state(uint32_t bot_id, Result& into) {
+    if (!into) into = Result::reusable();
+    PbdbBotStateKey key{bot_id};
+    PbdbStatus status = pbdb_bot_state_load_into(db_, &key, into.get());
+    if (status == PBDB_NOT_FOUND) return std::nullopt;
+    detail::check(status);
+    return into.bot_state(0);
+  }
+  // One place per id, in order: std::nullopt where no row has it.
+  std::vector<std::optional<BotState>> load_bot_states(const std::vector<uint32_t>& ids) {
+    std::vector<PbdbBotStateKey> keys(ids.size());
+    for (size_t i = 0; i < ids.size(); i++) keys[i].bot_id = ids[i];
+    PbdbResult* raw = nullptr;
+    detail::check(pbdb_bot_state_load_many(db_, keys.data(), keys.size(), &raw));
+    Result result(raw);
+    std::vector<std::optional<BotState>> rows;
+    rows.reserve(ids.size());
+    for (size_t i = 0; i < ids.size(); i++) rows.push_back(result.bot_state(i));
+    return rows;
+  }
+  // The submissions: false when the completion queue is full (poll, then try again).
   bool load_bot_state_async(uint32_t bot_id, uint64_t token) {
     PbdbBotStateKey key{bot_id};
-    PbdbStatus status = pbdb_bot_state_load_async(db_, &key, token);
-    if (status == PBDB_QUEUE_FULL) return false;
-    detail::check(status);
-    return true;
+    return detail::submitted(pbdb_bot_state_load_async(db_, &key, token));
+  }
+  bool save_async(const BotState& row, uint64_t token) {
+    return detail::submitted(pbdb_bot_state_save_async(db_, &row, token));
+  }
+  bool remove_bot_state_async(uint32_t bot_id, uint64_t token) {
+    PbdbBotStateKey key{bot_id};
+    return detail::submitted(pbdb_bot_state_delete_async(db_, &key, token));
   }
 
   // Bot events.
@@ -275,20 +320,28 @@ class Db {
     detail::check(pbdb_ai_value_save_deferred(db_, &row));
   }
 
-  // Appends up to `max` finished asynchronous calls to `out`; returns how many.
+  // Appends up to `max` finished asynchronous calls to `out`; returns how many. Takes them
+  // in batches on the stack: a poll that finds little costs no allocation but out's.
   size_t poll(std::vector<Completion>& out, size_t max = 256) {
-    std::vector<PbdbCompletion> batch(max);
-    size_t count = 0;
-    detail::check(pbdb_poll(db_, batch.data(), batch.size(), &count));
-    for (size_t i = 0; i < count; i++) {
-      Completion done;
-      done.token = batch[i].token;
-      done.status = batch[i].status;
-      done.message = batch[i].message;
-      done.result = Result(batch[i].result);
-      out.push_back(std::move(done));
+    constexpr size_t kBatch = 16;
+    PbdbCompletion batch[kBatch];
+    size_t total = 0;
+    while (total < max) {
+      size_t want = max - total < kBatch ? max - total : kBatch;
+      size_t count = 0;
+      detail::check(pbdb_poll(db_, batch, want, &count));
+      for (size_t i = 0; i < count; i++) {
+        Completion done;
+        done.token = batch[i].token;
+        done.status = batch[i].status;
+        done.message = batch[i].message;
+        done.result = Result(batch[i].result);
+        out.push_back(std::move(done));
+      }
+      total += count;
+      if (count < want) break;
     }
-    return count;
+    return total;
   }
 
  private:

@@ -96,6 +96,13 @@ impl FfiEntity for AiValue {
             _ => None,
         }
     }
+
+    fn rows_mut(payload: &mut Payload) -> Option<&mut Vec<Option<AiValue>>> {
+        match payload {
+            Payload::AiValue(rows) => Some(rows),
+            _ => None,
+        }
+    }
 }
 
 impl PerBot for AiValue {
@@ -172,6 +179,24 @@ pub unsafe extern "C" fn pbdb_ai_value_load(
 ) -> PbdbStatus {
     // SAFETY: the caller keeps this function's `# Safety` section.
     unsafe { entity::load::<AiValue>(db, key, out) }
+}
+
+/// As `pbdb_ai_value_load`, into `into`, a result the caller keeps for loads after loads (from
+/// `pbdb_result_new` or any read): what it held is dropped (views into it are no longer
+/// valid) and its storage reused, so a load the cache answers allocates nothing for the
+/// result. On success it holds the one row; on failure, none.
+///
+/// # Safety
+/// `db` is NULL or a live handle; `key` is NULL or a readable `PbdbAiValueKey`; `into` is NULL
+/// or a live result no other thread is using.
+#[no_mangle]
+pub unsafe extern "C" fn pbdb_ai_value_load_into(
+    db: *const PbdbDb,
+    key: *const PbdbAiValueKey,
+    into: *mut PbdbResult,
+) -> PbdbStatus {
+    // SAFETY: the caller keeps this function's `# Safety` section.
+    unsafe { entity::load_into::<AiValue>(db, key, into) }
 }
 
 /// Loads `count` keys at once: `*out` has one place per key, in order, found or not.

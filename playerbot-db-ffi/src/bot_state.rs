@@ -100,6 +100,13 @@ impl FfiEntity for BotState {
             _ => None,
         }
     }
+
+    fn rows_mut(payload: &mut Payload) -> Option<&mut Vec<Option<BotState>>> {
+        match payload {
+            Payload::BotState(rows) => Some(rows),
+            _ => None,
+        }
+    }
 }
 
 /// Saves `row` now (one upsert by its key). Blocks until the server answered: at most the
@@ -171,6 +178,24 @@ pub unsafe extern "C" fn pbdb_bot_state_load(
 ) -> PbdbStatus {
     // SAFETY: the caller keeps this function's `# Safety` section.
     unsafe { entity::load::<BotState>(db, key, out) }
+}
+
+/// As `pbdb_bot_state_load`, into `into`, a result the caller keeps for loads after loads (from
+/// `pbdb_result_new` or any read): what it held is dropped (views into it are no longer
+/// valid) and its storage reused, so a load the cache answers allocates nothing for the
+/// result. On success it holds the one row; on failure, none.
+///
+/// # Safety
+/// `db` is NULL or a live handle; `key` is NULL or a readable `PbdbBotStateKey`; `into` is NULL
+/// or a live result no other thread is using.
+#[no_mangle]
+pub unsafe extern "C" fn pbdb_bot_state_load_into(
+    db: *const PbdbDb,
+    key: *const PbdbBotStateKey,
+    into: *mut PbdbResult,
+) -> PbdbStatus {
+    // SAFETY: the caller keeps this function's `# Safety` section.
+    unsafe { entity::load_into::<BotState>(db, key, into) }
 }
 
 /// Loads `count` keys at once: `*out` has one place per key, in order, found or not.

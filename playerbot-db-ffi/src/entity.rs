@@ -39,6 +39,9 @@ pub(crate) trait FfiEntity: BotEntity + Clone + Send + Sync + 'static {
 
     /// The rows, when `payload` holds this entity.
     fn rows_of(payload: &Payload) -> Option<&[Option<Self>]>;
+
+    /// The same, to refill.
+    fn rows_mut(payload: &mut Payload) -> Option<&mut Vec<Option<Self>>>;
 }
 
 /// An entity keyed by a bot and something more: its `load_by` on one bot's rows.
@@ -92,6 +95,18 @@ unsafe fn give(out: *mut *mut PbdbResult, result: Box<PbdbResult>) -> Outcome {
     // SAFETY: `out` was checked non-null by the caller of give, and is writable by the
     // C caller's promise.
     unsafe { strings::write(out, Box::into_raw(result), "out") }
+}
+
+/// `result`'s rows, emptied with their storage kept: what lets a result the caller reuses
+/// take a load without allocating. A result of another entity's rows (or of text) is made
+/// one of `E`'s first.
+fn refill<E: FfiEntity>(result: &mut PbdbResult) -> &mut Vec<Option<E>> {
+    if E::rows_mut(&mut result.payload).is_none() {
+        result.payload = E::into_payload(Vec::new());
+    }
+    let rows = E::rows_mut(&mut result.payload).expect("the payload was just made E's");
+    rows.clear();
+    rows
 }
 
 /// Sets `*out` to NULL, failing when it cannot be written, before a read starts.
@@ -169,6 +184,26 @@ pub(crate) unsafe fn load<E: FfiEntity>(
             .ok_or_else(not_found::<E>)?;
         // SAFETY: see `save`.
         unsafe { give(out, rows_result(vec![Some(row)])) }
+    })
+}
+
+pub(crate) unsafe fn load_into<E: FfiEntity>(
+    db: *const PbdbDb,
+    key: *const E::CKey,
+    into: *mut PbdbResult,
+) -> PbdbStatus {
+    entry(|| {
+        // SAFETY: see `save`.
+        let rows = refill::<E>(unsafe { strings::read_mut(into, "into") }?);
+        // SAFETY: see `save`.
+        let key = unsafe { key_in::<E>(key) }?;
+        // SAFETY: see `save`.
+        let open = unsafe { open_of(db) }?;
+        let row = open
+            .block_on(open.db().load::<E>(&key))?
+            .ok_or_else(not_found::<E>)?;
+        rows.push(Some(row));
+        Ok(())
     })
 }
 

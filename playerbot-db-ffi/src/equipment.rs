@@ -101,6 +101,13 @@ impl FfiEntity for Equipment {
             _ => None,
         }
     }
+
+    fn rows_mut(payload: &mut Payload) -> Option<&mut Vec<Option<Equipment>>> {
+        match payload {
+            Payload::Equipment(rows) => Some(rows),
+            _ => None,
+        }
+    }
 }
 
 impl PerBot for Equipment {
@@ -177,6 +184,24 @@ pub unsafe extern "C" fn pbdb_equipment_load(
 ) -> PbdbStatus {
     // SAFETY: the caller keeps this function's `# Safety` section.
     unsafe { entity::load::<Equipment>(db, key, out) }
+}
+
+/// As `pbdb_equipment_load`, into `into`, a result the caller keeps for loads after loads (from
+/// `pbdb_result_new` or any read): what it held is dropped (views into it are no longer
+/// valid) and its storage reused, so a load the cache answers allocates nothing for the
+/// result. On success it holds the one row; on failure, none.
+///
+/// # Safety
+/// `db` is NULL or a live handle; `key` is NULL or a readable `PbdbEquipmentKey`; `into` is NULL
+/// or a live result no other thread is using.
+#[no_mangle]
+pub unsafe extern "C" fn pbdb_equipment_load_into(
+    db: *const PbdbDb,
+    key: *const PbdbEquipmentKey,
+    into: *mut PbdbResult,
+) -> PbdbStatus {
+    // SAFETY: the caller keeps this function's `# Safety` section.
+    unsafe { entity::load_into::<Equipment>(db, key, into) }
 }
 
 /// Loads `count` keys at once: `*out` has one place per key, in order, found or not.

@@ -17,7 +17,10 @@
 //!   during the call only; asynchronous calls copy it before they return.
 //! - **Output** is library-owned: reads return a `PbdbResult`, whose accessors
 //!   (`pbdb_<entity>_get`, `pbdb_result_text`) fill structs that point into it; it lives
-//!   until `pbdb_result_free`. Nothing else needs freeing but the handle.
+//!   until `pbdb_result_free`. A `pbdb_<entity>_load_into` refills a result the caller
+//!   keeps (`pbdb_result_new`) instead of returning a new one, so a cached load allocates
+//!   nothing; what the result held before is gone. Nothing else needs freeing but the
+//!   handle.
 //! - **The handle** (`PbdbDb`) is usable from any number of threads at once. `pbdb_close`
 //!   drains the write-behind queue (bounded by its timeout) and releases everything but the
 //!   handle's own allocation, so a later call returns `PBDB_CLOSED`; `pbdb_free` releases
@@ -64,7 +67,9 @@ pub use equipment::*;
 pub use error::pbdb_last_error;
 pub use handle::{pbdb_close, pbdb_free, pbdb_open, PbdbDb};
 pub use options::{pbdb_options_init, PbdbOptions, PBDB_WHEN_FULL_REJECT, PBDB_WHEN_FULL_WAIT};
-pub use result::{pbdb_result_free, pbdb_result_len, pbdb_result_text, PbdbResult};
+pub use result::{
+    pbdb_result_free, pbdb_result_len, pbdb_result_new, pbdb_result_text, PbdbResult,
+};
 pub use stats::{pbdb_stats, PbdbStats};
 pub use status::*;
 pub use strings::{PbdbBytes, PbdbStr};

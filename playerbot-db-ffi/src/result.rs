@@ -2,7 +2,9 @@
 //!
 //! Output is library-owned: a read returns a `PbdbResult` holding its rows (or text); the
 //! structs its accessors fill point into it (strings and bytes), and stay valid until
-//! `pbdb_result_free`. Nothing else the library returns needs freeing.
+//! `pbdb_result_free`, or until the result is given to a `_load_into` call, which refills it
+//! in place (a world thread keeps one and allocates nothing per cached load). Nothing else
+//! the library returns needs freeing.
 
 use playerbot_db::bots::{AiValue, BotEvent, BotState, BotStrategy, Equipment};
 
@@ -26,6 +28,8 @@ pub(crate) enum Payload {
     BotStrategy(Vec<Option<BotStrategy>>),
     Equipment(Vec<Option<Equipment>>),
     Text(String),
+    /// From `pbdb_result_new`, or a `_load_into` that failed before it chose its rows.
+    Empty,
 }
 
 impl PbdbResult {
@@ -40,7 +44,7 @@ impl PbdbResult {
             Payload::AiValue(rows) => rows.len(),
             Payload::BotStrategy(rows) => rows.len(),
             Payload::Equipment(rows) => rows.len(),
-            Payload::Text(_) => 0,
+            Payload::Text(_) | Payload::Empty => 0,
         }
     }
 }
@@ -68,6 +72,21 @@ pub(crate) fn row_at<T>(rows: &[Option<T>], index: usize) -> Outcome<&T> {
 pub(crate) unsafe fn result_of<'a>(result: *const PbdbResult) -> Outcome<&'a PbdbResult> {
     // SAFETY: the caller's promise.
     unsafe { strings::read(result, "result") }
+}
+
+/// Sets `*out` to a new result holding nothing, for the `_load_into` calls to refill again
+/// and again; free it with `pbdb_result_free`.
+///
+/// # Safety
+/// `out` points at a writable pointer.
+#[no_mangle]
+pub unsafe extern "C" fn pbdb_result_new(out: *mut *mut PbdbResult) -> PbdbStatus {
+    entry(|| {
+        strings::require_out(out, "out")?;
+        let result = Box::into_raw(PbdbResult::boxed(Payload::Empty));
+        // SAFETY: checked non-null; writable by the caller's promise.
+        unsafe { strings::write(out, result, "out") }
+    })
 }
 
 /// Sets `*len` to the number of places in `result` (0 for text). A `load_many` result has
@@ -98,7 +117,7 @@ pub unsafe extern "C" fn pbdb_result_text(
         // SAFETY: the caller's promise about `result`.
         let result = unsafe { result_of(result) }?;
         let Payload::Text(body) = &result.payload else {
-            return Err(Failure::argument("the result holds rows, not text"));
+            return Err(Failure::argument("the result holds no text"));
         };
         // SAFETY: the caller's promise about `text`.
         unsafe { strings::write(text, PbdbStr::of(body), "text") }

@@ -123,6 +123,20 @@ pub(crate) unsafe fn read<'a, T>(ptr: *const T, what: &str) -> Outcome<&'a T> {
     unsafe { ptr.as_ref() }.ok_or_else(|| Failure::argument(format!("{what} is NULL")))
 }
 
+/// The caller's `*ptr`, checked for NULL, to change.
+///
+/// # Safety
+/// `ptr` is NULL or points at a valid, aligned `T` that lives through the call and that
+/// nothing else reads or writes meanwhile.
+pub(crate) unsafe fn read_mut<'a, T>(ptr: *mut T, what: &str) -> Outcome<&'a mut T> {
+    if !ptr.is_aligned() {
+        return Err(Failure::argument(format!("{what} is not aligned")));
+    }
+    // SAFETY: aligned (checked), not NULL (checked by as_mut), valid and not shared by the
+    // caller's promise.
+    unsafe { ptr.as_mut() }.ok_or_else(|| Failure::argument(format!("{what} is NULL")))
+}
+
 /// The caller's array of `len` `T`s at `ptr` (NULL allowed for an empty one), with its
 /// length checked against what a slice may hold.
 ///
