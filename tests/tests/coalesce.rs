@@ -41,7 +41,7 @@ async fn seeded(
 }
 
 fn expected(key: u32) -> Option<BotState> {
-    (key % 2 == 0 && key < BOTS).then(|| bot_state(key))
+    (key.is_multiple_of(2) && key < BOTS).then(|| bot_state(key))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
