@@ -32,8 +32,9 @@
 // and runtime. Opaque; usable from any number of threads at once.
 typedef struct PbdbDb PbdbDb;
 
-// The rows of one read (one entity type; `load_many`'s missing keys as empty places), or
-// the text of `pbdb_metrics`. Opaque; free it with `pbdb_result_free`.
+// The rows of one read (one entity type; `load_many`'s missing keys as empty places), the
+// text of `pbdb_metrics`, or nothing (from `pbdb_result_new`, or after a failed
+// `_load_into`). Opaque; free it with `pbdb_result_free`.
 typedef struct PbdbResult PbdbResult;
 
 // What a call did: `PBDB_OK`, or why it failed (`pbdb_last_error()` says more).

@@ -12,8 +12,9 @@ use crate::error::{entry, Failure, Outcome};
 use crate::status::{PbdbStatus, PBDB_NOT_FOUND};
 use crate::strings::{self, PbdbStr};
 
-/// The rows of one read (one entity type; `load_many`'s missing keys as empty places), or
-/// the text of `pbdb_metrics`. Opaque; free it with `pbdb_result_free`.
+/// The rows of one read (one entity type; `load_many`'s missing keys as empty places), the
+/// text of `pbdb_metrics`, or nothing (from `pbdb_result_new`, or after a failed
+/// `_load_into`). Opaque; free it with `pbdb_result_free`.
 #[derive(Debug)]
 pub struct PbdbResult {
     pub(crate) payload: Payload,
