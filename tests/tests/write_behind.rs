@@ -425,3 +425,33 @@ async fn a_full_queue_waits_for_room_then_gives_up() {
 playerbot_db_tests::on_one_server_and_two_shards! {
     deferred_writes_are_seen_at_once_coalesced_and_flushed: "behind_basics",
 }
+
+/// A row that only the queue held (saved deferred, not flushed yet) was the key's row for
+/// every reader: a direct delete of it reports a deleted row, and nothing lands later.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deleting_a_row_only_the_queue_holds_reports_it_deleted() {
+    let test = TestDb::new("wb_delete_queued").await;
+    let db = test
+        .db_with(|b| {
+            b.write_behind(WriteBehindConfig {
+                interval: Duration::from_secs(3_600),
+                ..WriteBehindConfig::default()
+            })
+        })
+        .await;
+    db.save_deferred(&at_version(7, 1)).await.unwrap();
+    assert!(db.exists::<BotState>(&7).await.unwrap());
+    assert!(
+        db.delete::<BotState>(&7).await.unwrap(),
+        "the key held a row"
+    );
+    assert_eq!(db.load::<BotState>(&7).await.unwrap(), None);
+    assert!(
+        !db.delete::<BotState>(&7).await.unwrap(),
+        "nothing left to delete"
+    );
+    db.flush().await.unwrap();
+    let mut raw = test.conn().await;
+    assert!(table_versions(&mut raw).await.is_empty());
+    db.close().await;
+}

@@ -5,6 +5,7 @@ mod args;
 mod baseline;
 mod behind;
 mod cache;
+mod concurrent;
 mod galera;
 pub(crate) mod measure;
 mod report;
@@ -182,6 +183,15 @@ pub(crate) async fn run(args: Args) -> Result<(), Error> {
             // ~40 ms a save on the cluster; a two-hundredth of the iterations, at least 2.
             Scenario::GaleraBulkSave => {
                 galera::galera_bulk_save((args.iterations / 200).max(2)).await?
+            }
+            // 64 tasks through the coalescing Db, 64 hand-written ones on connections of
+            // their own; then one task alone, where there is nobody to coalesce with.
+            Scenario::ConcurrentLoad64 => {
+                concurrent::concurrent_load(&setup, flavor.dialect(), 64, args.iterations * 4)
+                    .await?
+            }
+            Scenario::ConcurrentLoad1 => {
+                concurrent::concurrent_load(&setup, flavor.dialect(), 1, args.iterations).await?
             }
             Scenario::GaleraFailover => {
                 let (outcome, lost) = galera::galera_failover().await?;

@@ -23,13 +23,17 @@ pub(crate) enum Scenario {
     TwoShardBulkSave,
     ClusterSaveDeferred,
     GaleraBulkSave,
+    #[value(name = "concurrent_load_64")]
+    ConcurrentLoad64,
+    #[value(name = "concurrent_load_1")]
+    ConcurrentLoad1,
     /// Not in a default run: five node kills and rejoins take about a minute.
     GaleraFailover,
 }
 
 impl Scenario {
     /// Every scenario, in the order a full run takes them.
-    pub(crate) const ALL: [Scenario; 15] = [
+    pub(crate) const ALL: [Scenario; 17] = [
         Scenario::PointLoad,
         Scenario::SingleSave,
         Scenario::LoadMany100,
@@ -45,6 +49,8 @@ impl Scenario {
         Scenario::TwoShardBulkSave,
         Scenario::ClusterSaveDeferred,
         Scenario::GaleraBulkSave,
+        Scenario::ConcurrentLoad64,
+        Scenario::ConcurrentLoad1,
     ];
 
     /// The name in reports and on the command line.
@@ -65,6 +71,8 @@ impl Scenario {
             Scenario::TwoShardBulkSave => "two_shard_bulk_save",
             Scenario::ClusterSaveDeferred => "cluster_save_deferred",
             Scenario::GaleraBulkSave => "galera_bulk_save",
+            Scenario::ConcurrentLoad64 => "concurrent_load_64",
+            Scenario::ConcurrentLoad1 => "concurrent_load_1",
             Scenario::GaleraFailover => "galera_failover",
         }
     }

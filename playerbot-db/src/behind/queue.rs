@@ -106,18 +106,22 @@ impl<E: BotEntity> Queue<E> {
 
     /// A direct write of `key` is about to be sent: its pending deferred write (accepted up
     /// to `seq`, before the direct write began) is dropped, and one being written now is
-    /// waited for, so the direct write lands after it.
-    pub(crate) async fn supersede(&self, key: &E::Key, seq: u64) {
+    /// waited for, so the direct write lands after it. Whether a pending save was dropped
+    /// (the key held that row for every reader until now).
+    pub(crate) async fn supersede(&self, key: &E::Key, seq: u64) -> bool {
+        let mut dropped_save = false;
         loop {
             let changed = self.changed.notified();
             {
                 let mut state = self.state();
                 if state.pending.get(key).is_some_and(|entry| entry.seq <= seq) {
-                    state.pending.remove(key);
+                    if let Some(entry) = state.pending.remove(key) {
+                        dropped_save |= matches!(entry.op, Op::Save(_));
+                    }
                     self.changed.notify_waiters();
                 }
                 if !state.in_flight.contains_key(key) {
-                    return;
+                    return dropped_save;
                 }
             }
             changed.await;

@@ -205,10 +205,13 @@ impl Server {
     /// Deletes the row with `key`; `true` when there was one.
     pub(crate) async fn delete<E: BotEntity>(&self, key: &E::Key) -> Result<bool, Error> {
         let plan = self.registry().keyed_plan::<E>("delete")?;
+        // A save still queued was the key's row for every reader: deleting it deletes a row,
+        // even when the server never had one.
+        let mut dropped_save = false;
         if let Some(queue) = self.behind().queue_at::<E>(plan.position) {
-            queue.supersede(key, self.behind().last_seq()).await;
+            dropped_save = queue.supersede(key, self.behind().last_seq()).await;
         }
-        self.delete_from_queue::<E>(key).await
+        Ok(self.delete_from_queue::<E>(key).await? || dropped_save)
     }
 
     /// A delete that does not wait for the write-behind queue (the flusher's own).
