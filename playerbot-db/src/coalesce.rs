@@ -64,14 +64,16 @@ pub(crate) enum Answer<K, V> {
 type Waiter<K, V> = (K, oneshot::Sender<Answer<K, V>>);
 
 struct Turns<K, V> {
-    /// A statement of this group is at the server (or about to be).
-    running: bool,
+    /// Statements of this group at the server (or about to be).
+    running: usize,
     /// The callers the next statement serves.
     next: Vec<Waiter<K, V>>,
 }
 
 struct Shared<K, V> {
     turns: Mutex<Turns<K, V>>,
+    /// Statements that may run at once before callers join the next one.
+    max_running: usize,
     /// Calls served by joined statements, and those statements.
     joined_calls: AtomicU64,
     joined_statements: AtomicU64,
@@ -116,13 +118,15 @@ pub(crate) struct Batch<K, V> {
 }
 
 impl<K, V> Gate<K, V> {
-    pub(crate) fn new() -> Gate<K, V> {
+    /// A gate that lets `max_running` statements run at once (at least one).
+    pub(crate) fn new(max_running: usize) -> Gate<K, V> {
         Gate {
             shared: Arc::new(Shared {
                 turns: Mutex::new(Turns {
-                    running: false,
+                    running: 0,
                     next: Vec::new(),
                 }),
+                max_running: max_running.max(1),
                 joined_calls: AtomicU64::new(0),
                 joined_statements: AtomicU64::new(0),
             }),
@@ -133,8 +137,8 @@ impl<K, V> Gate<K, V> {
     /// already wait for it (then runs beside it).
     pub(crate) fn enter(&self, key: K, cap: usize) -> Turn<'_, K, V> {
         let mut turns = self.shared.turns.lock().expect("coalescing gate");
-        if !turns.running {
-            turns.running = true;
+        if turns.running < self.shared.max_running {
+            turns.running += 1;
             return Turn::Alone(Running {
                 gate: self,
                 holds_turn: true,
@@ -169,7 +173,7 @@ fn hand_over<K, V>(shared: &Arc<Shared<K, V>>) {
         let mut waiters = {
             let mut turns = shared.turns.lock().expect("coalescing gate");
             if turns.next.is_empty() {
-                turns.running = false;
+                turns.running -= 1;
                 return;
             }
             // Still `running`: the turn is the batch's from here.
@@ -249,7 +253,7 @@ mod tests {
 
     #[test]
     fn a_lone_caller_takes_the_turn_and_frees_it() {
-        let gate = Gate::<u32, u32>::new();
+        let gate = Gate::<u32, u32>::new(1);
         let Turn::Alone(running) = gate.enter(1, 4) else {
             panic!("nothing was running");
         };
@@ -260,7 +264,7 @@ mod tests {
 
     #[test]
     fn callers_arriving_while_one_runs_are_led_by_the_first_of_them() {
-        let gate = Gate::<u32, u32>::new();
+        let gate = Gate::<u32, u32>::new(1);
         let Turn::Alone(first) = gate.enter(1, 2) else {
             panic!("nothing was running");
         };
@@ -291,7 +295,7 @@ mod tests {
 
     #[test]
     fn a_batch_dropped_unanswered_sends_its_callers_alone_and_passes_the_turn() {
-        let gate = Gate::<u32, u32>::new();
+        let gate = Gate::<u32, u32>::new(1);
         let Turn::Alone(first) = gate.enter(1, 8) else {
             panic!("nothing was running");
         };
@@ -313,7 +317,7 @@ mod tests {
 
     #[test]
     fn a_leader_that_stopped_waiting_is_skipped() {
-        let gate = Gate::<u32, u32>::new();
+        let gate = Gate::<u32, u32>::new(1);
         let Turn::Alone(first) = gate.enter(1, 8) else {
             panic!("nothing was running");
         };
@@ -338,7 +342,7 @@ mod tests {
 
     #[test]
     fn an_answer_never_read_passes_the_turn_on() {
-        let gate = Gate::<u32, u32>::new();
+        let gate = Gate::<u32, u32>::new(1);
         let Turn::Alone(first) = gate.enter(1, 8) else {
             panic!("nothing was running");
         };

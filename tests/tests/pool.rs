@@ -101,10 +101,12 @@ async fn the_bound_holds_under_200_concurrent_tasks() {
     let test = TestDb::new("bound_holds").await;
     let db = test
         .db_with(|b| {
-            // Every load must reach the server: no L1 cache in front.
+            // Every load must reach the server on a connection of its own: no L1 cache in
+            // front, and no coalescing (200 tasks' loads would share a few statements).
             b.max_connections(MAX)
                 .checkout_timeout(Duration::from_secs(30))
                 .cache::<BotState>(None)
+                .coalesce(0)
         })
         .await;
     for bot_id in 0..50 {
