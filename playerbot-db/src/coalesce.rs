@@ -14,21 +14,27 @@ use std::sync::{Arc, Mutex};
 
 use tokio::sync::oneshot;
 
-/// Point loads served by joined statements: `calls` of them in `statements` statements
-/// (loads that ran alone count in neither).
+/// Calls served by statements they joined (see `DbBuilder::coalesce`); calls that ran
+/// their own statement count in none of these.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct CoalesceStats {
-    /// Loads answered by a statement they joined (its runner among them).
-    pub calls: u64,
-    /// Those statements.
-    pub statements: u64,
+    /// Point loads answered by a statement they joined (its runner among them).
+    pub loads: u64,
+    /// The statements that answered them.
+    pub load_statements: u64,
+    /// Single-row saves committed by a joined bulk save (one transaction each).
+    pub saves: u64,
+    /// Those bulk saves.
+    pub save_statements: u64,
 }
 
 impl CoalesceStats {
     pub(crate) fn add(self, other: CoalesceStats) -> CoalesceStats {
         CoalesceStats {
-            calls: self.calls + other.calls,
-            statements: self.statements + other.statements,
+            loads: self.loads + other.loads,
+            load_statements: self.load_statements + other.load_statements,
+            saves: self.saves + other.saves,
+            save_statements: self.save_statements + other.save_statements,
         }
     }
 }
@@ -36,7 +42,8 @@ impl CoalesceStats {
 /// A gate of any key and value type, as the registry keeps it.
 pub(crate) trait AnyGate: Send + Sync + std::fmt::Debug {
     fn as_any(&self) -> &dyn std::any::Any;
-    fn stats(&self) -> CoalesceStats;
+    /// (calls served by joined statements, those statements).
+    fn joined(&self) -> (u64, u64);
 }
 
 impl<K: Send + 'static, V: Send + 'static> AnyGate for Gate<K, V> {
@@ -44,9 +51,8 @@ impl<K: Send + 'static, V: Send + 'static> AnyGate for Gate<K, V> {
         self
     }
 
-    fn stats(&self) -> CoalesceStats {
-        let (calls, statements) = self.joined();
-        CoalesceStats { calls, statements }
+    fn joined(&self) -> (u64, u64) {
+        Gate::joined(self)
     }
 }
 
@@ -66,8 +72,11 @@ type Waiter<K, V> = (K, oneshot::Sender<Answer<K, V>>);
 struct Turns<K, V> {
     /// Statements of this group at the server (or about to be).
     running: usize,
-    /// The callers the next statement serves.
+    /// The callers waiting, in the order they came: the next statement serves the first
+    /// `cap` of them, the ones after wait for the statement after it.
     next: Vec<Waiter<K, V>>,
+    /// The most callers one statement serves (the last caller's word).
+    cap: usize,
 }
 
 struct Shared<K, V> {
@@ -100,12 +109,11 @@ pub(crate) enum Turn<'a, K, V> {
     Joined(oneshot::Receiver<Answer<K, V>>),
 }
 
-/// A lone statement's hold on the turn (or none, beside a full batch); dropped, it passes
-/// the turn to the callers that joined meanwhile.
+/// A lone statement's hold on the turn; dropped, it passes the turn to the callers that
+/// joined meanwhile.
 #[must_use]
 pub(crate) struct Running<'a, K, V> {
     gate: &'a Gate<K, V>,
-    holds_turn: bool,
 }
 
 /// The callers a joined statement serves besides its runner, holding the turn until it is
@@ -125,6 +133,7 @@ impl<K, V> Gate<K, V> {
                 turns: Mutex::new(Turns {
                     running: 0,
                     next: Vec::new(),
+                    cap: 1,
                 }),
                 max_running: max_running.max(1),
                 joined_calls: AtomicU64::new(0),
@@ -133,24 +142,18 @@ impl<K, V> Gate<K, V> {
         }
     }
 
-    /// Takes the turn when nothing runs, or joins the next statement unless `cap` callers
-    /// already wait for it (then runs beside it).
+    /// Takes the turn when nothing runs, or waits for a statement that serves at most `cap`
+    /// callers. Statements of one gate run one after another in the order their callers
+    /// came (with one running at a time), so a caller's later call never lands before an
+    /// earlier one it gave up waiting for.
     pub(crate) fn enter(&self, key: K, cap: usize) -> Turn<'_, K, V> {
         let mut turns = self.shared.turns.lock().expect("coalescing gate");
+        turns.cap = cap.max(1);
         if turns.running < self.shared.max_running {
             turns.running += 1;
-            return Turn::Alone(Running {
-                gate: self,
-                holds_turn: true,
-            });
+            return Turn::Alone(Running { gate: self });
         }
         // The runner of the next statement is one of its callers.
-        if turns.next.len() >= cap {
-            return Turn::Alone(Running {
-                gate: self,
-                holds_turn: false,
-            });
-        }
         let (send, receive) = oneshot::channel();
         turns.next.push((key, send));
         Turn::Joined(receive)
@@ -177,7 +180,8 @@ fn hand_over<K, V>(shared: &Arc<Shared<K, V>>) {
                 return;
             }
             // Still `running`: the turn is the batch's from here.
-            std::mem::take(&mut turns.next)
+            let count = turns.next.len().min(turns.cap);
+            turns.next.drain(..count).collect::<Vec<_>>()
         };
         // Sent without the lock. A batch that comes back unsent (its leader stopped waiting)
         // is disarmed, and its callers try the next leader.
@@ -201,22 +205,24 @@ fn hand_over<K, V>(shared: &Arc<Shared<K, V>>) {
                 Err(_) => unreachable!("the answer sent was a batch"),
             }
         }
-        // Every one had gone: callers that joined since then get the turn.
+        // Every one had gone: the callers after them get the turn.
     }
 }
 
 impl<K, V> Drop for Running<'_, K, V> {
     fn drop(&mut self) {
-        if self.holds_turn {
-            hand_over(&self.gate.shared);
-        }
+        hand_over(&self.gate.shared);
     }
 }
 
 impl<K, V> Batch<K, V> {
-    /// The keys the batch's callers asked for (besides its runner's), a key once per caller.
+    /// The keys the batch's callers still waiting asked for (besides its runner's), a key
+    /// once per caller. A caller dropped before its statement is formed is left out of it.
     pub(crate) fn keys(&self) -> impl Iterator<Item = &K> {
-        self.others.iter().map(|(key, _)| key)
+        self.others
+            .iter()
+            .filter(|(_, waiter)| !waiter.is_closed())
+            .map(|(key, _)| key)
     }
 
     /// Answers every caller with what `found` holds for its key; the turn passes on.
@@ -263,33 +269,32 @@ mod tests {
     }
 
     #[test]
-    fn callers_arriving_while_one_runs_are_led_by_the_first_of_them() {
+    fn callers_arriving_while_one_runs_are_led_by_the_first_of_them_in_turn() {
         let gate = Gate::<u32, u32>::new(1);
         let Turn::Alone(first) = gate.enter(1, 2) else {
             panic!("nothing was running");
         };
-        let Turn::Joined(mut second) = gate.enter(2, 2) else {
-            panic!("one was running");
-        };
-        let Turn::Joined(mut third) = gate.enter(3, 2) else {
-            panic!("one was running");
-        };
-        // Full: the fourth goes beside the running one, without the turn.
-        let Turn::Alone(beside) = gate.enter(4, 2) else {
-            panic!("the next statement was full");
-        };
-        drop(beside);
+        let mut waiting: Vec<_> = (2..=4)
+            .map(|key| match gate.enter(key, 2) {
+                Turn::Joined(waiting) => waiting,
+                Turn::Alone(_) => panic!("one was running"),
+            })
+            .collect();
         drop(first);
-        let batch = lead(second.try_recv());
+        // Two a statement: 2 leads 3; 4 waits for the statement after.
+        let batch = lead(waiting[0].try_recv());
         assert_eq!(batch.keys().copied().collect::<Vec<_>>(), vec![3]);
-        // The turn is the batch's: a caller now waits for the statement after it.
+        assert!(waiting[2].try_recv().is_err(), "4 waits its turn");
         let Turn::Joined(mut fifth) = gate.enter(5, 2) else {
             panic!("the batch holds the turn");
         };
         batch.answer(|key| (*key == 3).then_some(30));
-        assert!(matches!(third.try_recv(), Ok(Answer::Found(Some(30)))));
-        assert_eq!(gate.joined(), (3, 2));
-        drop(lead(fifth.try_recv()));
+        assert!(matches!(waiting[1].try_recv(), Ok(Answer::Found(Some(30)))));
+        let batch = lead(waiting[2].try_recv());
+        assert_eq!(batch.keys().copied().collect::<Vec<_>>(), vec![5]);
+        batch.answer(|_| None);
+        assert!(matches!(fifth.try_recv(), Ok(Answer::Found(None))));
+        assert_eq!(gate.joined(), (4, 2));
         assert!(matches!(gate.enter(6, 2), Turn::Alone(_)));
     }
 

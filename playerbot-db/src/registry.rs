@@ -30,6 +30,39 @@ const COALESCE_MAX: usize = 256;
 /// with one and 175-182 k/s with two (twice each), so the simpler one.
 const COALESCE_RUNNING: usize = 1;
 
+/// The turns of one entity's single-row saves, with how a joined save copies a row.
+pub(crate) struct SaveGate<E> {
+    pub(crate) gate: Gate<E, ()>,
+    pub(crate) copy: fn(&E) -> E,
+}
+
+impl<E> SaveGate<E> {
+    fn new(copy: fn(&E) -> E) -> SaveGate<E> {
+        SaveGate {
+            gate: Gate::new(COALESCE_RUNNING),
+            copy,
+        }
+    }
+}
+
+impl<E> std::fmt::Debug for SaveGate<E> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SaveGate")
+            .field("gate", &self.gate)
+            .finish()
+    }
+}
+
+impl<E: Send + Sync + 'static> AnyGate for SaveGate<E> {
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+
+    fn joined(&self) -> (u64, u64) {
+        self.gate.joined()
+    }
+}
+
 #[derive(Debug)]
 pub(crate) struct EntityPlan {
     /// The Rust type: two types over one table are two entries with their own statements.
@@ -52,6 +85,9 @@ pub(crate) struct EntityPlan {
     /// Point loads waiting for a server (a `Gate<E::Key, Row>`; none for append-only
     /// entities, which have no key): they join one statement while one is running.
     load_gate: Option<Box<dyn AnyGate>>,
+    /// Single-row saves waiting for a server (a `SaveGate<E>`, for entities the registry
+    /// can copy): they join one bulk save while one is running.
+    save_gate: Option<Box<dyn AnyGate>>,
     /// The most callers one joined statement serves (below 2: no coalescing).
     coalesce: usize,
 }
@@ -112,8 +148,12 @@ impl Registry {
             cache_policy: None,
             load_gate: (!meta.is_append_only())
                 .then(|| Box::new(Gate::<E::Key, Row>::new(COALESCE_RUNNING)) as Box<dyn AnyGate>),
+            save_gate: None,
             coalesce: self.coalesce.unwrap_or(COALESCE_DEFAULT),
         };
+        if let Some(clone) = E::__cache_clone().filter(|_| !meta.is_append_only()) {
+            plan.save_gate = Some(Box::new(SaveGate::new(clone)));
+        }
         if let Some(clone) = E::__cache_clone().filter(|_| !self.caches_off) {
             plan.install_cache::<E>(meta.cache, clone, E::__cache_hooks());
         }
@@ -145,6 +185,9 @@ impl Registry {
         let policy = policy.unwrap_or(plan.cache_policy);
         let hooks = hooks.or(current_hooks).or_else(E::__cache_hooks);
         plan.install_cache::<E>(policy, <E as Clone>::clone, hooks);
+        if plan.save_gate.is_none() && !E::META.is_append_only() {
+            plan.save_gate = Some(Box::new(SaveGate::new(<E as Clone>::clone)));
+        }
     }
 
     /// Empties every cache (rows moved to or from this server behind its back).
@@ -178,12 +221,20 @@ impl Registry {
         self.caches_off = true;
     }
 
-    /// Point loads served by joined statements, over every entity.
+    /// Calls served by joined statements, over every entity.
     pub(crate) fn coalesce_stats(&self) -> CoalesceStats {
-        self.plans
-            .iter()
-            .filter_map(|plan| plan.load_gate.as_ref())
-            .fold(CoalesceStats::default(), |sum, gate| sum.add(gate.stats()))
+        let mut stats = CoalesceStats::default();
+        for plan in &self.plans {
+            if let Some((calls, statements)) = plan.load_gate.as_ref().map(|gate| gate.joined()) {
+                stats.loads += calls;
+                stats.load_statements += statements;
+            }
+            if let Some((calls, statements)) = plan.save_gate.as_ref().map(|gate| gate.joined()) {
+                stats.saves += calls;
+                stats.save_statements += statements;
+            }
+        }
+        stats
     }
 
     /// Every cache's counters.
@@ -324,6 +375,17 @@ impl EntityPlan {
             return None;
         }
         let gate = self.load_gate.as_ref()?.as_any().downcast_ref()?;
+        Some((gate, self.coalesce))
+    }
+
+    /// The gate `E`'s single-row saves coalesce through, and the most callers a bulk save
+    /// serves; `None` as for [`load_gate`](Self::load_gate), and for entities the registry
+    /// cannot copy (a joined save takes a copy of each row).
+    pub(crate) fn save_gate<E: BotEntity>(&self) -> Option<(&SaveGate<E>, usize)> {
+        if self.coalesce < 2 || !self.exact_keys() {
+            return None;
+        }
+        let gate = self.save_gate.as_ref()?.as_any().downcast_ref()?;
         Some((gate, self.coalesce))
     }
 

@@ -13,8 +13,11 @@ use crate::registry::Registry;
 use crate::statements::StatementTexts;
 use crate::{BotEntity, CacheStats, Error, ServerFlavor, WriteBehindConfig};
 
-/// Idle time after which a connection lent for raw access is pinged first.
-const RAW_VALIDATE_AFTER: Duration = Duration::from_millis(100);
+/// Idle time after which a connection lent for raw access is pinged first: none, so every
+/// one is. A server killed and restarted within 100 ms (an embedded one is) left a
+/// connection that had been idle for less than that dead, and custom SQL cannot be run
+/// again for its caller; a ping is one round trip on a path that is not hot.
+const RAW_VALIDATE_AFTER: Duration = Duration::ZERO;
 
 /// A pool of connections to one server and what the calls need beside it. Cheap to clone;
 /// clones share the pool.
@@ -93,8 +96,8 @@ impl Server {
     /// A connection for custom SQL; it returns to the pool when dropped (reset first, in
     /// the background, so nothing you changed reaches the next user).
     ///
-    /// A connection idle for 100 ms or more is pinged first: your SQL cannot be retried for
-    /// you, so a connection that died unseen (say, in a server restart) is replaced here.
+    /// The connection is pinged first: your SQL cannot be retried for you, so a connection
+    /// that died unseen (say, in a server restart) is replaced here.
     pub(crate) async fn conn(&self) -> Result<PooledConn, Error> {
         let pool = self.pool();
         let validate_after = RAW_VALIDATE_AFTER.min(pool.config.validate_after_idle);

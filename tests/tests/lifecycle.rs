@@ -149,8 +149,11 @@ async fn waiters_are_served_in_order_and_none_times_out() {
     let test = TestDb::new("fair_waiting").await;
     let db = test
         .db_with(|b| {
+            // 500 tasks waiting for 8 connections: no coalescing, which would serve their
+            // saves with a few.
             b.max_connections(8)
                 .checkout_timeout(Duration::from_secs(5))
+                .coalesce(0)
         })
         .await;
     let until = Instant::now() + Duration::from_secs(3);

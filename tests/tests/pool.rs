@@ -35,7 +35,8 @@ async fn save_from_many_tasks(db: &Db, tasks: u32, per_task: u32) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_saves_on_the_multi_thread_runtime() {
     let test = TestDb::new("concurrent_multi_thread").await;
-    let db = test.db_with(|b| b.max_connections(8)).await;
+    // Every save on a connection of its own: no coalescing into shared bulk saves.
+    let db = test.db_with(|b| b.max_connections(8).coalesce(0)).await;
     save_from_many_tasks(&db, 64, 20).await;
     let stats = db.stats();
     assert!(stats.open <= 8, "{stats:?}");

@@ -18,6 +18,7 @@ mod live;
 mod load_many;
 mod lookup;
 mod point_read;
+mod point_write;
 pub(crate) mod retry;
 mod scan;
 pub(crate) mod transaction;
@@ -95,7 +96,7 @@ impl Server {
     /// entity with an `auto_increment` key, a row whose key is 0 is new: the server gives it
     /// the next id (use [`insert`](Self::insert) to learn it).
     pub(crate) async fn save<E: BotEntity>(&self, entity: &E) -> Result<(), Error> {
-        self.write(entity, "upsert", true).await.map(drop)
+        self.save_row(entity).await
     }
 
     /// Inserts `entity`; fails with a duplicate-key error (`is_duplicate_key`) if its key
