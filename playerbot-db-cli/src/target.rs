@@ -6,7 +6,7 @@ use playerbot_db::mysql_async::Conn;
 use playerbot_db::sql::{admin, Name};
 use playerbot_db::{Db, DbBuilder, DbUrl};
 use playerbot_db_embedded::connect_opts;
-use playerbot_db_embedded::EmbeddedServer;
+use playerbot_db_embedded::{EmbeddedServer, ServerBuilder};
 
 use crate::error::Error;
 
@@ -20,14 +20,27 @@ pub(crate) struct Target {
 
 impl Target {
     pub(crate) async fn open(url: Option<String>) -> Result<Target, Error> {
+        Target::open_with(url, EmbeddedServer::builder()).await
+    }
+
+    /// Like [`open`](Self::open), an embedded server started as `embedded` says.
+    pub(crate) async fn open_with(
+        url: Option<String>,
+        embedded: ServerBuilder,
+    ) -> Result<Target, Error> {
         match url {
             Some(url) => Ok(Target {
                 server_url: DbUrl::new(url),
                 _embedded: None,
             }),
             None => {
-                let server = EmbeddedServer::start().await?;
-                eprintln!("started an embedded server on 127.0.0.1:{}", server.port());
+                let in_memory = embedded.is_in_memory();
+                let server = embedded.start().await?;
+                let place = if in_memory { ", data in memory" } else { "" };
+                eprintln!(
+                    "started an embedded server on 127.0.0.1:{}{place}",
+                    server.port()
+                );
                 Ok(Target {
                     server_url: DbUrl::new(server.url()),
                     _embedded: Some(server),

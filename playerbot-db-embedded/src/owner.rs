@@ -52,12 +52,17 @@ impl Owner {
     /// account's is private to it (root still reaches it), since a server cannot run in a
     /// directory its own user cannot enter.
     pub(crate) fn base_dir(&self) -> Result<PathBuf, EmbeddedError> {
+        self.base_dir_under(&std::env::temp_dir())
+    }
+
+    /// Like [`base_dir`](Self::base_dir), under `parent` instead of the temporary directory.
+    pub(crate) fn base_dir_under(&self, parent: &Path) -> Result<PathBuf, EmbeddedError> {
         let Owner::Account { name, uid, .. } = self else {
-            let dir = base_dir();
+            let dir = base_dir(parent);
             private_dir(&dir)?;
             return Ok(dir);
         };
-        let dir = base_dir().with_extension(format!("as-{name}"));
+        let dir = base_dir(parent).with_extension(format!("as-{name}"));
         DirBuilder::new()
             .recursive(true)
             .mode(0o700)

@@ -87,10 +87,11 @@ pub(crate) fn running_as_root() -> bool {
     current_uid(Path::new("/proc/self/status")).is_ok_and(|uid| uid == 0)
 }
 
-/// Where templates and servers live: `$TMPDIR/playerbot-db-<uid>`, private to its owner.
-pub(crate) fn base_dir() -> PathBuf {
+/// Where templates and servers live: `<parent>/playerbot-db-<uid>` (`parent` is `$TMPDIR`
+/// but for servers kept in memory), private to its owner.
+pub(crate) fn base_dir(parent: &Path) -> PathBuf {
     let uid = current_uid(Path::new("/proc/self/status")).unwrap_or(u32::MAX);
-    std::env::temp_dir().join(format!("playerbot-db-{uid}"))
+    parent.join(format!("playerbot-db-{uid}"))
 }
 
 /// Distinguishes directories made by one process.

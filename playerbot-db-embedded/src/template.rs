@@ -19,15 +19,15 @@ pub(crate) const INNODB_LOG_FILE_SIZE: &str = "--innodb-log-file-size=8M";
 
 /// Returns the template directory, creating it when needed.
 pub(crate) fn ensure_template(bins: &ServerBinaries) -> Result<PathBuf, EmbeddedError> {
-    private_dir(&base_dir())?;
-    let template = base_dir().join(format!(
+    private_dir(&base_dir(&std::env::temp_dir()))?;
+    let template = base_dir(&std::env::temp_dir()).join(format!(
         "template-{:016x}",
         binary_fingerprint(&bins.server)
     ));
     if template.join("mysql").is_dir() {
         return Ok(template);
     }
-    let staging = base_dir().join(format!(
+    let staging = base_dir(&std::env::temp_dir()).join(format!(
         "template-staging-{}-{}",
         std::process::id(),
         unique_suffix()

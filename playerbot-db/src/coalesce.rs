@@ -225,6 +225,22 @@ impl<K, V> Batch<K, V> {
             .map(|(key, _)| key)
     }
 
+    /// Keeps the first `count` callers still waiting and gives the ones after them back to
+    /// the front of the line, for the next statement (they came before anyone waiting
+    /// there): for statements that serve fixed numbers of callers best.
+    pub(crate) fn keep(&mut self, count: usize) {
+        self.others.retain(|(_, waiter)| !waiter.is_closed());
+        if self.others.len() <= count {
+            return;
+        }
+        let rest = self.others.split_off(count);
+        let Some(shared) = &self.shared else {
+            return;
+        };
+        let mut turns = shared.turns.lock().expect("coalescing gate");
+        turns.next.splice(0..0, rest);
+    }
+
     /// Answers every caller with what `found` holds for its key; the turn passes on.
     pub(crate) fn answer(mut self, mut found: impl FnMut(&K) -> Option<V>) {
         for (key, waiter) in self.others.drain(..) {
@@ -343,6 +359,32 @@ mod tests {
             panic!("nothing was running");
         };
         let _ = running;
+    }
+
+    #[test]
+    fn callers_a_batch_does_not_keep_lead_the_next_statement_in_their_order() {
+        let gate = Gate::<u32, u32>::new(1);
+        let Turn::Alone(first) = gate.enter(1, 8) else {
+            panic!("nothing was running");
+        };
+        let mut waiting: Vec<_> = (2..=5)
+            .map(|key| match gate.enter(key, 8) {
+                Turn::Joined(waiting) => waiting,
+                Turn::Alone(_) => panic!("one was running"),
+            })
+            .collect();
+        drop(first);
+        let Turn::Joined(mut later) = gate.enter(6, 8) else {
+            panic!("the batch holds the turn");
+        };
+        let mut batch = lead(waiting[0].try_recv());
+        batch.keep(1);
+        assert_eq!(batch.keys().copied().collect::<Vec<_>>(), vec![3]);
+        batch.answer(|_| None);
+        let batch = lead(waiting[2].try_recv());
+        assert_eq!(batch.keys().copied().collect::<Vec<_>>(), vec![5, 6]);
+        batch.answer(|_| Some(7));
+        assert!(matches!(later.try_recv(), Ok(Answer::Found(Some(7)))));
     }
 
     #[test]

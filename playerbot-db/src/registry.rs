@@ -26,9 +26,13 @@ pub(crate) const LOAD_MANY_SIZES: [usize; 6] = [1, 4, 16, 64, 100, 256];
 pub(crate) const COALESCE_DEFAULT: usize = 256;
 const COALESCE_MAX: usize = 256;
 /// Statements of one entity's point loads at the server before loads join the next one.
-/// Measured with `bench --scenarios concurrent_load_64`: 64 tasks made 169-181 k loads/s
-/// with one and 175-182 k/s with two (twice each), so the simpler one.
-const COALESCE_RUNNING: usize = 1;
+/// Measured with `bench --scenarios concurrent_load_64`: on one machine 64 tasks made
+/// 169-181 k loads/s with one and 175-182 k/s with two; on one with slower round trips
+/// (a point load 175 µs at p50) 46-50 k/s with one and 96-108 k/s with two.
+const LOADS_RUNNING: usize = 2;
+/// Single-row saves: one bulk save at a time, so they land in the order they came (a
+/// task's later save never before an earlier one it gave up waiting for).
+const SAVES_RUNNING: usize = 1;
 
 /// The turns of one entity's single-row saves, with how a joined save copies a row.
 pub(crate) struct SaveGate<E> {
@@ -39,7 +43,7 @@ pub(crate) struct SaveGate<E> {
 impl<E> SaveGate<E> {
     fn new(copy: fn(&E) -> E) -> SaveGate<E> {
         SaveGate {
-            gate: Gate::new(COALESCE_RUNNING),
+            gate: Gate::new(SAVES_RUNNING),
             copy,
         }
     }
@@ -147,7 +151,7 @@ impl Registry {
             cache: None,
             cache_policy: None,
             load_gate: (!meta.is_append_only())
-                .then(|| Box::new(Gate::<E::Key, Row>::new(COALESCE_RUNNING)) as Box<dyn AnyGate>),
+                .then(|| Box::new(Gate::<E::Key, Row>::new(LOADS_RUNNING)) as Box<dyn AnyGate>),
             save_gate: None,
             coalesce: self.coalesce.unwrap_or(COALESCE_DEFAULT),
         };

@@ -27,6 +27,10 @@ pub(crate) struct Args {
     /// Database to create for the run (dropped at the end).
     #[arg(long, default_value = "playerbot_bench")]
     pub(crate) database: String,
+    /// Keep the embedded server's data in memory (under /dev/shm, when the machine has it):
+    /// no disk flush per commit hides what our own code costs.
+    #[arg(long)]
+    pub(crate) tmpfs: bool,
     /// How our bulk saves send rows: auto, bulk-execute (MariaDB) or multi-row.
     #[arg(long, value_enum, default_value = "auto")]
     bulk_mode: BulkModeArg,

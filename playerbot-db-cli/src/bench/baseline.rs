@@ -114,7 +114,7 @@ impl Baseline {
 }
 
 /// A row's params in column order, written out by hand.
-fn params(s: &BotState) -> Vec<Value> {
+pub(crate) fn params(s: &BotState) -> Vec<Value> {
     vec![
         Value::from(s.bot_id),
         Value::from(s.map_id),

@@ -22,6 +22,7 @@ use playerbot_db::{BulkMode, Db, DbUrl};
 use crate::target::Target;
 pub(crate) use args::Args;
 use baseline::Baseline;
+use concurrent::Op;
 use measure::Summary;
 pub(crate) use scenario::Scenario;
 
@@ -74,7 +75,12 @@ pub(crate) fn seed_state(bot_id: u32) -> BotState {
 
 pub(crate) async fn run(args: Args) -> Result<(), Error> {
     let chosen = args.chosen();
-    let target = Target::open(args.url.clone()).await?;
+    let embedded = playerbot_db_embedded::EmbeddedServer::builder().in_memory(args.tmpfs);
+    if args.tmpfs && !embedded.is_in_memory() {
+        eprintln!("--tmpfs: this machine has no /dev/shm; the data stays on disk");
+    }
+    let embedded_in_memory = embedded.is_in_memory();
+    let target = Target::open_with(args.url.clone(), embedded).await?;
     target.fresh_database(&args.database).await?;
     let db = target
         .builder(&args.database)
@@ -186,12 +192,16 @@ pub(crate) async fn run(args: Args) -> Result<(), Error> {
             }
             // 64 tasks through the coalescing Db, 64 hand-written ones on connections of
             // their own; then one task alone, where there is nobody to coalesce with.
-            Scenario::ConcurrentLoad64 => {
-                concurrent::concurrent_load(&setup, flavor.dialect(), 64, args.iterations * 4)
-                    .await?
-            }
-            Scenario::ConcurrentLoad1 => {
-                concurrent::concurrent_load(&setup, flavor.dialect(), 1, args.iterations).await?
+            Scenario::ConcurrentLoad64 | Scenario::ConcurrentSave64 | Scenario::ConcurrentLoad1 => {
+                let (op, tasks, n) = match scenario {
+                    Scenario::ConcurrentLoad64 => (Op::Load, 64, args.iterations * 4),
+                    Scenario::ConcurrentSave64 => (Op::Save, 64, args.iterations * 4),
+                    _ => (Op::Load, 1, args.iterations),
+                };
+                let (outcome, per_statement) =
+                    concurrent::concurrent(&setup, flavor.dialect(), op, tasks, n).await?;
+                extra = Some(("calls_per_joined_statement", per_statement));
+                outcome
             }
             Scenario::GaleraFailover => {
                 let (outcome, lost) = galera::galera_failover().await?;
@@ -215,7 +225,10 @@ pub(crate) async fn run(args: Args) -> Result<(), Error> {
     drop(baseline);
     drop(setup);
     target.drop_database(&args.database).await?;
-    let server = flavor.to_string();
+    let mut server = flavor.to_string();
+    if args.url.is_none() && embedded_in_memory {
+        server.push_str(", data in memory");
+    }
     println!("{}", report::table(&server, &results));
     if let Some(path) = args.json {
         std::fs::write(&path, report::json(&server, &results)).map_err(|err| Error::Io {

@@ -25,6 +25,8 @@ pub(crate) enum Scenario {
     GaleraBulkSave,
     #[value(name = "concurrent_load_64")]
     ConcurrentLoad64,
+    #[value(name = "concurrent_save_64")]
+    ConcurrentSave64,
     #[value(name = "concurrent_load_1")]
     ConcurrentLoad1,
     /// Not in a default run: five node kills and rejoins take about a minute.
@@ -33,7 +35,7 @@ pub(crate) enum Scenario {
 
 impl Scenario {
     /// Every scenario, in the order a full run takes them.
-    pub(crate) const ALL: [Scenario; 17] = [
+    pub(crate) const ALL: [Scenario; 18] = [
         Scenario::PointLoad,
         Scenario::SingleSave,
         Scenario::LoadMany100,
@@ -50,6 +52,7 @@ impl Scenario {
         Scenario::ClusterSaveDeferred,
         Scenario::GaleraBulkSave,
         Scenario::ConcurrentLoad64,
+        Scenario::ConcurrentSave64,
         Scenario::ConcurrentLoad1,
     ];
 
@@ -72,6 +75,7 @@ impl Scenario {
             Scenario::ClusterSaveDeferred => "cluster_save_deferred",
             Scenario::GaleraBulkSave => "galera_bulk_save",
             Scenario::ConcurrentLoad64 => "concurrent_load_64",
+            Scenario::ConcurrentSave64 => "concurrent_save_64",
             Scenario::ConcurrentLoad1 => "concurrent_load_1",
             Scenario::GaleraFailover => "galera_failover",
         }

@@ -5,12 +5,13 @@
 //! its own result (a unique conflict or a refused value belongs to one row, and the others
 //! must not fail for it). A save that finds none running goes at once.
 
+use super::bulk::{full_statement_rows, BulkOptions};
 use super::validate;
 use crate::coalesce::{Answer, Batch, Turn};
 use crate::registry::{EntityPlan, SaveGate};
 use crate::server::Server;
 use crate::unset::unset_columns;
-use crate::{BotEntity, Error};
+use crate::{BotEntity, BulkMode, Error};
 
 impl Server {
     /// Saves `entity`, joining a running save's next bulk save when one is at the server.
@@ -53,14 +54,23 @@ impl Server {
         &self,
         gate: &SaveGate<E>,
         own: &E,
-        batch: Batch<E, ()>,
+        mut batch: Batch<E, ()>,
     ) -> bool {
+        // A statement exactly full: padding repeats rows the server then writes again, and
+        // the callers left over lead the next one.
+        let joined = batch.keys().count();
+        batch.keep(full_statement_rows(joined + 1) - 1);
         let mut rows = Vec::with_capacity(batch.keys().size_hint().1.unwrap_or(0) + 1);
         rows.push((gate.copy)(own));
         rows.extend(batch.keys().map(gate.copy));
         let server = self.clone();
         let joined = tokio::spawn(async move {
-            let saved = server.bulk::<E>().save(&rows).await.is_ok();
+            // One multi-row statement: all or nothing without a transaction around it.
+            let options = BulkOptions {
+                mode: BulkMode::MultiRow,
+                ..BulkOptions::default()
+            };
+            let saved = server.bulk_with::<E>(options).save(&rows).await.is_ok();
             if saved {
                 batch.answer(|_| Some(()));
             }

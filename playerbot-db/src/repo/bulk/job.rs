@@ -80,9 +80,17 @@ impl<E: BotEntity, K: Fn(usize) -> String> Job<'_, E, K> {
         first: usize,
         total: usize,
     ) -> Result<(), Error> {
-        begin_on(conn, "bulk save").await?;
         // A run again after a deadlock numbers its rows again.
         self.forget_ids(chunks);
+        // One multi-row statement is all or nothing by itself (autocommit): no transaction
+        // and its two round trips. Bulk execute runs a statement per row on the server.
+        if let ([chunk], BulkMode::MultiRow) = (chunks, mode) {
+            return match self.run_chunk(conn, mode, chunk, (first + 1, total)).await {
+                Ok(()) => Ok(()),
+                Err(err) => Err(self.name_unique_conflict(conn, chunk, err).await),
+            };
+        }
+        begin_on(conn, "bulk save").await?;
         for (i, chunk) in chunks.iter().enumerate() {
             if let Err(err) = self
                 .run_chunk(conn, mode, chunk, (first + i + 1, total))

@@ -22,7 +22,7 @@ use crate::server::Server;
 pub use crate::statements::Conflict;
 use crate::unset::unset_columns;
 use crate::{BotEntity, Error};
-pub(crate) use plan::ordered_parts;
+pub(crate) use plan::{full_statement_rows, ordered_parts};
 
 /// How rows reach the server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -10,8 +10,10 @@ use crate::chunking::{chunk_sizes, exact_chunk_sizes};
 use crate::unset::{unset_columns, Unset};
 use crate::BotEntity;
 
-/// Row counts multi-row statements are prepared for.
-pub(super) const MULTI_ROW_SIZES: [usize; 6] = [1, 4, 16, 64, 250, 1000];
+/// Row counts multi-row statements are prepared for (on first use). Up to 128 rows, each
+/// count fits one statement padded less than twice over: a joined save of a few dozen rows
+/// is one statement and one round trip, not several in a transaction.
+pub(super) const MULTI_ROW_SIZES: [usize; 10] = [1, 2, 4, 8, 16, 32, 64, 128, 250, 1000];
 /// Rows per `exec_batch` call in bulk-execute mode (the driver splits by packet size itself).
 pub(super) const BULK_EXECUTE_ROWS: usize = 5_000;
 /// The most placeholders one statement may have (the server's limit, error 1390 past it).
@@ -153,6 +155,15 @@ pub(super) struct Chunk {
 
 /// Multi-row chunks of one partition group, each within the placeholder and packet limits.
 /// `Err(index)` names a row (position in the ordered rows) that alone exceeds the packet.
+/// The most of `count` rows that fill one multi-row statement exactly.
+pub(crate) fn full_statement_rows(count: usize) -> usize {
+    MULTI_ROW_SIZES
+        .iter()
+        .copied()
+        .rfind(|&size| size <= count)
+        .unwrap_or(1)
+}
+
 pub(super) fn multi_row_chunks(
     group: std::ops::Range<usize>,
     row_sizes: &[usize],
