@@ -13,11 +13,13 @@ use crate::registry::Registry;
 use crate::statements::StatementTexts;
 use crate::{BotEntity, CacheStats, Error, ServerFlavor, WriteBehindConfig};
 
-/// Idle time after which a connection lent for raw access is pinged first: none, so every
-/// one is. A server killed and restarted within 100 ms (an embedded one is) left a
-/// connection that had been idle for less than that dead, and custom SQL cannot be run
-/// again for its caller; a ping is one round trip on a path that is not hot.
-const RAW_VALIDATE_AFTER: Duration = Duration::ZERO;
+/// Idle time after which a connection lent for raw access is pinged first. Custom SQL cannot
+/// be run again for its caller, so a connection that died unseen must not be lent. 100 ms
+/// was too long: an embedded server killed and restarted within it left a dead connection
+/// unpinged (a third of the runs of `faults.rs`). No server restarts within 10 ms, and a
+/// connection handed back and forth in a loop (`bench --scenarios pool_checkout`) is idle
+/// for microseconds: pinging it each time cost a round trip a checkout.
+const RAW_VALIDATE_AFTER: Duration = Duration::from_millis(10);
 
 /// A pool of connections to one server and what the calls need beside it. Cheap to clone;
 /// clones share the pool.
@@ -96,8 +98,8 @@ impl Server {
     /// A connection for custom SQL; it returns to the pool when dropped (reset first, in
     /// the background, so nothing you changed reaches the next user).
     ///
-    /// The connection is pinged first: your SQL cannot be retried for you, so a connection
-    /// that died unseen (say, in a server restart) is replaced here.
+    /// A connection idle for 10 ms or more is pinged first: your SQL cannot be retried for
+    /// you, so a connection that died unseen (say, in a server restart) is replaced here.
     pub(crate) async fn conn(&self) -> Result<PooledConn, Error> {
         let pool = self.pool();
         let validate_after = RAW_VALIDATE_AFTER.min(pool.config.validate_after_idle);

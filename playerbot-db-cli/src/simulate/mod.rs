@@ -6,6 +6,7 @@
 
 mod args;
 mod galera;
+mod login;
 mod plot;
 mod progress;
 mod rate;
@@ -88,8 +89,16 @@ pub(crate) async fn run(args: Args) -> Result<(), Error> {
         }
         (outcome, _, _) => outcome,
     };
+    // Every bot logs in at once, on the tables just verified.
+    let outcome = match outcome {
+        Ok((run, mut verified)) => login::storm(&cluster, &run.last).await.map(|login| {
+            verified.extend(login.problems.clone());
+            (run, verified, Some(login))
+        }),
+        Err(err) => Err(err),
+    };
     // The report is taken before the pool closes, so its pool figures are the run's.
-    let outcome = outcome.map(|(run, verified)| {
+    let outcome = outcome.map(|(run, verified, login)| {
         let mut timeline = run.timeline;
         let text = report::Report::new(
             &cluster,
@@ -101,6 +110,7 @@ pub(crate) async fn run(args: Args) -> Result<(), Error> {
             report::Happened {
                 moved: run.moved,
                 galera: galera.as_ref(),
+                login: login.as_ref(),
             },
         );
         (text, timeline, verified)

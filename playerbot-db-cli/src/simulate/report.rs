@@ -21,6 +21,8 @@ struct Calls {
 pub(super) struct Happened<'a> {
     pub(super) moved: Option<Result<playerbot_db::cluster::MoveReport, playerbot_db::Error>>,
     pub(super) galera: Option<&'a super::galera::Outcome>,
+    /// The login storm after the run, when the run got that far.
+    pub(super) login: Option<&'a super::login::Login>,
 }
 
 pub(super) struct Report {
@@ -60,7 +62,11 @@ impl Report {
         verified: &Verdict,
         happened: Happened<'_>,
     ) -> Report {
-        let Happened { moved, galera } = happened;
+        let Happened {
+            moved,
+            galera,
+            login,
+        } = happened;
         let behind = db.write_behind_stats();
         let pool = db.stats();
         let reads = db.read_stats();
@@ -213,6 +219,14 @@ impl Report {
                 ),
             ),
         ];
+        if let Some(login) = login {
+            lines.push(format!(
+                "login storm: {} bots as tasks of their own (state, events, AI values) in {:.1} ms; {} statements ({} loads served by {} joined statements)",
+                login.bots, login.ms, login.statements, login.joined.loads, login.joined.load_statements
+            ));
+            fields.push(("login_ms", format!("{:.1}", login.ms)));
+            fields.push(("login_statements", login.statements.to_string()));
+        }
         if let Some(outcome) = galera {
             fields.push(("galera_nodes", outcome.nodes.to_string()));
             let failover = outcome.killed.map_or("null".to_owned(), |(_, waited)| {

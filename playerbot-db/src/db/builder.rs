@@ -78,11 +78,14 @@ impl DbBuilder {
         self
     }
 
-    /// Point loads (`load`) that miss memory while a load of the same entity is at the
+    /// Point loads (`load`) that miss memory while loads of the same entity are at the
     /// server join its next statement, up to `max_callers` a statement (default and most:
     /// 256, the largest prepared `IN (…)` list): the first of them runs one statement for
-    /// all, and each gets its own row. A load that finds none running goes at once. Below 2
-    /// turns it off: every load runs its own statement.
+    /// all, and each gets its own row. Single-row saves (`save`) of a `Clone` entity do the
+    /// same while a save of it is at the server: one multi-row statement commits every
+    /// joined row, and each caller's `Ok` means its row is committed; when that statement
+    /// fails, each caller runs its own save and gets its own result. A call that finds none
+    /// running goes at once. Below 2 turns it off: every call runs its own statement.
     pub fn coalesce(self, max_callers: usize) -> Self {
         self.with_registry(move |registry| registry.set_coalesce(max_callers))
     }

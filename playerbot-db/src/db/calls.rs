@@ -220,8 +220,8 @@ impl Db {
     /// for another); it returns to the pool when dropped (reset first, in the background, so
     /// nothing you changed reaches the next user).
     ///
-    /// The connection is pinged first: your SQL cannot be retried for you, so a connection
-    /// that died unseen (say, in a server restart) is replaced here.
+    /// A connection idle for 10 ms or more is pinged first: your SQL cannot be retried for
+    /// you, so a connection that died unseen (say, in a server restart) is replaced here.
     pub async fn conn(&self) -> Result<PooledConn, Error> {
         self.first_server().conn().await
     }
