@@ -32,6 +32,9 @@ fn bench_runs_every_scenario_and_writes_json() {
         "two_shard_bulk_save",
         "cluster_save_deferred",
         "galera_bulk_save",
+        "concurrent_load_64",
+        "concurrent_save_64",
+        "concurrent_load_1",
     ] {
         assert!(
             stdout.contains(scenario),
@@ -43,8 +46,13 @@ fn bench_runs_every_scenario_and_writes_json() {
         text.contains("\"server\": \"MariaDB") || text.contains("\"server\": \"MySQL"),
         "{text}"
     );
-    assert_eq!(text.matches("\"ratio_p50\": ").count(), 15, "{text}");
-    assert_eq!(text.matches("\"p50_us\": ").count(), 30, "{text}");
+    assert_eq!(text.matches("\"ratio_p50\": ").count(), 18, "{text}");
+    assert_eq!(text.matches("\"p50_us\": ").count(), 36, "{text}");
+    assert_eq!(
+        text.matches("\"calls_per_joined_statement\": ").count(),
+        3,
+        "{text}"
+    );
     assert_eq!(text.matches("\"hit_rate\": ").count(), 1, "{text}");
     assert_eq!(text.matches("\"bots\": ").count(), 1, "{text}");
     std::fs::remove_dir_all(&dir).unwrap();

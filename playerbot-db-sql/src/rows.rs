@@ -54,6 +54,21 @@ pub fn select_by_keys(select_head: &str, key_columns: &[&str], rows: usize) -> S
     format!("{select_head} WHERE {}", key_in_list(key_columns, rows))
 }
 
+/// The rows whose `columns` hold any of `values` value lists, in key order: one lookup
+/// (a key prefix, an indexed column) for many values at once.
+pub fn select_by_values(
+    select_head: &str,
+    columns: &[&str],
+    key_columns: &[&str],
+    values: usize,
+) -> String {
+    format!(
+        "{select_head} WHERE {} ORDER BY {}",
+        key_in_list(columns, values),
+        ident_list(key_columns.iter().copied())
+    )
+}
+
 /// Which rows hold any of `values` unique values of `column`: the key columns and the value,
 /// for telling which incoming row would collide with another key's row.
 pub fn unique_holders(table: &str, key_columns: &[&str], column: &str, values: usize) -> String {
@@ -95,6 +110,12 @@ mod tests {
                 2,
             ),
             unique_holders("bot_account", &["id"], "name", 3),
+            select_by_values(
+                "SELECT `bot_id`, `event` FROM `bot_event`",
+                &["bot_id"],
+                &["bot_id", "event"],
+                3,
+            ),
         ]
         .join(";\n");
         insta::assert_snapshot!("rows", text);

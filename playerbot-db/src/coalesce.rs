@@ -26,6 +26,11 @@ pub struct CoalesceStats {
     pub saves: u64,
     /// Those bulk saves.
     pub save_statements: u64,
+    /// Lookups (`load_by` of one integer column, such as a bot's events) answered by a
+    /// statement they joined.
+    pub lookups: u64,
+    /// The statements that answered them.
+    pub lookup_statements: u64,
 }
 
 impl CoalesceStats {
@@ -35,6 +40,8 @@ impl CoalesceStats {
             load_statements: self.load_statements + other.load_statements,
             saves: self.saves + other.saves,
             save_statements: self.save_statements + other.save_statements,
+            lookups: self.lookups + other.lookups,
+            lookup_statements: self.lookup_statements + other.lookup_statements,
         }
     }
 }

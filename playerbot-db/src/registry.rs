@@ -67,6 +67,53 @@ impl<E: Send + Sync + 'static> AnyGate for SaveGate<E> {
     }
 }
 
+/// The turns of one lookup's reads (`load_by`) of one integer column, with the statements
+/// that read many values at once: a joined read files each row under its column's value.
+#[derive(Debug)]
+pub(crate) struct LookupGate {
+    pub(crate) gate: Gate<i128, Vec<Row>>,
+    /// The looked-up column's place in a row (the entity's columns, in order).
+    pub(crate) column: usize,
+    /// `SELECT … WHERE column IN (…) ORDER BY key` per size in `LOAD_MANY_SIZES`, per
+    /// dialect.
+    select_in: [Vec<String>; 2],
+}
+
+impl LookupGate {
+    /// For one-column lookups; `None` for the others (their values are compared as lists).
+    fn new(meta: &'static EntityMeta, lookup: usize) -> Option<LookupGate> {
+        let build = |dialect| {
+            let sql = meta.statements(dialect);
+            let columns = sql.lookups[lookup].columns;
+            let keys: Vec<&str> = meta.key_columns().map(|c| c.name).collect();
+            LOAD_MANY_SIZES
+                .iter()
+                .map(|&n| {
+                    playerbot_db_sql::rows::select_by_values(sql.select_head, columns, &keys, n)
+                })
+                .collect()
+        };
+        // Rows without a key have no order to keep per caller.
+        if meta.is_append_only() {
+            return None;
+        }
+        let [name] = meta.statements(Dialect::MariaDb).lookups[lookup].columns else {
+            return None;
+        };
+        let column = meta.columns.iter().position(|c| c.name == *name)?;
+        Some(LookupGate {
+            gate: Gate::new(LOADS_RUNNING),
+            column,
+            select_in: [build(Dialect::MySql), build(Dialect::MariaDb)],
+        })
+    }
+
+    /// The statement for `LOAD_MANY_SIZES[size_index]` values.
+    pub(crate) fn select_in(&self, dialect: Dialect, size_index: usize) -> &str {
+        &self.select_in[dialect_index(dialect)][size_index]
+    }
+}
+
 #[derive(Debug)]
 pub(crate) struct EntityPlan {
     /// The Rust type: two types over one table are two entries with their own statements.
@@ -92,6 +139,8 @@ pub(crate) struct EntityPlan {
     /// Single-row saves waiting for a server (a `SaveGate<E>`, for entities the registry
     /// can copy): they join one bulk save while one is running.
     save_gate: Option<Box<dyn AnyGate>>,
+    /// Per lookup (`load_by`), reads waiting for a server, for one-column lookups.
+    lookup_gates: Vec<Option<LookupGate>>,
     /// The most callers one joined statement serves (below 2: no coalescing).
     coalesce: usize,
 }
@@ -153,6 +202,9 @@ impl Registry {
             load_gate: (!meta.is_append_only())
                 .then(|| Box::new(Gate::<E::Key, Row>::new(LOADS_RUNNING)) as Box<dyn AnyGate>),
             save_gate: None,
+            lookup_gates: (0..meta.sql.mariadb.lookups.len())
+                .map(|lookup| LookupGate::new(meta, lookup))
+                .collect(),
             coalesce: self.coalesce.unwrap_or(COALESCE_DEFAULT),
         };
         if let Some(clone) = E::__cache_clone().filter(|_| !meta.is_append_only()) {
@@ -236,6 +288,10 @@ impl Registry {
             if let Some((calls, statements)) = plan.save_gate.as_ref().map(|gate| gate.joined()) {
                 stats.saves += calls;
                 stats.save_statements += statements;
+            }
+            for (calls, statements) in plan.lookup_gates.iter().flatten().map(|l| l.gate.joined()) {
+                stats.lookups += calls;
+                stats.lookup_statements += statements;
             }
         }
         stats
@@ -390,6 +446,16 @@ impl EntityPlan {
             return None;
         }
         let gate = self.save_gate.as_ref()?.as_any().downcast_ref()?;
+        Some((gate, self.coalesce))
+    }
+
+    /// The gate reads of lookup `lookup` coalesce through, and the most callers a statement
+    /// serves; `None` when they do not (turned off, or a lookup of several columns).
+    pub(crate) fn lookup_gate(&self, lookup: usize) -> Option<(&LookupGate, usize)> {
+        if self.coalesce < 2 {
+            return None;
+        }
+        let gate = self.lookup_gates.get(lookup)?.as_ref()?;
         Some((gate, self.coalesce))
     }
 

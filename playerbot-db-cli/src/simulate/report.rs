@@ -221,8 +221,14 @@ impl Report {
         ];
         if let Some(login) = login {
             lines.push(format!(
-                "login storm: {} bots as tasks of their own (state, events, AI values) in {:.1} ms; {} statements ({} loads served by {} joined statements)",
-                login.bots, login.ms, login.statements, login.joined.loads, login.joined.load_statements
+                "login storm: {} bots as tasks of their own (state, events, AI values) in {:.1} ms; {} statements (joined: {} loads in {}, {} lookups in {})",
+                login.bots,
+                login.ms,
+                login.statements,
+                login.joined.loads,
+                login.joined.load_statements,
+                login.joined.lookups,
+                login.joined.lookup_statements
             ));
             fields.push(("login_ms", format!("{:.1}", login.ms)));
             fields.push(("login_statements", login.statements.to_string()));

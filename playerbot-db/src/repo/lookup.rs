@@ -29,17 +29,25 @@ impl Server {
     /// (`db.load_by(&BotAccount::by_account_id(7))`). A lookup that includes the partition
     /// key reads one partition.
     pub(crate) async fn load_by<E: BotEntity>(&self, lookup: &Lookup<E>) -> Result<Vec<E>, Error> {
-        self.registry().plan::<E>()?;
-        let rows: Vec<Row> = with_retry!(self, true, |conn| {
-            let sql = sql(lookup, conn.dialect()).select;
-            let params = Params::Positional(lookup.params().to_vec());
-            statement!(conn, || context(lookup, "load_by"), text = sql, |c| c
-                .exec(sql, params))
-        })?;
+        let plan = self.registry().plan::<E>()?;
+        let rows = self.read_lookup(plan, lookup).await?;
         Ok(rows
             .into_iter()
             .map(E::from_row)
             .collect::<Result<Vec<E>, _>>()?)
+    }
+
+    /// The lookup's own statement, run again as the retry rules allow.
+    pub(super) async fn select_lookup<E: BotEntity>(
+        &self,
+        lookup: &Lookup<E>,
+    ) -> Result<Vec<Row>, Error> {
+        with_retry!(self, true, |conn| {
+            let sql = sql(lookup, conn.dialect()).select;
+            let params = Params::Positional(lookup.params().to_vec());
+            statement!(conn, || context(lookup, "load_by"), text = sql, |c| c
+                .exec(sql, params))
+        })
     }
 
     /// Deletes every row the lookup finds; returns how many.

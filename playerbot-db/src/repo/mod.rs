@@ -19,6 +19,7 @@ mod load_many;
 mod lookup;
 mod point_read;
 mod point_write;
+mod prefix_read;
 pub(crate) mod retry;
 mod scan;
 pub(crate) mod transaction;
