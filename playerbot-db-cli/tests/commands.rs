@@ -144,6 +144,8 @@ fn the_metrics_endpoint_answers_while_a_simulation_runs() {
         "playerbot_db_write_behind_rows_total{shard=\"1\"}",
         "playerbot_db_write_behind_flush_seconds",
         "playerbot_db_replica_reads_total",
+        "playerbot_db_coalesced_calls_total{",
+        "playerbot_db_coalesced_statements_total{",
     ] {
         assert!(body.contains(name), "{name} missing in:\n{body}");
     }

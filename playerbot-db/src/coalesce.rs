@@ -34,6 +34,24 @@ pub struct CoalesceStats {
 }
 
 impl CoalesceStats {
+    /// Publishes the snapshot through the `metrics` facade: calls served by joined
+    /// statements (`playerbot_db_coalesced_calls_total`) and those statements
+    /// (`playerbot_db_coalesced_statements_total`), labelled `kind` = load, save or lookup.
+    pub fn export_metrics_with(&self, labels: &[(&'static str, String)]) {
+        for (kind, calls, statements) in [
+            ("load", self.loads, self.load_statements),
+            ("save", self.saves, self.save_statements),
+            ("lookup", self.lookups, self.lookup_statements),
+        ] {
+            let mut labels = labels.to_vec();
+            labels.push(("kind", kind.to_owned()));
+            let labels = &labels;
+            metrics::counter!("playerbot_db_coalesced_calls_total", labels).absolute(calls);
+            metrics::counter!("playerbot_db_coalesced_statements_total", labels)
+                .absolute(statements);
+        }
+    }
+
     pub(crate) fn add(self, other: CoalesceStats) -> CoalesceStats {
         CoalesceStats {
             loads: self.loads + other.loads,

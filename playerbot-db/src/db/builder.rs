@@ -84,8 +84,10 @@ impl DbBuilder {
     /// all, and each gets its own row. Single-row saves (`save`) of a `Clone` entity do the
     /// same while a save of it is at the server: one multi-row statement commits every
     /// joined row, and each caller's `Ok` means its row is committed; when that statement
-    /// fails, each caller runs its own save and gets its own result. A call that finds none
-    /// running goes at once. Below 2 turns it off: every call runs its own statement.
+    /// fails, each caller runs its own save and gets its own result. Key-prefix reads
+    /// (`load_by` of one integer column, such as a bot's events) join one `IN (…)`
+    /// statement and each gets its own rows. A call that finds none running goes at once.
+    /// Below 2 turns it off: every call runs its own statement.
     pub fn coalesce(self, max_callers: usize) -> Self {
         self.with_registry(move |registry| registry.set_coalesce(max_callers))
     }

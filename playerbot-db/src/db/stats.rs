@@ -112,6 +112,7 @@ impl Db {
                 cache.export_metrics_with(&labels);
             }
             server.write_behind_stats().export_metrics_with(&labels);
+            server.coalesce_stats().export_metrics_with(&labels);
         }
         let mut replicas: HashMap<usize, usize> = HashMap::new();
         for health in self.replica_health() {
