@@ -1,7 +1,7 @@
 //! A single-row save's trip to the server. While one save of the entity is at the server,
-//! saves of other tasks join the next one: the first of them runs one bulk save (one
-//! transaction) of every joined row, and each caller's `Ok` means its row is committed.
-//! When that bulk save fails, for whatever reason, every caller runs its own save and gets
+//! saves of other tasks join the next one: the first of them runs one bulk save of every
+//! joined row (one multi-row statement, all or nothing), and each caller's `Ok` means its
+//! row is committed. When that bulk save fails, for whatever reason, every caller runs its own save and gets
 //! its own result (a unique conflict or a refused value belongs to one row, and the others
 //! must not fail for it). A save that finds none running goes at once.
 
@@ -45,7 +45,7 @@ impl Server {
         }
     }
 
-    /// One bulk save (one transaction) of the runner's row and the joined rows, answering
+    /// One bulk save (one statement) of the runner's row and the joined rows, answering
     /// the batch: `true` when it committed. It runs as a task of its own, so the runner
     /// dropped at any await leaves the joined callers their answer; sent to go alone while
     /// a bulk save of their rows could still land, a caller's next save could land before

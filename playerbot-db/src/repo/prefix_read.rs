@@ -52,11 +52,20 @@ impl Server {
                 values.extend(batch.keys().copied());
                 values.sort_unstable();
                 values.dedup();
-                // Failed, the batch is dropped: its reads go alone and meet their own
-                // errors (or succeed).
-                let mut found = self.select_values::<E>(gate, &values).await?;
-                batch.answer(|asked| found.get(asked).cloned());
-                Ok(found.remove(&value).unwrap_or_default())
+                match self.select_values::<E>(gate, &values).await {
+                    Ok(mut found) => {
+                        batch.answer(|asked| found.get(asked).cloned());
+                        Ok(found.remove(&value).unwrap_or_default())
+                    }
+                    // Dropped unanswered, the batch sends its reads alone, to meet their own
+                    // errors (or succeed), and so does its runner: the joined statement can
+                    // fail where the lookup's own would not (a live column that holds
+                    // strings where the entity has integers).
+                    Err(_) => {
+                        drop(batch);
+                        self.select_lookup(lookup).await
+                    }
+                }
             }
             // The statement failed, or its runner was dropped before it answered.
             Ok(Answer::GoAlone) | Err(_) => self.select_lookup(lookup).await,

@@ -83,7 +83,8 @@ impl<E: BotEntity, K: Fn(usize) -> String> Job<'_, E, K> {
         // A run again after a deadlock numbers its rows again.
         self.forget_ids(chunks);
         // One multi-row statement is all or nothing by itself (autocommit): no transaction
-        // and its two round trips. Bulk execute runs a statement per row on the server.
+        // and its two round trips. Bulk execute keeps its transaction: the server runs its
+        // rows one by one, and nothing documents them as one statement.
         if let ([chunk], BulkMode::MultiRow) = (chunks, mode) {
             return match self.run_chunk(conn, mode, chunk, (first + 1, total)).await {
                 Ok(()) => Ok(()),
