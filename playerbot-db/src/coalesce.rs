@@ -1,4 +1,4 @@
-//! Group commit for point reads: while one statement of a group is at the server, further
+//! Group commit for point loads, single-row saves and lookups: while one statement of a group is at the server, further
 //! callers of the group join the next one instead of taking connections of their own, and
 //! when the running one is done the first of them runs one statement for them all. A caller
 //! that finds nothing running goes at once: nobody waits on a timer.
@@ -113,7 +113,7 @@ struct Shared<K, V> {
     joined_statements: AtomicU64,
 }
 
-/// The turns of one group (one entity's point loads on one server).
+/// The turns of one group (one entity's point loads, saves or one lookup, on one server).
 pub(crate) struct Gate<K, V> {
     shared: Arc<Shared<K, V>>,
 }

@@ -23,6 +23,7 @@ pub mod adopted_ddl;
 pub mod entities;
 pub mod fixtures;
 pub mod galera;
+pub mod rng;
 pub mod round_trip;
 pub mod servers;
 

@@ -13,24 +13,8 @@ use playerbot_db::mysql_async::prelude::Queryable;
 use playerbot_db::Db;
 use playerbot_db_tests::entities::ItemInstance;
 use playerbot_db_tests::fixtures::bot_state;
+use playerbot_db_tests::rng::Rng;
 use playerbot_db_tests::TestDb;
-
-/// A small xorshift generator: the tests need spread, not quality, and must not depend on a
-/// crate for it.
-struct Rng(u64);
-
-impl Rng {
-    fn new(seed: u64) -> Rng {
-        Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0 % n.max(1)
-    }
-}
 
 /// Runs `call` under a deadline; whether it finished does not matter here.
 async fn cancel_after<F: std::future::Future>(micros: u64, call: F) {

@@ -8,25 +8,10 @@ use std::time::Duration;
 use playerbot_db::bots::BotState;
 use playerbot_db::Db;
 use playerbot_db_tests::fixtures::bot_state;
+use playerbot_db_tests::rng::Rng;
 use playerbot_db_tests::TestDb;
 
 const BOTS: u32 = 1_000;
-
-/// A small xorshift generator: spread, not quality.
-struct Rng(u64);
-
-impl Rng {
-    fn new(seed: u64) -> Rng {
-        Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0 % n.max(1)
-    }
-}
 
 /// Bots `0..BOTS` saved (even ids only: odd keys have no row), every load from the server.
 async fn seeded(

@@ -6,26 +6,11 @@ use std::time::Duration;
 
 use playerbot_db::bots::BotEvent;
 use playerbot_db::Db;
+use playerbot_db_tests::rng::Rng;
 use playerbot_db_tests::TestDb;
 
 /// Bots with events: bot `b` has `b % 5` of them (some none).
 const BOTS: u32 = 300;
-
-/// A small xorshift generator: spread, not quality.
-struct Rng(u64);
-
-impl Rng {
-    fn new(seed: u64) -> Rng {
-        Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0 % n.max(1)
-    }
-}
 
 /// Bot `bot`'s events in key order (names sort as written).
 fn events_of(bot: u32) -> Vec<BotEvent> {

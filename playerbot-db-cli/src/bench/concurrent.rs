@@ -109,7 +109,7 @@ async fn our_round(
                 let mut samples = Samples::with_capacity(per_task);
                 for i in 0..per_task {
                     let bot = next_bot(&mut state, bots);
-                    let call = (round * per_task + i) * 64 + task;
+                    let call = (round * per_task + i) * tasks + task;
                     let at = Instant::now();
                     match op {
                         Op::Load => {
@@ -144,6 +144,7 @@ async fn hand_written_round(
         Op::Load => statements.select_by_key,
         Op::Save => statements.upsert,
     };
+    let tasks = conns.len();
     let started = Instant::now();
     let running: Vec<_> = conns
         .into_iter()
@@ -155,7 +156,7 @@ async fn hand_written_round(
                 let mut samples = Samples::with_capacity(per_task);
                 for i in 0..per_task {
                     let bot = next_bot(&mut state, bots);
-                    let call = (round * per_task + i) * 64 + task;
+                    let call = (round * per_task + i) * tasks + task;
                     let at = Instant::now();
                     match op {
                         Op::Load => {
